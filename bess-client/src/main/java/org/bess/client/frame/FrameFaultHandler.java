@@ -1,0 +1,35 @@
+package org.bess.client.frame;
+
+/**
+ * The slow path behind virtual frames: what the BeSS paper's fault handler does (§4.1). In embedded mode the engine
+ * implements it directly; in client modes it becomes requests to the node server.
+ */
+public interface FrameFaultHandler {
+    /**
+     * Brings a data page into the cache and counts this process as one of its users, so that the cache frame is not
+     * replaced while it is mapped.
+     *
+     * @param window the window of the page's area.
+     * @param pageNo the page in its area.
+     * @return the cache frame index holding the page.
+     */
+    int acquireFrame(int window, long pageNo);
+
+    /**
+     * The process stopped mapping a cache frame (level-one clock, or close).
+     *
+     * @param cacheFrame the frame from {@link #acquireFrame}.
+     */
+    void releaseFrame(int cacheFrame);
+
+    /**
+     * The first write to a page in the current transaction is about to happen: lock, before-image, dirty marking.
+     *
+     * @param window the window of the page's area.
+     * @param pageNo the page in its area.
+     */
+    void beforeFirstWrite(int window, long pageNo);
+
+    /** The file descriptor of the cache file, whose frames are mapped into virtual frames. */
+    int cacheFd();
+}

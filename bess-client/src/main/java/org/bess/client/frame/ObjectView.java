@@ -1,0 +1,129 @@
+package org.bess.client.frame;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+
+/**
+ * Checked access to one object's bytes in its virtual frames. The object occupies {@code length} bytes from {@code
+ * pageOffset} bytes into page {@code firstPage} of a window; every access checks the state byte of each frame it
+ * touches (a {@code getLong} at the end of a page touches two) and takes the fault path when one is below what the
+ * access needs. Offsets are checked against the object's length, so no access leaves the object.
+ *
+ * <p>Not thread safe; reusable through {@link #wrap}.
+ */
+public final class ObjectView {
+    private final VirtualFrames frames;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    private int window;
+    private long firstPage;
+    private int pageOffset;
+    private int length;
+
+    /**
+     * A view over the given frames; wrap it before use.
+     *
+     * @param frames the process's frames.
+     */
+    public ObjectView(final VirtualFrames frames) {
+        this.frames = frames;
+    }
+
+    /**
+     * Points the view at an object.
+     *
+     * @param window the window of the object's area.
+     * @param firstPage the page holding the object's first byte.
+     * @param pageOffset the offset of the first byte in that page.
+     * @param length the object's size in bytes.
+     */
+    public void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
+        this.window = window;
+        this.firstPage = firstPage;
+        this.pageOffset = pageOffset;
+        this.length = length;
+        final long address = frames.address(window, firstPage) + pageOffset;
+        if (length > 0) {
+            buffer.wrap(address, length);
+        }
+    }
+
+    /** The object's size. */
+    public int length() {
+        return length;
+    }
+
+    private void check(final int offset, final int size, final byte needed) {
+        if (offset < 0 || size < 0 || offset > length - size) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "access outside the object: offset=" + offset + ", length=" + size + ", objectSize=" + length);
+        }
+        if (size == 0) {
+            return;
+        }
+        final long p0 = firstPage + ((pageOffset + offset) >>> PAGE_SHIFT);
+        final long p1 = firstPage + ((pageOffset + offset + size - 1) >>> PAGE_SHIFT);
+        final byte[] st = frames.states(window);
+        if (st[(int) p0] < needed || st[(int) p1] < needed) {
+            frames.fault(window, p0, p1, needed);
+        } else if (p1 - p0 > 1) {
+            for (long p = p0 + 1; p < p1; p++) {
+                if (st[(int) p] < needed) {
+                    frames.fault(window, p0, p1, needed);
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Reads a byte. */
+    public byte getByte(final int offset) {
+        check(offset, Byte.BYTES, VirtualFrames.READ);
+        return buffer.getByte(offset);
+    }
+
+    /** Writes a byte. */
+    public void putByte(final int offset, final byte value) {
+        check(offset, Byte.BYTES, VirtualFrames.WRITE);
+        buffer.putByte(offset, value);
+    }
+
+    /** Reads an int. */
+    public int getInt(final int offset) {
+        check(offset, Integer.BYTES, VirtualFrames.READ);
+        return buffer.getInt(offset);
+    }
+
+    /** Writes an int. */
+    public void putInt(final int offset, final int value) {
+        check(offset, Integer.BYTES, VirtualFrames.WRITE);
+        buffer.putInt(offset, value);
+    }
+
+    /** Reads a long. */
+    public long getLong(final int offset) {
+        check(offset, Long.BYTES, VirtualFrames.READ);
+        return buffer.getLong(offset);
+    }
+
+    /** Writes a long. */
+    public void putLong(final int offset, final long value) {
+        check(offset, Long.BYTES, VirtualFrames.WRITE);
+        buffer.putLong(offset, value);
+    }
+
+    /** Reads bytes. */
+    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
+        check(offset, size, VirtualFrames.READ);
+        buffer.getBytes(offset, dst, dstOffset, size);
+    }
+
+    /** Writes bytes. */
+    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
+        check(offset, size, VirtualFrames.WRITE);
+        buffer.putBytes(offset, src, srcOffset, size);
+    }
+}

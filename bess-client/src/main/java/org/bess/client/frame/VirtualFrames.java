@@ -1,0 +1,310 @@
+package org.bess.client.frame;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
+import java.util.Arrays;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.nativeshim.AddressSpace;
+import org.bess.nativeshim.Protection;
+
+/**
+ * The virtual frames of this process. One address range is reserved; each open storage area gets a window of {@code
+ * windowLength} bytes in it, so the address of {@code (window, pageNo, offset)} is arithmetic. A state byte per frame,
+ * in a per-window array sized to the area, is checked before every access:
+ *
+ * <ul>
+ *   <li>{@link #INVALID}: nothing mapped; an access asks the fault handler for the page and maps its cache frame here;
+ *   <li>{@link #PROTECTED}: mapped, but {@code PROT_NONE} (level-one clock's second chance); an access restores it;
+ *   <li>{@link #READ}: mapped read-only;
+ *   <li>{@link #WRITE}: mapped read-write because the current transaction passed the first-write path for it.
+ * </ul>
+ *
+ * <p>The level-one clock keeps at most {@code budget} frames mapped: it sweeps mapped frames, turning readable ones
+ * protected and protected ones invalid (unmapped, and the cache frame released). Frames in {@link #WRITE} state are
+ * skipped until {@link #endTransaction()} turns them back to {@link #READ}. No system call happens on an access whose
+ * frames are already in the needed state.
+ *
+ * <p>Not thread safe: owned by one session thread.
+ */
+public final class VirtualFrames implements AutoCloseable {
+    /** Nothing mapped. */
+    public static final byte INVALID = 0;
+    /** Mapped with no access. */
+    public static final byte PROTECTED = 1;
+    /** Mapped read-only. */
+    public static final byte READ = 2;
+    /** Mapped read-write. */
+    public static final byte WRITE = 3;
+
+    private static final int NO_FRAME = -1;
+
+    private final AddressSpace space;
+    private final long windowLength;
+    private final int maxWindows;
+    private final FrameFaultHandler handler;
+    private final int budget;
+
+    private byte[][] states = new byte[0][];
+    private int[][] cacheFrames = new int[0][];
+
+    // level-one clock over mapped frames: packed (window << 40 | pageNo), open slots hold -1
+    private long[] ring;
+    private int ringHand;
+    private int mappedCount;
+    private long[] writable = new long[64];
+    private int writableCount;
+    private long faultCount;
+
+    /**
+     * Reserves the address range.
+     *
+     * @param maxWindows windows (open areas) the range can hold.
+     * @param windowLength bytes per window, a multiple of the page length: the largest area size.
+     * @param budget most frames mapped at once (level-one clock).
+     * @param handler the slow path.
+     */
+    public VirtualFrames(
+            final int maxWindows, final long windowLength, final int budget, final FrameFaultHandler handler) {
+        if (windowLength % PAGE_LENGTH != 0 || budget < 16) {
+            throw new IllegalArgumentException("bad frame layout: windowLength=" + windowLength + ", budget=" + budget);
+        }
+        this.space = AddressSpace.reserve(maxWindows * windowLength);
+        this.windowLength = windowLength;
+        this.maxWindows = maxWindows;
+        this.handler = handler;
+        this.budget = budget;
+        this.ring = new long[budget];
+        Arrays.fill(ring, -1L);
+    }
+
+    /** The largest page count a window holds. */
+    public long windowPages() {
+        return windowLength >>> PAGE_SHIFT;
+    }
+
+    /**
+     * Makes sure window {@code window} has states for {@code pageCount} pages (an area was opened or grew).
+     *
+     * @param window the window.
+     * @param pageCount the area's page count.
+     */
+    public void ensureWindow(final int window, final long pageCount) {
+        if (window >= maxWindows) {
+            throw new BessException(
+                    ErrorCode.STORAGE_FULL, "too many open areas for the address range: maxWindows=" + maxWindows);
+        }
+        if (pageCount > windowPages()) {
+            throw new BessException(
+                    ErrorCode.STORAGE_FULL,
+                    "area larger than its window: pages=" + pageCount + ", windowPages=" + windowPages());
+        }
+        if (window >= states.length) {
+            states = Arrays.copyOf(states, window + 1);
+            cacheFrames = Arrays.copyOf(cacheFrames, window + 1);
+        }
+        final byte[] old = states[window];
+        if (old == null || old.length < pageCount) {
+            final int length = (int) Math.max(pageCount, old == null ? 0 : Math.min(windowPages(), old.length * 2L));
+            states[window] = old == null ? new byte[length] : Arrays.copyOf(old, length);
+            final int[] frames =
+                    cacheFrames[window] == null ? new int[length] : Arrays.copyOf(cacheFrames[window], length);
+            if (cacheFrames[window] == null) {
+                Arrays.fill(frames, NO_FRAME);
+            } else {
+                Arrays.fill(frames, cacheFrames[window].length, length, NO_FRAME);
+            }
+            cacheFrames[window] = frames;
+        }
+    }
+
+    /** The address of a page's virtual frame. */
+    public long address(final int window, final long pageNo) {
+        return space.baseAddress() + window * windowLength + (pageNo << PAGE_SHIFT);
+    }
+
+    /** The state array of a window, for the inlined check of {@link ObjectView}. */
+    byte[] states(final int window) {
+        return states[window];
+    }
+
+    /** Number of slow-path entries so far (faults), for tests and counters. */
+    public long faultCount() {
+        return faultCount;
+    }
+
+    /** Number of frames mapped now. */
+    public int mappedCount() {
+        return mappedCount;
+    }
+
+    /** The state of a page's frame. */
+    public byte state(final int window, final long pageNo) {
+        return states[window][(int) pageNo];
+    }
+
+    /**
+     * Brings every frame of pages {@code [firstPage, lastPage]} of a window to at least {@code needed}.
+     *
+     * @param window the window.
+     * @param firstPage the first page touched.
+     * @param lastPage the last page touched.
+     * @param needed {@link #READ} or {@link #WRITE}.
+     */
+    public void fault(final int window, final long firstPage, final long lastPage, final byte needed) {
+        final byte[] st = states[window];
+        for (long page = firstPage; page <= lastPage; page++) {
+            if (st[(int) page] < needed) {
+                faultOne(window, page, needed);
+            }
+        }
+    }
+
+    private void faultOne(final int window, final long pageNo, final byte needed) {
+        faultCount++;
+        final int p = (int) pageNo;
+        byte s = states[window][p];
+        final long offset = window * windowLength + (pageNo << PAGE_SHIFT);
+        if (s == INVALID) {
+            if (mappedCount >= budget) {
+                sweep();
+            }
+            final int frame = handler.acquireFrame(window, pageNo);
+            try {
+                space.mapFile(offset, PAGE_LENGTH, handler.cacheFd(), (long) frame << PAGE_SHIFT, Protection.READ);
+            } catch (final RuntimeException e) {
+                handler.releaseFrame(frame);
+                throw e;
+            }
+            cacheFrames[window][p] = frame;
+            addToRing(pack(window, pageNo));
+            s = READ;
+        } else if (s == PROTECTED) {
+            space.protect(offset, PAGE_LENGTH, Protection.READ);
+            s = READ;
+        }
+        if (needed == WRITE && s < WRITE) {
+            handler.beforeFirstWrite(window, pageNo);
+            space.protect(offset, PAGE_LENGTH, Protection.READ_WRITE);
+            if (writableCount == writable.length) {
+                writable = Arrays.copyOf(writable, writableCount * 2);
+            }
+            writable[writableCount++] = pack(window, pageNo);
+            s = WRITE;
+        }
+        states[window][p] = s;
+    }
+
+    /**
+     * The transaction ended: frames it wrote go back to read-only, so the next transaction's first write to them takes
+     * the update path again.
+     */
+    public void endTransaction() {
+        for (int i = 0; i < writableCount; i++) {
+            final int window = (int) (writable[i] >>> 40);
+            final long pageNo = writable[i] & ((1L << 40) - 1);
+            if (states[window][(int) pageNo] == WRITE) {
+                space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.READ);
+                states[window][(int) pageNo] = READ;
+            }
+        }
+        writableCount = 0;
+    }
+
+    /**
+     * Unmaps every frame of a window that is not being written (the cache wants frames back, or the area closes).
+     *
+     * @param window the window, or -1 for all windows.
+     * @return frames unmapped.
+     */
+    public int invalidateAll(final int window) {
+        int count = 0;
+        for (int i = 0; i < ring.length; i++) {
+            final long entry = ring[i];
+            if (entry >= 0 && (window < 0 || (int) (entry >>> 40) == window)) {
+                final int w = (int) (entry >>> 40);
+                final long pageNo = entry & ((1L << 40) - 1);
+                if (states[w][(int) pageNo] != WRITE) {
+                    unmapOne(i, w, pageNo);
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Runs the level-one clock until one frame has been unmapped or a full double turn found none.
+     *
+     * @return whether a frame was unmapped.
+     */
+    public boolean sweep() {
+        for (int steps = 0; steps < 2 * ring.length; steps++) {
+            final int i = ringHand;
+            ringHand = (ringHand + 1) % ring.length;
+            final long entry = ring[i];
+            if (entry < 0) {
+                continue;
+            }
+            final int window = (int) (entry >>> 40);
+            final long pageNo = entry & ((1L << 40) - 1);
+            final byte s = states[window][(int) pageNo];
+            if (s == READ) {
+                space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.NONE);
+                states[window][(int) pageNo] = PROTECTED;
+            } else if (s == PROTECTED) {
+                unmapOne(i, window, pageNo);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void unmapOne(final int ringIndex, final int window, final long pageNo) {
+        space.unmap(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH);
+        states[window][(int) pageNo] = INVALID;
+        final int frame = cacheFrames[window][(int) pageNo];
+        cacheFrames[window][(int) pageNo] = NO_FRAME;
+        ring[ringIndex] = -1L;
+        mappedCount--;
+        handler.releaseFrame(frame);
+    }
+
+    private void addToRing(final long entry) {
+        for (int steps = 0; steps < ring.length; steps++) {
+            final int i = (ringHand + steps) % ring.length;
+            if (ring[i] < 0) {
+                ring[i] = entry;
+                mappedCount++;
+                return;
+            }
+        }
+        // every mapped frame is being written by the open transaction: the budget is a target, not a hard limit
+        final int old = ring.length;
+        ring = Arrays.copyOf(ring, old * 2);
+        Arrays.fill(ring, old, ring.length, -1L);
+        ring[old] = entry;
+        mappedCount++;
+    }
+
+    private static long pack(final int window, final long pageNo) {
+        return ((long) window << 40) | pageNo;
+    }
+
+    /** Unmaps everything and releases the address range. */
+    @Override
+    public void close() {
+        writableCount = 0;
+        for (int i = 0; i < ring.length; i++) {
+            final long entry = ring[i];
+            if (entry >= 0) {
+                final int window = (int) (entry >>> 40);
+                final long pageNo = entry & ((1L << 40) - 1);
+                states[window][(int) pageNo] = READ;
+                unmapOne(i, window, pageNo);
+            }
+        }
+        space.release();
+    }
+}

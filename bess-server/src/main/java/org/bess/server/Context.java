@@ -1,0 +1,144 @@
+package org.bess.server;
+
+import java.nio.file.Path;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+
+/**
+ * Configuration of a server, with defaults from system properties ({@code bess.<component>.<name>}). Fluent setters;
+ * read once when the server starts.
+ */
+public final class Context {
+    /** Property: cache size in bytes (suffixes k, m, g accepted). */
+    public static final String CACHE_SIZE_PROP_NAME = "bess.cache.size";
+    /** Default cache size: 256 MiB. */
+    public static final long CACHE_SIZE_DEFAULT = 256L << 20;
+    /** Property: the directory of the cache and control files. */
+    public static final String CACHE_DIR_PROP_NAME = "bess.cache.dir";
+    /** Property: the size of each area's window of virtual frames, i.e. the largest area. */
+    public static final String WINDOW_SIZE_PROP_NAME = "bess.frames.window.size";
+    /** Default window: 16 GiB. */
+    public static final long WINDOW_SIZE_DEFAULT = 16L << 30;
+    /** Property: the most areas open at once in one process. */
+    public static final String MAX_WINDOWS_PROP_NAME = "bess.frames.windows";
+    /** Default: 256 windows. */
+    public static final int MAX_WINDOWS_DEFAULT = 256;
+    /** Property: the most frames mapped at once by the level-one clock. */
+    public static final String FRAME_BUDGET_PROP_NAME = "bess.frames.budget";
+
+    private Path nodeDir;
+    private Path cacheDir;
+    private long cacheSizeBytes = sizeProperty(CACHE_SIZE_PROP_NAME, CACHE_SIZE_DEFAULT);
+    private long windowSizeBytes = sizeProperty(WINDOW_SIZE_PROP_NAME, WINDOW_SIZE_DEFAULT);
+    private int maxWindows = Integer.getInteger(MAX_WINDOWS_PROP_NAME, MAX_WINDOWS_DEFAULT);
+    private int frameBudget = Integer.getInteger(FRAME_BUDGET_PROP_NAME, 0);
+
+    /** The node directory. */
+    public Path nodeDir() {
+        return nodeDir;
+    }
+
+    /** Sets the node directory. */
+    public Context nodeDir(final Path dir) {
+        this.nodeDir = dir;
+        return this;
+    }
+
+    /** The cache directory: the property, else {@code /dev/shm/bess-<node>} when /dev/shm exists, else the node dir. */
+    public Path cacheDir() {
+        if (cacheDir != null) {
+            return cacheDir;
+        }
+        final String prop = System.getProperty(CACHE_DIR_PROP_NAME);
+        if (prop != null) {
+            return Path.of(prop);
+        }
+        final String node =
+                Integer.toHexString(nodeDir.toAbsolutePath().normalize().hashCode()) + "-"
+                        + ProcessHandle.current().pid();
+        final Path shm = Path.of("/dev/shm");
+        return java.nio.file.Files.isDirectory(shm) ? shm.resolve("bess-" + node) : nodeDir.resolve("cache-" + node);
+    }
+
+    /** Sets the cache directory. */
+    public Context cacheDir(final Path dir) {
+        this.cacheDir = dir;
+        return this;
+    }
+
+    /** Cache size in bytes. */
+    public long cacheSizeBytes() {
+        return cacheSizeBytes;
+    }
+
+    /** Sets the cache size. */
+    public Context cacheSizeBytes(final long bytes) {
+        this.cacheSizeBytes = bytes;
+        return this;
+    }
+
+    /** Window size in bytes. */
+    public long windowSizeBytes() {
+        return windowSizeBytes;
+    }
+
+    /** Sets the window size. */
+    public Context windowSizeBytes(final long bytes) {
+        this.windowSizeBytes = bytes;
+        return this;
+    }
+
+    /** Windows in the address range. */
+    public int maxWindows() {
+        return maxWindows;
+    }
+
+    /** Sets the number of windows. */
+    public Context maxWindows(final int count) {
+        this.maxWindows = count;
+        return this;
+    }
+
+    /** Level-one clock budget: the property, else half the cache frames, at least 64. */
+    public int frameBudget() {
+        return frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
+    }
+
+    /** Sets the level-one clock budget. */
+    public Context frameBudget(final int frames) {
+        this.frameBudget = frames;
+        return this;
+    }
+
+    /** Cache frames. */
+    public int cacheFrames() {
+        final long frames = cacheSizeBytes / 4096;
+        if (frames < 64 || frames > (1 << 26)) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "cache size out of range (256 KiB to 256 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
+        }
+        return (int) frames;
+    }
+
+    /** Parses a size with an optional k, m or g suffix. */
+    public static long parseSize(final String text) {
+        final String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        long unit = 1;
+        String digits = t;
+        if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+            unit = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : 1L << 30;
+            digits = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Long.parseLong(digits) * unit;
+        } catch (final NumberFormatException e) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "not a size: '" + text + "' (e.g. 64m, 16g)");
+        }
+    }
+
+    private static long sizeProperty(final String name, final long defaultValue) {
+        final String value = System.getProperty(name);
+        return value == null ? defaultValue : parseSize(value);
+    }
+}

@@ -1,0 +1,501 @@
+package org.bess.server;
+
+import static org.bess.format.PageHeaderDescriptor.FORMAT_VERSION_OFFSET;
+import static org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.client.AreaInfo;
+import org.bess.client.CompactionReport;
+import org.bess.client.Database;
+import org.bess.client.FileInfo;
+import org.bess.client.TypeId;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.CatalogPageDescriptor;
+import org.bess.format.ExtentMapDescriptor;
+import org.bess.format.PageHeaderDescriptor;
+import org.bess.server.area.StorageArea;
+import org.bess.server.cache.BufferCache;
+import org.bess.server.catalog.Catalog;
+
+/**
+ * An open database: its root area, its other areas, its catalog and its object store. Changes become durable at
+ * {@link #checkpoint()}: dirty pages are written back (data pages before control pages), the areas forced, and a
+ * changed catalog switched in by rewriting the root area header.
+ *
+ * <p>Not thread safe: the session thread only.
+ */
+final class EngineDatabase implements Database {
+    private final EmbeddedSession session;
+    private final BessServer server;
+    private final BufferCache cache;
+    private final Path rootPath;
+    private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
+    private final Catalog catalog;
+    private final ObjectStore objects;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private StorageArea root;
+    private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
+            new org.agrona.collections.Int2ObjectHashMap<>();
+    private int layoutEpoch;
+
+    private EngineDatabase(final EmbeddedSession session, final Path rootPath, final Catalog catalog) {
+        this.session = session;
+        this.server = session.server();
+        this.cache = server.cache();
+        this.rootPath = rootPath;
+        this.catalog = catalog;
+        this.objects = new ObjectStore(this);
+    }
+
+    static EngineDatabase create(final EmbeddedSession session, final Path rootPath, final long extentBytes) {
+        final long extentPages = extentBytes / PageHeaderDescriptor.PAGE_LENGTH;
+        if (Long.bitCount(extentBytes) != 1
+                || extentPages < ExtentMapDescriptor.MIN_EXTENT_PAGES
+                || extentPages > ExtentMapDescriptor.MAX_EXTENT_PAGES) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "extent size must be a power of two from 1 MiB to 16 MiB: extentBytes=" + extentBytes);
+        }
+        if (Files.exists(rootPath)) {
+            throw new BessException(ErrorCode.NAME, "a file already exists at the root area path: path=" + rootPath);
+        }
+        final long id = ThreadLocalRandom.current().nextLong() | 1L;
+        final Catalog catalog = new Catalog(id);
+        final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
+        final Catalog.AreaEntry entry = catalog.addArea(rootPath.toString());
+        final int window = db.server.allocateWindow();
+        db.root = StorageArea.create(
+                rootPath.toString(), rootPath, id, entry.id, true, (int) extentPages, 0, db.cache, window);
+        db.areas.put(entry.id, db.root);
+        db.server.frames().ensureWindow(window, db.root.pageCount());
+        db.checkpoint();
+        return db;
+    }
+
+    static EngineDatabase open(final EmbeddedSession session, final Path rootPath) {
+        final BessServer server = session.server();
+        final int window = server.allocateWindow();
+        final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, 0, server.cache(), window);
+        final Catalog catalog;
+        try {
+            if (!root.isRoot()) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "not the root area of a database (it is area " + root.id() + " of one): path=" + rootPath);
+            }
+            catalog = readCatalog(server.cache(), root, rootPath.toString());
+        } catch (final RuntimeException e) {
+            server.cache().dropWindow(window, 0, true);
+            root.close();
+            throw e;
+        }
+        final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
+        db.root = root;
+        db.areas.put(root.id(), root);
+        server.frames().ensureWindow(window, root.pageCount());
+        try {
+            for (final Catalog.AreaEntry a : catalog.areas()) {
+                if (a.id != root.id()) {
+                    db.openArea(a);
+                }
+            }
+        } catch (final RuntimeException e) {
+            db.closeAreas();
+            throw e;
+        }
+        return db;
+    }
+
+    private void openArea(final Catalog.AreaEntry entry) {
+        final Path path = resolve(entry.path);
+        if (!Files.exists(path)) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "a storage area of the database is missing: database=" + rootPath + ", area=" + entry.id + ", path="
+                            + path);
+        }
+        final int window = server.allocateWindow();
+        final StorageArea area =
+                StorageArea.open(rootPath.toString(), path, catalog.databaseId(), entry.id, cache, window);
+        areas.put(entry.id, area);
+        server.frames().ensureWindow(window, area.pageCount());
+    }
+
+    private static Catalog readCatalog(final BufferCache cache, final StorageArea root, final String where) {
+        final long[] location = root.catalogLocation();
+        if (location[0] == 0) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "database has no catalog: database=" + where);
+        }
+        final long length = location[2];
+        if (length < 0 || length > location[1] * CatalogPageDescriptor.PAYLOAD_CAPACITY) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT, "bad catalog length: database=" + where + ", length=" + length);
+        }
+        final byte[] bytes = new byte[(int) length];
+        int filled = 0;
+        long page = location[0];
+        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        for (int i = 0; i < location[1] && filled < length; i++) {
+            final int frame = cache.pin(root.window(), page, true);
+            try {
+                cache.wrap(view, frame);
+                root.checkControlType(view, page, PageHeaderDescriptor.TYPE_CATALOG);
+                final int n = view.getInt(CatalogPageDescriptor.PAYLOAD_LENGTH_OFFSET);
+                if (n < 0 || n > CatalogPageDescriptor.PAYLOAD_CAPACITY || filled + n > length) {
+                    throw new BessException(
+                            ErrorCode.BAD_FORMAT, "bad catalog page: database=" + where + ", page=" + page);
+                }
+                view.getBytes(CatalogPageDescriptor.PAYLOAD_OFFSET, bytes, filled, n);
+                filled += n;
+                page = view.getInt(CatalogPageDescriptor.NEXT_PAGE_OFFSET) & 0xFFFF_FFFFL;
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+        return Catalog.deserialize(bytes, where);
+    }
+
+    /** Writes the catalog as a new chain, forces everything, then switches the root header to it. */
+    private void storeCatalog() {
+        final byte[] bytes = catalog.serialize();
+        final int pages = Math.max(
+                1,
+                (bytes.length + CatalogPageDescriptor.PAYLOAD_CAPACITY - 1) / CatalogPageDescriptor.PAYLOAD_CAPACITY);
+        final int order = 32 - Integer.numberOfLeadingZeros(pages - 1);
+        final int blockPages = 1 << order;
+        final long first = root.allocate(order);
+        if (first < 0) {
+            throw new BessException(ErrorCode.STORAGE_FULL, "root area full: cannot store the catalog: " + rootPath);
+        }
+        int written = 0;
+        for (int i = 0; i < blockPages; i++) {
+            final int frame = cache.pinNew(root.window(), first + i, true);
+            try {
+                cache.wrap(view, frame);
+                view.putShort(PAGE_TYPE_OFFSET, PageHeaderDescriptor.TYPE_CATALOG);
+                view.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+                final int n = Math.min(CatalogPageDescriptor.PAYLOAD_CAPACITY, bytes.length - written);
+                view.putInt(CatalogPageDescriptor.NEXT_PAGE_OFFSET, i + 1 < blockPages ? (int) (first + i + 1) : 0);
+                view.putInt(CatalogPageDescriptor.PAYLOAD_LENGTH_OFFSET, n);
+                view.putBytes(CatalogPageDescriptor.PAYLOAD_OFFSET, bytes, written, n);
+                written += n;
+                cache.markDirty(frame);
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+        final long[] old = root.catalogLocation();
+        cache.checkpoint();
+        root.catalogLocation(first, blockPages, bytes.length);
+        if (old[0] != 0) {
+            root.free(old[0], Integer.numberOfTrailingZeros((int) old[1]));
+        }
+        catalog.dirty(false);
+    }
+
+    /** Makes every change so far durable. */
+    void checkpoint() {
+        if (catalog.isDirty()) {
+            storeCatalog();
+        }
+        cache.checkpoint();
+    }
+
+    Path resolve(final String stored) {
+        final Path p = Path.of(stored);
+        return p.isAbsolute() ? p : rootPath.toAbsolutePath().getParent().resolve(p);
+    }
+
+    private String storedPath(final Path path) {
+        final Path abs = path.toAbsolutePath().normalize();
+        final Path dir = rootPath.toAbsolutePath().normalize().getParent();
+        return abs.startsWith(dir) ? dir.relativize(abs).toString() : abs.toString();
+    }
+
+    EmbeddedSession session() {
+        return session;
+    }
+
+    BessServer server() {
+        return server;
+    }
+
+    BufferCache cache() {
+        return cache;
+    }
+
+    Catalog catalog() {
+        return catalog;
+    }
+
+    ObjectStore objects() {
+        return objects;
+    }
+
+    StorageArea root() {
+        return root;
+    }
+
+    StorageArea area(final int id) {
+        final StorageArea a = areas.get(id);
+        if (a == null) {
+            throw new BessException(ErrorCode.NAME, "no such area: database=" + rootPath + ", area=" + id);
+        }
+        return a;
+    }
+
+    Iterable<StorageArea> openAreas() {
+        return areas.values();
+    }
+
+    StorageArea areaByPath(final Path path) {
+        final Path abs = path.toAbsolutePath().normalize();
+        for (final StorageArea a : areas.values()) {
+            if (a.path().toAbsolutePath().normalize().equals(abs)) {
+                return a;
+            }
+        }
+        throw new BessException(
+                ErrorCode.NAME, "no such area in the database: database=" + rootPath + ", path=" + path);
+    }
+
+    int layoutEpoch() {
+        return layoutEpoch;
+    }
+
+    void bumpLayoutEpoch() {
+        layoutEpoch++;
+    }
+
+    /** Tells the virtual frames that an area grew, so its window covers the new pages. */
+    void areaGrew(final StorageArea area) {
+        server.frames().ensureWindow(area.window(), area.pageCount());
+    }
+
+    @Override
+    public Path path() {
+        return rootPath;
+    }
+
+    @Override
+    public long id() {
+        return catalog.databaseId();
+    }
+
+    @Override
+    public AreaInfo addArea(final Path path) {
+        session.checkNoTransaction("add an area");
+        final boolean device = Files.exists(path) && !Files.isRegularFile(path);
+        if (Files.exists(path) && !device) {
+            throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
+        }
+        if (device) {
+            throw new BessException(
+                    ErrorCode.NOT_BUILT_YET, "raw block device areas are not supported by this build: path=" + path);
+        }
+        final Catalog.AreaEntry entry = catalog.addArea(storedPath(path));
+        final int window = server.allocateWindow();
+        final StorageArea area = StorageArea.create(
+                rootPath.toString(), path, id(), entry.id, false, root.extentPages(), 0, cache, window);
+        areas.put(entry.id, area);
+        server.frames().ensureWindow(window, area.pageCount());
+        checkpoint();
+        return info(area);
+    }
+
+    @Override
+    public void removeArea(final Path path) {
+        session.checkNoTransaction("remove an area");
+        final StorageArea area = areaByPath(path);
+        if (area == root) {
+            throw new BessException(ErrorCode.AREA_IN_USE, "the root area cannot be removed: path=" + path);
+        }
+        final List<String> users = objects.filesUsingArea(area.id());
+        if (!users.isEmpty()) {
+            throw new BessException(
+                    ErrorCode.AREA_IN_USE,
+                    "area still holds files; move them away first: path=" + path + ", files="
+                            + String.join(",", users));
+        }
+        catalog.removeArea(area.id());
+        checkpoint();
+        server.frames().invalidateAll(area.window());
+        cache.dropWindow(area.window(), 0, true);
+        areas.remove(area.id());
+        area.close();
+        try {
+            Files.deleteIfExists(area.path());
+        } catch (final IOException e) {
+            throw new BessException(
+                    ErrorCode.IO, "area removed from the database but its file remains: path=" + path, e);
+        }
+    }
+
+    @Override
+    public List<AreaInfo> areas() {
+        final List<AreaInfo> list = new ArrayList<>();
+        for (final StorageArea a : areas.values()) {
+            list.add(info(a));
+        }
+        return list;
+    }
+
+    private static AreaInfo info(final StorageArea a) {
+        return new AreaInfo(
+                a.id(),
+                a.path(),
+                a.pageCount() * PageHeaderDescriptor.PAGE_LENGTH,
+                a.extentCount(),
+                a.freePageCount() * PageHeaderDescriptor.PAGE_LENGTH);
+    }
+
+    @Override
+    public TypeId defineType(final String name, final int size, final int[] refOffsets) {
+        Catalog.checkName("type", name);
+        if (size < 0 || size > org.bess.format.SlottedSegmentDescriptor.MAX_DATA_LENGTH) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "bad type size: type=" + name + ", size=" + size);
+        }
+        final int[] offsets = refOffsets == null ? new int[0] : refOffsets.clone();
+        for (final int o : offsets) {
+            if (o < 0 || o + Long.BYTES > size) {
+                throw new BessException(
+                        ErrorCode.BAD_ARGUMENT,
+                        "reference offset outside the type: type=" + name + ", offset=" + o + ", size=" + size);
+            }
+        }
+        for (final Catalog.TypeEntry t : catalog.types()) {
+            if (t.name().equals(name)) {
+                if (t.size() == size && Arrays.equals(t.refOffsets(), offsets)) {
+                    return toTypeId(t);
+                }
+                throw new BessException(
+                        ErrorCode.NAME,
+                        "type already defined with another layout: type=" + name + ", database=" + rootPath);
+            }
+        }
+        return toTypeId(catalog.addType(name, size, offsets));
+    }
+
+    /** A type by id (cached), or null. */
+    TypeId typeById(final int id) {
+        TypeId t = typeCache.get(id);
+        if (t == null) {
+            final Catalog.TypeEntry e = catalog.type(id);
+            if (e != null) {
+                t = toTypeId(e);
+                typeCache.put(id, t);
+            }
+        }
+        return t;
+    }
+
+    static TypeId toTypeId(final Catalog.TypeEntry t) {
+        return new TypeId(t.id(), t.name(), t.size(), t.refOffsets());
+    }
+
+    @Override
+    public TypeId type(final String name) {
+        for (final Catalog.TypeEntry t : catalog.types()) {
+            if (t.name().equals(name)) {
+                return toTypeId(t);
+            }
+        }
+        throw new BessException(ErrorCode.NAME, "no such type: type=" + name + ", database=" + rootPath);
+    }
+
+    @Override
+    public List<TypeId> types() {
+        final List<TypeId> list = new ArrayList<>();
+        for (final Catalog.TypeEntry t : catalog.types()) {
+            list.add(toTypeId(t));
+        }
+        return list;
+    }
+
+    @Override
+    public List<FileInfo> files() {
+        final List<FileInfo> list = new ArrayList<>();
+        for (final Catalog.FileEntry f : catalog.files()) {
+            if (!f.name.startsWith("$")) {
+                list.add(objects.fileInfo(f));
+            }
+        }
+        return list;
+    }
+
+    @Override
+    public void moveFile(final String fileName, final Path toArea) {
+        session.checkNoTransaction("move a file");
+        final Catalog.FileEntry f = catalog.file(fileName);
+        if (f == null) {
+            throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+        }
+        objects.moveFile(f, areaByPath(toArea));
+        checkpoint();
+    }
+
+    @Override
+    public CompactionReport compact(final String fileName) {
+        session.checkNoTransaction("compact");
+        final List<Catalog.FileEntry> targets = new ArrayList<>();
+        if (fileName == null) {
+            targets.addAll(catalog.files());
+        } else {
+            final Catalog.FileEntry f = catalog.file(fileName);
+            if (f == null) {
+                throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+            }
+            targets.add(f);
+        }
+        int compacted = 0;
+        int shrunk = 0;
+        for (final Catalog.FileEntry f : targets) {
+            final int[] r = objects.compactFile(f);
+            compacted += r[0];
+            shrunk += r[1];
+        }
+        checkpoint();
+        int extents = 0;
+        long bytes = 0;
+        for (final StorageArea a : areas.values()) {
+            final long before = a.pageCount();
+            server.frames().invalidateAll(a.window());
+            extents += a.truncateEmptyTail();
+            bytes += (before - a.pageCount()) * PageHeaderDescriptor.PAGE_LENGTH;
+        }
+        checkpoint();
+        return new CompactionReport(compacted, shrunk, extents, bytes);
+    }
+
+    void closeAreas() {
+        for (final StorageArea a : areas.values()) {
+            server.frames().invalidateAll(a.window());
+            cache.dropWindow(a.window(), 0, false);
+        }
+        for (final StorageArea a : areas.values()) {
+            a.close();
+        }
+        areas.clear();
+    }
+
+    /** Writes back and closes. */
+    void close() {
+        checkpoint();
+        closeAreas();
+    }
+
+    @Override
+    public String toString() {
+        return "database " + rootPath;
+    }
+}

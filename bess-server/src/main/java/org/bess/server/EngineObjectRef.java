@@ -1,0 +1,151 @@
+package org.bess.server;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.TypeId;
+import org.bess.client.frame.ObjectView;
+import org.bess.format.RefDescriptor;
+
+/**
+ * An object opened in a transaction, read and written in place through the process's virtual frames. It keeps the
+ * slot's data pointer from when it was opened and re-reads the slot only when the database's layout epoch moved (a
+ * data segment was grown, moved or compacted), so a hot access is one epoch compare, one frame-state check and the
+ * memory access.
+ *
+ * <p>Not thread safe.
+ */
+final class EngineObjectRef implements ObjectRef {
+    private final EngineTransaction tx;
+    private final EngineDatabase db;
+    private final long word;
+    private final ObjectView view;
+    private int epoch;
+    private int typeId;
+    private int size;
+
+    EngineObjectRef(final EngineTransaction tx, final EngineDatabase db, final long word, final ObjectStore.Slot slot) {
+        this.tx = tx;
+        this.db = db;
+        this.word = word;
+        this.view = new ObjectView(db.server().frames());
+        bind(slot);
+    }
+
+    private void bind(final ObjectStore.Slot slot) {
+        final int window = db.area(slot.area).window();
+        view.wrap(
+                window,
+                slot.dataPage + (slot.dataOffset >>> PAGE_SHIFT),
+                slot.dataOffset & (PAGE_LENGTH - 1),
+                slot.size);
+        typeId = slot.typeId;
+        size = slot.size;
+        epoch = db.layoutEpoch();
+    }
+
+    private ObjectView view() {
+        tx.checkActive();
+        if (epoch != db.layoutEpoch()) {
+            final ObjectStore.Slot slot = new ObjectStore.Slot();
+            db.objects().resolve(word, slot);
+            bind(slot);
+        }
+        return view;
+    }
+
+    long word() {
+        return word;
+    }
+
+    @Override
+    public Ref ref() {
+        return new Ref(db, word);
+    }
+
+    @Override
+    public TypeId type() {
+        view();
+        return db.typeById(typeId);
+    }
+
+    @Override
+    public int size() {
+        view();
+        return size;
+    }
+
+    @Override
+    public Database database() {
+        return db;
+    }
+
+    @Override
+    public byte getByte(final int offset) {
+        return view().getByte(offset);
+    }
+
+    @Override
+    public void putByte(final int offset, final byte value) {
+        view().putByte(offset, value);
+    }
+
+    @Override
+    public int getInt(final int offset) {
+        return view().getInt(offset);
+    }
+
+    @Override
+    public void putInt(final int offset, final int value) {
+        view().putInt(offset, value);
+    }
+
+    @Override
+    public long getLong(final int offset) {
+        return view().getLong(offset);
+    }
+
+    @Override
+    public void putLong(final int offset, final long value) {
+        view().putLong(offset, value);
+    }
+
+    @Override
+    public double getDouble(final int offset) {
+        return Double.longBitsToDouble(view().getLong(offset));
+    }
+
+    @Override
+    public void putDouble(final int offset, final double value) {
+        view().putLong(offset, Double.doubleToRawLongBits(value));
+    }
+
+    @Override
+    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int length) {
+        view().getBytes(offset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int length) {
+        view().putBytes(offset, src, srcOffset, length);
+    }
+
+    @Override
+    public Ref getRef(final int offset) {
+        final long w = view().getLong(offset);
+        return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
+    }
+
+    @Override
+    public void putRef(final int offset, final Ref ref) {
+        view().putLong(offset, tx.storedWord(db, ref));
+    }
+
+    @Override
+    public String toString() {
+        return "object " + RefDescriptor.toString(word) + " in " + db.path();
+    }
+}

@@ -1,0 +1,254 @@
+package org.bess.server;
+
+import java.nio.file.Path;
+import org.bess.client.BessFile;
+import org.bess.client.Cursor;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.RefDescriptor;
+import org.bess.format.SlotDescriptor;
+import org.bess.server.catalog.Catalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A transaction of an embedded session. Until the transactions issue, commit is a checkpoint of every open database
+ * and abort is refused once something changed (there are no before-images yet); see {@link Transaction}.
+ */
+final class EngineTransaction implements Transaction {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineTransaction.class);
+
+    private final EmbeddedSession session;
+    private boolean active = true;
+
+    EngineTransaction(final EmbeddedSession session) {
+        this.session = session;
+    }
+
+    void checkActive() {
+        if (!active) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "transaction is no longer active (committed or closed)");
+        }
+    }
+
+    private EngineDatabase db(final Database database) {
+        checkActive();
+        if (!(database instanceof EngineDatabase db) || db.session() != session) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        return db;
+    }
+
+    private EngineFile file(final BessFile file) {
+        checkActive();
+        if (!(file instanceof EngineFile f) || f.db().session() != session) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "file is not of this session: " + file);
+        }
+        if (f.db().catalog().file(f.entry().id) != f.entry()) {
+            throw new BessException(ErrorCode.NAME, "file was dropped: " + file);
+        }
+        return f;
+    }
+
+    private EngineObjectRef object(final ObjectRef object) {
+        checkActive();
+        if (!(object instanceof EngineObjectRef o)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "object is not of this session: " + object);
+        }
+        return o;
+    }
+
+    @Override
+    public BessFile createFile(final Database database, final String name) {
+        final EngineDatabase db = db(database);
+        return createIn(db, name, db.root().id());
+    }
+
+    @Override
+    public BessFile createFile(final Database database, final String name, final Path area) {
+        final EngineDatabase db = db(database);
+        return createIn(db, name, db.areaByPath(area).id());
+    }
+
+    private BessFile createIn(final EngineDatabase db, final String name, final int areaId) {
+        Catalog.checkName("file", name);
+        if (name.startsWith("$")) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "file names starting with '$' are reserved: name=" + name);
+        }
+        if (db.catalog().file(name) != null) {
+            throw new BessException(ErrorCode.NAME, "file already exists: file=" + name + ", database=" + db.path());
+        }
+        return new EngineFile(db, db.catalog().addFile(name, areaId));
+    }
+
+    @Override
+    public BessFile file(final Database database, final String name) {
+        final EngineDatabase db = db(database);
+        final Catalog.FileEntry f = db.catalog().file(name);
+        if (f == null || name.startsWith("$")) {
+            throw new BessException(ErrorCode.NAME, "no such file: file=" + name + ", database=" + db.path());
+        }
+        return new EngineFile(db, f);
+    }
+
+    @Override
+    public void dropFile(final BessFile file) {
+        final EngineFile f = file(file);
+        f.db().objects().dropFile(f.entry());
+    }
+
+    @Override
+    public ObjectRef allocate(final BessFile file, final TypeId type) {
+        return allocate(file, type, type.size());
+    }
+
+    @Override
+    public ObjectRef allocate(final BessFile file, final TypeId type, final int size) {
+        final EngineFile f = file(file);
+        checkType(f.db(), type);
+        final long word = f.db().objects().allocate(f.entry(), type.id(), size, 0, 0);
+        return open(f.db(), word);
+    }
+
+    @Override
+    public ObjectRef allocateNear(final ObjectRef near, final TypeId type, final int size) {
+        final EngineObjectRef o = object(near);
+        final EngineDatabase db = (EngineDatabase) o.database();
+        checkType(db, type);
+        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        db.objects().resolve(o.word(), slot);
+        final Catalog.FileEntry file = db.catalog().file(db.objects().segmentFile(slot.segPage));
+        if (file == null) {
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "object segment belongs to no file: " + near);
+        }
+        final long word = db.objects().allocate(file, type.id(), size, slot.segPage, 0);
+        return open(db, word);
+    }
+
+    private static void checkType(final EngineDatabase db, final TypeId type) {
+        if (type == null || !type.equals(db.typeById(type.id()))) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "type is not defined in this database: type=" + type + ", database=" + db.path());
+        }
+    }
+
+    private ObjectRef open(final EngineDatabase db, final long word) {
+        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        db.objects().resolve(word, slot);
+        return new EngineObjectRef(this, db, word, slot);
+    }
+
+    @Override
+    public ObjectRef open(final Ref ref) {
+        if (ref == null) {
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+        }
+        EngineDatabase db = db(ref.database());
+        long word = ref.word();
+        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        for (int hops = 0; ; hops++) {
+            db.objects().resolve(word, slot);
+            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                return new EngineObjectRef(this, db, word, slot);
+            }
+            if (hops > 8) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+            }
+            final long[] fwd = db.objects().readForward(slot);
+            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+            final EngineDatabase other = session.openForeign(foreign.path(), foreign.databaseId());
+            db = other;
+            word = fwd[1];
+        }
+    }
+
+    /** The word to store for a reference inside {@code db}: the reference itself, or a forward object's. */
+    long storedWord(final EngineDatabase db, final Ref ref) {
+        if (ref == null) {
+            return RefDescriptor.NULL_REF;
+        }
+        final EngineDatabase target = db(ref.database());
+        return target == db ? ref.word() : db.objects().forwardTo(target, ref.word());
+    }
+
+    @Override
+    public void free(final ObjectRef object) {
+        final EngineObjectRef o = object(object);
+        ((EngineDatabase) o.database()).objects().free(o.word());
+    }
+
+    @Override
+    public void resize(final ObjectRef object, final int newSize) {
+        final EngineObjectRef o = object(object);
+        ((EngineDatabase) o.database()).objects().resize(o.word(), newSize);
+    }
+
+    @Override
+    public void setRoot(final Database database, final String name, final Ref ref) {
+        final EngineDatabase db = db(database);
+        Catalog.checkName("root", name);
+        if (ref == null) {
+            db.catalog().roots().remove(name);
+        } else {
+            db.catalog().roots().put(name, storedWord(db, ref));
+        }
+        db.catalog().dirty(true);
+    }
+
+    @Override
+    public Ref root(final Database database, final String name) {
+        final EngineDatabase db = db(database);
+        final Long word = db.catalog().roots().get(name);
+        return word == null ? null : new Ref(db, word);
+    }
+
+    @Override
+    public Cursor scan(final BessFile file) {
+        return new EngineCursor(this, file(file));
+    }
+
+    @Override
+    public void commit() {
+        checkActive();
+        session.commit();
+        active = false;
+        session.transactionEnded(this);
+    }
+
+    @Override
+    public void abort() {
+        checkActive();
+        if (session.hasUncommittedChanges()) {
+            throw new BessException(
+                    ErrorCode.NOT_BUILT_YET,
+                    "abort is not available yet: there are no before-images until the write-ahead log lands; commit"
+                            + " or close the transaction (changes stay in the cache and are written at the next"
+                            + " commit or when the session closes)");
+        }
+        active = false;
+        session.transactionEnded(this);
+    }
+
+    @Override
+    public boolean isActive() {
+        return active;
+    }
+
+    @Override
+    public void close() {
+        if (active) {
+            if (session.hasUncommittedChanges()) {
+                LOG.warn("transaction closed without commit: its changes stay in the cache and are written at the"
+                        + " next commit or when the session closes (abort arrives with the write-ahead log)");
+            }
+            active = false;
+            session.transactionEnded(this);
+        }
+    }
+}

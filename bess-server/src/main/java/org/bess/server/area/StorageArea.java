@@ -1,0 +1,518 @@
+package org.bess.server.area;
+
+import static org.bess.format.PageHeaderDescriptor.AREA_ID_OFFSET;
+import static org.bess.format.PageHeaderDescriptor.CHECKSUM_OFFSET;
+import static org.bess.format.PageHeaderDescriptor.FORMAT_VERSION_OFFSET;
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.PageHeaderDescriptor.PAGE_NO_OFFSET;
+import static org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.CorruptPageException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.AreaHeaderDescriptor;
+import org.bess.format.ExtentMapDescriptor;
+import org.bess.format.PageHeaderDescriptor;
+import org.bess.format.PageInfoDescriptor;
+import org.bess.nativeshim.Native;
+import org.bess.server.cache.BufferCache;
+import org.bess.server.cache.PageSource;
+import org.bess.server.io.FilePageStore;
+import org.bess.server.io.PageStore;
+
+/**
+ * One storage area of an open database: its header, its extents and their buddy maps, and the checksums of its pages.
+ * It is the {@link PageSource} of its window in the cache: pages read from disk are verified (control pages by the
+ * checksum, type, page number and area id in their header; data pages against their extent's page-info entry), and
+ * pages written back are stamped first.
+ *
+ * <p>The area header (page 0) never enters the cache: it is read at open and rewritten, then forced, whenever the area
+ * grows, shrinks or (root area) the catalog moves.
+ *
+ * <p>Not thread safe: the engine thread only.
+ */
+public final class StorageArea implements PageSource, AutoCloseable {
+    private final String databaseName;
+    private final PageStore store;
+    private final BufferCache cache;
+    private final int window;
+    private final PageChecksums checksums = new PageChecksums();
+    private final UnsafeBuffer header;
+    private final long headerAddress;
+    private final UnsafeBuffer pageView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer ioView = new UnsafeBuffer(0, 0);
+    private int[] largestFree = new int[0];
+    private int[] freePages = new int[0];
+
+    private StorageArea(final String databaseName, final PageStore store, final BufferCache cache, final int window) {
+        this.databaseName = databaseName;
+        this.store = store;
+        this.cache = cache;
+        this.window = window;
+        this.headerAddress = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        this.header = new UnsafeBuffer(headerAddress, PAGE_LENGTH);
+    }
+
+    /**
+     * Creates a new area file with one extent.
+     *
+     * @param extentPages pages per extent.
+     * @param maxExtents the most extents the area may grow to.
+     */
+    public static StorageArea create(
+            final String databaseName,
+            final Path path,
+            final long databaseId,
+            final int areaId,
+            final boolean root,
+            final int extentPages,
+            final int maxExtents,
+            final BufferCache cache,
+            final int window) {
+        final PageStore store = FilePageStore.create(path, 1);
+        final StorageArea area = new StorageArea(databaseName, store, cache, window);
+        try {
+            final UnsafeBuffer h = area.header;
+            h.putShort(PAGE_TYPE_OFFSET, PageHeaderDescriptor.TYPE_AREA_HEADER);
+            h.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+            h.putInt(AREA_ID_OFFSET, areaId);
+            h.putLong(AreaHeaderDescriptor.MAGIC_OFFSET, AreaHeaderDescriptor.MAGIC);
+            h.putInt(AreaHeaderDescriptor.AREA_FORMAT_VERSION_OFFSET, AreaHeaderDescriptor.AREA_FORMAT_VERSION);
+            h.putInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET, PAGE_LENGTH);
+            h.putLong(AreaHeaderDescriptor.DATABASE_ID_OFFSET, databaseId);
+            h.putInt(AreaHeaderDescriptor.AREA_ID_OFFSET, areaId);
+            h.putInt(AreaHeaderDescriptor.FLAGS_OFFSET, root ? AreaHeaderDescriptor.FLAG_ROOT : 0);
+            h.putInt(AreaHeaderDescriptor.EXTENT_PAGES_OFFSET, extentPages);
+            h.putInt(AreaHeaderDescriptor.MAX_EXTENT_COUNT_OFFSET, maxExtents);
+            h.putLong(AreaHeaderDescriptor.CREATED_MS_OFFSET, System.currentTimeMillis());
+            cache.register(window, area);
+            area.writeHeader();
+            area.addExtent();
+            return area;
+        } catch (final RuntimeException e) {
+            area.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an existing area and verifies its header.
+     *
+     * @param expectedDatabaseId the database it must belong to, or 0 to accept any (opening a root area).
+     * @param expectedAreaId the id the catalog gives it, or -1 for any.
+     */
+    public static StorageArea open(
+            final String databaseName,
+            final Path path,
+            final long expectedDatabaseId,
+            final int expectedAreaId,
+            final BufferCache cache,
+            final int window) {
+        final PageStore store = FilePageStore.open(path);
+        final StorageArea area = new StorageArea(databaseName, store, cache, window);
+        try {
+            area.readHeader(expectedDatabaseId, expectedAreaId);
+            cache.register(window, area);
+            area.loadHints();
+            return area;
+        } catch (final RuntimeException e) {
+            area.close();
+            throw e;
+        }
+    }
+
+    private void readHeader(final long expectedDatabaseId, final int expectedAreaId) {
+        if (store.pageCount() < 1) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (empty file): path=" + path());
+        }
+        store.read(0, headerAddress);
+        if (header.getLong(AreaHeaderDescriptor.MAGIC_OFFSET) != AreaHeaderDescriptor.MAGIC) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (bad magic): path=" + path());
+        }
+        final int version = header.getInt(AreaHeaderDescriptor.AREA_FORMAT_VERSION_OFFSET);
+        if (version > AreaHeaderDescriptor.AREA_FORMAT_VERSION) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "storage area has a newer format than this bess reads: path=" + path() + ", version=" + version
+                            + ", supported=" + AreaHeaderDescriptor.AREA_FORMAT_VERSION);
+        }
+        final int expected = header.getInt(CHECKSUM_OFFSET);
+        final int actual = checksums.controlChecksum(headerAddress);
+        if (expected != actual) {
+            throw new CorruptPageException(databaseName, path().toString(), 0, expected, actual);
+        }
+        if (header.getInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET) != PAGE_LENGTH) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "storage area has another page length: path=" + path());
+        }
+        if (expectedDatabaseId != 0 && databaseId() != expectedDatabaseId) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "storage area belongs to another database: path=" + path() + ", databaseId=" + databaseId()
+                            + ", expected=" + expectedDatabaseId);
+        }
+        if (expectedAreaId >= 0 && id() != expectedAreaId) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "storage area has another id than the catalog says: path=" + path() + ", id=" + id() + ", expected="
+                            + expectedAreaId);
+        }
+        final long needed = AreaHeaderDescriptor.extentFirstPage(extentCount(), extentPages());
+        if (store.pageCount() < needed) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "storage area is truncated: path=" + path() + ", pages=" + store.pageCount() + ", expected="
+                            + needed);
+        }
+    }
+
+    private void loadHints() {
+        final int count = extentCount();
+        largestFree = new int[count];
+        freePages = new int[count];
+        for (int e = 0; e < count; e++) {
+            final int frame = cache.pin(window, extentFirstPage(e), true);
+            try {
+                final UnsafeBuffer map = cache.wrap(pageView, frame);
+                checkControlType(map, extentFirstPage(e), PageHeaderDescriptor.TYPE_EXTENT_MAP);
+                largestFree[e] = BuddyAllocator.largestFreeOrder(map);
+                freePages[e] = BuddyAllocator.freePages(map);
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+    }
+
+    /** Throws {@link CorruptPageException} when a control page has another type than expected. */
+    public void checkControlType(final UnsafeBuffer page, final long pageNo, final short type) {
+        final short actual = page.getShort(PAGE_TYPE_OFFSET);
+        if (actual != type) {
+            throw new CorruptPageException("control page of the wrong type: database=" + databaseName + ", area="
+                    + path() + ", page=" + pageNo + ", type=" + actual + ", expected=" + type);
+        }
+    }
+
+    /** The area file or device. */
+    public Path path() {
+        return store.path();
+    }
+
+    /** The window of this area in the cache and in virtual frames. */
+    public int window() {
+        return window;
+    }
+
+    /** The area id. */
+    public int id() {
+        return header.getInt(AreaHeaderDescriptor.AREA_ID_OFFSET);
+    }
+
+    /** The database id recorded in the header. */
+    public long databaseId() {
+        return header.getLong(AreaHeaderDescriptor.DATABASE_ID_OFFSET);
+    }
+
+    /** Whether this is the root area. */
+    public boolean isRoot() {
+        return (header.getInt(AreaHeaderDescriptor.FLAGS_OFFSET) & AreaHeaderDescriptor.FLAG_ROOT) != 0;
+    }
+
+    /** Pages per extent. */
+    public int extentPages() {
+        return header.getInt(AreaHeaderDescriptor.EXTENT_PAGES_OFFSET);
+    }
+
+    /** Extents in the area. */
+    public int extentCount() {
+        return header.getInt(AreaHeaderDescriptor.EXTENT_COUNT_OFFSET);
+    }
+
+    /** Pages the area holds (header included). */
+    public long pageCount() {
+        return AreaHeaderDescriptor.extentFirstPage(extentCount(), extentPages());
+    }
+
+    /** Free pages over all extents. */
+    public long freePageCount() {
+        long sum = 0;
+        for (final int f : freePages) {
+            sum += f;
+        }
+        return sum;
+    }
+
+    /** The first page of an extent. */
+    public long extentFirstPage(final int extentNo) {
+        return AreaHeaderDescriptor.extentFirstPage(extentNo, extentPages());
+    }
+
+    /** The root area's catalog location: first page, page count, byte length. */
+    public long[] catalogLocation() {
+        return new long[] {
+            header.getInt(AreaHeaderDescriptor.CATALOG_FIRST_PAGE_OFFSET) & 0xFFFF_FFFFL,
+            header.getInt(AreaHeaderDescriptor.CATALOG_PAGE_COUNT_OFFSET),
+            header.getLong(AreaHeaderDescriptor.CATALOG_LENGTH_OFFSET)
+        };
+    }
+
+    /** Switches the root area to a new catalog: the header is rewritten and forced. */
+    public void catalogLocation(final long firstPage, final int pageCount, final long length) {
+        header.putInt(AreaHeaderDescriptor.CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
+        header.putInt(AreaHeaderDescriptor.CATALOG_PAGE_COUNT_OFFSET, pageCount);
+        header.putLong(AreaHeaderDescriptor.CATALOG_LENGTH_OFFSET, length);
+        writeHeader();
+    }
+
+    private void writeHeader() {
+        header.putInt(PAGE_NO_OFFSET, 0);
+        header.putInt(CHECKSUM_OFFSET, checksums.controlChecksum(headerAddress));
+        store.write(0, headerAddress);
+        store.force();
+    }
+
+    /**
+     * Allocates a segment of {@code 2^order} pages, growing the area by an extent when no extent has room.
+     *
+     * @return the area page of the segment, or -1 when the area is full and cannot grow.
+     */
+    public long allocate(final int order) {
+        if (order > Integer.numberOfTrailingZeros(extentPages())) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "segment larger than an extent: order=" + order + ", extentPages=" + extentPages());
+        }
+        for (int e = 0; e < largestFree.length; e++) {
+            if (largestFree[e] >= order) {
+                return allocateIn(e, order);
+            }
+        }
+        final int max = header.getInt(AreaHeaderDescriptor.MAX_EXTENT_COUNT_OFFSET);
+        if (store.isDevice() || (max > 0 && extentCount() >= max)) {
+            return -1;
+        }
+        addExtent();
+        return allocateIn(extentCount() - 1, order);
+    }
+
+    private long allocateIn(final int extentNo, final int order) {
+        final int frame = pinMap(extentNo);
+        try {
+            final UnsafeBuffer map = cache.wrap(pageView, frame);
+            final int rel = BuddyAllocator.allocate(map, order);
+            if (rel < 0) {
+                throw new IllegalStateException("extent hint out of date: extent=" + extentNo + ", order=" + order);
+            }
+            cache.markDirty(frame);
+            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+            freePages[extentNo] = BuddyAllocator.freePages(map);
+            return extentFirstPage(extentNo) + rel;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** Frees a segment. */
+    public void free(final long page, final int order) {
+        final int extentNo = extentOf(page);
+        final int frame = pinMap(extentNo);
+        try {
+            final UnsafeBuffer map = cache.wrap(pageView, frame);
+            BuddyAllocator.free(map, (int) (page - extentFirstPage(extentNo)), order);
+            cache.markDirty(frame);
+            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+            freePages[extentNo] = BuddyAllocator.freePages(map);
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** Shrinks a segment in place. */
+    public void shrink(final long page, final int order, final int newOrder) {
+        final int extentNo = extentOf(page);
+        final int frame = pinMap(extentNo);
+        try {
+            final UnsafeBuffer map = cache.wrap(pageView, frame);
+            BuddyAllocator.shrink(map, (int) (page - extentFirstPage(extentNo)), order, newOrder);
+            cache.markDirty(frame);
+            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+            freePages[extentNo] = BuddyAllocator.freePages(map);
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** Grows a segment in place by one order when its buddy is free. */
+    public boolean tryGrow(final long page, final int order) {
+        final int extentNo = extentOf(page);
+        final int frame = pinMap(extentNo);
+        try {
+            final UnsafeBuffer map = cache.wrap(pageView, frame);
+            final boolean grew = BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order);
+            if (grew) {
+                cache.markDirty(frame);
+                largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+                freePages[extentNo] = BuddyAllocator.freePages(map);
+            }
+            return grew;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** The extent holding a page. */
+    public int extentOf(final long page) {
+        if (page < 1 || page >= pageCount()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "page outside the area: path=" + path() + ", page=" + page);
+        }
+        return (int) ((page - 1) / extentPages());
+    }
+
+    /** Pins an extent's map page. */
+    public int pinMap(final int extentNo) {
+        return cache.pin(window, extentFirstPage(extentNo), true);
+    }
+
+    private void addExtent() {
+        final int extentNo = extentCount();
+        final long first = extentFirstPage(extentNo);
+        store.grow(first + extentPages());
+        final int infoPages = ExtentMapDescriptor.pageInfoPages(extentPages());
+        for (int i = 0; i <= infoPages; i++) {
+            final long pageNo = first + i;
+            final int frame = cache.pinNew(window, pageNo, true);
+            try {
+                final UnsafeBuffer page = cache.wrap(pageView, frame);
+                page.putShort(
+                        PAGE_TYPE_OFFSET,
+                        i == 0 ? PageHeaderDescriptor.TYPE_EXTENT_MAP : PageHeaderDescriptor.TYPE_PAGE_INFO);
+                page.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+                if (i == 0) {
+                    BuddyAllocator.format(page, extentNo, extentPages());
+                }
+                // written now, before the header counts the extent: a crash leaves a harmless unused tail
+                store(pageNo, cache.frameAddress(frame), true);
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+        store.force();
+        header.putInt(AreaHeaderDescriptor.EXTENT_COUNT_OFFSET, extentNo + 1);
+        writeHeader();
+        largestFree = Arrays.copyOf(largestFree, extentNo + 1);
+        freePages = Arrays.copyOf(freePages, extentNo + 1);
+        final int frame = pinMap(extentNo);
+        try {
+            final UnsafeBuffer map = cache.wrap(pageView, frame);
+            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+            freePages[extentNo] = BuddyAllocator.freePages(map);
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /**
+     * Cuts empty extents from the tail of a file area (never the first extent).
+     *
+     * @return extents removed.
+     */
+    public int truncateEmptyTail() {
+        if (store.isDevice()) {
+            return 0;
+        }
+        final int meta = ExtentMapDescriptor.metaPages(extentPages());
+        int removed = 0;
+        while (extentCount() > 1 && freePages[extentCount() - 1] == extentPages() - meta) {
+            final int last = extentCount() - 1;
+            cache.dropWindow(window, extentFirstPage(last), true);
+            header.putInt(AreaHeaderDescriptor.EXTENT_COUNT_OFFSET, last);
+            writeHeader();
+            store.truncate(extentFirstPage(last));
+            largestFree = Arrays.copyOf(largestFree, last);
+            freePages = Arrays.copyOf(freePages, last);
+            removed++;
+        }
+        return removed;
+    }
+
+    @Override
+    public void load(final long pageNo, final long address, final boolean control) {
+        store.read(pageNo, address);
+        if (control) {
+            ioView.wrap(address, PAGE_LENGTH);
+            final int expected = ioView.getInt(CHECKSUM_OFFSET);
+            final int actual = checksums.controlChecksum(address);
+            if (expected != actual) {
+                throw new CorruptPageException(databaseName, path().toString(), pageNo, expected, actual);
+            }
+            if ((ioView.getInt(PAGE_NO_OFFSET) & 0xFFFF_FFFFL) != pageNo
+                    || (ioView.getShort(AREA_ID_OFFSET) & 0xFFFF) != id()) {
+                throw new CorruptPageException("misdirected control page: database=" + databaseName + ", area="
+                        + path() + ", page=" + pageNo + ", recordedPage=" + ioView.getInt(PAGE_NO_OFFSET)
+                        + ", recordedArea=" + ioView.getShort(AREA_ID_OFFSET));
+            }
+        } else {
+            final int actual = checksums.dataEntry(address);
+            final int expected = dataEntry(pageNo);
+            if (expected != actual) {
+                throw new CorruptPageException(
+                        databaseName,
+                        path().toString(),
+                        pageNo,
+                        expected ^ PageChecksums.ZERO_PAGE_CRC,
+                        actual ^ PageChecksums.ZERO_PAGE_CRC);
+            }
+        }
+    }
+
+    /** The page-info entry of a data page. */
+    public int dataEntry(final long pageNo) {
+        final int extentNo = extentOf(pageNo);
+        final int rel = (int) (pageNo - extentFirstPage(extentNo));
+        final int frame = cache.pin(window, extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel), true);
+        try {
+            return new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH).getInt(PageInfoDescriptor.entryOffset(rel));
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    @Override
+    public void store(final long pageNo, final long address, final boolean control) {
+        if (control) {
+            ioView.wrap(address, PAGE_LENGTH);
+            ioView.putInt(PAGE_NO_OFFSET, (int) pageNo);
+            ioView.putShort(AREA_ID_OFFSET, (short) id());
+            ioView.putInt(CHECKSUM_OFFSET, checksums.controlChecksum(address));
+        } else {
+            final int entry = checksums.dataEntry(address);
+            final int extentNo = extentOf(pageNo);
+            final int rel = (int) (pageNo - extentFirstPage(extentNo));
+            final int frame = cache.pin(window, extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel), true);
+            try {
+                final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
+                if (info.getInt(PageInfoDescriptor.entryOffset(rel)) != entry) {
+                    info.putInt(PageInfoDescriptor.entryOffset(rel), entry);
+                    cache.markDirty(frame);
+                }
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+        store.write(pageNo, address);
+    }
+
+    @Override
+    public void force() {
+        store.force();
+    }
+
+    /** Closes the file (the caller wrote back its pages first). */
+    @Override
+    public void close() {
+        store.close();
+        Native.munmap(headerAddress, PAGE_LENGTH);
+    }
+}

@@ -1,0 +1,96 @@
+package org.bess.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bess.client.BessFile;
+import org.bess.client.Cursor;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedEngineTest {
+    @TempDir
+    Path dir;
+
+    private Session session() {
+        return BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20));
+    }
+
+    @Test
+    void shouldKeepObjectsAndReferencesAcrossReopen() {
+        final Path root = dir.resolve("db.root");
+        final List<Long> words = new ArrayList<>();
+        try (Session s = session()) {
+            final Database db = s.createDatabase(root, 1L << 20);
+            final TypeId node = db.defineType("Node", 24, new int[] {8});
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "nodes");
+                ObjectRef prev = null;
+                for (int i = 0; i < 1000; i++) {
+                    final ObjectRef o = tx.allocate(f, node);
+                    o.putLong(0, i);
+                    o.putRef(8, prev == null ? null : prev.ref());
+                    o.putLong(16, i * 3L);
+                    prev = o;
+                    words.add(o.ref().word());
+                }
+                tx.setRoot(db, "head", prev.ref());
+                tx.commit();
+            }
+        }
+        try (Session s = session()) {
+            final Database db = s.openDatabase(root);
+            try (Transaction tx = s.begin()) {
+                Ref r = tx.root(db, "head");
+                int expected = 999;
+                while (r != null) {
+                    final ObjectRef o = tx.open(r);
+                    assertThat(o.getLong(0)).isEqualTo(expected);
+                    assertThat(o.getLong(16)).isEqualTo(expected * 3L);
+                    r = o.getRef(8);
+                    expected--;
+                }
+                assertThat(expected).isEqualTo(-1);
+                int count = 0;
+                try (Cursor c = tx.scan(tx.file(db, "nodes"))) {
+                    while (c.next()) {
+                        assertThat(c.object().getLong(0)).isEqualTo(count);
+                        count++;
+                    }
+                }
+                assertThat(count).isEqualTo(1000);
+                tx.commit();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAFreedReference() {
+        try (Session s = session()) {
+            final Database db = s.createDatabase(dir.resolve("db2.root"), 1L << 20);
+            final TypeId t = db.defineType("T", 16, new int[0]);
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "f");
+                final ObjectRef o = tx.allocate(f, t);
+                final Ref r = o.ref();
+                tx.free(o);
+                assertThatThrownBy(() -> tx.open(r))
+                        .isInstanceOfSatisfying(BessException.class, e -> assertThat(e.errorCode())
+                                .isEqualTo(ErrorCode.INVALID_REFERENCE))
+                        .hasMessageContaining("freed");
+                tx.commit();
+            }
+        }
+    }
+}
