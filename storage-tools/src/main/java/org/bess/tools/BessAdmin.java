@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,6 +44,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class BessAdmin implements java.util.concurrent.Callable<Integer> {
     /** The exit code of a usage error, as picocli defines it. */
     public static final int USAGE_ERROR_EXIT_CODE = CommandLine.ExitCode.USAGE;
+
+    /** The commands that arrive with the storage engine; a name leaves this set when its class is added. */
+    static final Set<String> COMING_COMMANDS =
+            Set.of("create-db", "add-area", "remove-area", "list-areas", "list-files", "move-file", "compact", "check");
 
     @Spec
     private CommandSpec spec;
@@ -101,7 +106,9 @@ public final class BessAdmin implements java.util.concurrent.Callable<Integer> {
         if (e instanceof UnmatchedArgumentException unmatched
                 && !unmatched.getUnmatched().isEmpty()
                 && !unmatched.getUnmatched().get(0).startsWith("-")) {
-            problem = "unknown command '" + unmatched.getUnmatched().get(0) + "'";
+            final String command = unmatched.getUnmatched().get(0);
+            problem = "unknown command '" + command + "'"
+                    + (COMING_COMMANDS.contains(command) ? ": it arrives with the storage engine" : "");
         } else {
             problem = e.getMessage();
         }

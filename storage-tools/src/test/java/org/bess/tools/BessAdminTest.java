@@ -37,9 +37,18 @@ class BessAdminTest {
 
     @Test
     void shouldExitWithTwoAndOneLineWhenTheCommandIsUnknown() {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err.toString().lines())
+                .containsExactly("bess-admin: unknown command 'frobnicate' (see 'bess-admin --help')");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void shouldSayThatACommandArrivesWithTheStorageEngineWhenItIsNotBuiltYet() {
         assertThat(run("create-db", "/tmp/x")).isEqualTo(2).isEqualTo(BessAdmin.USAGE_ERROR_EXIT_CODE);
         assertThat(err.toString().lines())
-                .containsExactly("bess-admin: unknown command 'create-db' (see 'bess-admin --help')");
+                .containsExactly("bess-admin: unknown command 'create-db': it arrives with the storage engine"
+                        + " (see 'bess-admin --help')");
         assertThat(out.toString()).isEmpty();
     }
 
