@@ -64,6 +64,12 @@ public final class DemoMain {
                 System.getProperty("os.name"),
                 System.getProperty("os.arch"),
                 System.getProperty("java.version"));
+        if (!Object.class.getModule().isOpen("jdk.internal.misc", DemoMain.class.getModule())) {
+            // Agrona's buffers need it; without it the first access to a frame would die with IllegalAccessError
+            return verdict(
+                    out,
+                    "java.base/jdk.internal.misc is not opened: run ./bess demo, which adds the --add-opens flags");
+        }
         final Path nodeDir;
         try {
             nodeDir = Files.createTempDirectory("bess-demo-");
@@ -96,7 +102,7 @@ public final class DemoMain {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException | RuntimeException | LinkageError e) {
             // a NativeException names the call, the errno and the arguments: that is the reason to show
             return e.toString();
         }
