@@ -93,9 +93,10 @@ final class EngineDatabase implements Database {
                         ErrorCode.BAD_FORMAT,
                         "not the root area of a database (it is area " + root.id() + " of one): path=" + rootPath);
             }
-            catalog = readCatalog(server.cache(), root, rootPath.toString());
+            catalog = Catalog.read(server.cache(), root, rootPath.toString());
         } catch (final RuntimeException e) {
             server.cache().dropWindow(window, 0, true);
+            server.cache().unregister(window);
             root.close();
             throw e;
         }
@@ -129,40 +130,6 @@ final class EngineDatabase implements Database {
                 StorageArea.open(rootPath.toString(), path, catalog.databaseId(), entry.id, cache, window);
         areas.put(entry.id, area);
         server.frames().ensureWindow(window, area.pageCount());
-    }
-
-    private static Catalog readCatalog(final BufferCache cache, final StorageArea root, final String where) {
-        final long[] location = root.catalogLocation();
-        if (location[0] == 0) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "database has no catalog: database=" + where);
-        }
-        final long length = location[2];
-        if (length < 0 || length > location[1] * CatalogPageDescriptor.PAYLOAD_CAPACITY) {
-            throw new BessException(
-                    ErrorCode.BAD_FORMAT, "bad catalog length: database=" + where + ", length=" + length);
-        }
-        final byte[] bytes = new byte[(int) length];
-        int filled = 0;
-        long page = location[0];
-        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-        for (int i = 0; i < location[1] && filled < length; i++) {
-            final int frame = cache.pin(root.window(), page, true);
-            try {
-                cache.wrap(view, frame);
-                root.checkControlType(view, page, PageHeaderDescriptor.TYPE_CATALOG);
-                final int n = view.getInt(CatalogPageDescriptor.PAYLOAD_LENGTH_OFFSET);
-                if (n < 0 || n > CatalogPageDescriptor.PAYLOAD_CAPACITY || filled + n > length) {
-                    throw new BessException(
-                            ErrorCode.BAD_FORMAT, "bad catalog page: database=" + where + ", page=" + page);
-                }
-                view.getBytes(CatalogPageDescriptor.PAYLOAD_OFFSET, bytes, filled, n);
-                filled += n;
-                page = view.getInt(CatalogPageDescriptor.NEXT_PAGE_OFFSET) & 0xFFFF_FFFFL;
-            } finally {
-                cache.unpin(frame);
-            }
-        }
-        return Catalog.deserialize(bytes, where);
     }
 
     /** Writes the catalog as a new chain, forces everything, then switches the root header to it. */
@@ -331,6 +298,7 @@ final class EngineDatabase implements Database {
         checkpoint();
         server.frames().invalidateAll(area.window());
         cache.dropWindow(area.window(), 0, true);
+        cache.unregister(area.window());
         areas.remove(area.id());
         area.close();
         try {
@@ -483,6 +451,7 @@ final class EngineDatabase implements Database {
             cache.dropWindow(a.window(), 0, false);
         }
         for (final StorageArea a : areas.values()) {
+            cache.unregister(a.window());
             a.close();
         }
         areas.clear();

@@ -283,13 +283,17 @@ final class ObjectStore {
 
     private long lastAllocatedPage;
 
-    /** Allocates a data block, in the preferred area if it has room, else in any area that does. */
+    /**
+     * Allocates a data block, in the preferred area if it has room, else in any area that does. Its pages start as
+     * zeroed, dirty frames: their old bytes on disk may belong to a freed block of another kind, with another checksum.
+     */
     private StorageArea allocateData(final int preferredAreaId, final int order) {
         final StorageArea preferred = db.area(preferredAreaId);
         long page = preferred.allocate(order);
         if (page >= 0) {
             db.areaGrew(preferred);
             lastAllocatedPage = page;
+            initDataPages(preferred, page, 1 << order);
             return preferred;
         }
         for (final StorageArea a : db.openAreas()) {
@@ -298,6 +302,7 @@ final class ObjectStore {
                 if (page >= 0) {
                     db.areaGrew(a);
                     lastAllocatedPage = page;
+                    initDataPages(a, page, 1 << order);
                     return a;
                 }
             }
@@ -360,6 +365,7 @@ final class ObjectStore {
         final StorageArea area = db.area(s.getShort(DATA_AREA_OFFSET) & 0xFFFF);
         final long page = s.getInt(DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
         if (area.tryGrow(page, order)) {
+            initDataPages(area, page + (1L << order), 1 << order);
             s.putShort(DATA_ORDER_OFFSET, (short) (order + 1));
             return;
         }
@@ -543,6 +549,7 @@ final class ObjectStore {
                                 ErrorCode.STORAGE_FULL, "target area full: file=" + file.name + ", area=" + to.path());
                     }
                     db.areaGrew(to);
+                    initDataPages(to, page, 1 << order);
                     relocate(segPage, frame, to, page, order);
                 }
                 segPage = s.getInt(NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
@@ -774,6 +781,17 @@ final class ObjectStore {
                 }
             }
             segPage = next;
+        }
+    }
+
+    private void initDataPages(final StorageArea area, final long firstPage, final int pages) {
+        for (int i = 0; i < pages; i++) {
+            final int frame = cache.pinNew(area.window(), firstPage + i, false);
+            try {
+                updates.onFirstWrite(area.window(), firstPage + i, frame);
+            } finally {
+                cache.unpin(frame);
+            }
         }
     }
 

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,8 +14,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code bess-admin} top-level command ({@code ./bess admin}): administers the databases, storage areas and files
- * of a node. It has no subcommands yet; its help lists those that arrive with the storage engine, and nothing here
- * pretends to do their work.
+ * of a node: create-db, add-area, remove-area, list-areas, list-files, move-file, compact and check, each run on an
+ * embedded engine with a private temporary cache.
  *
  * <p>To add a command, write one class per command in this package, annotated with {@code @Command(name = "...")} and
  * implementing {@code Callable<Integer>} (the exit code), and list it in {@code subcommands} below; remove its name
@@ -33,21 +32,20 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Administers the databases, storage areas and files of a bess node.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {
-            // one class per command, e.g. CreateDbCommand.class
+            CreateDbCommand.class,
+            AddAreaCommand.class,
+            RemoveAreaCommand.class,
+            ListAreasCommand.class,
+            ListFilesCommand.class,
+            MoveFileCommand.class,
+            CompactCommand.class,
+            CheckCommand.class,
         },
-        footerHeading = "%nCommands:%n",
-        footer = {
-            "  None yet. The admin commands arrive with the storage engine:",
-            "  create-db, add-area, remove-area, list-areas, list-files, move-file,",
-            "  compact and check.",
-        })
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0 done, 1 failed (one line says why), 2 usage error, 3 check found damage."})
 public final class BessAdmin implements java.util.concurrent.Callable<Integer> {
     /** The exit code of a usage error, as picocli defines it. */
     public static final int USAGE_ERROR_EXIT_CODE = CommandLine.ExitCode.USAGE;
-
-    /** The commands that arrive with the storage engine; a name leaves this set when its class is added. */
-    static final Set<String> COMING_COMMANDS =
-            Set.of("create-db", "add-area", "remove-area", "list-areas", "list-files", "move-file", "compact", "check");
 
     @Spec
     private CommandSpec spec;
@@ -107,8 +105,7 @@ public final class BessAdmin implements java.util.concurrent.Callable<Integer> {
                 && !unmatched.getUnmatched().isEmpty()
                 && !unmatched.getUnmatched().get(0).startsWith("-")) {
             final String command = unmatched.getUnmatched().get(0);
-            problem = "unknown command '" + command + "'"
-                    + (COMING_COMMANDS.contains(command) ? ": it arrives with the storage engine" : "");
+            problem = "unknown command '" + command + "'";
         } else {
             problem = e.getMessage();
         }

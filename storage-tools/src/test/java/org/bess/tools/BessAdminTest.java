@@ -15,14 +15,13 @@ class BessAdminTest {
     }
 
     @Test
-    void shouldPrintUsageListingTheComingCommandsWhenAskedForHelp() {
+    void shouldPrintUsageListingTheCommandsWhenAskedForHelp() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString())
                 .startsWith("Usage: bess-admin")
                 .contains("--help", "--version")
                 .contains("create-db", "add-area", "remove-area", "list-areas", "list-files", "move-file")
-                .contains("compact", "check")
-                .contains("arrive with the storage engine");
+                .contains("compact", "check");
         assertThat(err.toString()).isEmpty();
     }
 
@@ -44,12 +43,21 @@ class BessAdminTest {
     }
 
     @Test
-    void shouldSayThatACommandArrivesWithTheStorageEngineWhenItIsNotBuiltYet() {
-        assertThat(run("create-db", "/tmp/x")).isEqualTo(2).isEqualTo(BessAdmin.USAGE_ERROR_EXIT_CODE);
-        assertThat(err.toString().lines())
-                .containsExactly("bess-admin: unknown command 'create-db': it arrives with the storage engine"
-                        + " (see 'bess-admin --help')");
-        assertThat(out.toString()).isEmpty();
+    void shouldPrintHelpForEveryCommand() {
+        for (final String command : new String[] {
+            "create-db", "add-area", "remove-area", "list-areas", "list-files", "move-file", "compact", "check"
+        }) {
+            out.getBuffer().setLength(0);
+            assertThat(run(command, "--help")).as(command).isZero();
+            assertThat(out.toString()).as(command).startsWith("Usage: bess-admin " + command);
+        }
+    }
+
+    @Test
+    void shouldExitWithTwoWhenARequiredOptionIsMissing() {
+        assertThat(run("create-db")).isEqualTo(BessAdmin.USAGE_ERROR_EXIT_CODE);
+        assertThat(err.toString().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--root");
     }
 
     @Test

@@ -112,6 +112,13 @@ public final class BufferCache implements AutoCloseable {
         sources[window] = source;
     }
 
+    /** Forgets the page source of a window whose area closed (its frames were dropped first). */
+    public void unregister(final int window) {
+        if (window < sources.length) {
+            sources[window] = null;
+        }
+    }
+
     /** The address of a frame in the engine's own mapping of the cache. */
     public long frameAddress(final int frame) {
         return cacheBase + ((long) frame << PAGE_SHIFT);
@@ -166,8 +173,9 @@ public final class BufferCache implements AutoCloseable {
             hits++;
             final int d = CacheControlDescriptor.frameOffset(frame);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-            final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+            // a page's kind follows its current use: a freed control page may come back as a data page
+            final int flags = control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL;
+            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
             if (!read) {
                 scratch.wrap(frameAddress(frame), PAGE_LENGTH);
                 scratch.setMemory(0, PAGE_LENGTH, (byte) 0);

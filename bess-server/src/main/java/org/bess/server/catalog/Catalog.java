@@ -8,9 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.CatalogPageDescriptor;
+import org.bess.format.PageHeaderDescriptor;
+import org.bess.server.area.StorageArea;
+import org.bess.server.cache.BufferCache;
 
 /**
  * The in-memory catalog and its serialized form (little-endian): magic, version, database id, next ids, then counted
@@ -251,6 +255,46 @@ public final class Catalog {
         }
         n += roots.size() * (12 + MAX_STRING_BYTES) + foreign.size() * (16 + MAX_STRING_BYTES);
         return n;
+    }
+
+    /**
+     * Reads the catalog chain the root area header points to, verifying each page.
+     *
+     * @param where names the database, for messages.
+     * @return the catalog.
+     */
+    public static Catalog read(final BufferCache cache, final StorageArea root, final String where) {
+        final long[] location = root.catalogLocation();
+        if (location[0] == 0) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "database has no catalog: database=" + where);
+        }
+        final long length = location[2];
+        if (length < 0 || length > location[1] * CatalogPageDescriptor.PAYLOAD_CAPACITY) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT, "bad catalog length: database=" + where + ", length=" + length);
+        }
+        final byte[] bytes = new byte[(int) length];
+        int filled = 0;
+        long page = location[0];
+        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        for (int i = 0; i < location[1] && filled < length; i++) {
+            final int frame = cache.pin(root.window(), page, true);
+            try {
+                cache.wrap(view, frame);
+                root.checkControlType(view, page, PageHeaderDescriptor.TYPE_CATALOG);
+                final int n = view.getInt(CatalogPageDescriptor.PAYLOAD_LENGTH_OFFSET);
+                if (n < 0 || n > CatalogPageDescriptor.PAYLOAD_CAPACITY || filled + n > length) {
+                    throw new BessException(
+                            ErrorCode.BAD_FORMAT, "bad catalog page: database=" + where + ", page=" + page);
+                }
+                view.getBytes(CatalogPageDescriptor.PAYLOAD_OFFSET, bytes, filled, n);
+                filled += n;
+                page = view.getInt(CatalogPageDescriptor.NEXT_PAGE_OFFSET) & 0xFFFF_FFFFL;
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+        return deserialize(bytes, where);
     }
 
     /**
