@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin add-area}: Adds a storage area (a new file) to a database. */
+/**
+ * {@code bess-admin add-area}:
+ * Adds a storage area (a new file) to a database.
+ */
 @Command(
         name = "add-area",
         mixinStandardHelpOptions = true,

@@ -8,7 +8,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin compact}: Compacts data segments (one file or all), frees empty extents, shrinks areas at their tail. */
+/**
+ * {@code bess-admin compact}:
+ * Compacts data segments (one file or all), frees empty extents, shrinks areas at their tail.
+ */
 @Command(
         name = "compact",
         mixinStandardHelpOptions = true,

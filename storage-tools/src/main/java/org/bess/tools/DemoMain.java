@@ -11,27 +11,28 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 
 /**
- * {@code ./bess demo}: a self-check of the native shim that a person can read. In a temporary node directory it
+ * {@code ./bess demo}: the tour. First a self-check of the native shim that a person can read: in a temporary node
+ * directory it
  * reserves 64 GiB of address space, maps one file page at two virtual addresses, shows that they share the page,
  * protects one read-only, and lets a child JVM prove that a stray write into a read-only page kills the writer with
- * SIGSEGV and never reaches the file (see {@link ShimSelfCheck}). The storage demo (databases, objects, references)
- * replaces it when the storage engine arrives.
+ * SIGSEGV and never reaches the file (see {@link ShimSelfCheck}). Then the storage engine, embedded (see {@link
+ * StorageDemo}): two databases, two areas, objects with references across both databases, a file moved and compacted,
+ * a reopen, a walk of every reference and an offline check.
  *
  * <p>Usage: {@code DemoMain [--keep]}; {@code --keep} keeps the node directory (file, crash report) for inspection.
- * Exit codes: 0 when the self-check passes, 1 when it fails, 2 for a usage error.
+ * Exit codes: 0 when every step held, 1 when one failed (the last line says which), 2 for a usage error.
  *
  * <p>Not thread safe; the main thread of a short-lived process.
  */
 public final class DemoMain {
     /** The last line of the report of a passing self-check. */
-    public static final String OK_LINE = "shim self-check: ok";
+    public static final String OK_LINE = "demo: ok";
+
+    /** Printed when the shim part passed. */
+    public static final String SHIM_OK_LINE = "shim self-check: ok";
 
     /** The start of the last line of the report of a failing self-check; the reason follows in parentheses. */
-    public static final String FAILED_PREFIX = "shim self-check: FAILED";
-
-    /** Printed after the verdict. */
-    public static final String STORAGE_DEMO_NOTE =
-            "The storage demo (databases, objects, references) arrives with the storage engine.";
+    public static final String FAILED_PREFIX = "demo: FAILED";
 
     private static final String KEEP_OPTION = "--keep";
 
@@ -96,7 +97,10 @@ public final class DemoMain {
     private static String runCheck(final Path nodeDir, final PrintStream out) {
         try (ShimSelfCheck check = new ShimSelfCheck(nodeDir, out)) {
             check.run();
-            return null;
+            out.println(SHIM_OK_LINE);
+            out.println();
+            out.println("storage: databases, areas, objects and references, embedded");
+            return new StorageDemo(nodeDir, out).run();
         } catch (final ShimSelfCheck.CheckFailedException e) {
             return e.getMessage();
         } catch (final InterruptedException e) {
@@ -114,7 +118,6 @@ public final class DemoMain {
         } else {
             out.println(FAILED_PREFIX + " (" + failure + ")");
         }
-        out.println(STORAGE_DEMO_NOTE);
         out.flush();
         return failure == null ? 0 : 1;
     }

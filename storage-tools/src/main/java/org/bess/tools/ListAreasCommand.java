@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin list-areas}: Lists the storage areas of a database: id, path, size, extents, free space. */
+/**
+ * {@code bess-admin list-areas}:
+ * Lists the storage areas of a database: id, path, size, extents, free space.
+ */
 @Command(
         name = "list-areas",
         mixinStandardHelpOptions = true,

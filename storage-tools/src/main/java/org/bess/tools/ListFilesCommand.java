@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin list-files}: Lists the BeSS files of a database: name, area, segments, objects, bytes. */
+/**
+ * {@code bess-admin list-files}:
+ * Lists the BeSS files of a database: name, area, segments, objects, bytes.
+ */
 @Command(
         name = "list-files",
         mixinStandardHelpOptions = true,

@@ -9,7 +9,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin move-file}: Moves a file's data segments to another area of the database; references stay valid. */
+/**
+ * {@code bess-admin move-file}:
+ * Moves a file's data segments to another area of the database; references stay valid.
+ */
 @Command(
         name = "move-file",
         mixinStandardHelpOptions = true,

@@ -9,7 +9,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bess-admin remove-area}: Removes a storage area that holds no file; names the files it still holds otherwise. */
+/**
+ * {@code bess-admin remove-area}:
+ * Removes a storage area that holds no file; names the files it still holds otherwise.
+ */
 @Command(
         name = "remove-area",
         mixinStandardHelpOptions = true,
