@@ -57,6 +57,11 @@ final class EngineObjectRef implements ObjectRef {
         return view;
     }
 
+    /** The virtual address of the object's first byte. */
+    long address() {
+        return view().address();
+    }
+
     long word() {
         return word;
     }

@@ -50,6 +50,11 @@ public final class ObjectView {
         }
     }
 
+    /** The virtual address of the object's first byte (for diagnostics and protection tests). */
+    public long address() {
+        return frames.address(window, firstPage) + pageOffset;
+    }
+
     /** The object's size. */
     public int length() {
         return length;
