@@ -12,11 +12,21 @@ public interface Database {
     long id();
 
     /**
-     * Adds a storage area at {@code path} (a new file, or an existing raw block device).
+     * Adds a storage area at {@code path} (a new file), without a size limit.
      *
      * @return the new area.
      */
-    AreaInfo addArea(Path path);
+    default AreaInfo addArea(Path path) {
+        return addArea(path, 0);
+    }
+
+    /**
+     * Adds a storage area that grows by one extent at a time up to {@code maxSizeBytes} (0: no limit); when every
+     * area is at its limit, allocation fails with {@code STORAGE_FULL}.
+     *
+     * @return the new area.
+     */
+    AreaInfo addArea(Path path, long maxSizeBytes);
 
     /** Removes an area that holds no file; refused with the names of the files that it still holds. */
     void removeArea(Path path);

@@ -260,7 +260,7 @@ final class EngineDatabase implements Database {
     }
 
     @Override
-    public AreaInfo addArea(final Path path) {
+    public AreaInfo addArea(final Path path, final long maxSizeBytes) {
         session.checkNoTransaction("add an area");
         final boolean device = Files.exists(path) && !Files.isRegularFile(path);
         if (Files.exists(path) && !device) {
@@ -272,8 +272,25 @@ final class EngineDatabase implements Database {
         }
         final Catalog.AreaEntry entry = catalog.addArea(storedPath(path));
         final int window = server.allocateWindow();
+        final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
+        if (maxSizeBytes < 0 || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
+            catalog.removeArea(entry.id);
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "area size limit below one extent: maxSizeBytes=" + maxSizeBytes + ", extentBytes=" + extentBytes);
+        }
+        final int maxExtents =
+                (int) Math.min(Integer.MAX_VALUE, (maxSizeBytes - PageHeaderDescriptor.PAGE_LENGTH) / extentBytes);
         final StorageArea area = StorageArea.create(
-                rootPath.toString(), path, id(), entry.id, false, root.extentPages(), 0, cache, window);
+                rootPath.toString(),
+                path,
+                id(),
+                entry.id,
+                false,
+                root.extentPages(),
+                Math.max(0, maxExtents),
+                cache,
+                window);
         areas.put(entry.id, area);
         server.frames().ensureWindow(window, area.pageCount());
         checkpoint();

@@ -93,4 +93,38 @@ class EmbeddedEngineTest {
             }
         }
     }
+
+    @Test
+    void shouldKeepALimitedAreaWithinItsLimitAndSpillToAnotherArea() {
+        final Path root = dir.resolve("lim.root");
+        final Path small = dir.resolve("lim.small");
+        try (Session s = session()) {
+            final Database db = s.createDatabase(root, 1L << 20);
+            db.addArea(small, (1L << 20) + 4096);
+            final TypeId t = db.defineType("Blob", 8000, new int[0]);
+            final List<Ref> refs = new ArrayList<>();
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "blobs", small);
+                for (int i = 0; i < 400; i++) {
+                    final ObjectRef o = tx.allocate(f, t);
+                    o.putLong(0, i);
+                    refs.add(o.ref());
+                }
+                tx.commit();
+            }
+            assertThat(db.areas().get(1).sizeBytes()).isLessThanOrEqualTo((1L << 20) + 4096);
+            assertThat(db.areas().get(0).sizeBytes())
+                    .as("the overflow went to the root area")
+                    .isGreaterThan(2L << 20);
+            try (Transaction tx = s.begin()) {
+                for (int i = 0; i < refs.size(); i++) {
+                    assertThat(tx.open(refs.get(i)).getLong(0)).isEqualTo(i);
+                }
+                tx.commit();
+            }
+            assertThatThrownBy(() -> db.addArea(dir.resolve("tiny"), 4096))
+                    .isInstanceOf(BessException.class)
+                    .hasMessageContaining("below one extent");
+        }
+    }
 }

@@ -28,12 +28,19 @@ final class AddAreaCommand implements Callable<Integer> {
     @Option(names = "--path", required = true, paramLabel = "PATH", description = "the new area file")
     private Path path;
 
+    @Option(
+            names = "--max-size",
+            paramLabel = "SIZE",
+            defaultValue = "0",
+            description = "largest size the area may grow to, e.g. 1g (default: no limit)")
+    private String maxSize;
+
     @Override
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
         return AdminSupport.run(spec.commandLine().getErr(), "add-area", session -> {
             final Database database = session.openDatabase(db.root);
-            final org.bess.client.AreaInfo area = database.addArea(path);
+            final org.bess.client.AreaInfo area = database.addArea(path, org.bess.server.Context.parseSize(maxSize));
             out.println(
                     "added area " + area.id() + ": " + area.path() + " (" + AdminSupport.size(area.sizeBytes()) + ")");
             return 0;
