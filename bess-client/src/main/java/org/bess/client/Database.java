@@ -12,7 +12,7 @@ public interface Database {
     long id();
 
     /**
-     * Adds a storage area at {@code path} (a new file), without a size limit.
+     * Adds a storage area at {@code path}: a new file, or an existing raw block device (used at its size, never grown).
      *
      * @return the new area.
      */

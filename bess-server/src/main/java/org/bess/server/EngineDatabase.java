@@ -266,11 +266,22 @@ final class EngineDatabase implements Database {
         if (Files.exists(path) && !device) {
             throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
         }
-        if (device) {
-            throw new BessException(
-                    ErrorCode.NOT_BUILT_YET, "raw block device areas are not supported by this build: path=" + path);
-        }
         final Catalog.AreaEntry entry = catalog.addArea(storedPath(path));
+        if (device) {
+            final int window = server.allocateWindow();
+            final StorageArea area;
+            try {
+                area = StorageArea.createOnDevice(
+                        rootPath.toString(), path, id(), entry.id, root.extentPages(), cache, window);
+            } catch (final RuntimeException e) {
+                catalog.removeArea(entry.id);
+                throw e;
+            }
+            areas.put(entry.id, area);
+            server.frames().ensureWindow(window, area.pageCount());
+            checkpoint();
+            return info(area);
+        }
         final int window = server.allocateWindow();
         final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
         if (maxSizeBytes < 0 || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
@@ -317,7 +328,13 @@ final class EngineDatabase implements Database {
         cache.dropWindow(area.window(), 0, true);
         cache.unregister(area.window());
         areas.remove(area.id());
+        if (area.isDevice()) {
+            area.wipeHeader();
+        }
         area.close();
+        if (area.isDevice()) {
+            return;
+        }
         try {
             Files.deleteIfExists(area.path());
         } catch (final IOException e) {

@@ -127,4 +127,37 @@ class EmbeddedEngineTest {
                     .hasMessageContaining("below one extent");
         }
     }
+
+    @Test
+    void shouldKeepEveryPageIntactUnderCachePressureInOneTransaction() {
+        final Path root = dir.resolve("pressure.root");
+        final List<Ref> refs = new ArrayList<>();
+        try (Session s =
+                BessServer.embedded(new Context().nodeDir(dir.resolve("pn")).cacheSizeBytes(1L << 20))) {
+            final Database db = s.createDatabase(root, 1L << 20);
+            final TypeId t = db.defineType("Page", 4000, new int[0]);
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "pages");
+                for (int i = 0; i < 600; i++) {
+                    final ObjectRef o = tx.allocate(f, t);
+                    o.putLong(0, i);
+                    o.putLong(3992, -i);
+                    refs.add(o.ref());
+                }
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                for (int i = 0; i < refs.size(); i++) {
+                    final ObjectRef o = tx.open(refs.get(i));
+                    assertThat(o.getLong(0)).isEqualTo(i);
+                    assertThat(o.getLong(3992)).isEqualTo(-i);
+                }
+                tx.commit();
+            }
+        }
+        assertThat(new org.bess.server.check.DatabaseChecker(root, dir.resolve("chk"))
+                        .run(l -> {})
+                        .problems())
+                .isEmpty();
+    }
 }

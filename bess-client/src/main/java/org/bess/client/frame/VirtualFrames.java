@@ -22,9 +22,10 @@ import org.bess.nativeshim.Protection;
  * </ul>
  *
  * <p>The level-one clock keeps at most {@code budget} frames mapped: it sweeps mapped frames, turning readable ones
- * protected and protected ones invalid (unmapped, and the cache frame released). Frames in {@link #WRITE} state are
- * skipped until {@link #endTransaction()} turns them back to {@link #READ}. No system call happens on an access whose
- * frames are already in the needed state.
+ * protected and protected ones invalid (unmapped, and the cache frame released); written frames go the same way
+ * (their cache frames stay dirty and the next write to them takes the fault path again), so a transaction may write
+ * more pages than the budget or the cache holds. No system call happens on an access whose frames are already in the
+ * needed state.
  *
  * <p>Not thread safe: owned by one session thread.
  */
@@ -213,7 +214,7 @@ public final class VirtualFrames implements AutoCloseable {
     }
 
     /**
-     * Unmaps every frame of a window that is not being written (the cache wants frames back, or the area closes).
+     * Unmaps every frame of a window (the cache wants frames back, or the area closes).
      *
      * @param window the window, or -1 for all windows.
      * @return frames unmapped.
@@ -225,10 +226,8 @@ public final class VirtualFrames implements AutoCloseable {
             if (entry >= 0 && (window < 0 || (int) (entry >>> 40) == window)) {
                 final int w = (int) (entry >>> 40);
                 final long pageNo = entry & ((1L << 40) - 1);
-                if (states[w][(int) pageNo] != WRITE) {
-                    unmapOne(i, w, pageNo);
-                    count++;
-                }
+                unmapOne(i, w, pageNo);
+                count++;
             }
         }
         return count;
@@ -250,7 +249,8 @@ public final class VirtualFrames implements AutoCloseable {
             final int window = (int) (entry >>> 40);
             final long pageNo = entry & ((1L << 40) - 1);
             final byte s = states[window][(int) pageNo];
-            if (s == READ) {
+            if (s == READ || s == WRITE) {
+                // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
                 space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.NONE);
                 states[window][(int) pageNo] = PROTECTED;
             } else if (s == PROTECTED) {

@@ -100,6 +100,75 @@ public final class StorageArea implements PageSource, AutoCloseable {
     }
 
     /**
+     * Makes a raw block device an area: used at its size, all its extents formatted now, never grown.
+     *
+     * @throws BessException when the device is smaller than one extent or already holds a bess area.
+     */
+    public static StorageArea createOnDevice(
+            final String databaseName,
+            final Path path,
+            final long databaseId,
+            final int areaId,
+            final int extentPages,
+            final BufferCache cache,
+            final int window) {
+        final PageStore store = FilePageStore.open(path);
+        final StorageArea area = new StorageArea(databaseName, store, cache, window);
+        try {
+            final long extents = (store.pageCount() - 1) / extentPages;
+            if (extents < 1) {
+                throw new BessException(
+                        ErrorCode.STORAGE_FULL,
+                        "block device smaller than one extent: path=" + path + ", bytes=" + (store.pageCount() << 12));
+            }
+            if (store.pageCount() > 0) {
+                store.read(0, area.headerAddress);
+                if (area.header.getLong(AreaHeaderDescriptor.MAGIC_OFFSET) == AreaHeaderDescriptor.MAGIC) {
+                    throw new BessException(
+                            ErrorCode.NAME,
+                            "block device already holds a bess storage area; wipe it first: path=" + path);
+                }
+                area.header.setMemory(0, PAGE_LENGTH, (byte) 0);
+            }
+            final UnsafeBuffer h = area.header;
+            h.putShort(PAGE_TYPE_OFFSET, PageHeaderDescriptor.TYPE_AREA_HEADER);
+            h.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+            h.putInt(AREA_ID_OFFSET, areaId);
+            h.putLong(AreaHeaderDescriptor.MAGIC_OFFSET, AreaHeaderDescriptor.MAGIC);
+            h.putInt(AreaHeaderDescriptor.AREA_FORMAT_VERSION_OFFSET, AreaHeaderDescriptor.AREA_FORMAT_VERSION);
+            h.putInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET, PAGE_LENGTH);
+            h.putLong(AreaHeaderDescriptor.DATABASE_ID_OFFSET, databaseId);
+            h.putInt(AreaHeaderDescriptor.AREA_ID_OFFSET, areaId);
+            h.putInt(AreaHeaderDescriptor.FLAGS_OFFSET, AreaHeaderDescriptor.FLAG_DEVICE);
+            h.putInt(AreaHeaderDescriptor.EXTENT_PAGES_OFFSET, extentPages);
+            h.putInt(AreaHeaderDescriptor.MAX_EXTENT_COUNT_OFFSET, (int) extents);
+            h.putLong(AreaHeaderDescriptor.CREATED_MS_OFFSET, System.currentTimeMillis());
+            cache.register(window, area);
+            for (int e = 0; e < extents; e++) {
+                area.addExtent();
+            }
+            return area;
+        } catch (final RuntimeException e) {
+            cache.dropWindow(window, 0, true);
+            cache.unregister(window);
+            area.close();
+            throw e;
+        }
+    }
+
+    /** Whether the area is a raw block device. */
+    public boolean isDevice() {
+        return store.isDevice();
+    }
+
+    /** Overwrites the area header with zeros, so that a block device no longer looks like an area. */
+    public void wipeHeader() {
+        header.setMemory(0, PAGE_LENGTH, (byte) 0);
+        store.write(0, headerAddress);
+        store.force();
+    }
+
+    /**
      * Opens an existing area and verifies its header.
      *
      * @param expectedDatabaseId the database it must belong to, or 0 to accept any (opening a root area).
@@ -378,7 +447,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private void addExtent() {
         final int extentNo = extentCount();
         final long first = extentFirstPage(extentNo);
-        store.grow(first + extentPages());
+        if (!store.isDevice()) {
+            store.grow(first + extentPages());
+        }
         final int infoPages = ExtentMapDescriptor.pageInfoPages(extentPages());
         for (int i = 0; i <= infoPages; i++) {
             final long pageNo = first + i;

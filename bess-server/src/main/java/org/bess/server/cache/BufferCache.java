@@ -168,22 +168,19 @@ public final class BufferCache implements AutoCloseable {
 
     private int pin(final int window, final long pageNo, final boolean controlPage, final boolean read) {
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
-        int frame = lookup(key);
-        if (frame >= 0) {
+        final int cached = lookup(key);
+        if (cached >= 0) {
             hits++;
-            final int d = CacheControlDescriptor.frameOffset(frame);
-            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-            // a page's kind follows its current use: a freed control page may come back as a data page
-            final int flags = control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL;
-            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
-            if (!read) {
-                scratch.wrap(frameAddress(frame), PAGE_LENGTH);
-                scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
-            }
-            return frame;
+            return pinHit(cached, controlPage, read);
         }
         misses++;
-        frame = victim();
+        final int frame = victim();
+        // writing back the victim may have pinned pages, and so loaded this one: never hold a page in two frames
+        final int loadedMeanwhile = lookup(key);
+        if (loadedMeanwhile >= 0) {
+            releaseUnused(frame);
+            return pinHit(loadedMeanwhile, controlPage, read);
+        }
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long address = frameAddress(frame);
         try {
@@ -194,14 +191,40 @@ public final class BufferCache implements AutoCloseable {
                 scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
             }
         } catch (final RuntimeException e) {
-            control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
+            releaseUnused(frame);
             throw e;
+        }
+        final int loadedDuringLoad = lookup(key);
+        if (loadedDuringLoad >= 0) {
+            releaseUnused(frame);
+            return pinHit(loadedDuringLoad, controlPage, read);
         }
         control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
         insert(key, frame);
         return frame;
+    }
+
+    private int pinHit(final int frame, final boolean controlPage, final boolean read) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+        // a page's kind follows its current use: a freed control page may come back as a data page
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL;
+        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
+        if (!read) {
+            scratch.wrap(frameAddress(frame), PAGE_LENGTH);
+            scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
+        }
+        return frame;
+    }
+
+    /** Gives back a frame that {@link #victim()} returned but that is not needed after all. */
+    private void releaseUnused(final int frame) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        control.putLong(d + FRAME_PAGE_KEY_OFFSET, 0);
+        control.putInt(d + FRAME_FLAGS_OFFSET, 0);
+        control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
     }
 
     /** Releases a pin. */
@@ -347,8 +370,12 @@ public final class BufferCache implements AutoCloseable {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
                 if (key == 0) {
-                    control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
-                    return frame;
+                    // a free frame, unless a miss further up this call chain took it and is still filling it
+                    if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0) {
+                        control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                        return frame;
+                    }
+                    continue;
                 }
                 if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0
                         || control.getInt(d + FRAME_ACCESS_COUNT_OFFSET) > 0) {
