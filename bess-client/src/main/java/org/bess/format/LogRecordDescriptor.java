@@ -75,6 +75,8 @@ public final class LogRecordDescriptor {
     public static final short TYPE_PREPARE = 10;
     /** A database was opened: its id and root area path, so restart can find its areas. */
     public static final short TYPE_DATABASE = 11;
+    /** A database's catalog as a committing transaction left it: database id (8), serialized catalog. */
+    public static final short TYPE_CATALOG = 12;
 
     private LogRecordDescriptor() {}
 
@@ -98,6 +100,7 @@ public final class LogRecordDescriptor {
             case TYPE_NESTED_TOP_ACTION -> "NESTED_TOP_ACTION";
             case TYPE_PREPARE -> "PREPARE";
             case TYPE_DATABASE -> "DATABASE";
+            case TYPE_CATALOG -> "CATALOG";
             default -> "TYPE_" + type;
         };
     }

@@ -10,6 +10,9 @@ import org.bess.client.frame.VirtualFrames;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.server.cache.BufferCache;
+import org.bess.server.log.FileLogDevice;
+import org.bess.server.log.LogWriter;
+import org.bess.server.txn.TransactionManager;
 
 /**
  * A node's engine: the page cache, the virtual frames of this process, and the update path. {@link #embedded(Path)}
@@ -23,6 +26,10 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
     private final BufferCache cache;
     private final VirtualFrames frames;
     private final UpdatePath updatePath;
+    private final LogWriter log;
+    private final TransactionManager txns;
+    private long[] windowDatabase = new long[16];
+    private int[] windowArea = new int[16];
     private int nextWindow;
 
     BessServer(final Context context) {
@@ -43,8 +50,79 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
             cache.close();
             throw e;
         }
-        this.updatePath = new UpdatePath(cache);
+        try {
+            this.log = new LogWriter(new FileLogDevice(context.nodeDir().resolve("log")), context.logSegmentBytes());
+        } catch (final RuntimeException e) {
+            frames.close();
+            cache.close();
+            throw e;
+        }
+        final long nextTxnId = RestartRecovery.nextTxnId(log, context.nodeDir().resolve("log"));
+        this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
+        this.updatePath = new UpdatePath(cache, txns);
         cache.pressureHandler(() -> frames.invalidateAll(-1));
+        cache.writeBackGate((window, pageNo, frame) -> {
+            final long lsn = txns.beforeWriteBack(window, pageNo, frame);
+            if (lsn > 0 && lsn >= log.durableLsn()) {
+                log.force(lsn);
+            }
+        });
+    }
+
+    /** Durable page identities of windows, and the frames hook, for the transaction manager. */
+    private final class WindowPages implements TransactionManager.Pages {
+        @Override
+        public long databaseId(final int window) {
+            return windowDatabase[window];
+        }
+
+        @Override
+        public int areaId(final int window) {
+            return windowArea[window];
+        }
+
+        @Override
+        public int window(final long databaseId, final int areaId) {
+            for (int w = 0; w < nextWindow; w++) {
+                if (windowDatabase[w] == databaseId && windowArea[w] == areaId) {
+                    return w;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void protectWrittenFrames() {
+            frames.endTransaction();
+        }
+    }
+
+    /** Records which database and area a window shows (its durable page identity for the log). */
+    void bindWindow(final int window, final long databaseId, final int areaId) {
+        if (window >= windowDatabase.length) {
+            windowDatabase = java.util.Arrays.copyOf(windowDatabase, window * 2);
+            windowArea = java.util.Arrays.copyOf(windowArea, window * 2);
+        }
+        windowDatabase[window] = databaseId;
+        windowArea[window] = areaId;
+    }
+
+    /** Forgets a window's identity (its area closed). */
+    void unbindWindow(final int window) {
+        windowDatabase[window] = 0;
+        windowArea[window] = -1;
+    }
+
+    LogWriter log() {
+        return log;
+    }
+
+    TransactionManager txns() {
+        return txns;
+    }
+
+    TransactionManager.Pages pages() {
+        return new WindowPages();
     }
 
     /**
@@ -64,7 +142,21 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
      * @return a session; closing it stops the engine.
      */
     public static Session embedded(final Context context) {
-        return new EmbeddedSession(new BessServer(context));
+        final BessServer server = new BessServer(context);
+        final EmbeddedSession session;
+        try {
+            session = new EmbeddedSession(server);
+        } catch (final RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        try {
+            session.recovered(RestartRecovery.run(session));
+        } catch (final RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return session;
     }
 
     /** The configuration. */
@@ -115,7 +207,11 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
 
     @Override
     public void close() {
-        frames.close();
-        cache.close();
+        try {
+            log.close();
+        } finally {
+            frames.close();
+            cache.close();
+        }
     }
 }

@@ -26,7 +26,19 @@ public final class Context {
     /** Property: the most frames mapped at once by the level-one clock. */
     public static final String FRAME_BUDGET_PROP_NAME = "bess.frames.budget";
 
+    /** Property: bytes per log segment. */
+    public static final String LOG_SEGMENT_SIZE_PROP_NAME = "bess.log.segment.size";
+    /** Default log segment: 64 MiB. */
+    public static final long LOG_SEGMENT_SIZE_DEFAULT = 64L << 20;
+    /** Property: pages the recovery buffer holds before a transaction's diffs are logged early. */
+    public static final String RECOVERY_BUFFER_PAGES_PROP_NAME = "bess.txn.recovery.buffer.pages";
+    /** Property: log bytes written after which a commit also takes a checkpoint. */
+    public static final String CHECKPOINT_LOG_BYTES_PROP_NAME = "bess.checkpoint.log.bytes";
+
     private Path nodeDir;
+    private long logSegmentBytes = sizeProperty(LOG_SEGMENT_SIZE_PROP_NAME, LOG_SEGMENT_SIZE_DEFAULT);
+    private int recoveryBufferPages = Integer.getInteger(RECOVERY_BUFFER_PAGES_PROP_NAME, 1024);
+    private long checkpointLogBytes = sizeProperty(CHECKPOINT_LOG_BYTES_PROP_NAME, 256L << 20);
     private Path cacheDir;
     private long cacheSizeBytes = sizeProperty(CACHE_SIZE_PROP_NAME, CACHE_SIZE_DEFAULT);
     private long windowSizeBytes = sizeProperty(WINDOW_SIZE_PROP_NAME, WINDOW_SIZE_DEFAULT);
@@ -119,6 +131,39 @@ public final class Context {
                     "cache size out of range (256 KiB to 256 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
         }
         return (int) frames;
+    }
+
+    /** Bytes per log segment. */
+    public long logSegmentBytes() {
+        return logSegmentBytes;
+    }
+
+    /** Sets the log segment length. */
+    public Context logSegmentBytes(final long bytes) {
+        this.logSegmentBytes = bytes;
+        return this;
+    }
+
+    /** Pages of the recovery buffer. */
+    public int recoveryBufferPages() {
+        return recoveryBufferPages;
+    }
+
+    /** Sets the recovery buffer's size in pages. */
+    public Context recoveryBufferPages(final int pages) {
+        this.recoveryBufferPages = pages;
+        return this;
+    }
+
+    /** Log bytes after which a commit takes a checkpoint. */
+    public long checkpointLogBytes() {
+        return checkpointLogBytes;
+    }
+
+    /** Sets the checkpoint interval in log bytes. */
+    public Context checkpointLogBytes(final long bytes) {
+        this.checkpointLogBytes = bytes;
+        return this;
     }
 
     /** Parses a size with an optional k, m or g suffix. */

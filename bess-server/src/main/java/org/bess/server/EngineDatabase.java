@@ -29,7 +29,7 @@ import org.bess.server.catalog.Catalog;
 
 /**
  * An open database: its root area, its other areas, its catalog and its object store. Changes become durable at
- * {@link #checkpoint()}: dirty pages are written back (data pages before control pages), the areas forced, and a
+ * a checkpoint of the session: dirty pages are written back (data pages before control pages), the areas forced, and a
  * changed catalog switched in by rewriting the root area header.
  *
  * <p>Not thread safe: the session thread only.
@@ -40,7 +40,9 @@ final class EngineDatabase implements Database {
     private final BufferCache cache;
     private final Path rootPath;
     private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
-    private final Catalog catalog;
+    private Catalog catalog;
+    private byte[] committedCatalog;
+    private boolean catalogNeedsStore;
     private final ObjectStore objects;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private StorageArea root;
@@ -54,7 +56,28 @@ final class EngineDatabase implements Database {
         this.cache = server.cache();
         this.rootPath = rootPath;
         this.catalog = catalog;
+        this.committedCatalog = catalog.serialize();
         this.objects = new ObjectStore(this);
+    }
+
+    /** Binds an open area's window to its durable identity and routes its map changes through the update path. */
+    private void attach(final StorageArea area) {
+        server.bindWindow(area.window(), catalog.databaseId(), area.id());
+        area.writeHook(server.updatePath());
+        server.frames().ensureWindow(area.window(), area.pageCount());
+    }
+
+    /** Logs where this database lives, so that restart recovery can open it. */
+    private void logDatabase() {
+        server.log()
+                .append(
+                        org.bess.format.LogRecordDescriptor.TYPE_DATABASE,
+                        (short) 0,
+                        0,
+                        0,
+                        org.bess.server.txn.TransactionManager.databasePayload(
+                                catalog.databaseId(),
+                                rootPath.toAbsolutePath().normalize().toString()));
     }
 
     static EngineDatabase create(final EmbeddedSession session, final Path rootPath, final long extentBytes) {
@@ -77,8 +100,9 @@ final class EngineDatabase implements Database {
         db.root = StorageArea.create(
                 rootPath.toString(), rootPath, id, entry.id, true, (int) extentPages, 0, db.cache, window);
         db.areas.put(entry.id, db.root);
-        db.server.frames().ensureWindow(window, db.root.pageCount());
-        db.checkpoint();
+        db.attach(db.root);
+        db.committedCatalog = new byte[0];
+        db.logDatabase();
         return db;
     }
 
@@ -103,7 +127,7 @@ final class EngineDatabase implements Database {
         final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
         db.root = root;
         db.areas.put(root.id(), root);
-        server.frames().ensureWindow(window, root.pageCount());
+        db.attach(root);
         try {
             for (final Catalog.AreaEntry a : catalog.areas()) {
                 if (a.id != root.id()) {
@@ -114,6 +138,7 @@ final class EngineDatabase implements Database {
             db.closeAreas();
             throw e;
         }
+        db.logDatabase();
         return db;
     }
 
@@ -129,12 +154,67 @@ final class EngineDatabase implements Database {
         final StorageArea area =
                 StorageArea.open(rootPath.toString(), path, catalog.databaseId(), entry.id, cache, window);
         areas.put(entry.id, area);
-        server.frames().ensureWindow(window, area.pageCount());
+        attach(area);
     }
 
-    /** Writes the catalog as a new chain, forces everything, then switches the root header to it. */
-    private void storeCatalog() {
+    /** The catalog change of a committing transaction: a {@code CATALOG} record payload, or null when unchanged. */
+    java.nio.ByteBuffer catalogChange() {
         final byte[] bytes = catalog.serialize();
+        if (Arrays.equals(bytes, committedCatalog)) {
+            return null;
+        }
+        committedCatalog = bytes;
+        catalogNeedsStore = true;
+        return java.nio.ByteBuffer.allocate(Long.BYTES + bytes.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(catalog.databaseId())
+                .put(bytes)
+                .flip();
+    }
+
+    /** Whether the catalog differs from what the open transaction started from. */
+    boolean catalogChanged() {
+        return !Arrays.equals(catalog.serialize(), committedCatalog);
+    }
+
+    /** After an abort: back to the committed catalog, and re-read everything derived from pages. */
+    void afterAbort() {
+        if (catalogChanged()) {
+            catalog = Catalog.deserialize(committedCatalog, rootPath.toString());
+        }
+        afterPagesRestored();
+    }
+
+    /** Restart recovery found a newer committed catalog in the log: it becomes current and is stored at checkpoint. */
+    void installRecoveredCatalog(final byte[] bytes) {
+        catalog = Catalog.deserialize(bytes, rootPath.toString());
+        committedCatalog = bytes;
+        catalogNeedsStore = true;
+    }
+
+    /** Pages changed behind the object layer's back (abort, recovery): drop every cached derivation of them. */
+    void afterPagesRestored() {
+        typeCache.clear();
+        objects.resetCaches();
+        for (final StorageArea a : areas.values()) {
+            a.reloadHints();
+            server.frames().ensureWindow(a.window(), a.pageCount());
+        }
+        bumpLayoutEpoch();
+    }
+
+    /** Whether a checkpoint must store the catalog. */
+    boolean catalogNeedsStore() {
+        return catalogNeedsStore;
+    }
+
+    /**
+     * Writes the catalog into a new block of the root area (in a transaction: the allocation is logged).
+     *
+     * @return {first page, page count, byte length} of the new chain.
+     */
+    long[] writeCatalogPages() {
+        final byte[] bytes = committedCatalog;
         final int pages = Math.max(
                 1,
                 (bytes.length + CatalogPageDescriptor.PAYLOAD_CAPACITY - 1) / CatalogPageDescriptor.PAYLOAD_CAPACITY);
@@ -146,6 +226,8 @@ final class EngineDatabase implements Database {
         }
         int written = 0;
         for (int i = 0; i < blockPages; i++) {
+            // catalog pages are written whole and never diffed: they reach the disk at this checkpoint, before the
+            // root header points at them
             final int frame = cache.pinNew(root.window(), first + i, true);
             try {
                 cache.wrap(view, frame);
@@ -161,21 +243,26 @@ final class EngineDatabase implements Database {
                 cache.unpin(frame);
             }
         }
-        final long[] old = root.catalogLocation();
-        cache.checkpoint();
-        root.catalogLocation(first, blockPages, bytes.length);
-        if (old[0] != 0) {
-            root.free(old[0], Integer.numberOfTrailingZeros((int) old[1]));
-        }
-        catalog.dirty(false);
+        return new long[] {first, blockPages, bytes.length};
     }
 
-    /** Makes every change so far durable. */
-    void checkpoint() {
-        if (catalog.isDirty()) {
-            storeCatalog();
+    /**
+     * Points the root header at a written and forced catalog chain.
+     *
+     * @return the previous location, whose block the caller frees in a transaction.
+     */
+    long[] switchCatalog(final long[] location) {
+        final long[] old = root.catalogLocation();
+        root.catalogLocation(location[0], (int) location[1], location[2]);
+        catalogNeedsStore = false;
+        return old;
+    }
+
+    /** Frees a catalog block that the header no longer points to (in a transaction). */
+    void freeCatalogBlock(final long[] location) {
+        if (location[0] != 0) {
+            root.free(location[0], Integer.numberOfTrailingZeros((int) location[1]));
         }
-        cache.checkpoint();
     }
 
     Path resolve(final String stored) {
@@ -278,8 +365,8 @@ final class EngineDatabase implements Database {
                 throw e;
             }
             areas.put(entry.id, area);
-            server.frames().ensureWindow(window, area.pageCount());
-            checkpoint();
+            attach(area);
+            session.checkpointNow();
             return info(area);
         }
         final int window = server.allocateWindow();
@@ -303,8 +390,8 @@ final class EngineDatabase implements Database {
                 cache,
                 window);
         areas.put(entry.id, area);
-        server.frames().ensureWindow(window, area.pageCount());
-        checkpoint();
+        attach(area);
+        session.checkpointNow();
         return info(area);
     }
 
@@ -322,12 +409,16 @@ final class EngineDatabase implements Database {
                     "area still holds files; move them away first: path=" + path + ", files="
                             + String.join(",", users));
         }
-        catalog.removeArea(area.id());
-        checkpoint();
+        session.runInternal(() -> {
+            catalog.removeArea(area.id());
+            return null;
+        });
+        session.checkpointNow();
         server.frames().invalidateAll(area.window());
         cache.dropWindow(area.window(), 0, true);
         cache.unregister(area.window());
         areas.remove(area.id());
+        server.unbindWindow(area.window());
         if (area.isDevice()) {
             area.wipeHeader();
         }
@@ -385,7 +476,7 @@ final class EngineDatabase implements Database {
                         "type already defined with another layout: type=" + name + ", database=" + rootPath);
             }
         }
-        return toTypeId(catalog.addType(name, size, offsets));
+        return session.inTransactionOrInternal(() -> toTypeId(catalog.addType(name, size, offsets)));
     }
 
     /** A type by id (cached), or null. */
@@ -442,8 +533,12 @@ final class EngineDatabase implements Database {
         if (f == null) {
             throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
         }
-        objects.moveFile(f, areaByPath(toArea));
-        checkpoint();
+        final StorageArea to = areaByPath(toArea);
+        session.runInternal(() -> {
+            objects.moveFile(f, to);
+            return null;
+        });
+        session.checkpointNow();
     }
 
     @Override
@@ -459,14 +554,18 @@ final class EngineDatabase implements Database {
             }
             targets.add(f);
         }
-        int compacted = 0;
-        int shrunk = 0;
-        for (final Catalog.FileEntry f : targets) {
-            final int[] r = objects.compactFile(f);
-            compacted += r[0];
-            shrunk += r[1];
-        }
-        checkpoint();
+        final int[] counts = session.runInternal(() -> {
+            final int[] sum = new int[2];
+            for (final Catalog.FileEntry f : targets) {
+                final int[] r = objects.compactFile(f);
+                sum[0] += r[0];
+                sum[1] += r[1];
+            }
+            return sum;
+        });
+        final int compacted = counts[0];
+        final int shrunk = counts[1];
+        session.checkpointNow();
         int extents = 0;
         long bytes = 0;
         for (final StorageArea a : areas.values()) {
@@ -475,7 +574,7 @@ final class EngineDatabase implements Database {
             extents += a.truncateEmptyTail();
             bytes += (before - a.pageCount()) * PageHeaderDescriptor.PAGE_LENGTH;
         }
-        checkpoint();
+        session.checkpointNow();
         return new CompactionReport(compacted, shrunk, extents, bytes);
     }
 
@@ -486,14 +585,14 @@ final class EngineDatabase implements Database {
         }
         for (final StorageArea a : areas.values()) {
             cache.unregister(a.window());
+            server.unbindWindow(a.window());
             a.close();
         }
         areas.clear();
     }
 
-    /** Writes back and closes. */
+    /** Closes the areas (the session checkpointed first). */
     void close() {
-        checkpoint();
         closeAreas();
     }
 

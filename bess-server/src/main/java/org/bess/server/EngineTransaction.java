@@ -13,16 +13,12 @@ import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.server.catalog.Catalog;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A transaction of an embedded session. Until the transactions issue, commit is a checkpoint of every open database
- * and abort is refused once something changed (there are no before-images yet); see {@link Transaction}.
+ * A transaction of an embedded session: commit waits for its commit record to be durable (group commit); abort, or
+ * close without commit, rolls it back from the recovery buffer and the log.
  */
 final class EngineTransaction implements Transaction {
-    private static final Logger LOG = LoggerFactory.getLogger(EngineTransaction.class);
-
     private final EmbeddedSession session;
     private boolean active = true;
 
@@ -216,23 +212,15 @@ final class EngineTransaction implements Transaction {
     @Override
     public void commit() {
         checkActive();
-        session.commit();
         active = false;
-        session.transactionEnded(this);
+        session.commit();
     }
 
     @Override
     public void abort() {
         checkActive();
-        if (session.hasUncommittedChanges()) {
-            throw new BessException(
-                    ErrorCode.NOT_BUILT_YET,
-                    "abort is not available yet: there are no before-images until the write-ahead log lands; commit"
-                            + " or close the transaction (changes stay in the cache and are written at the next"
-                            + " commit or when the session closes)");
-        }
         active = false;
-        session.transactionEnded(this);
+        session.abort();
     }
 
     @Override
@@ -243,12 +231,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public void close() {
         if (active) {
-            if (session.hasUncommittedChanges()) {
-                LOG.warn("transaction closed without commit: its changes stay in the cache and are written at the"
-                        + " next commit or when the session closes (abort arrives with the write-ahead log)");
-            }
-            active = false;
-            session.transactionEnded(this);
+            abort();
         }
     }
 }

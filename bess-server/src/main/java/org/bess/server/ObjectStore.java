@@ -629,6 +629,11 @@ final class ObjectStore {
         }
     }
 
+    /** Forgets what was derived from pages (after an abort or recovery restored them). */
+    void resetCaches() {
+        forwardIndex = null;
+    }
+
     /** The file id recorded in a slotted segment. */
     int segmentFile(final long segPage) {
         final UnsafeBuffer s = new UnsafeBuffer(0, 0);

@@ -20,6 +20,7 @@ import org.bess.format.PageInfoDescriptor;
 import org.bess.nativeshim.Native;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.cache.PageSource;
+import org.bess.server.cache.PageWriteHook;
 import org.bess.server.io.FilePageStore;
 import org.bess.server.io.PageStore;
 
@@ -44,6 +45,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private final long headerAddress;
     private final UnsafeBuffer pageView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer ioView = new UnsafeBuffer(0, 0);
+    private PageWriteHook writeHook;
     private int[] largestFree = new int[0];
     private int[] freePages = new int[0];
 
@@ -55,6 +57,12 @@ public final class StorageArea implements PageSource, AutoCloseable {
         this.headerAddress = Native.mmap(
                 0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
         this.header = new UnsafeBuffer(headerAddress, PAGE_LENGTH);
+        this.writeHook = (w, pageNo, frame) -> cache.markDirty(frame);
+    }
+
+    /** Sets the update path that extent map changes go through (default: just mark the frame dirty). */
+    public void writeHook(final PageWriteHook hook) {
+        this.writeHook = hook;
     }
 
     /**
@@ -238,6 +246,11 @@ public final class StorageArea implements PageSource, AutoCloseable {
         }
     }
 
+    /** Re-reads the allocation hints from the extent maps (after recovery or an abort changed them). */
+    public void reloadHints() {
+        loadHints();
+    }
+
     private void loadHints() {
         final int count = extentCount();
         largestFree = new int[count];
@@ -369,12 +382,12 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private long allocateIn(final int extentNo, final int order) {
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             final int rel = BuddyAllocator.allocate(map, order);
             if (rel < 0) {
                 throw new IllegalStateException("extent hint out of date: extent=" + extentNo + ", order=" + order);
             }
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
             return extentFirstPage(extentNo) + rel;
@@ -388,9 +401,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             BuddyAllocator.free(map, (int) (page - extentFirstPage(extentNo)), order);
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
         } finally {
@@ -403,9 +416,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             BuddyAllocator.shrink(map, (int) (page - extentFirstPage(extentNo)), order, newOrder);
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
         } finally {
@@ -418,10 +431,10 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             final boolean grew = BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order);
             if (grew) {
-                cache.markDirty(frame);
                 largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
                 freePages[extentNo] = BuddyAllocator.freePages(map);
             }
@@ -511,6 +524,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
     @Override
     public void load(final long pageNo, final long address, final boolean control) {
         store.read(pageNo, address);
+        if (!cache.verifying()) {
+            return;
+        }
         if (control) {
             ioView.wrap(address, PAGE_LENGTH);
             final int expected = ioView.getInt(CHECKSUM_OFFSET);

@@ -9,6 +9,7 @@ import static org.bess.format.CacheControlDescriptor.FLAG_REFERENCED;
 import static org.bess.format.CacheControlDescriptor.FRAME_ACCESS_COUNT_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_FLAGS_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_PAGE_KEY_OFFSET;
+import static org.bess.format.CacheControlDescriptor.FRAME_PAGE_LSN_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_PIN_COUNT_OFFSET;
 import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
@@ -48,6 +49,8 @@ public final class BufferCache implements AutoCloseable {
     private final int tableMask;
     private PageSource[] sources = new PageSource[0];
     private Runnable pressureHandler = () -> {};
+    private WriteBackGate gate = (window, pageNo, frame) -> {};
+    private boolean verifying = true;
     private int clockHand;
     private long hits;
     private long misses;
@@ -102,6 +105,41 @@ public final class BufferCache implements AutoCloseable {
     /** Sets what is called when every frame is pinned or mapped. */
     public void pressureHandler(final Runnable handler) {
         this.pressureHandler = handler;
+    }
+
+    /** Sets what runs before a dirty frame is written back (the write-ahead rule: force the log to its LSN). */
+    public void writeBackGate(final WriteBackGate writeBackGate) {
+        this.gate = writeBackGate;
+    }
+
+    /** Whether page sources verify checksums on load (off only while restart recovery repairs pages). */
+    public boolean verifying() {
+        return verifying;
+    }
+
+    /** Turns checksum verification on load on or off. */
+    public void verifying(final boolean on) {
+        this.verifying = on;
+    }
+
+    /** The in-memory page LSN of a frame: the last log record that changed it. */
+    public long pageLsn(final int frame) {
+        return control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_LSN_OFFSET);
+    }
+
+    /** Sets the in-memory page LSN of a frame. */
+    public void pageLsn(final int frame, final long lsn) {
+        control.putLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_LSN_OFFSET, lsn);
+    }
+
+    /** The engine pins on a frame. */
+    public int pinCount(final int frame) {
+        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_PIN_COUNT_OFFSET);
+    }
+
+    /** Whether a frame holds a control page. */
+    public boolean isControl(final int frame) {
+        return (control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0;
     }
 
     /** Registers the page source of a window. */
@@ -202,6 +240,7 @@ public final class BufferCache implements AutoCloseable {
         control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
+        control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
         insert(key, frame);
         return frame;
     }
@@ -339,17 +378,20 @@ public final class BufferCache implements AutoCloseable {
         }
     }
 
-    private boolean isControl(final int frame) {
-        return (control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0;
-    }
-
     private void writeBack(final int frame) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
         final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-        // clear first: storing a data page dirties its page-info page, never this frame again
-        control.putInt(d + FRAME_FLAGS_OFFSET, flags & ~FLAG_DIRTY);
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+        try {
+            // the write-ahead rule: what changed the page is in the log, and the log is durable that far
+            gate.beforeWriteBack((int) (key >>> 40) - 1, key & ((1L << 40) - 1), frame);
+        } catch (final RuntimeException e) {
+            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
+            throw e;
+        }
+        // clear first: storing a data page dirties its page-info page, never this frame again
+        control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
         try {
             sources[(int) (key >>> 40) - 1].store(
                     key & ((1L << 40) - 1), frameAddress(frame), (flags & FLAG_CONTROL) != 0);
