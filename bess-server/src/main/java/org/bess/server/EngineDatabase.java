@@ -353,7 +353,8 @@ final class EngineDatabase implements Database {
         if (Files.exists(path) && !device) {
             throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
         }
-        final Catalog.AreaEntry entry = catalog.addArea(storedPath(path));
+        final String stored = storedPath(path);
+        final Catalog.AreaEntry entry = session.runInternal(() -> catalog.addArea(stored));
         if (device) {
             final int window = server.allocateWindow();
             final StorageArea area;
@@ -361,7 +362,7 @@ final class EngineDatabase implements Database {
                 area = StorageArea.createOnDevice(
                         rootPath.toString(), path, id(), entry.id, root.extentPages(), cache, window);
             } catch (final RuntimeException e) {
-                catalog.removeArea(entry.id);
+                forgetArea(entry.id);
                 throw e;
             }
             areas.put(entry.id, area);
@@ -372,27 +373,40 @@ final class EngineDatabase implements Database {
         final int window = server.allocateWindow();
         final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
         if (maxSizeBytes < 0 || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
-            catalog.removeArea(entry.id);
+            forgetArea(entry.id);
             throw new BessException(
                     ErrorCode.BAD_ARGUMENT,
                     "area size limit below one extent: maxSizeBytes=" + maxSizeBytes + ", extentBytes=" + extentBytes);
         }
         final int maxExtents =
                 (int) Math.min(Integer.MAX_VALUE, (maxSizeBytes - PageHeaderDescriptor.PAGE_LENGTH) / extentBytes);
-        final StorageArea area = StorageArea.create(
-                rootPath.toString(),
-                path,
-                id(),
-                entry.id,
-                false,
-                root.extentPages(),
-                Math.max(0, maxExtents),
-                cache,
-                window);
+        final StorageArea area;
+        try {
+            area = StorageArea.create(
+                    rootPath.toString(),
+                    path,
+                    id(),
+                    entry.id,
+                    false,
+                    root.extentPages(),
+                    Math.max(0, maxExtents),
+                    cache,
+                    window);
+        } catch (final RuntimeException e) {
+            forgetArea(entry.id);
+            throw e;
+        }
         areas.put(entry.id, area);
         attach(area);
         session.checkpointNow();
         return info(area);
+    }
+
+    private void forgetArea(final int areaId) {
+        session.runInternal(() -> {
+            catalog.removeArea(areaId);
+            return null;
+        });
     }
 
     @Override
