@@ -98,8 +98,9 @@ final class RestartRecovery {
         final Map<Long, Txn> txns = new LinkedHashMap<>();
         final Map<Long, String> paths = new LinkedHashMap<>();
         final Map<Long, byte[]> catalogs = new HashMap<>();
-        final long end = analyse(log, start, txns, paths, catalogs);
-        final boolean work = !txns.isEmpty() || !catalogs.isEmpty();
+        final long[] pageRecords = new long[1];
+        final long end = analyse(log, start, txns, paths, catalogs, pageRecords);
+        final boolean work = pageRecords[0] > 0 || !txns.isEmpty() || !catalogs.isEmpty();
         if (!work) {
             return null;
         }
@@ -151,9 +152,13 @@ final class RestartRecovery {
             final long start,
             final Map<Long, Txn> txns,
             final Map<Long, String> paths,
-            final Map<Long, byte[]> catalogs) {
+            final Map<Long, byte[]> catalogs,
+            final long[] pageRecords) {
         final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
         for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
+            if (isPageRecord(r.type())) {
+                pageRecords[0]++;
+            }
             switch (r.type()) {
                 case LogRecordDescriptor.TYPE_DATABASE -> {
                     final ByteBuffer b = r.body();
