@@ -18,10 +18,10 @@ import org.bess.server.Context;
 
 /**
  * The crash campaign's workload, in a child JVM: {@code BankWorkloadMain NODE_DIR ROOT ACCOUNTS SEED ACK_FILE}.
- * Creates the bank on first use (every account holds {@link #INITIAL}), then transfers random amounts between random accounts
- * forever, one transaction per transfer: it appends {@code try N FROM TO AMOUNT} to the ack file before the commit and
- * {@code ack N} once the commit returned (so the parent knows the one transfer that may be in flight when it kills the
- * process). Each line is one {@code write(2)}, so a SIGKILL cannot lose a line that was printed.
+ * Creates the bank on first use (every account holds {@link #INITIAL}), then transfers random amounts between
+ * random accounts forever, one transaction per transfer. It appends {@code try N FROM TO AMOUNT} to the ack file
+ * before the commit and {@code ack N} once the commit returned, so the parent knows the one transfer that may be in
+ * flight when it kills the process. Each line is one {@code write(2)}: a SIGKILL cannot lose a printed line.
  */
 public final class BankWorkloadMain {
     /** Starting balance of each account. */
