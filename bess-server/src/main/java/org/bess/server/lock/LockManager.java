@@ -294,8 +294,15 @@ public final class LockManager {
         if (request.condition == null) {
             request.condition = shard.lock.newCondition();
         }
-        if (!txn.tryStartWaiting(request)) {
-            request.requestedMode = null;
+        boolean started = false;
+        try {
+            started = txn.tryStartWaiting(request);
+        } finally {
+            if (!started) {
+                request.requestedMode = null; // an upgrade's holder stays a plain holder
+            }
+        }
+        if (!started) {
             throw txn.ended(head.resource);
         }
         request.waitState = LockRequest.WAITING;

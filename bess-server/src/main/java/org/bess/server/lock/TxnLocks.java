@@ -91,12 +91,23 @@ final class TxnLocks {
         }
     }
 
-    /** Starts a wait; false when the transaction has ended. The caller holds the request's shard lock. */
+    /**
+     * Starts a wait; false when the transaction has ended. The caller holds the request's shard lock.
+     *
+     * @throws BessException {@code ILLEGAL_STATE} when the transaction already waits on another thread.
+     */
     boolean tryStartWaiting(final LockRequest request) {
         lock.lock();
         try {
             if (ended) {
                 return false;
+            }
+            if (waiting != null) {
+                throw new BessException(
+                        ErrorCode.ILLEGAL_STATE,
+                        "a transaction waits for one lock at a time: txn=" + txnId + ", waiting for="
+                                + LockResource.toString(waiting.resource) + ", requested="
+                                + LockResource.toString(request.resource));
             }
             waiting = request;
             return true;

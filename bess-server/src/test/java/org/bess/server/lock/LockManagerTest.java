@@ -345,6 +345,21 @@ class LockManagerTest {
     }
 
     @Test
+    void shouldRefuseASecondWaitOfOneTransaction() throws Exception {
+        manager.lock(1, PAGE_A, X, 0);
+        manager.lock(1, PAGE_B, X, 0);
+        final Future<?> first = lockAsync(2, PAGE_A, S);
+        awaitWaiters(1);
+        assertThatThrownBy(() -> manager.lock(2, PAGE_B, S, LONG_NS))
+                .isInstanceOfSatisfying(
+                        BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.ILLEGAL_STATE))
+                .hasMessageContaining("one lock at a time");
+        manager.releaseAll(1);
+        first.get(5, TimeUnit.SECONDS);
+        assertThat(manager.lockCount(2)).isEqualTo(1);
+    }
+
+    @Test
     void shouldChangeNothingWhenTryLockFails() {
         manager.lock(1, PAGE_A, X, 0);
         assertThat(manager.tryLock(2, PAGE_A, S)).isFalse();
