@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Eight threads run short transactions over sixteen pages with random S and X locks (re-entrant requests and upgrades
- * included), aborting on deadlock or timeout. A model per page, updated only while the lock is held, checks that no
+ * included), each under IS or IX on the database as the hierarchy asks; one transaction in twenty starts with a
+ * whole-database S, SIX or X lock instead. Transactions abort on deadlock or timeout. A model per page, updated only while the lock is held, checks that no
  * two incompatible holders ever overlap; a checker thread verifies the lock table's invariants (among them: no waiter
  * that could be granted is left waiting) while the load runs; every thread must finish.
  */
@@ -38,7 +39,11 @@ class LockManagerStressTest {
 
     private final LockManager manager =
             new LockManager(new LockContext().shardCount(4).deadlockRecheckNs(TimeUnit.MILLISECONDS.toNanos(20)));
-    private final PageModel[] model = new PageModel[PAGES];
+    private static final long DATABASE = LockResource.database(0);
+    private static final int DATABASE_INDEX = PAGES;
+    private static final LockMode[] WHOLE_DATABASE_MODES = {LockMode.S, LockMode.SIX, LockMode.X};
+
+    private final PageModel[] model = new PageModel[PAGES + 1];
     private final AtomicReference<String> violation = new AtomicReference<>();
     private final AtomicLong nextTxnId = new AtomicLong();
     private final LongAdder commits = new LongAdder();
@@ -49,7 +54,7 @@ class LockManagerStressTest {
     @Test
     void shouldNeverGrantIncompatibleLocksNorLoseAWakeUp() throws Exception {
         final long seed = new SplittableRandom().nextLong();
-        for (int i = 0; i < PAGES; i++) {
+        for (int i = 0; i < model.length; i++) {
             model[i] = new PageModel();
         }
         final ExecutorService pool = Executors.newFixedThreadPool(THREADS + 1);
@@ -93,17 +98,15 @@ class LockManagerStressTest {
             final long txnId = nextTxnId.incrementAndGet();
             final Map<Integer, LockMode> held = new HashMap<>();
             try {
+                if (random.nextInt(20) == 0) {
+                    lock(txnId, DATABASE_INDEX, WHOLE_DATABASE_MODES[random.nextInt(3)], held);
+                }
                 final int lockCount = 1 + random.nextInt(4);
                 for (int i = 0; i < lockCount; i++) {
                     final int page = random.nextInt(PAGES);
                     final LockMode mode = random.nextInt(3) == 0 ? LockMode.X : LockMode.S;
-                    manager.lock(txnId, LockResource.page(0, 0, page), mode, LOCK_TIMEOUT_NS);
-                    final LockMode before = held.get(page);
-                    final LockMode after = before == null ? mode : before.supremum(mode);
-                    if (before != after) {
-                        model[page].change(txnId, before, after);
-                        held.put(page, after);
-                    }
+                    lock(txnId, DATABASE_INDEX, mode == LockMode.X ? LockMode.IX : LockMode.IS, held);
+                    lock(txnId, page, mode, held);
                 }
                 commits.increment();
             } catch (final DeadlockException e) {
@@ -117,6 +120,23 @@ class LockManagerStressTest {
                 }
                 manager.releaseAll(txnId);
             }
+        }
+    }
+
+    private void lock(final long txnId, final int index, final LockMode mode, final Map<Integer, LockMode> held) {
+        final long resource = index == DATABASE_INDEX ? DATABASE : LockResource.page(0, 0, index);
+        manager.lock(txnId, resource, mode, LOCK_TIMEOUT_NS);
+        final LockMode before = held.get(index);
+        final LockMode after = before == null ? mode : before.supremum(mode);
+        if (before != after) {
+            model[index].change(txnId, before, after);
+            held.put(index, after);
+        }
+        if (manager.modeHeld(txnId, resource) != after) {
+            violation.compareAndSet(
+                    null,
+                    "txn " + txnId + " holds " + manager.modeHeld(txnId, resource) + ", not " + after + " on "
+                            + LockResource.toString(resource));
         }
     }
 
