@@ -159,6 +159,15 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return session;
     }
 
+    /**
+     * What restart recovery did when an embedded session started.
+     *
+     * @return a one-line summary, or null when the node had been shut down cleanly.
+     */
+    public static String recoverySummary(final Session session) {
+        return ((EmbeddedSession) session).recovery();
+    }
+
     /** The configuration. */
     public Context context() {
         return context;
