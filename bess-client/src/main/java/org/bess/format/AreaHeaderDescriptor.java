@@ -18,7 +18,7 @@ import static org.bess.format.PageHeaderDescriptor.HEADER_LENGTH;
  *  +-------------------------------+-------------------------------+
  *  |   Extent Length in pages (4)  |      Extent Count (4)         |
  *  +-------------------------------+-------------------------------+
- *  |   Max Extent Count (4)        |      Reserved (4)             |
+ *  |   Max Extent Count (4)        |   Open By Node (4), 0 = closed|
  *  +-------------------------------+-------------------------------+
  *  |  Catalog First Page (4)       |   Catalog Page Count (4)      |
  *  +-------------------------------+-------------------------------+
@@ -55,8 +55,13 @@ public final class AreaHeaderDescriptor {
     public static final int EXTENT_COUNT_OFFSET = EXTENT_PAGES_OFFSET + Integer.BYTES;
     /** The most extents the area may grow to. */
     public static final int MAX_EXTENT_COUNT_OFFSET = EXTENT_COUNT_OFFSET + Integer.BYTES;
+    /**
+     * Root area: the node that has the database open (a hash of its node directory), or 0 when it was closed cleanly.
+     * A database left open by a node that stopped has its recent changes in that node's log only.
+     */
+    public static final int OPEN_BY_NODE_OFFSET = MAX_EXTENT_COUNT_OFFSET + Integer.BYTES;
     /** First catalog page (root area only; 0 = none). */
-    public static final int CATALOG_FIRST_PAGE_OFFSET = MAX_EXTENT_COUNT_OFFSET + 2 * Integer.BYTES;
+    public static final int CATALOG_FIRST_PAGE_OFFSET = OPEN_BY_NODE_OFFSET + Integer.BYTES;
     /** Number of catalog pages in the chain. */
     public static final int CATALOG_PAGE_COUNT_OFFSET = CATALOG_FIRST_PAGE_OFFSET + Integer.BYTES;
     /** Bytes of serialized catalog. */

@@ -185,6 +185,12 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return updatePath;
     }
 
+    /** This node's identity in area headers: a hash of the node directory's absolute path, never 0. */
+    int nodeHash() {
+        final int h = context.nodeDir().toAbsolutePath().normalize().toString().hashCode();
+        return h == 0 ? 1 : h;
+    }
+
     int allocateWindow() {
         return nextWindow++;
     }

@@ -293,9 +293,10 @@ final class EmbeddedSession implements Session {
         } catch (final RuntimeException e) {
             failure = e;
         }
+        final boolean clean = failure == null && !log.failed();
         for (final EngineDatabase db : databases.values()) {
             try {
-                db.close();
+                db.close(clean);
             } catch (final RuntimeException e) {
                 failure = failure == null ? e : failure;
             }

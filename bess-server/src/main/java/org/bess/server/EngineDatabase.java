@@ -101,6 +101,7 @@ final class EngineDatabase implements Database {
                 rootPath.toString(), rootPath, id, entry.id, true, (int) extentPages, 0, db.cache, window);
         db.areas.put(entry.id, db.root);
         db.attach(db.root);
+        db.root.openByNode(db.server.nodeHash());
         db.committedCatalog = new byte[0];
         db.logDatabase();
         return db;
@@ -117,6 +118,15 @@ final class EngineDatabase implements Database {
                         ErrorCode.BAD_FORMAT,
                         "not the root area of a database (it is area " + root.id() + " of one): path=" + rootPath);
             }
+            final int owner = root.openByNode();
+            if (owner != 0 && owner != server.nodeHash()) {
+                throw new BessException(
+                        ErrorCode.ILLEGAL_STATE,
+                        "database was left open by another node (node " + Integer.toHexString(owner) + "): its recent"
+                                + " changes are in that node's log; restart that node (or run 'bess-admin recover"
+                                + " --node-dir' on it) first: path=" + rootPath);
+            }
+            root.openByNode(server.nodeHash());
             catalog = Catalog.read(server.cache(), root, rootPath.toString());
         } catch (final RuntimeException e) {
             server.cache().dropWindow(window, 0, true);
@@ -605,8 +615,15 @@ final class EngineDatabase implements Database {
         areas.clear();
     }
 
-    /** Closes the areas (the session checkpointed first). */
-    void close() {
+    /**
+     * Closes the areas (the session checkpointed first).
+     *
+     * @param clean whether everything is on disk, so that another node may open the database next.
+     */
+    void close(final boolean clean) {
+        if (clean && root != null) {
+            root.openByNode(0);
+        }
         closeAreas();
     }
 

@@ -154,6 +154,13 @@ class TransactionTest {
             expected[(int) a[0]] -= a[2];
             expected[(int) a[1]] += a[2];
         }
+        try (Session other = BessServer.embedded(
+                new Context().nodeDir(dir.resolve("other-node")).cacheSizeBytes(2L << 20))) {
+            assertThatThrownBy(() -> other.openDatabase(root))
+                    .isInstanceOf(BessException.class)
+                    .hasMessageContaining("left open by another node")
+                    .hasMessageContaining("bank.root");
+        }
         try (Session s = BessServer.embedded(new Context().nodeDir(node).cacheSizeBytes(2L << 20))) {
             assertThat(((EmbeddedSession) s).recovery())
                     .as("recovery ran")

@@ -340,6 +340,17 @@ public final class StorageArea implements PageSource, AutoCloseable {
         };
     }
 
+    /** The node that has this (root) area's database open, or 0. */
+    public int openByNode() {
+        return header.getInt(AreaHeaderDescriptor.OPEN_BY_NODE_OFFSET);
+    }
+
+    /** Records the node that has the database open (0: closed cleanly); the header is rewritten and forced. */
+    public void openByNode(final int node) {
+        header.putInt(AreaHeaderDescriptor.OPEN_BY_NODE_OFFSET, node);
+        writeHeader();
+    }
+
     /** Switches the root area to a new catalog: the header is rewritten and forced. */
     public void catalogLocation(final long firstPage, final int pageCount, final long length) {
         header.putInt(AreaHeaderDescriptor.CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
