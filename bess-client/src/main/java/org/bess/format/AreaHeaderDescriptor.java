@@ -25,7 +25,9 @@ import static org.bess.format.PageHeaderDescriptor.HEADER_LENGTH;
  *  |                Catalog Length in bytes (8)                    |
  *  +---------------------------------------------------------------+
  *  |                   Created, epoch ms (8)                       |
- *  +---------------------------------------------------------------+
+ *  +-------------------------------+-------------------------------+
+ *  | Pending Catalog First Page (4)| Pending Catalog Page Count (4)|
+ *  +-------------------------------+-------------------------------+
  * </pre>
  *
  * Extent {@code k} covers area pages {@code [1 + k * extentPages, 1 + (k + 1) * extentPages)}. The header is written
@@ -68,8 +70,15 @@ public final class AreaHeaderDescriptor {
     public static final int CATALOG_LENGTH_OFFSET = CATALOG_PAGE_COUNT_OFFSET + Integer.BYTES;
     /** Creation time. */
     public static final int CREATED_MS_OFFSET = CATALOG_LENGTH_OFFSET + Long.BYTES;
+    /**
+     * Root area: first page of a catalog block being written by a checkpoint and not yet switched in (0 = none). A
+     * crash between its allocation and the switch leaves it named here, and restart recovery frees it.
+     */
+    public static final int PENDING_CATALOG_FIRST_PAGE_OFFSET = CREATED_MS_OFFSET + Long.BYTES;
+    /** Pages of the pending catalog block. */
+    public static final int PENDING_CATALOG_PAGE_COUNT_OFFSET = PENDING_CATALOG_FIRST_PAGE_OFFSET + Integer.BYTES;
     /** End of the used header bytes; the rest of the page is zero. */
-    public static final int END_OFFSET = CREATED_MS_OFFSET + Long.BYTES;
+    public static final int END_OFFSET = PENDING_CATALOG_PAGE_COUNT_OFFSET + Integer.BYTES;
 
     /** The area is the root area of its database. */
     public static final int FLAG_ROOT = 1;

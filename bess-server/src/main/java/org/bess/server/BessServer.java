@@ -66,6 +66,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
             if (lsn > 0 && lsn >= log.durableLsn()) {
                 log.force(lsn);
             }
+            FaultPoints.hit("writeBack.afterLogForce");
         });
     }
 

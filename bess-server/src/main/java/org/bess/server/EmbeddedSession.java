@@ -252,6 +252,7 @@ final class EmbeddedSession implements Session {
             log.forceAll();
             server.cache().checkpoint();
         }
+        FaultPoints.hit("checkpoint.afterFlush");
         final long lsn = log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload());
         log.force(lsn);
         MasterRecord.write(server.context().nodeDir().resolve("log"), lsn);

@@ -234,6 +234,8 @@ final class EngineDatabase implements Database {
         if (first < 0) {
             throw new BessException(ErrorCode.STORAGE_FULL, "root area full: cannot store the catalog: " + rootPath);
         }
+        // named in the header before the allocation can commit: a crash before the switch lets recovery free it
+        root.pendingCatalog(first, blockPages);
         int written = 0;
         for (int i = 0; i < blockPages; i++) {
             // catalog pages are written whole and never diffed: they reach the disk at this checkpoint, before the
@@ -266,6 +268,25 @@ final class EngineDatabase implements Database {
         root.catalogLocation(location[0], (int) location[1], location[2]);
         catalogNeedsStore = false;
         return old;
+    }
+
+    /**
+     * Frees a catalog block that a checkpoint allocated but never switched in (its crash left it named in the root
+     * header), in a transaction; called by restart recovery.
+     */
+    void releasePendingCatalog() {
+        final long[] pending = root.pendingCatalog();
+        if (pending[0] == 0) {
+            return;
+        }
+        final int order = Integer.numberOfTrailingZeros((int) Math.max(1, pending[1]));
+        if (pending[0] != root.catalogLocation()[0] && root.isAllocated(pending[0], order)) {
+            session.runInternal(() -> {
+                root.free(pending[0], order);
+                return null;
+            });
+        }
+        root.pendingCatalog(0, 0);
     }
 
     /** Frees a catalog block that the header no longer points to (in a transaction). */

@@ -118,6 +118,9 @@ final class RestartRecovery {
                 }
             }
             final long redone = redo(server, log, start, end);
+            // the redone pages may reach the disk before the crash: a second recovery must give the same state
+            server.cache().checkpoint();
+            FaultPoints.hit("recovery.afterRedo");
             final int losers = undo(server, log, txns);
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
                 final EngineDatabase db = session.databaseById(e.getKey());
@@ -130,6 +133,12 @@ final class RestartRecovery {
                 final EngineDatabase db = session.databaseById(e.getKey());
                 if (db != null) {
                     db.afterPagesRestored();
+                }
+            }
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    db.releasePendingCatalog();
                 }
             }
             session.checkpointNow();
@@ -301,6 +310,8 @@ final class RestartRecovery {
                         LogRecordDescriptor.TYPE_CLR,
                         false);
                 s[0] = r.prevLsn();
+                log.force(s[1]);
+                FaultPoints.hit("recovery.afterClr");
             } else if (r.type() == LogRecordDescriptor.TYPE_CLR) {
                 s[0] = PageDiff.undoNext(r.body());
             } else {

@@ -49,6 +49,7 @@ public final class BankWorkload {
             final int from = random.nextInt(accounts);
             final int to = random.nextInt(accounts);
             final long amount = 1 + random.nextInt(100);
+            out.println("try " + n + " " + from + " " + to + " " + amount);
             try (Transaction tx = s.begin()) {
                 final ObjectRef a = tx.open(refs[from]);
                 final ObjectRef b = tx.open(refs[to]);

@@ -351,12 +351,44 @@ public final class StorageArea implements PageSource, AutoCloseable {
         writeHeader();
     }
 
-    /** Switches the root area to a new catalog: the header is rewritten and forced. */
+    /** Switches the root area to a new catalog (clearing the pending block): the header is rewritten and forced. */
     public void catalogLocation(final long firstPage, final int pageCount, final long length) {
         header.putInt(AreaHeaderDescriptor.CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
         header.putInt(AreaHeaderDescriptor.CATALOG_PAGE_COUNT_OFFSET, pageCount);
         header.putLong(AreaHeaderDescriptor.CATALOG_LENGTH_OFFSET, length);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET, 0);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET, 0);
         writeHeader();
+    }
+
+    /** Names a catalog block being written and not yet switched in (0 clears it); the header is forced. */
+    public void pendingCatalog(final long firstPage, final int pageCount) {
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET, pageCount);
+        writeHeader();
+    }
+
+    /** The pending catalog block: {first page, page count}; first page 0 when none. */
+    public long[] pendingCatalog() {
+        return new long[] {
+            header.getInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET) & 0xFFFF_FFFFL,
+            header.getInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET)
+        };
+    }
+
+    /** Whether a block of {@code 2^order} pages is allocated at {@code page}. */
+    public boolean isAllocated(final long page, final int order) {
+        if (page < 1 || page >= pageCount()) {
+            return false;
+        }
+        final int extentNo = extentOf(page);
+        final int frame = pinMap(extentNo);
+        try {
+            return BuddyAllocator.isAllocated(
+                    cache.wrap(pageView, frame), (int) (page - extentFirstPage(extentNo)), order);
+        } finally {
+            cache.unpin(frame);
+        }
     }
 
     private void writeHeader() {

@@ -273,7 +273,9 @@ public final class TransactionManager {
         }
         if (begun) {
             final long commitLsn = append(LogRecordDescriptor.TYPE_COMMIT, ByteBuffer.allocate(0));
+            org.bess.server.FaultPoints.hit("commit.afterAppend");
             log.force(commitLsn);
+            org.bess.server.FaultPoints.hit("commit.afterForce");
             append(LogRecordDescriptor.TYPE_END, ByteBuffer.allocate(0));
         }
         commits++;
