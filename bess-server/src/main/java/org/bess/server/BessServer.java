@@ -10,7 +10,6 @@ import org.bess.client.frame.VirtualFrames;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.server.cache.BufferCache;
-import org.bess.server.log.FileLogDevice;
 import org.bess.server.log.LogWriter;
 import org.bess.server.txn.TransactionManager;
 
@@ -51,7 +50,9 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
             throw e;
         }
         try {
-            this.log = new LogWriter(new FileLogDevice(context.nodeDir().resolve("log")), context.logSegmentBytes());
+            cache.storageIo(context.storageIo());
+            this.log = new LogWriter(
+                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes());
         } catch (final RuntimeException e) {
             frames.close();
             cache.close();
@@ -219,6 +220,16 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
     @Override
     public int cacheFd() {
         return cache.cacheFd();
+    }
+
+    /** Stops without writing anything more: closes files and drops the cache, as a power cut would (tests only). */
+    void halt() {
+        try {
+            log.device().close();
+        } finally {
+            frames.close();
+            cache.close();
+        }
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class Context {
     public static final String CHECKPOINT_LOG_BYTES_PROP_NAME = "bess.checkpoint.log.bytes";
 
     private Path nodeDir;
+    private org.bess.server.io.StorageIo storageIo = org.bess.server.io.StorageIo.REAL;
     private long logSegmentBytes = sizeProperty(LOG_SEGMENT_SIZE_PROP_NAME, LOG_SEGMENT_SIZE_DEFAULT);
     private int recoveryBufferPages = Integer.getInteger(RECOVERY_BUFFER_PAGES_PROP_NAME, 1024);
     private long checkpointLogBytes = sizeProperty(CHECKPOINT_LOG_BYTES_PROP_NAME, 256L << 20);
@@ -131,6 +132,17 @@ public final class Context {
                     "cache size out of range (256 KiB to 256 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
         }
         return (int) frames;
+    }
+
+    /** The storage I/O seam. */
+    public org.bess.server.io.StorageIo storageIo() {
+        return storageIo;
+    }
+
+    /** Sets the storage I/O seam (tests substitute a simulated disk). */
+    public Context storageIo(final org.bess.server.io.StorageIo io) {
+        this.storageIo = io;
+        return this;
     }
 
     /** Bytes per log segment. */

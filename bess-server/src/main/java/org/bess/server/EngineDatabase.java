@@ -623,6 +623,15 @@ final class EngineDatabase implements Database {
         return new CompactionReport(compacted, shrunk, extents, bytes);
     }
 
+    /** Closes the area files without writing anything (a simulated crash). */
+    void closeFilesOnly() {
+        for (final StorageArea a : areas.values()) {
+            cache.unregister(a.window());
+            a.close();
+        }
+        areas.clear();
+    }
+
     void closeAreas() {
         for (final StorageArea a : areas.values()) {
             server.frames().invalidateAll(a.window());

@@ -128,6 +128,18 @@ final class RestartRecovery {
                     db.installRecoveredCatalog(e.getValue());
                 }
             }
+            int repaired = 0;
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    for (final org.bess.server.area.StorageArea a : db.openAreas()) {
+                        repaired += a.repairPageInfo();
+                    }
+                }
+            }
+            if (repaired > 0) {
+                LOG.info("recovery: rebuilt {} page-info page(s) that failed their checksum", repaired);
+            }
             cache.verifying(true);
             for (final Map.Entry<Long, String> e : paths.entrySet()) {
                 final EngineDatabase db = session.databaseById(e.getKey());

@@ -21,8 +21,8 @@ import org.bess.nativeshim.Native;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.cache.PageSource;
 import org.bess.server.cache.PageWriteHook;
-import org.bess.server.io.FilePageStore;
 import org.bess.server.io.PageStore;
+import org.bess.server.io.StorageIo;
 
 /**
  * One storage area of an open database: its header, its extents and their buddy maps, and the checksums of its pages.
@@ -81,7 +81,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int maxExtents,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.create(path, 1);
+        final PageStore store = io(cache).createArea(path, 1);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             final UnsafeBuffer h = area.header;
@@ -120,7 +120,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int extentPages,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.open(path);
+        final PageStore store = io(cache).openArea(path);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             final long extents = (store.pageCount() - 1) / extentPages;
@@ -164,6 +164,10 @@ public final class StorageArea implements PageSource, AutoCloseable {
         }
     }
 
+    private static StorageIo io(final BufferCache cache) {
+        return cache.storageIo();
+    }
+
     /** Whether the area is a raw block device. */
     public boolean isDevice() {
         return store.isDevice();
@@ -189,7 +193,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int expectedAreaId,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.open(path);
+        final PageStore store = io(cache).openArea(path);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             area.readHeader(expectedDatabaseId, expectedAreaId);
@@ -243,6 +247,69 @@ public final class StorageArea implements PageSource, AutoCloseable {
                     ErrorCode.BAD_FORMAT,
                     "storage area is truncated: path=" + path() + ", pages=" + store.pageCount() + ", expected="
                             + needed);
+        }
+    }
+
+    /**
+     * Rebuilds every page-info page whose checksum fails (a torn or garbled write of it was lost with the power):
+     * its entries are recomputed from the pages as they are now. Run by restart recovery with verification off,
+     * after redo and undo repaired the data pages.
+     *
+     * @return page-info pages rebuilt.
+     */
+    public int repairPageInfo() {
+        int rebuilt = 0;
+        final int infoPages = ExtentMapDescriptor.pageInfoPages(extentPages());
+        final long scratch = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        try {
+            for (int e = 0; e < extentCount(); e++) {
+                for (int i = 1; i <= infoPages; i++) {
+                    final long infoPage = extentFirstPage(e) + i;
+                    final int cached = cache.frameOf(window, infoPage);
+                    if (cached >= 0) {
+                        continue;
+                    }
+                    store.read(infoPage, scratch);
+                    ioView.wrap(scratch, PAGE_LENGTH);
+                    if (ioView.getInt(CHECKSUM_OFFSET) == checksums.controlChecksum(scratch)
+                            && ioView.getShort(PAGE_TYPE_OFFSET) == PageHeaderDescriptor.TYPE_PAGE_INFO) {
+                        continue;
+                    }
+                    rebuildInfoPage(e, i, scratch);
+                    rebuilt++;
+                }
+            }
+        } finally {
+            Native.munmap(scratch, PAGE_LENGTH);
+        }
+        return rebuilt;
+    }
+
+    private void rebuildInfoPage(final int extentNo, final int infoIndex, final long scratch) {
+        final long infoPage = extentFirstPage(extentNo) + infoIndex;
+        final int frame = cache.pinNew(window, infoPage, true);
+        try {
+            final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
+            info.putShort(PAGE_TYPE_OFFSET, PageHeaderDescriptor.TYPE_PAGE_INFO);
+            info.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+            final int first = (infoIndex - 1) * PageInfoDescriptor.ENTRIES_PER_PAGE;
+            final int last = Math.min(extentPages(), first + PageInfoDescriptor.ENTRIES_PER_PAGE);
+            for (int rel = first; rel < last; rel++) {
+                final long pageNo = extentFirstPage(extentNo) + rel;
+                final int cachedData = cache.frameOf(window, pageNo);
+                final long address;
+                if (cachedData >= 0) {
+                    address = cache.frameAddress(cachedData);
+                } else {
+                    store.read(pageNo, scratch);
+                    address = scratch;
+                }
+                info.putInt(PageInfoDescriptor.entryOffset(rel), checksums.dataEntry(address));
+            }
+            cache.markDirty(frame);
+        } finally {
+            cache.unpin(frame);
         }
     }
 

@@ -51,6 +51,7 @@ public final class BufferCache implements AutoCloseable {
     private Runnable pressureHandler = () -> {};
     private WriteBackGate gate = (window, pageNo, frame) -> {};
     private boolean verifying = true;
+    private org.bess.server.io.StorageIo storageIo = org.bess.server.io.StorageIo.REAL;
     private int clockHand;
     private long hits;
     private long misses;
@@ -110,6 +111,16 @@ public final class BufferCache implements AutoCloseable {
     /** Sets what runs before a dirty frame is written back (the write-ahead rule: force the log to its LSN). */
     public void writeBackGate(final WriteBackGate writeBackGate) {
         this.gate = writeBackGate;
+    }
+
+    /** The storage I/O seam areas are opened through. */
+    public org.bess.server.io.StorageIo storageIo() {
+        return storageIo;
+    }
+
+    /** Sets the storage I/O seam (tests: a simulated disk). */
+    public void storageIo(final org.bess.server.io.StorageIo io) {
+        this.storageIo = io;
     }
 
     /** Whether page sources verify checksums on load (off only while restart recovery repairs pages). */
