@@ -454,6 +454,9 @@ final class ObjectStore {
         if (forwardIndex != null && (slot.flags & SlotDescriptor.FLAG_FORWARD) != 0) {
             forwardIndex.values().remove(ref);
         }
+        // open handles re-read their slot on the next access: a freed object's handle must fail, not reach bytes that
+        // now belong to the next object allocated at the same offset
+        db.bumpLayoutEpoch();
     }
 
     private void releaseData(final UnsafeBuffer s) {

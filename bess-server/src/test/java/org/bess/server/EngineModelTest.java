@@ -1,0 +1,29 @@
+package org.bess.server;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.bess.server.EngineModel.Op;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Shrunk failures of {@link EngineModelProperties}, kept as regression tests (each names the bug it found). */
+class EngineModelTest {
+    @TempDir
+    Path dir;
+
+    private void run(final List<Op> ops) throws IOException {
+        try (EngineModel model = new EngineModel(dir).start()) {
+            for (final Op op : ops) {
+                model.apply(op);
+            }
+            model.verifyAfterReopen();
+        }
+    }
+
+    @Test
+    void shouldRefuseTheHandleOfAFreedObjectWhenItIsUsedAfterTheFree() throws IOException {
+        // free did not move the layout epoch, so the handle kept reading (and writing) the freed bytes
+        run(List.of(new Op(0, 0, 0, 0, 0L) /* ALLOCATE */, new Op(54, 0, 0, 0, 0L) /* FREE */));
+    }
+}
