@@ -501,6 +501,8 @@ final class ObjectStore {
                 }
                 seg.putInt(off + SlotDescriptor.SIZE_OFFSET, newSize);
                 seg.putInt(LIVE_BYTES_OFFSET, seg.getInt(LIVE_BYTES_OFFSET) - oldAligned + newAligned);
+                // open handles cache the size: without this a shrunk object's handle still reaches its old length
+                db.bumpLayoutEpoch();
                 return;
             }
             if (seg.getInt(LIVE_BYTES_OFFSET) - oldAligned + newAligned > MAX_DATA_LENGTH) {

@@ -26,4 +26,10 @@ class EngineModelTest {
         // free did not move the layout epoch, so the handle kept reading (and writing) the freed bytes
         run(List.of(new Op(0, 0, 0, 0, 0L) /* ALLOCATE */, new Op(54, 0, 0, 0, 0L) /* FREE */));
     }
+
+    @Test
+    void shouldSeeTheNewSizeThroughAnOpenHandleWhenResizedInPlace() throws IOException {
+        // an in-place resize did not move the layout epoch, so the handle kept the old size and bounds
+        run(List.of(new Op(0, 0, 0, 0, 0L) /* ALLOCATE */, new Op(66, 0, 0, 1, 0L) /* RESIZE */));
+    }
 }
