@@ -289,6 +289,7 @@ final class ObjectStore {
         long page = preferred.allocate(order);
         if (page >= 0) {
             db.areaGrew(preferred);
+            freshDataPages(preferred, page, 1 << order);
             lastAllocatedPage = page;
             return preferred;
         }
@@ -297,6 +298,7 @@ final class ObjectStore {
                 page = a.allocate(order);
                 if (page >= 0) {
                     db.areaGrew(a);
+                    freshDataPages(a, page, 1 << order);
                     lastAllocatedPage = page;
                     return a;
                 }
@@ -305,6 +307,23 @@ final class ObjectStore {
         throw new BessException(
                 ErrorCode.STORAGE_FULL,
                 "no area has room for a data segment: database=" + db.path() + ", pages=" + (1 << order));
+    }
+
+    /**
+     * Starts the pages of a data block just allocated as zeroed, dirty data frames instead of reading them: in the root
+     * area a freed block may have held slotted segment or catalog pages, whose bytes on disk are checksummed in their
+     * header and not in page-info, so reading them as data pages would fail verification (and a frame still cached as a
+     * control page would be stamped over the objects' bytes when written back).
+     */
+    private void freshDataPages(final StorageArea area, final long firstPage, final int pages) {
+        for (int i = 0; i < pages; i++) {
+            final int frame = cache.pinNew(area.window(), firstPage + i, false);
+            try {
+                updates.onFirstWrite(area.window(), firstPage + i, frame);
+            } finally {
+                cache.unpin(frame);
+            }
+        }
     }
 
     private long newSegment(final Catalog.FileEntry file) {
@@ -360,6 +379,7 @@ final class ObjectStore {
         final StorageArea area = db.area(s.getShort(DATA_AREA_OFFSET) & 0xFFFF);
         final long page = s.getInt(DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
         if (area.tryGrow(page, order)) {
+            freshDataPages(area, page + (1L << order), 1 << order);
             s.putShort(DATA_ORDER_OFFSET, (short) (order + 1));
             return;
         }
@@ -548,6 +568,7 @@ final class ObjectStore {
                                 ErrorCode.STORAGE_FULL, "target area full: file=" + file.name + ", area=" + to.path());
                     }
                     db.areaGrew(to);
+                    freshDataPages(to, page, 1 << order);
                     relocate(segPage, frame, to, page, order);
                 }
                 segPage = s.getInt(NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;

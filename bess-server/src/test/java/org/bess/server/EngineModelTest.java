@@ -32,4 +32,11 @@ class EngineModelTest {
         // an in-place resize did not move the layout epoch, so the handle kept the old size and bounds
         run(List.of(new Op(0, 0, 0, 0, 0L) /* ALLOCATE */, new Op(66, 0, 0, 1, 0L) /* RESIZE */));
     }
+
+    @Test
+    void shouldStampACatalogPageWhenItReusesAFreedDataPageStillInTheCache() throws IOException {
+        // the freed data segment's page became the new catalog page; pinNew kept the frame's "data" role, so it was
+        // written back without its header checksum and the reopen failed with a checksum mismatch
+        run(List.of(new Op(0, 0, 0, 1, 0L) /* ALLOCATE */, new Op(54, 0, 0, 0, 0L) /* FREE */));
+    }
 }

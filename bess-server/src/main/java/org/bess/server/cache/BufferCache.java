@@ -171,6 +171,11 @@ public final class BufferCache implements AutoCloseable {
             if (!read) {
                 scratch.wrap(frameAddress(frame), PAGE_LENGTH);
                 scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
+                // a freed page taking a new role (data page reused as a slotted segment or catalog page, or the
+                // reverse) must be written back as what it is now: stamped in its header, or checksummed in page-info
+                control.putInt(
+                        d + FRAME_FLAGS_OFFSET,
+                        (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
             }
             return frame;
         }
