@@ -39,4 +39,17 @@ class EngineModelTest {
         // written back without its header checksum and the reopen failed with a checksum mismatch
         run(List.of(new Op(0, 0, 0, 1, 0L) /* ALLOCATE */, new Op(54, 0, 0, 0, 0L) /* FREE */));
     }
+
+    @Test
+    void shouldCommitAfterAnEmptyAreaWasRemoved() throws IOException {
+        // the removed area stayed registered in the cache, so the next checkpoint forced its closed file descriptor
+        run(List.of(
+                new Op(84, 0, 0, 0, 0L) /* ADD_AREA */,
+                new Op(0, 0, 0, 0, 0L) /* ALLOCATE */,
+                new Op(0, 0, 0, 0, 0L) /* ALLOCATE */,
+                new Op(0, 0, 0, 0, 0L) /* ALLOCATE */,
+                new Op(5, 363775, 144627, 206, -3815522L) /* ALLOCATE */,
+                new Op(17, 1223038, 1852, 1884230, -3727L) /* ALLOCATE */,
+                new Op(87, 647, 5182, 585422, 674L) /* REMOVE_AREA */));
+    }
 }

@@ -512,6 +512,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
     /** Closes the file (the caller wrote back its pages first). */
     @Override
     public void close() {
+        // a closed area left registered would be forced by every later checkpoint: fdatasync of a closed (or reused)
+        // file descriptor
+        cache.unregister(window, this);
         store.close();
         Native.munmap(headerAddress, PAGE_LENGTH);
     }

@@ -112,6 +112,19 @@ public final class BufferCache implements AutoCloseable {
         sources[window] = source;
     }
 
+    /**
+     * Forgets the page source of a window (its area closed), so that checkpoints no longer force it. Frames of the
+     * window must have been dropped first.
+     *
+     * @param window the window.
+     * @param source the source registered for it; nothing happens when another one is.
+     */
+    public void unregister(final int window, final PageSource source) {
+        if (window < sources.length && sources[window] == source) {
+            sources[window] = null;
+        }
+    }
+
     /** The address of a frame in the engine's own mapping of the cache. */
     public long frameAddress(final int frame) {
         return cacheBase + ((long) frame << PAGE_SHIFT);
