@@ -90,6 +90,7 @@ final class EngineModel implements AutoCloseable {
     private final List<Long> live = new ArrayList<>();
     private final List<Long> dead = new ArrayList<>();
     private final Map<Long, ObjectRef> handles = new HashMap<>();
+    private final List<String> events = new ArrayList<>();
     private int nextArea = 1;
     private Session session;
     private Database db;
@@ -211,6 +212,11 @@ final class EngineModel implements AutoCloseable {
         }
     }
 
+    /** What happened worth counting (refusals, removals), for the property's statistics. */
+    List<String> events() {
+        return events;
+    }
+
     private void allocate(final String fileName, final Long near, final Op op) {
         final int size = sizeFor(op.b(), op.c());
         final TypeId type = (op.seed() & 1) == 0 ? blob : node;
@@ -309,9 +315,11 @@ final class EngineModel implements AutoCloseable {
                     .isInstanceOfSatisfying(
                             BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORAGE_FULL));
             checkObject(o, word);
+            events.add("resize refused: segment full");
             return;
         }
         tx.resize(o, newSize);
+        events.add(newSize > old.length ? "resize grew" : "resize shrank or kept");
         file.put(word, Arrays.copyOf(old, newSize));
         assertThat(o.size()).as("size through the handle after resize").isEqualTo(newSize);
         checkObject(o, word);
@@ -353,11 +361,13 @@ final class EngineModel implements AutoCloseable {
                     .satisfies(e -> assertThat(e.getMessage()).contains(path.toString()))
                     .satisfies(e -> assertThat(e.getMessage()).contains(root ? List.of("root area") : users));
             assertThat(Files.exists(path)).as("a refused area stays").isTrue();
+            events.add("remove area refused");
             return;
         }
         db.removeArea(path);
         areas.remove(path);
         assertThat(Files.exists(path)).as("a removed area's file is deleted").isFalse();
+        events.add("area removed");
     }
 
     private void outsideTransaction(final Runnable action) {

@@ -6,14 +6,15 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.statistics.Statistics;
 
 /**
- * Random sequences of allocate / allocate-near / write / write-ref / read / free / resize / move-file / compact /
+ * Random sequences (up to 200, sizes uniform) of allocate / allocate-near / write / write-ref / read / free / resize / move-file / compact /
  * add-area / remove-area / commit on a small database (1 MiB extents, a 4 MiB cache so pages are evicted), against
  * {@link EngineModel}; then close, reopen and compare every object's bytes, size and type, each file's cursor (every
  * live object once, same order as before the close), the freed references (refused with {@code INVALID_REFERENCE}) and
@@ -22,19 +23,29 @@ import net.jqwik.api.constraints.Size;
  */
 class EngineModelProperties {
     @Provide
-    Arbitrary<EngineModel.Op> ops() {
-        final Arbitrary<Integer> any = Arbitraries.integers().between(0, 1 << 24);
-        return Combinators.combine(Arbitraries.integers().between(0, 99), any, any, any, Arbitraries.longs())
+    Arbitrary<List<EngineModel.Op>> sequences() {
+        final Arbitrary<Integer> any =
+                Arbitraries.integers().between(0, 1 << 24).withDistribution(RandomDistribution.uniform());
+        final Arbitrary<EngineModel.Op> op = Combinators.combine(
+                        Arbitraries.integers().between(0, 99).withDistribution(RandomDistribution.uniform()),
+                        any,
+                        any,
+                        any,
+                        Arbitraries.longs())
                 .as(EngineModel.Op::new);
+        return op.list().ofMaxSize(200).withSizeDistribution(RandomDistribution.uniform());
     }
 
-    @Property(tries = 40)
+    @Property(tries = 30, edgeCases = EdgeCasesMode.NONE)
     void shouldKeepEveryObjectAndCursorWhenReopenedAfterRandomOperations(
-            @ForAll @Size(max = 200) final List<EngineModel.@From("ops") Op> ops) throws IOException {
+            @ForAll("sequences") final List<EngineModel.Op> ops) throws IOException {
         try (EngineModel model = new EngineModel(Files.createTempDirectory("bess-model")).start()) {
             for (final EngineModel.Op op : ops) {
+                Statistics.label("kinds").collect(EngineModel.kindOf(op.kind()));
                 model.apply(op);
             }
+            model.events().forEach(e -> Statistics.label("events").collect(e));
+            Statistics.label("operations").collect(ops.size() / 50 * 50 + "-" + (ops.size() / 50 * 50 + 49));
             model.verifyAfterReopen();
         }
     }
