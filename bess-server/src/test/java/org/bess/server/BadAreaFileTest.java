@@ -19,6 +19,8 @@ import org.bess.client.Transaction;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.AreaHeaderDescriptor;
+import org.bess.format.PageHeaderDescriptor;
+import org.bess.format.RefDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +99,43 @@ class BadAreaFileTest {
                 .hasMessageContaining("newer format")
                 .hasMessageContaining("path=" + sample.area)
                 .hasMessageContaining("version=7");
+    }
+
+    @Test
+    void shouldRefuseAControlPageWithANewerLayoutVersionWhenItIsRead() {
+        final SampleDatabase sample = SampleDatabase.create(dir);
+        final long segPage = RefDescriptor.segmentPage(sample.inRoot.get(0));
+        final ByteBuffer seg = AreaFiles.readPage(sample.root, segPage);
+        seg.putShort(PageHeaderDescriptor.FORMAT_VERSION_OFFSET, (short) (PageHeaderDescriptor.FORMAT_VERSION + 1));
+        AreaFiles.restamp(seg);
+        AreaFiles.writePage(sample.root, segPage, seg);
+
+        try (Session s = SampleDatabase.session(dir)) {
+            final Database db = s.openDatabase(sample.root);
+            try (Transaction tx = s.begin()) {
+                assertThatThrownBy(() -> tx.open(new Ref(db, sample.inRoot.get(0))))
+                        .isInstanceOfSatisfying(BessException.class, e -> assertThat(e.errorCode())
+                                .isEqualTo(ErrorCode.BAD_FORMAT))
+                        .hasMessageContaining("newer layout version")
+                        .hasMessageContaining("area=" + sample.root)
+                        .hasMessageContaining("page=" + segPage)
+                        .hasMessageContaining("version=" + (PageHeaderDescriptor.FORMAT_VERSION + 1));
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseARootAreaWithANewerPageLayoutVersionInItsHeader() {
+        final SampleDatabase sample = SampleDatabase.create(dir);
+        final ByteBuffer header = AreaFiles.readPage(sample.root, 0);
+        header.putShort(PageHeaderDescriptor.FORMAT_VERSION_OFFSET, (short) 2);
+        AreaFiles.restamp(header);
+        AreaFiles.writePage(sample.root, 0, header);
+
+        assertOpenRefused(sample.root, ErrorCode.BAD_FORMAT)
+                .hasMessageContaining("newer layout version")
+                .hasMessageContaining("area=" + sample.root)
+                .hasMessageContaining("page=0");
     }
 
     @Test

@@ -145,6 +145,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
         if (expected != actual) {
             throw new CorruptPageException(databaseName, path().toString(), 0, expected, actual);
         }
+        checkLayoutVersion(header, 0);
         if (header.getInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET) != PAGE_LENGTH) {
             throw new BessException(ErrorCode.BAD_FORMAT, "storage area has another page length: path=" + path());
         }
@@ -166,6 +167,18 @@ public final class StorageArea implements PageSource, AutoCloseable {
                     ErrorCode.BAD_FORMAT,
                     "storage area is truncated: path=" + path() + ", pages=" + store.pageCount() + ", expected="
                             + needed);
+        }
+    }
+
+    /** Refuses a control page written with a newer layout of its page type (readers refuse another version). */
+    private void checkLayoutVersion(final UnsafeBuffer page, final long pageNo) {
+        final int version = page.getShort(FORMAT_VERSION_OFFSET) & 0xFFFF;
+        if (version > PageHeaderDescriptor.FORMAT_VERSION) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "control page has a newer layout version than this bess reads: database=" + databaseName + ", area="
+                            + path() + ", page=" + pageNo + ", type=" + page.getShort(PAGE_TYPE_OFFSET) + ", version="
+                            + version + ", supported=" + PageHeaderDescriptor.FORMAT_VERSION);
         }
     }
 
@@ -453,6 +466,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
                         + path() + ", page=" + pageNo + ", recordedPage=" + ioView.getInt(PAGE_NO_OFFSET)
                         + ", recordedArea=" + ioView.getShort(AREA_ID_OFFSET));
             }
+            checkLayoutVersion(ioView, pageNo);
         } else {
             final int actual = checksums.dataEntry(address);
             final int expected = dataEntry(pageNo);
