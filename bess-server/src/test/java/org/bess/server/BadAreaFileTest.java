@@ -54,6 +54,28 @@ class BadAreaFileTest {
     }
 
     @Test
+    void shouldRefuseAnEmptyFileWhenOpenedAsADatabase() throws IOException {
+        final Path file = Files.createFile(dir.resolve("empty.root"));
+
+        assertOpenRefused(file, ErrorCode.BAD_FORMAT)
+                .hasMessageContaining("not a bess storage area")
+                .hasMessageContaining("path=" + file)
+                .hasMessageContaining("bytes=0");
+    }
+
+    @Test
+    void shouldRefuseATextFileShorterThanAPageWhenOpenedAsADatabase() throws IOException {
+        final Path file = dir.resolve("notes.txt");
+        Files.writeString(file, "these are not the pages you are looking for\n", StandardCharsets.UTF_8);
+
+        assertOpenRefused(file, ErrorCode.BAD_FORMAT)
+                .hasMessageContaining("not a bess storage area")
+                .hasMessageContaining("shorter than one page")
+                .hasMessageContaining("bytes=44")
+                .hasMessageContaining("path=" + file);
+    }
+
+    @Test
     void shouldRefuseAPageLongTextFileWhenOpenedAsADatabase() throws IOException {
         final Path file = dir.resolve("long.txt");
         Files.writeString(file, "lorem ipsum ".repeat(1000), StandardCharsets.UTF_8);

@@ -7,6 +7,8 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_NO_OFFSET;
 import static org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -127,7 +129,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
 
     private void readHeader(final long expectedDatabaseId, final int expectedAreaId) {
         if (store.pageCount() < 1) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (empty file): path=" + path());
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "not a bess storage area (shorter than one page): path=" + path() + ", bytes=" + sizeOf(path()));
         }
         store.read(0, headerAddress);
         if (header.getLong(AreaHeaderDescriptor.MAGIC_OFFSET) != AreaHeaderDescriptor.MAGIC) {
@@ -167,6 +171,14 @@ public final class StorageArea implements PageSource, AutoCloseable {
                     ErrorCode.BAD_FORMAT,
                     "storage area is truncated: path=" + path() + ", pages=" + store.pageCount() + ", expected="
                             + needed);
+        }
+    }
+
+    private static long sizeOf(final Path path) {
+        try {
+            return Files.size(path);
+        } catch (final IOException e) {
+            return -1;
         }
     }
 
