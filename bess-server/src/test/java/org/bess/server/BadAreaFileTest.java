@@ -86,6 +86,15 @@ class BadAreaFileTest {
     }
 
     @Test
+    void shouldRefuseADirectoryWhenOpenedAsADatabase() throws IOException {
+        final Path sub = Files.createDirectory(dir.resolve("adir"));
+
+        assertOpenRefused(sub, ErrorCode.BAD_FORMAT)
+                .hasMessageContaining("not a bess storage area")
+                .hasMessageContaining("path=" + sub);
+    }
+
+    @Test
     void shouldRefuseAMissingRootArea() {
         final Path missing = dir.resolve("nothing.root");
 
