@@ -221,6 +221,16 @@ class BadAreaFileTest {
     }
 
     @Test
+    void shouldRefuseANonRootAreaOpenedAsADatabase() {
+        final SampleDatabase sample = SampleDatabase.create(dir);
+
+        assertOpenRefused(sample.area, ErrorCode.BAD_FORMAT)
+                .hasMessageContaining("not the root area of a database")
+                .hasMessageContaining("area 1")
+                .hasMessageContaining("path=" + sample.area);
+    }
+
+    @Test
     void shouldRefuseAnAreaThatBelongsToAnotherDatabase() throws IOException {
         final SampleDatabase sample = SampleDatabase.create(dir);
         final SampleDatabase other = SampleDatabase.create(Files.createDirectory(dir.resolve("other")));
