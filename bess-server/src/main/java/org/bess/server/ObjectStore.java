@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.FileInfo;
 import org.bess.exceptions.BessException;
+import org.bess.exceptions.CorruptPageException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.PageHeaderDescriptor;
 import org.bess.format.RefDescriptor;
@@ -103,9 +104,19 @@ final class ObjectStore {
         if (segPage < 1 || segPage >= root.pageCount()) {
             throw invalid(forRef, "no such page in the root area");
         }
-        final int frame = cache.pin(root.window(), segPage, true);
+        final int frame;
+        try {
+            frame = cache.pin(root.window(), segPage, true);
+        } catch (final CorruptPageException e) {
+            // a reference to a data page or a free page fails the control checksum: a bad reference, not damage
+            if (root.verifiesAsDataPage(segPage)) {
+                throw invalid(forRef, "page is not a slotted segment");
+            }
+            throw e;
+        }
         cache.wrap(into, frame);
-        if (into.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
+        // a cached data page is never read as a slot array, whatever its bytes at the page type's offset
+        if (!cache.isControl(frame) || into.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
             cache.unpin(frame);
             throw invalid(forRef, "page is not a slotted segment");
         }

@@ -187,4 +187,45 @@ class OutOfRangeTest {
         assertRefused(() -> tx.open(new Ref(db, forged)), ErrorCode.INVALID_REFERENCE)
                 .hasMessageContaining("reused");
     }
+
+    @Test
+    void shouldRefuseAReferenceToADataPageAsInvalidNotCorruptWhenThePageIsCached() {
+        final ObjectRef o = tx.allocate(file, type, 100);
+        o.putInt(4, 0x0001_0004); // page type "slotted segment", version 1, if read as a header
+        final long dataPage = dataPageOf(o);
+
+        assertRefused(() -> tx.open(new Ref(db, RefDescriptor.pack(dataPage, 0, 0))), ErrorCode.INVALID_REFERENCE)
+                .hasMessageContaining("not a slotted segment");
+    }
+
+    @Test
+    void shouldRefuseAReferenceToADataPageAsInvalidNotCorruptWhenThePageIsReadFromDisk() {
+        final ObjectRef o = tx.allocate(file, type, 100);
+        o.putLong(0, 99L);
+        final long dataPage = dataPageOf(o);
+        tx.commit();
+        session.close();
+
+        session = BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(4L << 20));
+        db = session.openDatabase(dir.resolve("db.root"));
+        tx = session.begin();
+        assertRefused(() -> tx.open(new Ref(db, RefDescriptor.pack(dataPage, 0, 0))), ErrorCode.INVALID_REFERENCE)
+                .hasMessageContaining("not a slotted segment");
+    }
+
+    @Test
+    void shouldRefuseAReferenceToAFreePageOfTheRootAreaAsInvalid() {
+        final EngineDatabase engine = (EngineDatabase) db;
+        final long lastPage = engine.root().pageCount() - 1;
+
+        assertRefused(() -> tx.open(new Ref(db, RefDescriptor.pack(lastPage, 0, 0))), ErrorCode.INVALID_REFERENCE)
+                .hasMessageContaining("not a slotted segment");
+    }
+
+    private long dataPageOf(final ObjectRef o) {
+        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        ((EngineDatabase) db).objects().resolve(o.ref().word(), slot);
+        assertThat(slot.area).as("data in the root area").isZero();
+        return slot.dataPage;
+    }
 }

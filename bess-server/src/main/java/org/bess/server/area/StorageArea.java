@@ -493,6 +493,29 @@ public final class StorageArea implements PageSource, AutoCloseable {
         }
     }
 
+    /**
+     * Whether a page's bytes on disk verify as a data page against its page-info entry (a page never written counts).
+     * Tells a reference to a data page or a free page, which reads as a control page with a bad checksum, from a
+     * damaged control page.
+     */
+    public boolean verifiesAsDataPage(final long pageNo) {
+        if (pageNo < 1 || pageNo >= pageCount()) {
+            return false;
+        }
+        final int extentNo = extentOf(pageNo);
+        if (pageNo - extentFirstPage(extentNo) < ExtentMapDescriptor.metaPages(extentPages())) {
+            return false;
+        }
+        final long scratch = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        try {
+            store.read(pageNo, scratch);
+            return checksums.dataEntry(scratch) == dataEntry(pageNo);
+        } finally {
+            Native.munmap(scratch, PAGE_LENGTH);
+        }
+    }
+
     /** The page-info entry of a data page. */
     public int dataEntry(final long pageNo) {
         final int extentNo = extentOf(pageNo);

@@ -326,7 +326,8 @@ public final class BufferCache implements AutoCloseable {
         }
     }
 
-    private boolean isControl(final int frame) {
+    /** Whether a frame holds a control page (checksummed in its header) rather than a data page. */
+    public boolean isControl(final int frame) {
         return (control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0;
     }
 
