@@ -358,6 +358,11 @@ public final class BufferCache implements AutoCloseable {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
                 if (key == 0) {
+                    // a keyless frame that is pinned is being filled by an outer miss (loading a data page pins its
+                    // page-info page): taking it would load two pages into one frame
+                    if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0) {
+                        continue;
+                    }
                     control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
                     return frame;
                 }
