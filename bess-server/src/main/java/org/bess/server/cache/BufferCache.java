@@ -177,23 +177,17 @@ public final class BufferCache implements AutoCloseable {
         int frame = lookup(key);
         if (frame >= 0) {
             hits++;
-            final int d = CacheControlDescriptor.frameOffset(frame);
-            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-            final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
-            if (!read) {
-                scratch.wrap(frameAddress(frame), PAGE_LENGTH);
-                scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
-                // a freed page taking a new role (data page reused as a slotted segment or catalog page, or the
-                // reverse) must be written back as what it is now: stamped in its header, or checksummed in page-info
-                control.putInt(
-                        d + FRAME_FLAGS_OFFSET,
-                        (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
-            }
-            return frame;
+            return pinCached(frame, controlPage, read);
         }
         misses++;
         frame = victim();
+        final int cached = lookup(key);
+        if (cached >= 0) {
+            // writing back the victim's data page pinned its page-info page, which may be this very page: it is cached
+            // now, and a second frame of it would be written back after the first, undoing the first's changes
+            control.putInt(CacheControlDescriptor.frameOffset(frame) + FRAME_PIN_COUNT_OFFSET, 0);
+            return pinCached(cached, controlPage, read);
+        }
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long address = frameAddress(frame);
         try {
@@ -211,6 +205,23 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
         insert(key, frame);
+        return frame;
+    }
+
+    private int pinCached(final int frame, final boolean controlPage, final boolean read) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+        if (!read) {
+            scratch.wrap(frameAddress(frame), PAGE_LENGTH);
+            scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
+            // a freed page taking a new role (data page reused as a slotted segment or catalog page, or the
+            // reverse) must be written back as what it is now: stamped in its header, or checksummed in page-info
+            control.putInt(
+                    d + FRAME_FLAGS_OFFSET,
+                    (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
+        }
         return frame;
     }
 

@@ -91,4 +91,25 @@ class BufferCacheTest {
         cache.unpin(data);
         cache.unpin(pinned);
     }
+
+    @Test
+    void shouldKeepOneFrameForAPageLoadedByTheWriteBackOfItsOwnVictim() {
+        open(2);
+        pinInfoOnLoad = false;
+        final int data = cache.pin(WINDOW, 5, false);
+        cache.markDirty(data);
+        cache.unpin(data);
+        cache.unpin(cache.pin(WINDOW, 6, false));
+        // the miss on info page 1005 picks dirty data page 5 as its victim; writing 5 back pins 1005 (a nested miss
+        // that loads it into the other frame and marks it); the outer miss must then use that frame, not load a second,
+        // stale copy of 1005 whose write-back would undo the mark
+        final int info = cache.pin(WINDOW, INFO_BASE + 5, true);
+
+        assertThat(new UnsafeBuffer(cache.frameAddress(info), PAGE_LENGTH).getLong(Long.BYTES))
+                .as("the info page as the write-back of page 5 left it")
+                .isEqualTo(STORED_MARK | 5);
+        assertThat(cache.isDirty(info)).isTrue();
+        assertThat(cache.frameOf(WINDOW, INFO_BASE + 5)).isEqualTo(info);
+        cache.unpin(info);
+    }
 }
