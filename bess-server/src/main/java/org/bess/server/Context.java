@@ -123,13 +123,16 @@ public final class Context {
         return this;
     }
 
-    /** Cache frames. */
+    /**
+     * Cache frames: from 64 (256 KiB) to 2^24 (64 GiB). The control file of a larger cache would pass 2 GiB, beyond
+     * what its int-indexed frame descriptors and page table address (CacheControlDescriptor.frameOffset is an int).
+     */
     public int cacheFrames() {
         final long frames = cacheSizeBytes / 4096;
-        if (frames < 64 || frames > (1 << 26)) {
+        if (frames < 64 || frames > (1 << 24)) {
             throw new BessException(
                     ErrorCode.BAD_ARGUMENT,
-                    "cache size out of range (256 KiB to 256 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
+                    "cache size out of range (256 KiB to 64 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
         }
         return (int) frames;
     }

@@ -201,7 +201,7 @@ final class EmbeddedSession implements Session {
                 return;
             }
             final boolean control = (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0;
-            final int frame = server.cache().pin(window, id[2], control);
+            final int frame = server.cache().pinAs(window, id[2], control);
             try {
                 PageDiff.applyClr(clr, server.cache().wrap(page, frame));
                 server.cache().markDirty(frame);

@@ -110,7 +110,7 @@ final class EngineDatabase implements Database {
     static EngineDatabase open(final EmbeddedSession session, final Path rootPath) {
         final BessServer server = session.server();
         final int window = server.allocateWindow();
-        final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, 0, server.cache(), window);
+        final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, -1, server.cache(), window);
         final Catalog catalog;
         try {
             if (!root.isRoot()) {

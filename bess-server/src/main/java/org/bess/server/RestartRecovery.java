@@ -268,7 +268,7 @@ final class RestartRecovery {
             return false;
         }
         final BufferCache cache = server.cache();
-        final int frame = cache.pin(window, id[2], (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0);
+        final int frame = cache.pinAs(window, id[2], (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0);
         try {
             final UnsafeBuffer page = cache.wrap(new UnsafeBuffer(0, 0), frame);
             switch (type) {

@@ -208,7 +208,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
 
     private void readHeader(final long expectedDatabaseId, final int expectedAreaId) {
         if (store.pageCount() < 1) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (empty file): path=" + path());
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "not a bess storage area (shorter than one page): path=" + path() + ", bytes=" + sizeOf(path()));
         }
         store.read(0, headerAddress);
         if (header.getLong(AreaHeaderDescriptor.MAGIC_OFFSET) != AreaHeaderDescriptor.MAGIC) {
@@ -226,6 +228,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
         if (expected != actual) {
             throw new CorruptPageException(databaseName, path().toString(), 0, expected, actual);
         }
+        checkLayoutVersion(header, 0);
         if (header.getInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET) != PAGE_LENGTH) {
             throw new BessException(ErrorCode.BAD_FORMAT, "storage area has another page length: path=" + path());
         }
@@ -316,6 +319,49 @@ public final class StorageArea implements PageSource, AutoCloseable {
     /** Re-reads the allocation hints from the extent maps (after recovery or an abort changed them). */
     public void reloadHints() {
         loadHints();
+    }
+
+    private static long sizeOf(final Path path) {
+        try {
+            return java.nio.file.Files.size(path);
+        } catch (final java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** Refuses a control page written with a newer layout of its page type (readers refuse another version). */
+    private void checkLayoutVersion(final UnsafeBuffer page, final long pageNo) {
+        final int version = page.getShort(FORMAT_VERSION_OFFSET) & 0xFFFF;
+        if (version > PageHeaderDescriptor.FORMAT_VERSION) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "control page has a newer layout version than this bess reads: database=" + databaseName + ", area="
+                            + path() + ", page=" + pageNo + ", type=" + page.getShort(PAGE_TYPE_OFFSET) + ", version="
+                            + version + ", supported=" + PageHeaderDescriptor.FORMAT_VERSION);
+        }
+    }
+
+    /**
+     * Whether a page's bytes on disk verify as a data page against its page-info entry (a page never written counts).
+     * Tells a reference to a data page or a free page, which reads as a control page with a bad checksum, from a
+     * damaged control page.
+     */
+    public boolean verifiesAsDataPage(final long pageNo) {
+        if (pageNo < 1 || pageNo >= pageCount()) {
+            return false;
+        }
+        final int extentNo = extentOf(pageNo);
+        if (pageNo - extentFirstPage(extentNo) < ExtentMapDescriptor.metaPages(extentPages())) {
+            return false;
+        }
+        final long scratch = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        try {
+            store.read(pageNo, scratch);
+            return checksums.dataEntry(scratch) == dataEntry(pageNo);
+        } finally {
+            Native.munmap(scratch, PAGE_LENGTH);
+        }
     }
 
     private void loadHints() {
@@ -650,6 +696,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
                         + path() + ", page=" + pageNo + ", recordedPage=" + ioView.getInt(PAGE_NO_OFFSET)
                         + ", recordedArea=" + ioView.getShort(AREA_ID_OFFSET));
             }
+            checkLayoutVersion(ioView, pageNo);
         } else {
             final int actual = checksums.dataEntry(address);
             final int expected = dataEntry(pageNo);

@@ -203,7 +203,17 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pin(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, true);
+        return pin(window, pageNo, controlPage, true, false);
+    }
+
+    /**
+     * Pins a page and sets its kind (control or data) whether or not it was cached with another one: for restoring a
+     * page's earlier bytes (abort, restart recovery), which may belong to its earlier role.
+     *
+     * @return the frame, pinned.
+     */
+    public int pinAs(final int window, final long pageNo, final boolean controlPage) {
+        return pin(window, pageNo, controlPage, true, true);
     }
 
     /**
@@ -212,15 +222,16 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pinNew(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, false);
+        return pin(window, pageNo, controlPage, false, true);
     }
 
-    private int pin(final int window, final long pageNo, final boolean controlPage, final boolean read) {
+    private int pin(
+            final int window, final long pageNo, final boolean controlPage, final boolean read, final boolean setKind) {
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
         final int cached = lookup(key);
         if (cached >= 0) {
             hits++;
-            return pinHit(cached, controlPage, read);
+            return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
         final int frame = victim();
@@ -228,7 +239,7 @@ public final class BufferCache implements AutoCloseable {
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedMeanwhile, controlPage, read);
+            return pinHit(loadedMeanwhile, controlPage, read, setKind);
         }
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long address = frameAddress(frame);
@@ -246,7 +257,7 @@ public final class BufferCache implements AutoCloseable {
         final int loadedDuringLoad = lookup(key);
         if (loadedDuringLoad >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedDuringLoad, controlPage, read);
+            return pinHit(loadedDuringLoad, controlPage, read, setKind);
         }
         control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
@@ -256,12 +267,18 @@ public final class BufferCache implements AutoCloseable {
         return frame;
     }
 
-    private int pinHit(final int frame, final boolean controlPage, final boolean read) {
+    private int pinHit(final int frame, final boolean controlPage, final boolean read, final boolean setKind) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-        // a page's kind follows its current use: a freed control page may come back as a data page
-        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL;
-        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+        if (setKind) {
+            // a page's kind follows its role: a freed data page may come back as a control page, and the reverse; a
+            // plain pin never changes it (a bad reference to a cached data page must not turn it into a control page)
+            control.putInt(
+                    d + FRAME_FLAGS_OFFSET,
+                    (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
+        }
         if (!read) {
             scratch.wrap(frameAddress(frame), PAGE_LENGTH);
             scratch.setMemory(0, PAGE_LENGTH, (byte) 0);

@@ -291,7 +291,7 @@ public final class TransactionManager {
     public void abort(final PageApplier redoTarget) {
         checkActive();
         for (final Entry e : buffer.values()) {
-            final int frame = cache.pin(e.window, e.pageNo, e.beforeControl);
+            final int frame = cache.pinAs(e.window, e.pageNo, e.beforeControl);
             try {
                 cache.wrap(view, frame).putBytes(0, e.before);
                 cache.markDirty(frame);
