@@ -167,6 +167,7 @@ public class CalibrationBenchmark {
      * @throws IOException when the write or the sync fails.
      */
     @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public int fdatasyncOnePage(final SyncFile file) throws IOException {
         file.page.clear();
         final int written = file.channel.write(file.page, 0);

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The benchmark suite of {@code ./bess bench}: calibration, interleaved rounds of every bess method and its peers,
@@ -63,22 +64,23 @@ public final class BenchSuite {
         final ZonedDateTime startedAt = ZonedDateTime.now();
         final long startNs = System.nanoTime();
         final String loadAtStart = MachineInfo.loadAverage();
-        final List<String> calibration = SuiteRunner.findBenchmarks("^" + SuiteRunner.CALIBRATION_CLASS + "\\.");
-        final List<String> workloads = new ArrayList<>();
-        for (final String benchmark : SuiteRunner.findBenchmarks(options.include())) {
-            if (!benchmark.startsWith(SuiteRunner.CALIBRATION_CLASS + ".")) {
-                workloads.add(benchmark);
+        final List<BenchmarkRun> calibration =
+                SuiteRunner.findRuns("^" + Pattern.quote(SuiteRunner.CALIBRATION_CLASS + ".") + ".*");
+        final List<BenchmarkRun> workloads = new ArrayList<>();
+        for (final BenchmarkRun run : SuiteRunner.findRuns(options.include())) {
+            if (!run.benchmarkClass().equals(SuiteRunner.CALIBRATION_CLASS)) {
+                workloads.add(run);
             }
         }
-        out.println("bench: " + calibration.size() + " calibration primitives, " + workloads.size() + " benchmarks x "
-                + options.rounds() + " rounds; " + options.describe());
+        out.println("bench: " + calibration.size() + " calibration runs, then " + workloads.size()
+                + " benchmark runs x " + options.rounds() + " rounds, then calibration again; " + options.describe());
 
         final SuiteRunner runner = new SuiteRunner(options, out);
         runCalibration(runner, calibration, Score.CALIBRATION_START, out);
         for (int round = 1; round <= options.rounds(); round++) {
             out.println("round " + round + " of " + options.rounds());
-            for (final String benchmark : workloads) {
-                runner.run(Integer.toString(round), benchmark);
+            for (final BenchmarkRun run : workloads) {
+                runner.run(Integer.toString(round), run);
             }
         }
         runCalibration(runner, calibration, Score.CALIBRATION_END, out);
@@ -108,11 +110,11 @@ public final class BenchSuite {
     }
 
     private static void runCalibration(
-            final SuiteRunner runner, final List<String> calibration, final String round, final PrintStream out) {
+            final SuiteRunner runner, final List<BenchmarkRun> calibration, final String round, final PrintStream out) {
         out.println("calibration (" + round + ")");
         final int before = runner.scores().size();
-        for (final String benchmark : calibration) {
-            runner.run(round, benchmark);
+        for (final BenchmarkRun run : calibration) {
+            runner.run(round, run);
         }
         out.print(ReportWriter.calibrationTable(
                 runner.scores().subList(before, runner.scores().size())));

@@ -126,7 +126,8 @@ public final class ReportWriter {
     }
 
     /**
-     * The calibration table: each calibration benchmark's score at the start and at the end of the suite.
+     * The calibration table: each calibration benchmark's score at the start and at the end of the suite (a column
+     * only when some score of it exists, so that the start table can be printed before the end ran).
      *
      * @param scores all scores; only the calibration ones are used.
      * @return a markdown table, or a sentence when no calibration ran.
@@ -142,21 +143,31 @@ public final class ReportWriter {
         if (rows.isEmpty()) {
             return "No calibration ran." + NL;
         }
+        final boolean hasStart = rows.values().stream().anyMatch(row -> row[0] != null);
+        final boolean hasEnd = rows.values().stream().anyMatch(row -> row[1] != null);
         final StringBuilder md = new StringBuilder();
-        md.append("| primitive | params | start | end |").append(NL);
-        md.append("| --- | --- | ---: | ---: |").append(NL);
+        md.append("| primitive | params |")
+                .append(hasStart ? " start |" : "")
+                .append(hasEnd ? " end |" : "")
+                .append(NL);
+        md.append("| --- | --- |")
+                .append(hasStart ? " ---: |" : "")
+                .append(hasEnd ? " ---: |" : "")
+                .append(NL);
         for (final Score[] row : rows.values()) {
             final Score any = row[0] != null ? row[0] : row[1];
             md.append("| ")
                     .append(any.method())
                     .append(" | ")
                     .append(any.params())
-                    .append(" | ")
-                    .append(scoreText(row[0]))
-                    .append(" | ")
-                    .append(scoreText(row[1]))
-                    .append(" |")
-                    .append(NL);
+                    .append(" |");
+            if (hasStart) {
+                md.append(' ').append(scoreText(row[0])).append(" |");
+            }
+            if (hasEnd) {
+                md.append(' ').append(scoreText(row[1])).append(" |");
+            }
+            md.append(NL);
         }
         return md.toString();
     }

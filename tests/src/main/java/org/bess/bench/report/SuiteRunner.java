@@ -5,10 +5,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.Result;
@@ -18,6 +23,7 @@ import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -48,43 +54,88 @@ public final class SuiteRunner {
     }
 
     /**
-     * The benchmark names ({@code package.Class.method}) in JMH's list that contain a match of {@code include},
-     * sorted by class, then bess methods before peers, then by name.
+     * The runs of the benchmarks in JMH's list whose name ({@code package.Class.method}) contains a match of
+     * {@code include}, one per method and set of parameter values, in the order the suite interleaves them: by class,
+     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, by name.
      *
      * @param include a regular expression.
-     * @return the matching benchmark names.
+     * @return the runs of one round.
      */
-    public static List<String> findBenchmarks(final String include) {
+    public static List<BenchmarkRun> findRuns(final String include) {
         final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-        final Set<String> names = new LinkedHashSet<>();
+        // class -> params text -> runs
+        final Map<String, Map<String, List<BenchmarkRun>>> byClass = new TreeMap<>();
+        final Set<String> seen = new HashSet<>();
         for (final BenchmarkListEntry entry : BenchmarkList.defaultList()
                 .find(
                         OutputFormatFactory.createFormatInstance(quiet, VerboseMode.SILENT),
                         List.of(include),
                         List.of())) {
-            names.add(entry.getUsername());
+            if (!seen.add(entry.getUsername())) {
+                continue;
+            }
+            for (final Map<String, String> params :
+                    computeParamSets(entry.getParams().orElse(Map.of()))) {
+                final BenchmarkRun run = new BenchmarkRun(entry.getUsername(), params);
+                byClass.computeIfAbsent(run.benchmarkClass(), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(run.paramsText(), k -> new ArrayList<>())
+                        .add(run);
+            }
         }
-        final List<String> sorted = new ArrayList<>(names);
-        sorted.sort((a, b) -> sortKey(a).compareTo(sortKey(b)));
-        return sorted;
-    }
-
-    private static String sortKey(final String benchmark) {
-        final int dot = benchmark.lastIndexOf('.');
-        final String method = benchmark.substring(dot + 1);
-        return benchmark.substring(0, dot) + (method.startsWith(Comparisons.BESS_PREFIX) ? " 0 " : " 1 ") + method;
+        final List<BenchmarkRun> runs = new ArrayList<>();
+        for (final Map<String, List<BenchmarkRun>> byParams : byClass.values()) {
+            for (final List<BenchmarkRun> sameParams : byParams.values()) {
+                sameParams.sort(
+                        Comparator.comparing((BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
+                                .thenComparing(BenchmarkRun::method));
+                runs.addAll(sameParams);
+            }
+        }
+        return runs;
     }
 
     /**
-     * Runs one benchmark (every parameter combination of it) and records its scores under {@code round}; a failure is
+     * Every combination of the declared parameter values, names sorted, values in their declared order. A parameter
+     * without declared values (an enum left to JMH) makes one unrestricted run instead.
+     *
+     * @param declared the values of each parameter, as in JMH's benchmark list.
+     * @return the parameter sets; one empty set when there are no parameters.
+     */
+    static List<Map<String, String>> computeParamSets(final Map<String, String[]> declared) {
+        List<Map<String, String>> sets = new ArrayList<>();
+        sets.add(new LinkedHashMap<>());
+        for (final String name : new TreeMap<>(declared).keySet()) {
+            final String[] values = declared.get(name);
+            if (values == null || values.length == 0) {
+                return List.of(Map.of());
+            }
+            final List<Map<String, String>> extended = new ArrayList<>();
+            for (final Map<String, String> set : sets) {
+                for (final String value : values) {
+                    final Map<String, String> next = new LinkedHashMap<>(set);
+                    next.put(name, value);
+                    extended.add(next);
+                }
+            }
+            sets = extended;
+        }
+        return sets;
+    }
+
+    /**
+     * Runs one benchmark with one set of parameter values and records its scores under {@code round}; a failure is
      * recorded and printed, not thrown, so that one broken benchmark does not lose the others' results.
      *
      * @param round the round label of the scores.
-     * @param benchmark the benchmark name, {@code package.Class.method}.
+     * @param run the benchmark and its parameter values.
      */
-    public void run(final String round, final String benchmark) {
-        final Options jmh = new OptionsBuilder()
-                .include("^" + Pattern.quote(benchmark) + "$")
+    public void run(final String round, final BenchmarkRun run) {
+        final String benchmark = run.benchmark();
+        final ChainedOptionsBuilder builder = new OptionsBuilder();
+        for (final Map.Entry<String, String> param : run.params().entrySet()) {
+            builder.param(param.getKey(), param.getValue());
+        }
+        final Options jmh = builder.include("^" + Pattern.quote(benchmark) + "$")
                 .forks(options.forks())
                 .warmupIterations(options.warmupIterations())
                 .warmupTime(TimeValue.milliseconds(Math.max(1, options.warmupMs())))
@@ -98,7 +149,7 @@ public final class SuiteRunner {
             results = new Runner(jmh).run();
         } catch (final RunnerException e) {
             final Throwable cause = e.getCause() != null ? e.getCause() : e;
-            final String failure = "round " + round + ": " + benchmark + " failed: " + cause;
+            final String failure = "round " + round + ": " + benchmark + " " + run.paramsText() + " failed: " + cause;
             failures.add(failure);
             progress.println(failure);
             return;
@@ -117,11 +168,11 @@ public final class SuiteRunner {
             scores.add(score);
             progress.println(String.format(
                     Locale.ROOT,
-                    "  %-6s %s.%s %s: %s %s",
+                    "  %-6s %s.%s%s: %s %s",
                     round,
                     score.simpleClass(),
                     score.method(),
-                    score.params(),
+                    score.params().isEmpty() ? "" : " " + score.params(),
                     ReportWriter.formatNumber(score.score()),
                     score.unit()));
         }
@@ -146,13 +197,10 @@ public final class SuiteRunner {
     }
 
     private static String paramsText(final BenchmarkParams params) {
-        final StringBuilder text = new StringBuilder();
-        for (final String key : params.getParamsKeys()) {
-            if (text.length() > 0) {
-                text.append(',');
-            }
-            text.append(key).append('=').append(params.getParam(key));
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final String key : new TreeSet<>(params.getParamsKeys())) {
+            values.put(key, params.getParam(key));
         }
-        return text.toString();
+        return BenchmarkRun.computeParamsText(values);
     }
 }

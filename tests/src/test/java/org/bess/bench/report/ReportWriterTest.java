@@ -54,6 +54,14 @@ class ReportWriterTest {
     }
 
     @Test
+    void shouldLeaveOutTheEndColumnBeforeTheEndCalibrationRan() {
+        assertThat(ReportWriter.calibrationTable(scores().subList(0, 1)))
+                .isEqualTo("| primitive | params | start |\n"
+                        + "| --- | --- | ---: |\n"
+                        + "| mprotectOnePage |  | 812.3 ns/op |\n");
+    }
+
+    @Test
     void shouldWriteTheMarkdownWithMachineCommandLoadAndEveryTable() {
         final String markdown = ReportWriter.markdown(report());
 
