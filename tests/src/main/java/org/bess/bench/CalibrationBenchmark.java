@@ -37,9 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>The page under {@code mprotect} is touched once at setup, so its page-table entry exists, as for a frame in use.
  * The remapped page is not touched: a remap drops the entry, and a first touch would measure a page fault too.
  *
- * <p>Two I/O primitives price the alternatives to mapping: a 4 KiB {@code pread} of a random page of a 64 MiB file in the
- * page cache (what a read-through buffer pool pays per miss of its own cache), and a 4 KiB {@code pwrite} followed by
- * {@code fdatasync} (the floor of any durable commit). Their files live under {@code bess.bench.dir} (default: the
+ * <p>Two I/O primitives price the alternatives to mapping: a 4 KiB {@code pread} of a random page of a 64 MiB file in
+ * the page cache (what a read-through buffer pool pays per miss of its own cache), and a 4 KiB {@code pwrite} followed
+ * by {@code fdatasync} (the floor of any durable commit). Their files live under {@code bess.bench.dir} (default: the
  * working directory), a real file system rather than a {@code tmpfs} {@code /tmp} where a sync costs nothing.
  *
  * <p>One state per thread; the files live in temporary directories deleted at teardown.
