@@ -1,9 +1,12 @@
 package org.bess.bench.report;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Renders a {@link Report} as markdown and its scores as CSV. Pure: text in, text out. Numbers are printed with
@@ -18,8 +21,8 @@ public final class ReportWriter {
     private ReportWriter() {}
 
     /**
-     * The whole markdown report: machine, JDK, command, load, how to read it, calibration, comparisons, failures and
-     * every raw score.
+     * The whole markdown report: machine, JDK, command, load, how to read it, calibration, comparisons, benchmarks
+     * without a peer, failures and every raw score.
      *
      * @param report what to render.
      * @return the markdown text.
@@ -67,6 +70,14 @@ public final class ReportWriter {
         md.append(calibrationTable(report.scores())).append(NL);
         md.append("## Comparisons").append(NL).append(NL);
         md.append(comparisonTable(report.comparisons())).append(NL);
+        final String unpaired = unpairedTable(report.scores(), report.comparisons());
+        if (!unpaired.isEmpty()) {
+            md.append("## Without a peer").append(NL).append(NL);
+            md.append("Benchmarks of a class without both a `bess*` method and a peer: the median score over rounds.")
+                    .append(NL)
+                    .append(NL);
+            md.append(unpaired).append(NL);
+        }
         if (!report.failures().isEmpty()) {
             md.append("## Failures").append(NL).append(NL);
             for (final String failure : report.failures()) {
@@ -119,6 +130,54 @@ public final class ReportWriter {
                     .append(formatNumber(c.maxRatio()))
                     .append(" | ")
                     .append(c.roundCount())
+                    .append(" |")
+                    .append(NL);
+        }
+        return md.toString();
+    }
+
+    /**
+     * The table of the benchmarks of the rounds that are in no comparison, with their median score over rounds.
+     *
+     * @param scores all scores; calibration scores are left out.
+     * @param comparisons the comparisons computed from {@code scores}.
+     * @return a markdown table, or empty when every benchmark is in a comparison.
+     */
+    public static String unpairedTable(final List<Score> scores, final List<Comparison> comparisons) {
+        final Set<String> paired = new HashSet<>();
+        for (final Comparison c : comparisons) {
+            paired.add(c.benchmarkClass() + "." + c.bessMethod() + "\n" + c.params());
+            paired.add(c.benchmarkClass() + "." + c.peerMethod() + "\n" + c.params());
+        }
+        final Map<String, List<Score>> unpaired = new LinkedHashMap<>();
+        for (final Score score : scores) {
+            final String key = score.simpleClass() + "." + score.method() + "\n" + score.params();
+            if (!score.isCalibration() && !paired.contains(key)) {
+                unpaired.computeIfAbsent(key, k -> new ArrayList<>()).add(score);
+            }
+        }
+        if (unpaired.isEmpty()) {
+            return "";
+        }
+        final StringBuilder md = new StringBuilder();
+        md.append("| benchmark | params | score (median) | rounds |").append(NL);
+        md.append("| --- | --- | ---: | ---: |").append(NL);
+        for (final List<Score> rounds : unpaired.values()) {
+            final Score first = rounds.get(0);
+            final double[] sorted =
+                    rounds.stream().mapToDouble(Score::score).sorted().toArray();
+            md.append("| ")
+                    .append(first.simpleClass())
+                    .append('.')
+                    .append(first.method())
+                    .append(" | ")
+                    .append(first.params())
+                    .append(" | ")
+                    .append(formatNumber(Comparisons.computeMedian(sorted)))
+                    .append(' ')
+                    .append(first.unit())
+                    .append(" | ")
+                    .append(sorted.length)
                     .append(" |")
                     .append(NL);
         }

@@ -76,7 +76,23 @@ class ReportWriterTest {
                 .contains("## Comparisons\n\n| workload |")
                 .contains("| start | CalibrationBenchmark.mprotectOnePage |  | avgt | 812.3 | 3.500 | ns/op |\n")
                 .contains("| 2 | DurableCommitBenchmark.lmdbCommit | objects=1 | avgt | 40.00 |  | us/op |\n")
+                .doesNotContain("## Without a peer")
                 .doesNotContain("## Failures");
+    }
+
+    @Test
+    void shouldListTheMedianOfBenchmarksWithoutAPeer() {
+        final List<Score> scores = List.of(
+                new Score("1", "org.bess.bench.LockBenchmark.uncontendedLockRelease", "", "avgt", 300, 1, "ns/op"),
+                score("1", "bessCommit", "objects=1", 12.5),
+                score("1", "lmdbCommit", "objects=1", 50),
+                new Score("2", "org.bess.bench.LockBenchmark.uncontendedLockRelease", "", "avgt", 500, 1, "ns/op"));
+
+        assertThat(ReportWriter.unpairedTable(scores, Comparisons.computeComparisons(scores)))
+                .isEqualTo("| benchmark | params | score (median) | rounds |\n"
+                        + "| --- | --- | ---: | ---: |\n"
+                        + "| LockBenchmark.uncontendedLockRelease |  | 400.0 ns/op | 2 |\n");
+        assertThat(ReportWriter.unpairedTable(scores(), report().comparisons())).isEmpty();
     }
 
     @Test
