@@ -16,9 +16,9 @@ import org.bess.nativeshim.Native;
 import org.bess.nativeshim.NativeException;
 
 /**
- * A {@link PageStore} over a real file or block device, with {@code pread}/{@code pwrite} straight from cache frames and
- * {@code fdatasync}. The area is locked for the life of the store ({@code fcntl} lock), so a second process opening the
- * same database is refused instead of corrupting it.
+ * A {@link PageStore} over a real file or block device, with {@code pread}/{@code pwrite} straight from cache frames
+ * and {@code fdatasync}. The area is locked for the life of the store ({@code fcntl} lock), so a second process opening
+ * the same database is refused instead of corrupting it.
  */
 public final class FilePageStore implements PageStore {
     private final Path path;
