@@ -1,0 +1,66 @@
+package org.bess.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class DemoMainTest {
+    @Test
+    void shouldReportOkAfterTheProbeDiedOfSigsegvAndDeleteTheNodeDirectory() {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final int exitCode;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            exitCode = DemoMain.run(out, false);
+        }
+        final String report = bytes.toString(StandardCharsets.UTF_8);
+
+        assertThat(exitCode).as("exit code; report:%n%s", report).isZero();
+        final String[] lines = report.split("\n", -1);
+        assertThat(lines[lines.length - 3]).isEqualTo(DemoMain.OK_LINE);
+        assertThat(lines[lines.length - 2]).isEqualTo(DemoMain.STORAGE_DEMO_NOTE);
+        assertThat(report)
+                .doesNotContain(DemoMain.FAILED_PREFIX)
+                .contains("64 GiB of address space")
+                .contains("r--s")
+                .contains("names SIGSEGV")
+                .contains("page 1 unchanged");
+
+        final Matcher nodeDir = Pattern.compile("node directory: (\\S+)").matcher(report);
+        assertThat(nodeDir.find()).isTrue();
+        assertThat(Path.of(nodeDir.group(1))).startsWithRaw(Path.of(System.getProperty("java.io.tmpdir")));
+        assertThat(Files.exists(Path.of(nodeDir.group(1))))
+                .as("node directory deleted")
+                .isFalse();
+    }
+
+    @Test
+    void shouldKeepTheNodeDirectoryWithTheCrashReportWhenAsked() throws Exception {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            assertThat(DemoMain.run(out, true)).isZero();
+        }
+        final Matcher kept =
+                Pattern.compile("node directory kept: (\\S+)").matcher(bytes.toString(StandardCharsets.UTF_8));
+        assertThat(kept.find()).isTrue();
+        final Path dir = Path.of(kept.group(1));
+        try {
+            assertThat(Files.readString(dir.resolve("hs_err.log"))).contains("SIGSEGV");
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (final Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+}
