@@ -170,6 +170,23 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return ((EmbeddedSession) session).recovery();
     }
 
+    /**
+     * How many times the virtual frames of an embedded session took their slow path (a frame not yet mapped, turned
+     * {@code PROTECTED} by the level-one clock, or not yet writable). Every {@code mmap} and {@code mprotect} made for
+     * an object access happens on that path, so an unchanged count across accesses proves they made no system call.
+     * For tests and benchmarks.
+     *
+     * @param session a session from {@link #embedded(Context)}.
+     * @return the slow-path entries so far.
+     * @throws BessException {@code BAD_ARGUMENT} when the session is not an embedded one.
+     */
+    public static long frameFaults(final Session session) {
+        if (!(session instanceof EmbeddedSession embedded)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "not an embedded session: " + session);
+        }
+        return embedded.server().frames().faultCount();
+    }
+
     /** The configuration. */
     public Context context() {
         return context;

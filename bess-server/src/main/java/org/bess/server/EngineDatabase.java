@@ -49,6 +49,10 @@ final class EngineDatabase implements Database {
     private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
             new org.agrona.collections.Int2ObjectHashMap<>();
     private int layoutEpoch;
+    // the last area looked up by id: every opened object binds through area(id), nearly always the same one;
+    // forgotten wherever an entry leaves the areas map
+    private int lastAreaId = -1;
+    private StorageArea lastArea;
 
     private EngineDatabase(final EmbeddedSession session, final Path rootPath, final Catalog catalog) {
         this.session = session;
@@ -332,11 +336,21 @@ final class EngineDatabase implements Database {
     }
 
     StorageArea area(final int id) {
+        if (id == lastAreaId) {
+            return lastArea;
+        }
         final StorageArea a = areas.get(id);
         if (a == null) {
             throw new BessException(ErrorCode.NAME, "no such area: database=" + rootPath + ", area=" + id);
         }
+        lastAreaId = id;
+        lastArea = a;
         return a;
+    }
+
+    private void forgetLastArea() {
+        lastAreaId = -1;
+        lastArea = null;
     }
 
     Iterable<StorageArea> openAreas() {
@@ -467,6 +481,7 @@ final class EngineDatabase implements Database {
         if (area.isDevice()) {
             area.wipeHeader();
         }
+        forgetLastArea();
         area.close();
         if (area.isDevice()) {
             return;
@@ -643,6 +658,7 @@ final class EngineDatabase implements Database {
             a.close();
         }
         areas.clear();
+        forgetLastArea();
     }
 
     /**

@@ -20,6 +20,8 @@ import org.bess.server.catalog.Catalog;
  */
 final class EngineTransaction implements Transaction {
     private final EmbeddedSession session;
+    // reused by open(): EngineObjectRef copies what it needs out of the slot, so none outlives the call
+    private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
@@ -135,9 +137,8 @@ final class EngineTransaction implements Transaction {
     }
 
     private ObjectRef open(final EngineDatabase db, final long word) {
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
-        db.objects().resolve(word, slot);
-        return new EngineObjectRef(this, db, word, slot);
+        db.objects().resolve(word, openSlot);
+        return new EngineObjectRef(this, db, word, openSlot);
     }
 
     @Override
@@ -147,7 +148,7 @@ final class EngineTransaction implements Transaction {
         }
         EngineDatabase db = db(ref.database());
         long word = ref.word();
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        final ObjectStore.Slot slot = openSlot;
         for (int hops = 0; ; hops++) {
             db.objects().resolve(word, slot);
             if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
