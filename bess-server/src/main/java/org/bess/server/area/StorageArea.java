@@ -511,6 +511,19 @@ public final class StorageArea implements PageSource, AutoCloseable {
     @Override
     public void load(final long pageNo, final long address, final boolean control) {
         store.read(pageNo, address);
+        verify(pageNo, address, control);
+    }
+
+    @Override
+    public void loadRun(final long firstPage, final int count, final long address) {
+        store.read(firstPage, count, address);
+        for (int i = 0; i < count; i++) {
+            verify(firstPage + i, address + ((long) i << 12), false);
+        }
+    }
+
+    /** Verifies a page just read from disk: checksum (and, for a control page, its identity). */
+    private void verify(final long pageNo, final long address, final boolean control) {
         if (control) {
             ioView.wrap(address, PAGE_LENGTH);
             final int expected = ioView.getInt(CHECKSUM_OFFSET);

@@ -14,6 +14,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe: the engine thread only.
  */
 public final class BufferCache implements AutoCloseable {
+    /** Most pages read or written in one system call by {@link #loadRun}. */
+    public static final int RUN_PAGES = 64;
+
     private final Path dir;
     private final int frameCount;
     private final MappedFile cacheFile;
@@ -44,6 +48,10 @@ public final class BufferCache implements AutoCloseable {
     private final long controlLength;
     private final UnsafeBuffer control;
     private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
+    /** Native staging for multi-page reads and writes: {@link #RUN_PAGES} pages. */
+    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RUN_PAGES << PAGE_SHIFT));
+
+    private final long stagingAddress = staging.addressOffset();
     private final int tableOffset;
     private final int tableMask;
     private PageSource[] sources = new PageSource[0];
@@ -217,6 +225,57 @@ public final class BufferCache implements AutoCloseable {
             scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
         }
         return frame;
+    }
+
+    /**
+     * Brings the missing pages of a run of data pages into the cache without pinning them, reading each stretch of
+     * missing pages from disk in one read (sequential scans and prefetch). Pages already cached are left alone.
+     *
+     * @param window the pages' window.
+     * @param firstPage the first page of the run.
+     * @param count pages in the run.
+     */
+    public void loadRun(final int window, final long firstPage, final int count) {
+        int i = 0;
+        while (i < count) {
+            while (i < count && lookup(CacheControlDescriptor.pageKey(window, firstPage + i)) >= 0) {
+                i++;
+            }
+            final int start = i;
+            while (i < count
+                    && i - start < RUN_PAGES
+                    && lookup(CacheControlDescriptor.pageKey(window, firstPage + i)) < 0) {
+                i++;
+            }
+            if (i - start > 1) {
+                loadMissing(window, firstPage + start, i - start);
+            } else if (i > start) {
+                unpin(pin(window, firstPage + start, false));
+            }
+        }
+    }
+
+    private void loadMissing(final int window, final long firstPage, final int count) {
+        // one read for the stretch; then frames are taken one by one (taking one may write back a victim, which
+        // never touches the staging buffer)
+        sources[window].loadRun(firstPage, count, stagingAddress);
+        for (int i = 0; i < count; i++) {
+            final long key = CacheControlDescriptor.pageKey(window, firstPage + i);
+            final int frame = victim();
+            if (lookup(key) >= 0) {
+                releaseUnused(frame);
+                continue;
+            }
+            scratch.wrap(frameAddress(frame), PAGE_LENGTH);
+            scratch.putBytes(0, staging, i << PAGE_SHIFT, PAGE_LENGTH);
+            final int d = CacheControlDescriptor.frameOffset(frame);
+            control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
+            control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED);
+            control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
+            control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
+            insert(key, frame);
+            misses++;
+        }
     }
 
     /** Gives back a frame that {@link #victim()} returned but that is not needed after all. */

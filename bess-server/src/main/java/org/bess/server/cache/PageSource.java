@@ -20,6 +20,20 @@ public interface PageSource {
      */
     void store(long pageNo, long address, boolean control);
 
+    /**
+     * Reads {@code count} consecutive data pages from disk into consecutive native memory and verifies each, in as few
+     * reads as the source can (the default reads them one by one).
+     *
+     * @param firstPage the first page.
+     * @param count pages.
+     * @param address where the first page goes; page {@code i} goes {@code i * 4096} bytes later.
+     */
+    default void loadRun(final long firstPage, final int count, final long address) {
+        for (int i = 0; i < count; i++) {
+            load(firstPage + i, address + ((long) i << 12), false);
+        }
+    }
+
     /** Forces the writes so far to stable storage. */
     void force();
 }

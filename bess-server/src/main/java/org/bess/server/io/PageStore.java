@@ -27,6 +27,19 @@ public interface PageStore extends AutoCloseable {
     void read(long pageNo, long address);
 
     /**
+     * Reads consecutive pages into consecutive native memory (the default reads them one by one).
+     *
+     * @param pageNo the first page.
+     * @param count pages.
+     * @param address where the first page's 4096 bytes go; the others follow.
+     */
+    default void read(final long pageNo, final int count, final long address) {
+        for (int i = 0; i < count; i++) {
+            read(pageNo + i, address + ((long) i << 12));
+        }
+    }
+
+    /**
      * Writes a page from native memory.
      *
      * @param pageNo the page.
