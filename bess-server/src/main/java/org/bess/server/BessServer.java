@@ -23,6 +23,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
     private final BufferCache cache;
     private final VirtualFrames frames;
     private final UpdatePath updatePath;
+    private final EngineIoThreads io = new EngineIoThreads();
     private int nextWindow;
 
     BessServer(final Context context) {
@@ -44,7 +45,12 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
             throw e;
         }
         this.updatePath = new UpdatePath(cache);
-        cache.pressureHandler(() -> frames.invalidateAll(-1));
+        // only the session thread may touch the virtual frames: on the I/O thread a full cache fails the operation
+        cache.pressureHandler(() -> {
+            if (!io.onIoThread()) {
+                frames.invalidateAll(-1);
+            }
+        });
     }
 
     /**
@@ -84,22 +90,29 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return updatePath;
     }
 
+    EngineIoThreads io() {
+        return io;
+    }
+
     int allocateWindow() {
         return nextWindow++;
     }
 
     @Override
     public int acquireFrame(final int window, final long pageNo) {
+        io.barrier();
         return cache.acquireMapping(window, pageNo);
     }
 
     @Override
     public void releaseFrame(final int cacheFrame) {
+        io.barrier();
         cache.releaseMapping(cacheFrame);
     }
 
     @Override
     public void beforeFirstWrite(final int window, final long pageNo) {
+        io.barrier();
         final int frame = cache.pin(window, pageNo, false);
         try {
             updatePath.onFirstWrite(window, pageNo, frame);
@@ -115,6 +128,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
 
     @Override
     public void close() {
+        io.close();
         frames.close();
         cache.close();
     }

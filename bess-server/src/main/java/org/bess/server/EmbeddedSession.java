@@ -38,6 +38,7 @@ final class EmbeddedSession implements Session {
 
     @Override
     public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
+        server.io().barrier();
         checkOpen();
         checkNoTransaction("create a database");
         final EngineDatabase db = EngineDatabase.create(this, rootAreaPath, extentBytes);
@@ -47,6 +48,7 @@ final class EmbeddedSession implements Session {
 
     @Override
     public Database openDatabase(final Path rootAreaPath) {
+        server.io().barrier();
         checkOpen();
         final EngineDatabase open = databases.get(key(rootAreaPath));
         if (open != null) {
@@ -70,11 +72,13 @@ final class EmbeddedSession implements Session {
 
     @Override
     public List<Database> databases() {
+        server.io().barrier();
         return new ArrayList<>(databases.values());
     }
 
     @Override
     public Transaction begin() {
+        server.io().barrier();
         checkOpen();
         if (current != null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
@@ -123,6 +127,7 @@ final class EmbeddedSession implements Session {
         if (closed) {
             return;
         }
+        server.io().close();
         if (current != null) {
             current.close();
         }
