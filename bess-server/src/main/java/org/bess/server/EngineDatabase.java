@@ -17,6 +17,7 @@ import org.bess.client.AreaInfo;
 import org.bess.client.CompactionReport;
 import org.bess.client.Database;
 import org.bess.client.FileInfo;
+import org.bess.client.LargeObjectInfo;
 import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -42,6 +43,7 @@ final class EngineDatabase implements Database {
     private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
     private final Catalog catalog;
     private final ObjectStore objects;
+    private LargeObjectStore largeObjects;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private StorageArea root;
     private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
@@ -209,6 +211,19 @@ final class EngineDatabase implements Database {
         return objects;
     }
 
+    /** The large objects (made on first use: they need the root area's extent size). */
+    LargeObjectStore largeObjects() {
+        if (largeObjects == null) {
+            largeObjects = new LargeObjectStore(this);
+        }
+        return largeObjects;
+    }
+
+    /** Waits for the engine's queued asynchronous operations: every public entry point starts here. */
+    private void enter() {
+        server.io().barrier();
+    }
+
     StorageArea root() {
         return root;
     }
@@ -261,6 +276,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public AreaInfo addArea(final Path path, final long maxSizeBytes) {
+        enter();
         session.checkNoTransaction("add an area");
         final boolean device = Files.exists(path) && !Files.isRegularFile(path);
         if (Files.exists(path) && !device) {
@@ -310,12 +326,18 @@ final class EngineDatabase implements Database {
 
     @Override
     public void removeArea(final Path path) {
+        enter();
         session.checkNoTransaction("remove an area");
         final StorageArea area = areaByPath(path);
         if (area == root) {
             throw new BessException(ErrorCode.AREA_IN_USE, "the root area cannot be removed: path=" + path);
         }
         final List<String> users = objects.filesUsingArea(area.id());
+        for (final Catalog.FileEntry f : catalog.files()) {
+            if (!users.contains(f.name) && largeObjects().fileUsesArea(f, area.id())) {
+                users.add(f.name);
+            }
+        }
         if (!users.isEmpty()) {
             throw new BessException(
                     ErrorCode.AREA_IN_USE,
@@ -345,6 +367,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<AreaInfo> areas() {
+        enter();
         final List<AreaInfo> list = new ArrayList<>();
         for (final StorageArea a : areas.values()) {
             list.add(info(a));
@@ -363,6 +386,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId defineType(final String name, final int size, final int[] refOffsets) {
+        enter();
         Catalog.checkName("type", name);
         if (size < 0 || size > org.bess.format.SlottedSegmentDescriptor.MAX_DATA_LENGTH) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "bad type size: type=" + name + ", size=" + size);
@@ -407,6 +431,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId type(final String name) {
+        enter();
         for (final Catalog.TypeEntry t : catalog.types()) {
             if (t.name().equals(name)) {
                 return toTypeId(t);
@@ -417,6 +442,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<TypeId> types() {
+        enter();
         final List<TypeId> list = new ArrayList<>();
         for (final Catalog.TypeEntry t : catalog.types()) {
             list.add(toTypeId(t));
@@ -426,6 +452,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<FileInfo> files() {
+        enter();
         final List<FileInfo> list = new ArrayList<>();
         for (final Catalog.FileEntry f : catalog.files()) {
             if (!f.name.startsWith("$")) {
@@ -436,18 +463,32 @@ final class EngineDatabase implements Database {
     }
 
     @Override
+    public List<LargeObjectInfo> largeObjects(final String fileName) {
+        enter();
+        final Catalog.FileEntry f = catalog.file(fileName);
+        if (f == null || fileName.startsWith("$")) {
+            throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+        }
+        return largeObjects().list(f);
+    }
+
+    @Override
     public void moveFile(final String fileName, final Path toArea) {
+        enter();
         session.checkNoTransaction("move a file");
         final Catalog.FileEntry f = catalog.file(fileName);
         if (f == null) {
             throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
         }
-        objects.moveFile(f, areaByPath(toArea));
+        final StorageArea to = areaByPath(toArea);
+        objects.moveFile(f, to);
+        largeObjects().moveFile(f, to);
         checkpoint();
     }
 
     @Override
     public CompactionReport compact(final String fileName) {
+        enter();
         session.checkNoTransaction("compact");
         final List<Catalog.FileEntry> targets = new ArrayList<>();
         if (fileName == null) {
