@@ -342,6 +342,13 @@ public final class BufferCache implements AutoCloseable {
         int written = 0;
         for (int pass = 0; pass < 2; pass++) {
             final boolean controlPass = pass == 1;
+            if (controlPass) {
+                for (final PageSource source : sources) {
+                    if (source != null) {
+                        source.flushPending();
+                    }
+                }
+            }
             for (int frame = 0; frame < frameCount; frame++) {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
@@ -368,26 +375,23 @@ public final class BufferCache implements AutoCloseable {
      * @param discard whether to drop dirty frames without writing them (their pages were truncated away).
      */
     public void dropWindow(final int window, final long fromPage, final boolean discard) {
-        final List<Integer> frames = new ArrayList<>();
-        for (int frame = 0; frame < frameCount; frame++) {
-            final long key = control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET);
-            if (key != 0 && (int) (key >>> 40) - 1 == window && (key & ((1L << 40) - 1)) >= fromPage) {
-                frames.add(frame);
-            }
-        }
         if (!discard) {
-            // data before control, as in checkpoint
-            for (final int frame : frames) {
+            // data before control, as in checkpoint; entries the data left pending may load page-info pages
+            for (final int frame : windowFrames(window, fromPage)) {
                 if (isDirty(frame) && !isControl(frame)) {
                     writeBack(frame);
                 }
             }
-            for (final int frame : frames) {
+            if (window < sources.length && sources[window] != null) {
+                sources[window].flushPending();
+            }
+            for (final int frame : windowFrames(window, fromPage)) {
                 if (isDirty(frame)) {
                     writeBack(frame);
                 }
             }
         }
+        final List<Integer> frames = windowFrames(window, fromPage);
         for (final int frame : frames) {
             final int d = CacheControlDescriptor.frameOffset(frame);
             remove(control.getLong(d + FRAME_PAGE_KEY_OFFSET));
@@ -396,6 +400,17 @@ public final class BufferCache implements AutoCloseable {
             control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
         }
+    }
+
+    private List<Integer> windowFrames(final int window, final long fromPage) {
+        final List<Integer> frames = new ArrayList<>();
+        for (int frame = 0; frame < frameCount; frame++) {
+            final long key = control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET);
+            if (key != 0 && (int) (key >>> 40) - 1 == window && (key & ((1L << 40) - 1)) >= fromPage) {
+                frames.add(frame);
+            }
+        }
+        return frames;
     }
 
     private boolean isControl(final int frame) {

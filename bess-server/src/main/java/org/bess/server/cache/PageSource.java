@@ -34,6 +34,12 @@ public interface PageSource {
         }
     }
 
+    /**
+     * Completes what writing back data pages left pending (page-info entries whose page was not in the cache), so that
+     * the control pages written next hold it. Called by a checkpoint between its data and control passes.
+     */
+    default void flushPending() {}
+
     /** Forces the writes so far to stable storage. */
     void force();
 }
