@@ -23,6 +23,8 @@ import org.bess.format.RefDescriptor;
 final class EngineLargeObject implements LargeObject {
     /** Bytes moved per step of copy, compare and search. */
     private static final int CHUNK_LENGTH = 256 * 1024;
+    /** Reads at least this long are scans. */
+    private static final long STREAM_MIN_LENGTH = 64 * 1024;
 
     private final EngineTransaction tx;
     private final EngineDatabase db;
@@ -141,7 +143,9 @@ final class EngineLargeObject implements LargeObject {
 
     private void readNow(final long position, final LeafPages.Sink sink, final long length) {
         checkRange("read", position, length);
-        tree().read(root, position, sink, 0, length, position == lastReadEnd);
+        // a scan (a large read, or one that goes on where the last ended) streams past the cache what is not in it
+        final boolean stream = length >= STREAM_MIN_LENGTH || position == lastReadEnd;
+        tree().read(root, position, sink, 0, length, stream);
         lastReadEnd = position + length;
     }
 

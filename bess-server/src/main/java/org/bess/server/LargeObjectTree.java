@@ -374,7 +374,7 @@ final class LargeObjectTree {
     /**
      * Copies {@code length} bytes from {@code pos} to a sink (the range is inside the object).
      *
-     * @param sequential read each leaf's remaining pages from disk in one go (sequential access).
+     * @param stream a scan: pages not cached are read around the cache (see {@link LeafPages#read}).
      */
     void read(
             final Root root,
@@ -382,7 +382,7 @@ final class LargeObjectTree {
             final LeafPages.Sink sink,
             final long sinkOffset,
             final long length,
-            final boolean sequential) {
+            final boolean stream) {
         if (length == 0) {
             return;
         }
@@ -396,7 +396,7 @@ final class LargeObjectTree {
             if (n <= 0 || leafUsed > PAGE_LENGTH << leafOrder) {
                 throw corrupt(root, "leaf at page " + leafPage + " holds " + leafUsed + " bytes");
             }
-            leaves.read(db.area(leafArea), leafPage, offset, sink, sinkOffset + done, n, sequential ? leafUsed : 0);
+            leaves.read(db.area(leafArea), leafPage, offset, sink, sinkOffset + done, n, stream);
             done += n;
             if (done == length) {
                 return;
@@ -758,7 +758,7 @@ final class LargeObjectTree {
             return;
         }
         final int tailLength = (int) (used - offset);
-        leaves.read(area, page, offset, (p, off, at, n) -> p.getBytes(off, tail, (int) at, n), 0, tailLength, used);
+        leaves.read(area, page, offset, (p, off, at, n) -> p.getBytes(off, tail, (int) at, n), 0, tailLength, false);
         final LeafPages.Source joined = joined(src, srcOffset, length, tail);
         final long total = length + tailLength;
         final long all = used + length;

@@ -3,6 +3,7 @@ package org.bess.server;
 import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
+import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.server.area.StorageArea;
 import org.bess.server.cache.BufferCache;
@@ -19,8 +20,8 @@ import org.bess.server.cache.BufferCache;
  * <p>Not thread safe: the engine thread (or the I/O thread while it holds the engine).
  */
 final class LeafPages {
-    /** Largest run of pages read from disk in one call when a read runs ahead. */
-    static final int READ_AHEAD_PAGES = 64;
+    /** Largest run of pages read from disk in one call. */
+    static final int READ_AHEAD_PAGES = BufferCache.RUN_PAGES;
     /** A {@code freshFrom} meaning "no page is fresh". */
     static final long NONE_FRESH = Long.MAX_VALUE;
 
@@ -41,6 +42,10 @@ final class LeafPages {
     private final BufferCache cache;
     private final UpdatePath updates;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    /** Native staging for scans: {@link #READ_AHEAD_PAGES} pages. */
+    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_AHEAD_PAGES << PAGE_SHIFT));
+
+    private final long stagingAddress = staging.addressOffset();
 
     LeafPages(final BufferCache cache, final UpdatePath updates) {
         this.cache = cache;
@@ -50,8 +55,9 @@ final class LeafPages {
     /**
      * Copies bytes of a leaf out.
      *
-     * @param aheadToByte when larger than the range's end, missing pages up to this byte are read in the same disk
-     *     read (sequential access).
+     * @param stream a scan: stretches of pages that are not cached are read from disk in one read each, through a
+     *     staging buffer, and not cached (so a long scan does not replace the cache); else missing pages in the range
+     *     are read in one go into the cache.
      */
     void read(
             final StorageArea area,
@@ -60,22 +66,29 @@ final class LeafPages {
             final Sink sink,
             final long sinkOffset,
             final long length,
-            final long aheadToByte) {
+            final boolean stream) {
         long done = 0;
         final int window = area.window();
-        final long lastAheadPage = (Math.max(fromByte + length, aheadToByte) - 1) >>> PAGE_SHIFT;
+        final long lastRel = (fromByte + length - 1) >>> PAGE_SHIFT;
         while (done < length) {
             final long pos = fromByte + done;
             final long rel = pos >>> PAGE_SHIFT;
             final int inPage = (int) (pos & (PAGE_LENGTH - 1));
-            final int n = (int) Math.min(length - done, PAGE_LENGTH - inPage);
             final long pageNo = firstPage + rel;
             if (cache.frameOf(window, pageNo) < 0) {
-                final long runEnd = Math.min(lastAheadPage, rel + READ_AHEAD_PAGES - 1);
-                if (runEnd > rel) {
-                    cache.loadRun(window, pageNo, (int) (runEnd - rel + 1));
+                if (stream) {
+                    final int got = cache.readUncached(
+                            window, pageNo, (int) Math.min(READ_AHEAD_PAGES, lastRel - rel + 1), stagingAddress);
+                    final long n = Math.min(length - done, ((long) got << PAGE_SHIFT) - inPage);
+                    sink.copyFrom(staging, inPage, sinkOffset + done, (int) n);
+                    done += n;
+                    continue;
+                }
+                if (lastRel > rel) {
+                    cache.loadRun(window, pageNo, (int) Math.min(READ_AHEAD_PAGES, lastRel - rel + 1));
                 }
             }
+            final int n = (int) Math.min(length - done, PAGE_LENGTH - inPage);
             final int frame = cache.pin(window, pageNo, false);
             try {
                 sink.copyFrom(cache.wrap(view, frame), inPage, sinkOffset + done, n);
@@ -159,14 +172,14 @@ final class LeafPages {
             // from the end down: a chunk never lands on bytes not yet read
             for (long end = length; end > 0; ) {
                 final int n = (int) Math.min(chunk, end);
-                read(area, firstPage, fromByte + end - n, toStaging, 0, n, 0);
+                read(area, firstPage, fromByte + end - n, toStaging, 0, n, false);
                 write(area, firstPage, toByte + end - n, fromStaging, 0, n, NONE_FRESH);
                 end -= n;
             }
         } else {
             for (long start = 0; start < length; ) {
                 final int n = (int) Math.min(chunk, length - start);
-                read(area, firstPage, fromByte + start, toStaging, 0, n, 0);
+                read(area, firstPage, fromByte + start, toStaging, 0, n, false);
                 write(area, firstPage, toByte + start, fromStaging, 0, n, NONE_FRESH);
                 start += n;
             }
@@ -191,7 +204,7 @@ final class LeafPages {
         final Sink toStaging = (page, off, at, n) -> page.getBytes(off, staging, (int) at, n);
         for (long done = 0; done < length; ) {
             final int n = (int) Math.min(staging.length, length - done);
-            read(fromArea, fromFirstPage, fromByte + done, toStaging, 0, n, fromByte + length);
+            read(fromArea, fromFirstPage, fromByte + done, toStaging, 0, n, true);
             final long base = done;
             // the page holding toByte + done may have been written by the previous chunk: read it, never zero it
             final long untouched = ((toByte + done + PAGE_LENGTH - 1) >>> PAGE_SHIFT) << PAGE_SHIFT;

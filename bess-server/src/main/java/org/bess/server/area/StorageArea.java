@@ -7,6 +7,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_NO_OFFSET;
 import static org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.agrona.collections.Long2LongHashMap;
@@ -51,6 +52,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
      * page → entry). Read before the page-info page, applied whenever it is pinned, flushed at checkpoint.
      */
     private final Long2ObjectHashMap<Long2LongHashMap> pendingEntries = new Long2ObjectHashMap<>();
+
+    /** Native staging for {@link #storeRun}, made on first use. */
+    private UnsafeBuffer runStaging;
 
     private int[] largestFree = new int[0];
     private int[] freePages = new int[0];
@@ -587,36 +591,57 @@ public final class StorageArea implements PageSource, AutoCloseable {
             ioView.putShort(AREA_ID_OFFSET, (short) id());
             ioView.putInt(CHECKSUM_OFFSET, checksums.controlChecksum(address));
         } else {
-            final int entry = checksums.dataEntry(address);
-            final int extentNo = extentOf(pageNo);
-            final int rel = (int) (pageNo - extentFirstPage(extentNo));
-            final long infoPage = extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel);
-            if (cache.frameOf(window, infoPage) >= 0) {
-                // a hit: pinning takes no frame, so nothing else is written back from here
-                final int frame = cache.pin(window, infoPage, true);
-                try {
-                    applyPending(infoPage, frame);
-                    final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
-                    if (info.getInt(PageInfoDescriptor.entryOffset(rel)) != entry) {
-                        info.putInt(PageInfoDescriptor.entryOffset(rel), entry);
-                        cache.markDirty(frame);
-                    }
-                } finally {
-                    cache.unpin(frame);
-                }
-            } else {
-                // taking a frame for the page-info page here could write back another dirty data page of this extent,
-                // which would need the same page, and so on down the stack: the entry waits instead, until the page
-                // is next pinned (at the latest by the next checkpoint's flushPending)
-                Long2LongHashMap pending = pendingEntries.get(infoPage);
-                if (pending == null) {
-                    pending = new Long2LongHashMap(Long.MIN_VALUE);
-                    pendingEntries.put(infoPage, pending);
-                }
-                pending.put(pageNo, entry);
-            }
+            recordDataChecksum(pageNo, address);
         }
         store.write(pageNo, address);
+    }
+
+    @Override
+    public void storeRun(final long firstPage, final int count, final long[] addresses) {
+        // checksums first (this pins only cached pages, so no other write-back runs in between), then one write
+        for (int i = 0; i < count; i++) {
+            recordDataChecksum(firstPage + i, addresses[i]);
+        }
+        if (runStaging == null) {
+            runStaging = new UnsafeBuffer(ByteBuffer.allocateDirect(BufferCache.RUN_PAGES * PAGE_LENGTH));
+        }
+        for (int i = 0; i < count; i++) {
+            ioView.wrap(addresses[i], PAGE_LENGTH);
+            runStaging.putBytes(i * PAGE_LENGTH, ioView, 0, PAGE_LENGTH);
+        }
+        store.write(firstPage, count, runStaging.addressOffset());
+    }
+
+    /** Records a data page's checksum in its page-info entry (or as pending when that page is not cached). */
+    private void recordDataChecksum(final long pageNo, final long address) {
+        final int entry = checksums.dataEntry(address);
+        final int extentNo = extentOf(pageNo);
+        final int rel = (int) (pageNo - extentFirstPage(extentNo));
+        final long infoPage = extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel);
+        if (cache.frameOf(window, infoPage) >= 0) {
+            // a hit: pinning takes no frame, so nothing else is written back from here
+            final int frame = cache.pin(window, infoPage, true);
+            try {
+                applyPending(infoPage, frame);
+                final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
+                if (info.getInt(PageInfoDescriptor.entryOffset(rel)) != entry) {
+                    info.putInt(PageInfoDescriptor.entryOffset(rel), entry);
+                    cache.markDirty(frame);
+                }
+            } finally {
+                cache.unpin(frame);
+            }
+        } else {
+            // taking a frame for the page-info page here could write back another dirty data page of this extent,
+            // which would need the same page, and so on down the stack: the entry waits instead, until the page
+            // is next pinned (at the latest by the next checkpoint's flushPending)
+            Long2LongHashMap pending = pendingEntries.get(infoPage);
+            if (pending == null) {
+                pending = new Long2LongHashMap(Long.MIN_VALUE);
+                pendingEntries.put(infoPage, pending);
+            }
+            pending.put(pageNo, entry);
+        }
     }
 
     /** Writes the entries waiting for a page-info page into it (pinned at {@code frame}). */

@@ -36,7 +36,7 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe: the engine thread only.
  */
 public final class BufferCache implements AutoCloseable {
-    /** Most pages read or written in one system call by {@link #loadRun}. */
+    /** Most pages read or written in one system call by {@link #loadRun} and by write-back. */
     public static final int RUN_PAGES = 64;
 
     private final Path dir;
@@ -52,6 +52,8 @@ public final class BufferCache implements AutoCloseable {
     private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RUN_PAGES << PAGE_SHIFT));
 
     private final long stagingAddress = staging.addressOffset();
+    private final int[] runFrames = new int[RUN_PAGES];
+    private final long[] runAddresses = new long[RUN_PAGES];
     private final int tableOffset;
     private final int tableMask;
     private PageSource[] sources = new PageSource[0];
@@ -255,6 +257,27 @@ public final class BufferCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the stretch of data pages from {@code firstPage} that are not cached straight from disk into native memory,
+     * verified, without caching them (a sequential scan that would otherwise replace the whole cache). The stretch ends
+     * at the first cached page, after {@code count} pages or after {@link #RUN_PAGES}; a page not cached was written
+     * back before it left the cache, so the disk holds its latest bytes.
+     *
+     * @param address where page {@code i} of the stretch goes, {@code i * 4096} bytes on.
+     * @return pages read (0 when the first page is cached).
+     */
+    public int readUncached(final int window, final long firstPage, final int count, final long address) {
+        int n = 0;
+        while (n < count && n < RUN_PAGES && lookup(CacheControlDescriptor.pageKey(window, firstPage + n)) < 0) {
+            n++;
+        }
+        if (n > 0) {
+            sources[window].loadRun(firstPage, n, address);
+            misses += n;
+        }
+        return n;
+    }
+
     private void loadMissing(final int window, final long firstPage, final int count) {
         // one read for the stretch; then frames are taken one by one (taking one may write back a victim, which
         // never touches the staging buffer)
@@ -353,8 +376,7 @@ public final class BufferCache implements AutoCloseable {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
                 if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) != 0) == controlPass) {
-                    writeBack(frame);
-                    written++;
+                    written += writeBackRun(frame);
                 }
             }
         }
@@ -435,6 +457,66 @@ public final class BufferCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes back a dirty frame; a data page goes with the dirty data pages that follow it in its area (cached, neither
+     * pinned nor mapped), up to {@link #RUN_PAGES}, in one write.
+     *
+     * @return pages written.
+     */
+    private int writeBackRun(final int frame) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
+        if ((control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0) {
+            writeBack(frame);
+            return 1;
+        }
+        final int window = (int) (key >>> 40) - 1;
+        final long firstPage = key & ((1L << 40) - 1);
+        runFrames[0] = frame;
+        int n = 1;
+        while (n < RUN_PAGES) {
+            final int f = lookup(CacheControlDescriptor.pageKey(window, firstPage + n));
+            if (f < 0) {
+                break;
+            }
+            final int fd = CacheControlDescriptor.frameOffset(f);
+            final int flags = control.getInt(fd + FRAME_FLAGS_OFFSET);
+            if ((flags & FLAG_DIRTY) == 0
+                    || (flags & FLAG_CONTROL) != 0
+                    || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
+                    || control.getInt(fd + FRAME_ACCESS_COUNT_OFFSET) > 0) {
+                break;
+            }
+            runFrames[n++] = f;
+        }
+        if (n == 1) {
+            writeBack(frame);
+            return 1;
+        }
+        // clear first, as writeBack does; pinned so that nothing replaces them while they are written
+        for (int i = 0; i < n; i++) {
+            final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+            control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
+            control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) + 1);
+            runAddresses[i] = frameAddress(runFrames[i]);
+        }
+        try {
+            sources[window].storeRun(firstPage, n, runAddresses);
+        } catch (final RuntimeException e) {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) | FLAG_DIRTY);
+            }
+            throw e;
+        } finally {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
+            }
+        }
+        return n;
+    }
+
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */
     private int victim() {
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -461,7 +543,7 @@ public final class BufferCache implements AutoCloseable {
                     continue;
                 }
                 if ((flags & FLAG_DIRTY) != 0) {
-                    writeBack(frame);
+                    writeBackRun(frame);
                     if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0
                             || (control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_DIRTY) != 0) {
                         continue;

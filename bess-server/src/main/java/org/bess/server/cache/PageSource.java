@@ -35,6 +35,20 @@ public interface PageSource {
     }
 
     /**
+     * Writes back {@code count} consecutive data pages, stamping their checksums first, in as few writes as the source
+     * can (the default writes them one by one). It must not pin a page that is not cached: the caller holds the frames.
+     *
+     * @param firstPage the first page.
+     * @param count pages.
+     * @param addresses the frames, one per page.
+     */
+    default void storeRun(final long firstPage, final int count, final long[] addresses) {
+        for (int i = 0; i < count; i++) {
+            store(firstPage + i, addresses[i], false);
+        }
+    }
+
+    /**
      * Completes what writing back data pages left pending (page-info entries whose page was not in the cache), so that
      * the control pages written next hold it. Called by a checkpoint between its data and control passes.
      */

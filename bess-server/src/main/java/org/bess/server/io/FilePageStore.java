@@ -134,6 +134,18 @@ public final class FilePageStore implements PageStore {
     }
 
     @Override
+    public void write(final long pageNo, final int count, final long address) {
+        final long expected = (long) count << PAGE_SHIFT;
+        final long n = Native.pwrite(fd, address, expected, pageNo << PAGE_SHIFT);
+        if (n != expected) {
+            throw new BessException(
+                    ErrorCode.IO,
+                    "short write to storage area: path=" + path + ", page=" + pageNo + ", pages=" + count + ", bytes="
+                            + n);
+        }
+    }
+
+    @Override
     public void force() {
         Native.fdatasync(fd);
     }

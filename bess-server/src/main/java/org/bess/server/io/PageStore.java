@@ -47,6 +47,19 @@ public interface PageStore extends AutoCloseable {
      */
     void write(long pageNo, long address);
 
+    /**
+     * Writes consecutive pages from consecutive native memory (the default writes them one by one).
+     *
+     * @param pageNo the first page.
+     * @param count pages.
+     * @param address where the first page's 4096 bytes are; the others follow.
+     */
+    default void write(final long pageNo, final int count, final long address) {
+        for (int i = 0; i < count; i++) {
+            write(pageNo + i, address + ((long) i << 12));
+        }
+    }
+
     /** Makes every write so far durable ({@code fdatasync}). */
     void force();
 

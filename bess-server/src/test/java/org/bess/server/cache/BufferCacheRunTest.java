@@ -41,8 +41,17 @@ class BufferCacheRunTest {
             new UnsafeBuffer(address, 4096).putLong(0, pageNo * 31);
         }
 
+        final List<long[]> stored = new ArrayList<>();
+
         @Override
-        public void store(final long pageNo, final long address, final boolean control) {}
+        public void store(final long pageNo, final long address, final boolean control) {
+            stored.add(new long[] {pageNo, 1});
+        }
+
+        @Override
+        public void storeRun(final long firstPage, final int count, final long[] addresses) {
+            stored.add(new long[] {firstPage, count});
+        }
 
         @Override
         public void force() {}
@@ -79,6 +88,27 @@ class BufferCacheRunTest {
             for (long p = 10; p < 18; p++) {
                 assertThat(cache.frameOf(0, p)).isNegative();
             }
+        }
+    }
+
+    @Test
+    void shouldWriteBackConsecutiveDirtyDataPagesInRuns() {
+        try (BufferCache cache = new BufferCache(dir.resolve("c3"), 512)) {
+            final FakeSource source = new FakeSource();
+            cache.register(0, source);
+            for (long p = 200; p < 300; p++) {
+                if (p != 250) {
+                    final int frame = cache.pinNew(0, p, false);
+                    cache.markDirty(frame);
+                    cache.unpin(frame);
+                }
+            }
+            final int control = cache.pinNew(0, 300, true);
+            cache.markDirty(control);
+            cache.unpin(control);
+            assertThat(cache.checkpoint()).isEqualTo(100);
+            assertThat(source.stored).containsExactly(new long[] {200, 50}, new long[] {251, 49}, new long[] {300, 1});
+            assertThat(cache.checkpoint()).isZero();
         }
     }
 }
