@@ -31,7 +31,9 @@ final class EngineIoThreads implements AutoCloseable {
     private ExecutorService executor;
     private volatile Thread ioThread;
     private volatile boolean barrierWaiting;
-    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    /** Completes when the last operation submitted has finished; written under the lock, read without it. */
+    private volatile CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
     private boolean closed;
     private long submitted;
 
@@ -107,10 +109,8 @@ final class EngineIoThreads implements AutoCloseable {
 
     /** Waits until every operation submitted so far has finished; a no-op on the I/O thread. */
     void barrier() {
-        final CompletableFuture<Void> last;
-        synchronized (this) {
-            last = tail;
-        }
+        // pairs with the volatile write in submit: every operation submitted before this call is behind 'last'
+        final CompletableFuture<Void> last = tail;
         if (last.isDone() || onIoThread()) {
             return;
         }
