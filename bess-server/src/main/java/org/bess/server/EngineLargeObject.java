@@ -268,7 +268,7 @@ final class EngineLargeObject implements LargeObject {
         enter();
         final long size = tree().length(root);
         if (newLength < 0 || newLength > size) {
-            throw refused("truncate: new length negative or past the end", newLength, size - newLength, size);
+            throw refused("truncate: new length negative or past the end of the large object", newLength, 0, size);
         }
         if (newLength < size) {
             tree().delete(root, newLength, size - newLength);

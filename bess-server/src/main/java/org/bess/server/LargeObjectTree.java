@@ -123,6 +123,11 @@ final class LargeObjectTree {
                     + ", page=" + page + ", type=" + p.getShort(PAGE_TYPE_OFFSET) + ", object="
                     + RefDescriptor.toString(owner));
         }
+        if ((p.getShort(LargeObjectNodeDescriptor.ENTRY_COUNT_OFFSET) & 0xFFFF) > ENTRY_CAPACITY) {
+            throw new CorruptPageException("large-object node with more entries than fit: database=" + db.path()
+                    + ", area=" + area + ", page=" + page + ", entries="
+                    + (p.getShort(LargeObjectNodeDescriptor.ENTRY_COUNT_OFFSET) & 0xFFFF));
+        }
         if (p.getLong(LargeObjectNodeDescriptor.OWNER_REF_OFFSET) != owner) {
             throw new CorruptPageException("large-object node of another object: database=" + db.path() + ", area="
                     + area + ", page=" + page + ", owner="
