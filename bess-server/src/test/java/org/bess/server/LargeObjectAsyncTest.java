@@ -127,4 +127,42 @@ class LargeObjectAsyncTest {
             }
         }
     }
+
+    @Test
+    void shouldPrefetchOnTheIoThreadSoThatTheReadMissesNothing() {
+        final Path root = dir.resolve("p.root");
+        try (Session s = session()) {
+            final Database db = s.createDatabase(root, 1L << 20);
+            try (Transaction tx = s.begin()) {
+                final LargeObject lo = tx.createLarge(tx.createFile(db, "f"));
+                lo.append(new byte[3 << 20]);
+                tx.setRoot(db, "lo", lo.ref());
+                tx.commit();
+            }
+        }
+        try (Session s =
+                BessServer.embedded(new Context().nodeDir(dir.resolve("n2")).cacheSizeBytes(8L << 20))) {
+            final Database db = s.openDatabase(root);
+            final var cache = ((EmbeddedSession) s).server().cache();
+            try (Transaction tx = s.begin()) {
+                final LargeObject lo = tx.openLarge(tx.root(db, "lo"));
+                lo.prefetch(1 << 20, 1 << 20);
+                // wait behind the hint without passing the barrier (which would tell the hint to stop)
+                lo.appendAsync(new byte[0]).join();
+                final long misses = cache.misses();
+                final byte[] page = new byte[4096];
+                for (long pos = 1 << 20; pos < 2 << 20; pos += 4096) {
+                    lo.read(pos, page);
+                }
+                assertThat(cache.misses() - misses)
+                        .as("misses after the prefetch")
+                        .isZero();
+                final long before = cache.misses();
+                lo.read(2 << 20, page);
+                assertThat(cache.misses() - before)
+                        .as("a page that was not prefetched")
+                        .isPositive();
+            }
+        }
+    }
 }
