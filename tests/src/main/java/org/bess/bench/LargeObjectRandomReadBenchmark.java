@@ -63,7 +63,7 @@ public class LargeObjectRandomReadBenchmark {
     private FileChannel plain;
     private long length;
     private final byte[] dst = new byte[READ_LENGTH];
-    private final ByteBuffer plainDst = ByteBuffer.allocate(READ_LENGTH);
+    private final ByteBuffer plainDst = ByteBuffer.allocateDirect(READ_LENGTH);
     private final SplittableRandom random = new SplittableRandom(17);
 
     /** Writes the object and the file, then opens the object in a read transaction kept for the trial. */
@@ -126,6 +126,8 @@ public class LargeObjectRandomReadBenchmark {
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
-        return plainDst.get(READ_LENGTH - 1);
+        plainDst.flip();
+        plainDst.get(dst);
+        return dst[READ_LENGTH - 1];
     }
 }
