@@ -4,13 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A unit of work on objects. Close without commit to abandon it.
- *
- * <p>Until the transactions issue lands (write-ahead log and restart recovery), {@link #commit()} makes every change
- * durable by writing back all dirty pages and forcing the areas (a clean checkpoint), and {@link #abort()} is refused
- * with {@code NOT_BUILT_YET}: there are no before-images to roll back to yet. Closing an uncommitted transaction that
- * changed nothing is allowed; closing one that changed something commits nothing more and leaves the changes in the
- * cache to be written by the next commit or by close of the session.
+ * A unit of work on objects: serializable, atomic and durable. {@link #commit()} returns once the transaction's commit
+ * record is on stable storage; {@link #abort()}, or closing without commit, rolls every change back.
  */
 public interface Transaction extends AutoCloseable {
     /** Creates a file in the database's root area. */
@@ -85,7 +80,7 @@ public interface Transaction extends AutoCloseable {
     /** Makes the transaction's changes durable and ends it. */
     void commit();
 
-    /** Rolls the transaction back (refused until the transactions issue; see the class comment). */
+    /** Rolls the transaction back: every change it made is undone. */
     void abort();
 
     /** Whether the transaction can still be used. */

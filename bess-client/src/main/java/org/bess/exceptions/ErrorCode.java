@@ -25,7 +25,13 @@ public enum ErrorCode {
     /** An I/O error on a storage area, the cache or a meta file. */
     IO(10, Severity.SESSION),
     /** Removing an area that still holds files. */
-    AREA_IN_USE(11, Severity.OPERATION);
+    AREA_IN_USE(11, Severity.OPERATION),
+    /** A lock wait ran out of time; the caller aborts the transaction (locks are held to its end). */
+    LOCK_TIMEOUT(12, Severity.TRANSACTION),
+    /** The transaction was chosen as the victim of a deadlock; the caller aborts it. */
+    DEADLOCK(13, Severity.TRANSACTION),
+    /** A configured bound (locks per transaction, holders per resource) would be exceeded; nothing changed. */
+    QUOTA(14, Severity.OPERATION);
 
     private final int code;
     private final Severity severity;

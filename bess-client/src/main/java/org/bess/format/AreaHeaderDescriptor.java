@@ -18,14 +18,16 @@ import static org.bess.format.PageHeaderDescriptor.HEADER_LENGTH;
  *  +-------------------------------+-------------------------------+
  *  |   Extent Length in pages (4)  |      Extent Count (4)         |
  *  +-------------------------------+-------------------------------+
- *  |   Max Extent Count (4)        |      Reserved (4)             |
+ *  |   Max Extent Count (4)        |   Open By Node (4), 0 = closed|
  *  +-------------------------------+-------------------------------+
  *  |  Catalog First Page (4)       |   Catalog Page Count (4)      |
  *  +-------------------------------+-------------------------------+
  *  |                Catalog Length in bytes (8)                    |
  *  +---------------------------------------------------------------+
  *  |                   Created, epoch ms (8)                       |
- *  +---------------------------------------------------------------+
+ *  +-------------------------------+-------------------------------+
+ *  | Pending Catalog First Page (4)| Pending Catalog Page Count (4)|
+ *  +-------------------------------+-------------------------------+
  * </pre>
  *
  * Extent {@code k} covers area pages {@code [1 + k * extentPages, 1 + (k + 1) * extentPages)}. The header is written
@@ -55,16 +57,28 @@ public final class AreaHeaderDescriptor {
     public static final int EXTENT_COUNT_OFFSET = EXTENT_PAGES_OFFSET + Integer.BYTES;
     /** The most extents the area may grow to. */
     public static final int MAX_EXTENT_COUNT_OFFSET = EXTENT_COUNT_OFFSET + Integer.BYTES;
+    /**
+     * Root area: the node that has the database open (a hash of its node directory), or 0 when it was closed cleanly.
+     * A database left open by a node that stopped has its recent changes in that node's log only.
+     */
+    public static final int OPEN_BY_NODE_OFFSET = MAX_EXTENT_COUNT_OFFSET + Integer.BYTES;
     /** First catalog page (root area only; 0 = none). */
-    public static final int CATALOG_FIRST_PAGE_OFFSET = MAX_EXTENT_COUNT_OFFSET + 2 * Integer.BYTES;
+    public static final int CATALOG_FIRST_PAGE_OFFSET = OPEN_BY_NODE_OFFSET + Integer.BYTES;
     /** Number of catalog pages in the chain. */
     public static final int CATALOG_PAGE_COUNT_OFFSET = CATALOG_FIRST_PAGE_OFFSET + Integer.BYTES;
     /** Bytes of serialized catalog. */
     public static final int CATALOG_LENGTH_OFFSET = CATALOG_PAGE_COUNT_OFFSET + Integer.BYTES;
     /** Creation time. */
     public static final int CREATED_MS_OFFSET = CATALOG_LENGTH_OFFSET + Long.BYTES;
+    /**
+     * Root area: first page of a catalog block being written by a checkpoint and not yet switched in (0 = none). A
+     * crash between its allocation and the switch leaves it named here, and restart recovery frees it.
+     */
+    public static final int PENDING_CATALOG_FIRST_PAGE_OFFSET = CREATED_MS_OFFSET + Long.BYTES;
+    /** Pages of the pending catalog block. */
+    public static final int PENDING_CATALOG_PAGE_COUNT_OFFSET = PENDING_CATALOG_FIRST_PAGE_OFFSET + Integer.BYTES;
     /** End of the used header bytes; the rest of the page is zero. */
-    public static final int END_OFFSET = CREATED_MS_OFFSET + Long.BYTES;
+    public static final int END_OFFSET = PENDING_CATALOG_PAGE_COUNT_OFFSET + Integer.BYTES;
 
     /** The area is the root area of its database. */
     public static final int FLAG_ROOT = 1;

@@ -31,8 +31,20 @@ public final class Context {
     public static final String LARGE_LEAF_ORDER_PROP_NAME = "bess.large.leaf.order";
     /** Property: entries a large-object node fills before it splits (4 to 248); small values make deep trees. */
     public static final String LARGE_NODE_FANOUT_PROP_NAME = "bess.large.node.fanout";
+    /** Property: bytes per log segment. */
+    public static final String LOG_SEGMENT_SIZE_PROP_NAME = "bess.log.segment.size";
+    /** Default log segment: 64 MiB. */
+    public static final long LOG_SEGMENT_SIZE_DEFAULT = 64L << 20;
+    /** Property: pages the recovery buffer holds before a transaction's diffs are logged early. */
+    public static final String RECOVERY_BUFFER_PAGES_PROP_NAME = "bess.txn.recovery.buffer.pages";
+    /** Property: log bytes written after which a commit also takes a checkpoint. */
+    public static final String CHECKPOINT_LOG_BYTES_PROP_NAME = "bess.checkpoint.log.bytes";
 
     private Path nodeDir;
+    private org.bess.server.io.StorageIo storageIo = org.bess.server.io.StorageIo.REAL;
+    private long logSegmentBytes = sizeProperty(LOG_SEGMENT_SIZE_PROP_NAME, LOG_SEGMENT_SIZE_DEFAULT);
+    private int recoveryBufferPages = Integer.getInteger(RECOVERY_BUFFER_PAGES_PROP_NAME, 1024);
+    private long checkpointLogBytes = sizeProperty(CHECKPOINT_LOG_BYTES_PROP_NAME, 256L << 20);
     private Path cacheDir;
     private long cacheSizeBytes = sizeProperty(CACHE_SIZE_PROP_NAME, CACHE_SIZE_DEFAULT);
     private long windowSizeBytes = sizeProperty(WINDOW_SIZE_PROP_NAME, WINDOW_SIZE_DEFAULT);
@@ -157,15 +169,62 @@ public final class Context {
         return this;
     }
 
-    /** Cache frames. */
+    /**
+     * Cache frames: from 64 (256 KiB) to 2^24 (64 GiB). The control file of a larger cache would pass 2 GiB, beyond
+     * what its int-indexed frame descriptors and page table address (CacheControlDescriptor.frameOffset is an int).
+     */
     public int cacheFrames() {
         final long frames = cacheSizeBytes / 4096;
-        if (frames < 64 || frames > (1 << 26)) {
+        if (frames < 64 || frames > (1 << 24)) {
             throw new BessException(
                     ErrorCode.BAD_ARGUMENT,
-                    "cache size out of range (256 KiB to 256 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
+                    "cache size out of range (256 KiB to 64 GiB): " + CACHE_SIZE_PROP_NAME + "=" + cacheSizeBytes);
         }
         return (int) frames;
+    }
+
+    /** The storage I/O seam. */
+    public org.bess.server.io.StorageIo storageIo() {
+        return storageIo;
+    }
+
+    /** Sets the storage I/O seam (tests substitute a simulated disk). */
+    public Context storageIo(final org.bess.server.io.StorageIo io) {
+        this.storageIo = io;
+        return this;
+    }
+
+    /** Bytes per log segment. */
+    public long logSegmentBytes() {
+        return logSegmentBytes;
+    }
+
+    /** Sets the log segment length. */
+    public Context logSegmentBytes(final long bytes) {
+        this.logSegmentBytes = bytes;
+        return this;
+    }
+
+    /** Pages of the recovery buffer. */
+    public int recoveryBufferPages() {
+        return recoveryBufferPages;
+    }
+
+    /** Sets the recovery buffer's size in pages. */
+    public Context recoveryBufferPages(final int pages) {
+        this.recoveryBufferPages = pages;
+        return this;
+    }
+
+    /** Log bytes after which a commit takes a checkpoint. */
+    public long checkpointLogBytes() {
+        return checkpointLogBytes;
+    }
+
+    /** Sets the checkpoint interval in log bytes. */
+    public Context checkpointLogBytes(final long bytes) {
+        this.checkpointLogBytes = bytes;
+        return this;
     }
 
     /** Parses a size with an optional k, m or g suffix. */

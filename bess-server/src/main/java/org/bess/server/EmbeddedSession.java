@@ -1,29 +1,58 @@
 package org.bess.server;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.Database;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.LogRecordDescriptor;
+import org.bess.server.log.LogWriter;
+import org.bess.server.txn.PageDiff;
+import org.bess.server.txn.TransactionManager;
 
-/** A session on an engine in this process. Closing it writes back and closes every database and stops the engine. */
+/**
+ * A session on an engine in this process. Transactions commit through the write-ahead log (group commit); checkpoints
+ * write back the cache, store changed catalogs and log a checkpoint record; closing the session checkpoints, closes
+ * every database and stops the engine.
+ */
 final class EmbeddedSession implements Session {
     private final BessServer server;
+    private final TransactionManager txns;
+    private final LogWriter log;
     private final Map<Path, EngineDatabase> databases = new LinkedHashMap<>();
     private EngineTransaction current;
+    private long lastCheckpointLsn;
+    private String recovery;
     private boolean closed;
 
     EmbeddedSession(final BessServer server) {
         this.server = server;
+        this.txns = server.txns();
+        this.log = server.log();
+        this.lastCheckpointLsn = log.endLsn();
     }
 
     BessServer server() {
         return server;
+    }
+
+    void recovered(final String summary) {
+        this.recovery = summary;
+    }
+
+    /** What restart recovery did when this session started, or null when the node was shut down cleanly. */
+    String recovery() {
+        return recovery;
     }
 
     private void checkOpen() {
@@ -43,6 +72,8 @@ final class EmbeddedSession implements Session {
         checkNoTransaction("create a database");
         final EngineDatabase db = EngineDatabase.create(this, rootAreaPath, extentBytes);
         databases.put(key(rootAreaPath), db);
+        runInternal(() -> null);
+        checkpointNow();
         return db;
     }
 
@@ -70,6 +101,15 @@ final class EmbeddedSession implements Session {
         return db;
     }
 
+    EngineDatabase databaseById(final long id) {
+        for (final EngineDatabase db : databases.values()) {
+            if (db.id() == id) {
+                return db;
+            }
+        }
+        return null;
+    }
+
     @Override
     public List<Database> databases() {
         server.io().barrier();
@@ -83,6 +123,7 @@ final class EmbeddedSession implements Session {
         if (current != null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
         }
+        txns.begin();
         current = new EngineTransaction(this);
         return current;
     }
@@ -94,22 +135,92 @@ final class EmbeddedSession implements Session {
         }
     }
 
+    /** Runs an engine operation in its own transaction, committed (durably) or aborted on failure. */
+    <T> T runInternal(final Supplier<T> op) {
+        checkNoTransaction("run an internal operation");
+        txns.begin();
+        final T result;
+        try {
+            result = op.get();
+        } catch (final RuntimeException e) {
+            try {
+                rollback();
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        commitLogged();
+        return result;
+    }
+
+    /** Runs in the open transaction, or in an internal one when none is open. */
+    <T> T inTransactionOrInternal(final Supplier<T> op) {
+        return current != null ? op.get() : runInternal(op);
+    }
+
+    private void commitLogged() {
+        final List<ByteBuffer> catalogs = new ArrayList<>();
+        for (final EngineDatabase db : databases.values()) {
+            final ByteBuffer change = db.catalogChange();
+            if (change != null) {
+                catalogs.add(change);
+            }
+        }
+        txns.commit(catalogs);
+        endTransactionState();
+    }
+
+    void commit() {
+        commitLogged();
+        current = null;
+        if (log.endLsn() - lastCheckpointLsn > server.context().checkpointLogBytes()) {
+            checkpointNow();
+        }
+    }
+
     boolean hasUncommittedChanges() {
-        if (server.updatePath().writtenCount() > 0) {
+        if (txns.changed() || server.updatePath().writtenCount() > 0) {
             return true;
         }
         for (final EngineDatabase db : databases.values()) {
-            if (db.catalog().isDirty()) {
+            if (db.catalogChanged()) {
                 return true;
             }
         }
         return false;
     }
 
-    void commit() {
+    void abort() {
+        rollback();
+        current = null;
+    }
+
+    private void rollback() {
+        final UnsafeBuffer page = new UnsafeBuffer(0, 0);
+        txns.abort((clr, lsn, flags) -> {
+            final long[] id = PageDiff.pageId(clr);
+            final int window = server.pages().window(id[0], (int) id[1]);
+            if (window < 0) {
+                return;
+            }
+            final boolean control = (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0;
+            final int frame = server.cache().pinAs(window, id[2], control);
+            try {
+                PageDiff.applyClr(clr, server.cache().wrap(page, frame));
+                server.cache().markDirty(frame);
+                server.cache().pageLsn(frame, lsn);
+            } finally {
+                server.cache().unpin(frame);
+            }
+        });
         for (final EngineDatabase db : databases.values()) {
-            db.checkpoint();
+            db.afterAbort();
         }
+        endTransactionState();
+    }
+
+    private void endTransactionState() {
         server.frames().endTransaction();
         server.updatePath().endTransaction();
     }
@@ -117,9 +228,68 @@ final class EmbeddedSession implements Session {
     void transactionEnded(final EngineTransaction tx) {
         if (current == tx) {
             current = null;
-            server.frames().endTransaction();
-            server.updatePath().endTransaction();
         }
+    }
+
+    /**
+     * A checkpoint, between transactions: store changed catalogs (new chain, written back, then switched in by the
+     * root header), write back every dirty page (each after the log is durable to its LSN), force the areas, then log
+     * a {@code CHECKPOINT} record, force it, remember it in the master file and recycle the log before it.
+     */
+    void checkpointNow() {
+        checkNoTransaction("checkpoint");
+        final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
+        for (final EngineDatabase db : databases.values()) {
+            if (db.catalogNeedsStore()) {
+                stored.put(db, runInternal(db::writeCatalogPages));
+            }
+        }
+        log.forceAll();
+        server.cache().checkpoint();
+        if (!stored.isEmpty()) {
+            runInternal(() -> {
+                for (final Map.Entry<EngineDatabase, long[]> e : stored.entrySet()) {
+                    e.getKey().freeCatalogBlock(e.getKey().switchCatalog(e.getValue()));
+                }
+                return null;
+            });
+            log.forceAll();
+            server.cache().checkpoint();
+        }
+        FaultPoints.hit("checkpoint.afterFlush");
+        final long lsn = log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload());
+        log.force(lsn);
+        MasterRecord.write(server.context().nodeDir().resolve("log"), lsn);
+        log.recycleBefore(lsn);
+        lastCheckpointLsn = lsn;
+    }
+
+    private ByteBuffer checkpointPayload() {
+        final List<byte[]> paths = new ArrayList<>();
+        int length = Long.BYTES + Integer.BYTES;
+        for (final EngineDatabase db : databases.values()) {
+            final byte[] p = db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);
+            paths.add(p);
+            length += Long.BYTES + Integer.BYTES + p.length;
+        }
+        final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(txns.nextTxnId()).putInt(databases.size());
+        int i = 0;
+        for (final EngineDatabase db : databases.values()) {
+            b.putLong(db.id()).putInt(paths.get(i).length).put(paths.get(i));
+            i++;
+        }
+        return b.flip();
+    }
+
+    /** Stops as a power cut would: nothing more is written, files are closed, the cache dropped (tests only). */
+    void crash() {
+        for (final EngineDatabase db : databases.values()) {
+            db.closeFilesOnly();
+        }
+        databases.clear();
+        closed = true;
+        server.halt();
     }
 
     @Override
@@ -132,11 +302,19 @@ final class EmbeddedSession implements Session {
             current.close();
         }
         RuntimeException failure = null;
+        try {
+            if (!log.failed()) {
+                checkpointNow();
+            }
+        } catch (final RuntimeException e) {
+            failure = e;
+        }
+        final boolean clean = failure == null && !log.failed();
         for (final EngineDatabase db : databases.values()) {
             try {
-                db.close();
+                db.close(clean);
             } catch (final RuntimeException e) {
-                failure = e;
+                failure = failure == null ? e : failure;
             }
         }
         databases.clear();

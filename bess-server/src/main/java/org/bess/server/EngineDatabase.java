@@ -30,7 +30,7 @@ import org.bess.server.catalog.Catalog;
 
 /**
  * An open database: its root area, its other areas, its catalog and its object store. Changes become durable at
- * {@link #checkpoint()}: dirty pages are written back (data pages before control pages), the areas forced, and a
+ * a checkpoint of the session: dirty pages are written back (data pages before control pages), the areas forced, and a
  * changed catalog switched in by rewriting the root area header.
  *
  * <p>Not thread safe: the session thread only.
@@ -41,7 +41,9 @@ final class EngineDatabase implements Database {
     private final BufferCache cache;
     private final Path rootPath;
     private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
-    private final Catalog catalog;
+    private Catalog catalog;
+    private byte[] committedCatalog;
+    private boolean catalogNeedsStore;
     private final ObjectStore objects;
     private LargeObjectStore largeObjects;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
@@ -49,6 +51,10 @@ final class EngineDatabase implements Database {
     private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
             new org.agrona.collections.Int2ObjectHashMap<>();
     private int layoutEpoch;
+    // the last area looked up by id: every opened object binds through area(id), nearly always the same one;
+    // forgotten wherever an entry leaves the areas map
+    private int lastAreaId = -1;
+    private StorageArea lastArea;
 
     private EngineDatabase(final EmbeddedSession session, final Path rootPath, final Catalog catalog) {
         this.session = session;
@@ -56,7 +62,28 @@ final class EngineDatabase implements Database {
         this.cache = server.cache();
         this.rootPath = rootPath;
         this.catalog = catalog;
+        this.committedCatalog = catalog.serialize();
         this.objects = new ObjectStore(this);
+    }
+
+    /** Binds an open area's window to its durable identity and routes its map changes through the update path. */
+    private void attach(final StorageArea area) {
+        server.bindWindow(area.window(), catalog.databaseId(), area.id());
+        area.writeHook(server.updatePath());
+        server.frames().ensureWindow(area.window(), area.pageCount());
+    }
+
+    /** Logs where this database lives, so that restart recovery can open it. */
+    private void logDatabase() {
+        server.log()
+                .append(
+                        org.bess.format.LogRecordDescriptor.TYPE_DATABASE,
+                        (short) 0,
+                        0,
+                        0,
+                        org.bess.server.txn.TransactionManager.databasePayload(
+                                catalog.databaseId(),
+                                rootPath.toAbsolutePath().normalize().toString()));
     }
 
     static EngineDatabase create(final EmbeddedSession session, final Path rootPath, final long extentBytes) {
@@ -79,15 +106,17 @@ final class EngineDatabase implements Database {
         db.root = StorageArea.create(
                 rootPath.toString(), rootPath, id, entry.id, true, (int) extentPages, 0, db.cache, window);
         db.areas.put(entry.id, db.root);
-        db.server.frames().ensureWindow(window, db.root.pageCount());
-        db.checkpoint();
+        db.attach(db.root);
+        db.root.openByNode(db.server.nodeHash());
+        db.committedCatalog = new byte[0];
+        db.logDatabase();
         return db;
     }
 
     static EngineDatabase open(final EmbeddedSession session, final Path rootPath) {
         final BessServer server = session.server();
         final int window = server.allocateWindow();
-        final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, 0, server.cache(), window);
+        final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, -1, server.cache(), window);
         final Catalog catalog;
         try {
             if (!root.isRoot()) {
@@ -95,6 +124,15 @@ final class EngineDatabase implements Database {
                         ErrorCode.BAD_FORMAT,
                         "not the root area of a database (it is area " + root.id() + " of one): path=" + rootPath);
             }
+            final int owner = root.openByNode();
+            if (owner != 0 && owner != server.nodeHash()) {
+                throw new BessException(
+                        ErrorCode.ILLEGAL_STATE,
+                        "database was left open by another node (node " + Integer.toHexString(owner) + "): its recent"
+                                + " changes are in that node's log; restart that node (or run 'bess-admin recover"
+                                + " --node-dir' on it) first: path=" + rootPath);
+            }
+            root.openByNode(server.nodeHash());
             catalog = Catalog.read(server.cache(), root, rootPath.toString());
         } catch (final RuntimeException e) {
             server.cache().dropWindow(window, 0, true);
@@ -105,7 +143,7 @@ final class EngineDatabase implements Database {
         final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
         db.root = root;
         db.areas.put(root.id(), root);
-        server.frames().ensureWindow(window, root.pageCount());
+        db.attach(root);
         try {
             for (final Catalog.AreaEntry a : catalog.areas()) {
                 if (a.id != root.id()) {
@@ -116,6 +154,7 @@ final class EngineDatabase implements Database {
             db.closeAreas();
             throw e;
         }
+        db.logDatabase();
         return db;
     }
 
@@ -131,12 +170,67 @@ final class EngineDatabase implements Database {
         final StorageArea area =
                 StorageArea.open(rootPath.toString(), path, catalog.databaseId(), entry.id, cache, window);
         areas.put(entry.id, area);
-        server.frames().ensureWindow(window, area.pageCount());
+        attach(area);
     }
 
-    /** Writes the catalog as a new chain, forces everything, then switches the root header to it. */
-    private void storeCatalog() {
+    /** The catalog change of a committing transaction: a {@code CATALOG} record payload, or null when unchanged. */
+    java.nio.ByteBuffer catalogChange() {
         final byte[] bytes = catalog.serialize();
+        if (Arrays.equals(bytes, committedCatalog)) {
+            return null;
+        }
+        committedCatalog = bytes;
+        catalogNeedsStore = true;
+        return java.nio.ByteBuffer.allocate(Long.BYTES + bytes.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(catalog.databaseId())
+                .put(bytes)
+                .flip();
+    }
+
+    /** Whether the catalog differs from what the open transaction started from. */
+    boolean catalogChanged() {
+        return !Arrays.equals(catalog.serialize(), committedCatalog);
+    }
+
+    /** After an abort: back to the committed catalog, and re-read everything derived from pages. */
+    void afterAbort() {
+        if (catalogChanged()) {
+            catalog = Catalog.deserialize(committedCatalog, rootPath.toString());
+        }
+        afterPagesRestored();
+    }
+
+    /** Restart recovery found a newer committed catalog in the log: it becomes current and is stored at checkpoint. */
+    void installRecoveredCatalog(final byte[] bytes) {
+        catalog = Catalog.deserialize(bytes, rootPath.toString());
+        committedCatalog = bytes;
+        catalogNeedsStore = true;
+    }
+
+    /** Pages changed behind the object layer's back (abort, recovery): drop every cached derivation of them. */
+    void afterPagesRestored() {
+        typeCache.clear();
+        objects.resetCaches();
+        for (final StorageArea a : areas.values()) {
+            a.reloadHints();
+            server.frames().ensureWindow(a.window(), a.pageCount());
+        }
+        bumpLayoutEpoch();
+    }
+
+    /** Whether a checkpoint must store the catalog. */
+    boolean catalogNeedsStore() {
+        return catalogNeedsStore;
+    }
+
+    /**
+     * Writes the catalog into a new block of the root area (in a transaction: the allocation is logged).
+     *
+     * @return {first page, page count, byte length} of the new chain.
+     */
+    long[] writeCatalogPages() {
+        final byte[] bytes = committedCatalog;
         final int pages = Math.max(
                 1,
                 (bytes.length + CatalogPageDescriptor.PAYLOAD_CAPACITY - 1) / CatalogPageDescriptor.PAYLOAD_CAPACITY);
@@ -146,8 +240,12 @@ final class EngineDatabase implements Database {
         if (first < 0) {
             throw new BessException(ErrorCode.STORAGE_FULL, "root area full: cannot store the catalog: " + rootPath);
         }
+        // named in the header before the allocation can commit: a crash before the switch lets recovery free it
+        root.pendingCatalog(first, blockPages);
         int written = 0;
         for (int i = 0; i < blockPages; i++) {
+            // catalog pages are written whole and never diffed: they reach the disk at this checkpoint, before the
+            // root header points at them
             final int frame = cache.pinNew(root.window(), first + i, true);
             try {
                 cache.wrap(view, frame);
@@ -163,21 +261,45 @@ final class EngineDatabase implements Database {
                 cache.unpin(frame);
             }
         }
-        final long[] old = root.catalogLocation();
-        cache.checkpoint();
-        root.catalogLocation(first, blockPages, bytes.length);
-        if (old[0] != 0) {
-            root.free(old[0], Integer.numberOfTrailingZeros((int) old[1]));
-        }
-        catalog.dirty(false);
+        return new long[] {first, blockPages, bytes.length};
     }
 
-    /** Makes every change so far durable. */
-    void checkpoint() {
-        if (catalog.isDirty()) {
-            storeCatalog();
+    /**
+     * Points the root header at a written and forced catalog chain.
+     *
+     * @return the previous location, whose block the caller frees in a transaction.
+     */
+    long[] switchCatalog(final long[] location) {
+        final long[] old = root.catalogLocation();
+        root.catalogLocation(location[0], (int) location[1], location[2]);
+        catalogNeedsStore = false;
+        return old;
+    }
+
+    /**
+     * Frees a catalog block that a checkpoint allocated but never switched in (its crash left it named in the root
+     * header), in a transaction; called by restart recovery.
+     */
+    void releasePendingCatalog() {
+        final long[] pending = root.pendingCatalog();
+        if (pending[0] == 0) {
+            return;
         }
-        cache.checkpoint();
+        final int order = Integer.numberOfTrailingZeros((int) Math.max(1, pending[1]));
+        if (pending[0] != root.catalogLocation()[0] && root.isAllocated(pending[0], order)) {
+            session.runInternal(() -> {
+                root.free(pending[0], order);
+                return null;
+            });
+        }
+        root.pendingCatalog(0, 0);
+    }
+
+    /** Frees a catalog block that the header no longer points to (in a transaction). */
+    void freeCatalogBlock(final long[] location) {
+        if (location[0] != 0) {
+            root.free(location[0], Integer.numberOfTrailingZeros((int) location[1]));
+        }
     }
 
     Path resolve(final String stored) {
@@ -229,11 +351,21 @@ final class EngineDatabase implements Database {
     }
 
     StorageArea area(final int id) {
+        if (id == lastAreaId) {
+            return lastArea;
+        }
         final StorageArea a = areas.get(id);
         if (a == null) {
             throw new BessException(ErrorCode.NAME, "no such area: database=" + rootPath + ", area=" + id);
         }
+        lastAreaId = id;
+        lastArea = a;
         return a;
+    }
+
+    private void forgetLastArea() {
+        lastAreaId = -1;
+        lastArea = null;
     }
 
     Iterable<StorageArea> openAreas() {
@@ -282,7 +414,8 @@ final class EngineDatabase implements Database {
         if (Files.exists(path) && !device) {
             throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
         }
-        final Catalog.AreaEntry entry = catalog.addArea(storedPath(path));
+        final String stored = storedPath(path);
+        final Catalog.AreaEntry entry = session.runInternal(() -> catalog.addArea(stored));
         if (device) {
             final int window = server.allocateWindow();
             final StorageArea area;
@@ -290,38 +423,51 @@ final class EngineDatabase implements Database {
                 area = StorageArea.createOnDevice(
                         rootPath.toString(), path, id(), entry.id, root.extentPages(), cache, window);
             } catch (final RuntimeException e) {
-                catalog.removeArea(entry.id);
+                forgetArea(entry.id);
                 throw e;
             }
             areas.put(entry.id, area);
-            server.frames().ensureWindow(window, area.pageCount());
-            checkpoint();
+            attach(area);
+            session.checkpointNow();
             return info(area);
         }
         final int window = server.allocateWindow();
         final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
         if (maxSizeBytes < 0 || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
-            catalog.removeArea(entry.id);
+            forgetArea(entry.id);
             throw new BessException(
                     ErrorCode.BAD_ARGUMENT,
                     "area size limit below one extent: maxSizeBytes=" + maxSizeBytes + ", extentBytes=" + extentBytes);
         }
         final int maxExtents =
                 (int) Math.min(Integer.MAX_VALUE, (maxSizeBytes - PageHeaderDescriptor.PAGE_LENGTH) / extentBytes);
-        final StorageArea area = StorageArea.create(
-                rootPath.toString(),
-                path,
-                id(),
-                entry.id,
-                false,
-                root.extentPages(),
-                Math.max(0, maxExtents),
-                cache,
-                window);
+        final StorageArea area;
+        try {
+            area = StorageArea.create(
+                    rootPath.toString(),
+                    path,
+                    id(),
+                    entry.id,
+                    false,
+                    root.extentPages(),
+                    Math.max(0, maxExtents),
+                    cache,
+                    window);
+        } catch (final RuntimeException e) {
+            forgetArea(entry.id);
+            throw e;
+        }
         areas.put(entry.id, area);
-        server.frames().ensureWindow(window, area.pageCount());
-        checkpoint();
+        attach(area);
+        session.checkpointNow();
         return info(area);
+    }
+
+    private void forgetArea(final int areaId) {
+        session.runInternal(() -> {
+            catalog.removeArea(areaId);
+            return null;
+        });
     }
 
     @Override
@@ -344,15 +490,20 @@ final class EngineDatabase implements Database {
                     "area still holds files; move them away first: path=" + path + ", files="
                             + String.join(",", users));
         }
-        catalog.removeArea(area.id());
-        checkpoint();
+        session.runInternal(() -> {
+            catalog.removeArea(area.id());
+            return null;
+        });
+        session.checkpointNow();
         server.frames().invalidateAll(area.window());
         cache.dropWindow(area.window(), 0, true);
         cache.unregister(area.window());
         areas.remove(area.id());
+        server.unbindWindow(area.window());
         if (area.isDevice()) {
             area.wipeHeader();
         }
+        forgetLastArea();
         area.close();
         if (area.isDevice()) {
             return;
@@ -409,7 +560,7 @@ final class EngineDatabase implements Database {
                         "type already defined with another layout: type=" + name + ", database=" + rootPath);
             }
         }
-        return toTypeId(catalog.addType(name, size, offsets));
+        return session.inTransactionOrInternal(() -> toTypeId(catalog.addType(name, size, offsets)));
     }
 
     /** A type by id (cached), or null. */
@@ -481,9 +632,12 @@ final class EngineDatabase implements Database {
             throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
         }
         final StorageArea to = areaByPath(toArea);
-        objects.moveFile(f, to);
-        largeObjects().moveFile(f, to);
-        checkpoint();
+        session.runInternal(() -> {
+            objects.moveFile(f, to);
+            largeObjects().moveFile(f, to);
+            return null;
+        });
+        session.checkpointNow();
     }
 
     @Override
@@ -500,14 +654,18 @@ final class EngineDatabase implements Database {
             }
             targets.add(f);
         }
-        int compacted = 0;
-        int shrunk = 0;
-        for (final Catalog.FileEntry f : targets) {
-            final int[] r = objects.compactFile(f);
-            compacted += r[0];
-            shrunk += r[1];
-        }
-        checkpoint();
+        final int[] counts = session.runInternal(() -> {
+            final int[] sum = new int[2];
+            for (final Catalog.FileEntry f : targets) {
+                final int[] r = objects.compactFile(f);
+                sum[0] += r[0];
+                sum[1] += r[1];
+            }
+            return sum;
+        });
+        final int compacted = counts[0];
+        final int shrunk = counts[1];
+        session.checkpointNow();
         int extents = 0;
         long bytes = 0;
         for (final StorageArea a : areas.values()) {
@@ -516,8 +674,17 @@ final class EngineDatabase implements Database {
             extents += a.truncateEmptyTail();
             bytes += (before - a.pageCount()) * PageHeaderDescriptor.PAGE_LENGTH;
         }
-        checkpoint();
+        session.checkpointNow();
         return new CompactionReport(compacted, shrunk, extents, bytes);
+    }
+
+    /** Closes the area files without writing anything (a simulated crash). */
+    void closeFilesOnly() {
+        for (final StorageArea a : areas.values()) {
+            cache.unregister(a.window());
+            a.close();
+        }
+        areas.clear();
     }
 
     void closeAreas() {
@@ -527,14 +694,22 @@ final class EngineDatabase implements Database {
         }
         for (final StorageArea a : areas.values()) {
             cache.unregister(a.window());
+            server.unbindWindow(a.window());
             a.close();
         }
         areas.clear();
+        forgetLastArea();
     }
 
-    /** Writes back and closes. */
-    void close() {
-        checkpoint();
+    /**
+     * Closes the areas (the session checkpointed first).
+     *
+     * @param clean whether everything is on disk, so that another node may open the database next.
+     */
+    void close(final boolean clean) {
+        if (clean && root != null) {
+            root.openByNode(0);
+        }
         closeAreas();
     }
 

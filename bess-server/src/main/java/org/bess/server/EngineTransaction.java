@@ -16,17 +16,15 @@ import org.bess.format.LargeObjectNodeDescriptor;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.server.catalog.Catalog;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A transaction of an embedded session. Until the transactions issue, commit is a checkpoint of every open database
- * and abort is refused once something changed (there are no before-images yet); see {@link Transaction}.
+ * A transaction of an embedded session: commit waits for its commit record to be durable (group commit); abort, or
+ * close without commit, rolls it back from the recovery buffer and the log.
  */
 final class EngineTransaction implements Transaction {
-    private static final Logger LOG = LoggerFactory.getLogger(EngineTransaction.class);
-
     private final EmbeddedSession session;
+    // reused by open(): EngineObjectRef copies what it needs out of the slot, so none outlives the call
+    private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
@@ -153,9 +151,8 @@ final class EngineTransaction implements Transaction {
     }
 
     private ObjectRef open(final EngineDatabase db, final long word) {
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
-        db.objects().resolve(word, slot);
-        return new EngineObjectRef(this, db, word, slot);
+        db.objects().resolve(word, openSlot);
+        return new EngineObjectRef(this, db, word, openSlot);
     }
 
     @Override
@@ -165,7 +162,7 @@ final class EngineTransaction implements Transaction {
         }
         EngineDatabase db = db(ref.database());
         long word = ref.word();
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        final ObjectStore.Slot slot = openSlot;
         for (int hops = 0; ; hops++) {
             db.objects().resolve(word, slot);
             if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
@@ -297,23 +294,15 @@ final class EngineTransaction implements Transaction {
     @Override
     public void commit() {
         enter();
-        session.commit();
         active = false;
-        session.transactionEnded(this);
+        session.commit();
     }
 
     @Override
     public void abort() {
         enter();
-        if (session.hasUncommittedChanges()) {
-            throw new BessException(
-                    ErrorCode.NOT_BUILT_YET,
-                    "abort is not available yet: there are no before-images until the write-ahead log lands; commit"
-                            + " or close the transaction (changes stay in the cache and are written at the next"
-                            + " commit or when the session closes)");
-        }
         active = false;
-        session.transactionEnded(this);
+        session.abort();
     }
 
     @Override
@@ -325,12 +314,7 @@ final class EngineTransaction implements Transaction {
     public void close() {
         session.server().io().barrier();
         if (active) {
-            if (session.hasUncommittedChanges()) {
-                LOG.warn("transaction closed without commit: its changes stay in the cache and are written at the"
-                        + " next commit or when the session closes (abort arrives with the write-ahead log)");
-            }
-            active = false;
-            session.transactionEnded(this);
+            abort();
         }
     }
 }

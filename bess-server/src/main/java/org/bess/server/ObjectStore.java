@@ -103,9 +103,19 @@ final class ObjectStore {
         if (segPage < 1 || segPage >= root.pageCount()) {
             throw invalid(forRef, "no such page in the root area");
         }
-        final int frame = cache.pin(root.window(), segPage, true);
+        final int frame;
+        try {
+            frame = cache.pin(root.window(), segPage, true);
+        } catch (final org.bess.exceptions.CorruptPageException e) {
+            // a reference to a data page or a free page fails the control checksum: a bad reference, not damage
+            if (root.verifiesAsDataPage(segPage)) {
+                throw invalid(forRef, "page is not a slotted segment");
+            }
+            throw e;
+        }
         cache.wrap(into, frame);
-        if (into.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
+        // a cached data page is never read as a slot array, whatever its bytes at the page type's offset
+        if (!cache.isControl(frame) || into.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
             cache.unpin(frame);
             throw invalid(forRef, "page is not a slotted segment");
         }
@@ -462,6 +472,9 @@ final class ObjectStore {
         if (forwardIndex != null && (slot.flags & SlotDescriptor.FLAG_FORWARD) != 0) {
             forwardIndex.values().remove(ref);
         }
+        // open handles re-read their slot on the next access: a freed object's handle must fail, not reach bytes that
+        // now belong to the next object allocated at the same offset
+        db.bumpLayoutEpoch();
     }
 
     private void releaseData(final UnsafeBuffer s) {
@@ -506,6 +519,8 @@ final class ObjectStore {
                 }
                 seg.putInt(off + SlotDescriptor.SIZE_OFFSET, newSize);
                 seg.putInt(LIVE_BYTES_OFFSET, seg.getInt(LIVE_BYTES_OFFSET) - oldAligned + newAligned);
+                // open handles cache the size: without this a shrunk object's handle still reaches its old length
+                db.bumpLayoutEpoch();
                 return;
             }
             if (seg.getInt(LIVE_BYTES_OFFSET) - oldAligned + newAligned > MAX_DATA_LENGTH) {
@@ -629,6 +644,11 @@ final class ObjectStore {
         if (FORWARD_FILE.equals(file.name)) {
             forwardIndex = null;
         }
+    }
+
+    /** Forgets what was derived from pages (after an abort or recovery restored them). */
+    void resetCaches() {
+        forwardIndex = null;
     }
 
     /** The file id recorded in a slotted segment. */

@@ -40,6 +40,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             MoveFileCommand.class,
             CompactCommand.class,
             CheckCommand.class,
+            DumpLogCommand.class,
+            RecoverCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {"  0 done, 1 failed (one line says why), 2 usage error, 3 check found damage."})

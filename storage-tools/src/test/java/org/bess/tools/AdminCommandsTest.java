@@ -250,4 +250,34 @@ class AdminCommandsTest {
             f.write(page);
         }
     }
+
+    @Test
+    void shouldDumpTheLogWithFiltersAndRecoverACleanNode() {
+        final Path root = dir.resolve("log.root");
+        try (Session s =
+                BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20))) {
+            s.createDatabase(root, 1L << 20);
+        }
+        populate(root, 50);
+        assertThat(run("dump-log", "--node-dir", dir.resolve("node").toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString())
+                .contains("COMMIT")
+                .contains("PAGE_DIFF")
+                .contains("FULL_PAGE")
+                .contains("CHECKPOINT")
+                .contains("DATABASE")
+                .contains("log ends at lsn");
+        assertThat(run("dump-log", "--node-dir", dir.resolve("node").toString(), "--txn", "1"))
+                .isZero();
+        assertThat(out.toString().lines().filter(l -> l.startsWith("lsn="))).allMatch(l -> l.contains(" txn=1 "));
+        assertThat(run("recover", "--node-dir", dir.resolve("node").toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString()).contains("nothing to recover");
+        assertThat(run("dump-log", "--node-dir", dir.resolve("missing").toString()))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("no log");
+    }
 }

@@ -58,12 +58,7 @@ class DemoMainTest {
         try {
             assertThat(Files.readString(dir.resolve("hs_err.log"))).contains("SIGSEGV");
         } finally {
-            try (var files = Files.list(dir)) {
-                for (final Path f : (Iterable<Path>) files::iterator) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
+            AdminSupport.deleteTree(dir);
         }
     }
 }

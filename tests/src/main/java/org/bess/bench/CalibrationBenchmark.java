@@ -1,8 +1,11 @@
 package org.bess.bench;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -34,7 +37,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>The page under {@code mprotect} is touched once at setup, so its page-table entry exists, as for a frame in use.
  * The remapped page is not touched: a remap drops the entry, and a first touch would measure a page fault too.
  *
- * <p>One state per thread; the file lives in a temporary directory deleted at teardown.
+ * <p>Two I/O primitives price the alternatives to mapping: a 4 KiB {@code pread} of a random page of a 64 MiB file in
+ * the page cache (what a read-through buffer pool pays per miss of its own cache), and a 4 KiB {@code pwrite} followed
+ * by {@code fdatasync} (the floor of any durable commit). Their files live under {@code bess.bench.dir} (default: the
+ * working directory), a real file system rather than a {@code tmpfs} {@code /tmp} where a sync costs nothing.
+ *
+ * <p>One state per thread; the files live in temporary directories deleted at teardown.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -64,6 +72,8 @@ public class CalibrationBenchmark {
     private static final long PROTECT_OFFSET = 0;
     private static final long REMAP_OFFSET = 256L << 20;
     private static final long SEED = 0x5EED_BE55L;
+    /** The page length of the I/O primitives, whatever the virtual-memory page size. */
+    static final int IO_PAGE_LENGTH = 4096;
 
     private Path dir;
     private MappedFile file;
@@ -134,5 +144,124 @@ public class CalibrationBenchmark {
     @Benchmark
     public void checkFrameState(final Blackhole blackhole) {
         blackhole.consume(frameStates[frameIndex++ & FRAME_MASK] >= FRAME_READ);
+    }
+
+    /**
+     * One 4 KiB {@code pread(2)} at a random page of a 64 MiB file whose pages are all in the page cache.
+     *
+     * @param file the file and the buffer read into.
+     * @return the bytes read, so that the call cannot be eliminated.
+     * @throws IOException when the read fails.
+     */
+    @Benchmark
+    public int preadOnePage(final PageCacheFile file) throws IOException {
+        file.page.clear();
+        return file.channel.read(file.page, (long) file.random.nextInt(PageCacheFile.PAGE_COUNT) * IO_PAGE_LENGTH);
+    }
+
+    /**
+     * One 4 KiB {@code pwrite(2)} at offset 0 followed by {@code fdatasync(2)} of the file.
+     *
+     * @param file the file and the buffer written.
+     * @return the bytes written, so that the call cannot be eliminated.
+     * @throws IOException when the write or the sync fails.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public int fdatasyncOnePage(final SyncFile file) throws IOException {
+        file.page.clear();
+        final int written = file.channel.write(file.page, 0);
+        file.channel.force(false);
+        return written;
+    }
+
+    private static Path ioDirectory() throws IOException {
+        return Files.createTempDirectory(
+                Path.of(System.getProperty("bess.bench.dir", ".")).toAbsolutePath(), "calibration-");
+    }
+
+    private static void deleteIoDirectory(final FileChannel channel, final Path dir, final Path file)
+            throws IOException {
+        channel.close();
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(dir);
+    }
+
+    /** A 64 MiB file written once at setup, so that its pages are in the page cache, and a direct page buffer. */
+    @State(Scope.Thread)
+    public static class PageCacheFile {
+        /** Pages of the file: 64 MiB of 4 KiB pages. */
+        static final int PAGE_COUNT = (64 << 20) / IO_PAGE_LENGTH;
+
+        final SplittableRandom random = new SplittableRandom(SEED);
+        final ByteBuffer page = ByteBuffer.allocateDirect(IO_PAGE_LENGTH);
+        FileChannel channel;
+        private Path dir;
+        private Path path;
+
+        /**
+         * Writes the file page by page (which leaves every page in the page cache) and reads it back once.
+         *
+         * @throws IOException when the file cannot be created or written.
+         */
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            dir = ioDirectory();
+            path = dir.resolve("pread.dat");
+            channel = FileChannel.open(
+                    path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            for (int i = 0; i < PAGE_COUNT; i++) {
+                page.clear();
+                page.putLong(0, i);
+                channel.write(page, (long) i * IO_PAGE_LENGTH);
+            }
+            for (int i = 0; i < PAGE_COUNT; i++) {
+                page.clear();
+                channel.read(page, (long) i * IO_PAGE_LENGTH);
+            }
+        }
+
+        /**
+         * Closes and deletes the file.
+         *
+         * @throws IOException when the file cannot be deleted.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            deleteIoDirectory(channel, dir, path);
+        }
+    }
+
+    /** A one-page file rewritten and synced by every operation, and a direct page buffer. */
+    @State(Scope.Thread)
+    public static class SyncFile {
+        final ByteBuffer page = ByteBuffer.allocateDirect(IO_PAGE_LENGTH);
+        FileChannel channel;
+        private Path dir;
+        private Path path;
+
+        /**
+         * Creates the file with one synced page, so that the benchmark overwrites allocated blocks.
+         *
+         * @throws IOException when the file cannot be created or written.
+         */
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            dir = ioDirectory();
+            path = dir.resolve("fdatasync.dat");
+            channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            channel.write(page, 0);
+            channel.force(true);
+        }
+
+        /**
+         * Closes and deletes the file.
+         *
+         * @throws IOException when the file cannot be deleted.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            deleteIoDirectory(channel, dir, path);
+        }
     }
 }

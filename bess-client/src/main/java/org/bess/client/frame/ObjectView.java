@@ -12,15 +12,20 @@ import org.bess.exceptions.ErrorCode;
  * touches (a {@code getLong} at the end of a page touches two) and takes the fault path when one is below what the
  * access needs. Offsets are checked against the object's length, so no access leaves the object.
  *
- * <p>Not thread safe; reusable through {@link #wrap}.
+ * <p>The bytes are reached through the one access buffer of the frames ({@code VirtualFrames.accessBuffer()}),
+ * pointed at this object after the check of each access, so that a view (one per opened object) allocates no buffer
+ * of its own.
+ *
+ * <p>Not thread safe (like the frames it reads through); reusable through {@link #wrap}.
  */
 public final class ObjectView {
     private final VirtualFrames frames;
-    private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer buffer;
     private int window;
     private long firstPage;
     private int pageOffset;
     private int length;
+    private long address;
 
     /**
      * A view over the given frames; wrap it before use.
@@ -29,6 +34,7 @@ public final class ObjectView {
      */
     public ObjectView(final VirtualFrames frames) {
         this.frames = frames;
+        this.buffer = frames.accessBuffer();
     }
 
     /**
@@ -44,10 +50,7 @@ public final class ObjectView {
         this.firstPage = firstPage;
         this.pageOffset = pageOffset;
         this.length = length;
-        final long address = frames.address(window, firstPage) + pageOffset;
-        if (length > 0) {
-            buffer.wrap(address, length);
-        }
+        this.address = frames.address(window, firstPage) + pageOffset;
     }
 
     /** The virtual address of the object's first byte (for diagnostics and protection tests). */
@@ -58,6 +61,13 @@ public final class ObjectView {
     /** The object's size. */
     public int length() {
         return length;
+    }
+
+    /** Checks an access, then points the shared buffer at this object: nothing may use it before the access. */
+    private UnsafeBuffer checked(final int offset, final int size, final byte needed) {
+        check(offset, size, needed);
+        buffer.wrap(address, length);
+        return buffer;
     }
 
     private void check(final int offset, final int size, final byte needed) {
@@ -86,49 +96,41 @@ public final class ObjectView {
 
     /** Reads a byte. */
     public byte getByte(final int offset) {
-        check(offset, Byte.BYTES, VirtualFrames.READ);
-        return buffer.getByte(offset);
+        return checked(offset, Byte.BYTES, VirtualFrames.READ).getByte(offset);
     }
 
     /** Writes a byte. */
     public void putByte(final int offset, final byte value) {
-        check(offset, Byte.BYTES, VirtualFrames.WRITE);
-        buffer.putByte(offset, value);
+        checked(offset, Byte.BYTES, VirtualFrames.WRITE).putByte(offset, value);
     }
 
     /** Reads an int. */
     public int getInt(final int offset) {
-        check(offset, Integer.BYTES, VirtualFrames.READ);
-        return buffer.getInt(offset);
+        return checked(offset, Integer.BYTES, VirtualFrames.READ).getInt(offset);
     }
 
     /** Writes an int. */
     public void putInt(final int offset, final int value) {
-        check(offset, Integer.BYTES, VirtualFrames.WRITE);
-        buffer.putInt(offset, value);
+        checked(offset, Integer.BYTES, VirtualFrames.WRITE).putInt(offset, value);
     }
 
     /** Reads a long. */
     public long getLong(final int offset) {
-        check(offset, Long.BYTES, VirtualFrames.READ);
-        return buffer.getLong(offset);
+        return checked(offset, Long.BYTES, VirtualFrames.READ).getLong(offset);
     }
 
     /** Writes a long. */
     public void putLong(final int offset, final long value) {
-        check(offset, Long.BYTES, VirtualFrames.WRITE);
-        buffer.putLong(offset, value);
+        checked(offset, Long.BYTES, VirtualFrames.WRITE).putLong(offset, value);
     }
 
     /** Reads bytes. */
     public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
-        check(offset, size, VirtualFrames.READ);
-        buffer.getBytes(offset, dst, dstOffset, size);
+        checked(offset, size, VirtualFrames.READ).getBytes(offset, dst, dstOffset, size);
     }
 
     /** Writes bytes. */
     public void putBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
-        check(offset, size, VirtualFrames.WRITE);
-        buffer.putBytes(offset, src, srcOffset, size);
+        checked(offset, size, VirtualFrames.WRITE).putBytes(offset, src, srcOffset, size);
     }
 }

@@ -4,6 +4,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.util.Arrays;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.nativeshim.AddressSpace;
@@ -46,6 +47,7 @@ public final class VirtualFrames implements AutoCloseable {
     private final int maxWindows;
     private final FrameFaultHandler handler;
     private final int budget;
+    private final UnsafeBuffer accessBuffer = new UnsafeBuffer(0, 0);
 
     private byte[][] states = new byte[0][];
     private int[][] cacheFrames = new int[0][];
@@ -123,6 +125,14 @@ public final class VirtualFrames implements AutoCloseable {
     /** The address of a page's virtual frame. */
     public long address(final int window, final long pageNo) {
         return space.baseAddress() + window * windowLength + (pageNo << PAGE_SHIFT);
+    }
+
+    /**
+     * The one buffer every {@link ObjectView} of these frames reads and writes through, pointed at an object right
+     * before each access (the frames are owned by one thread, and no access runs inside another).
+     */
+    UnsafeBuffer accessBuffer() {
+        return accessBuffer;
     }
 
     /** The state array of a window, for the inlined check of {@link ObjectView}. */

@@ -115,11 +115,18 @@ public final class BuddyAllocator {
      *
      * @param page the block's first page.
      * @param order its current order.
-     * @param newOrder the smaller order.
+     * @param newOrder the smaller order (equal: nothing changes).
+     * @throws IllegalStateException when no block of {@code order} is allocated at {@code page}.
+     * @throws IllegalArgumentException when {@code newOrder} is negative or larger than {@code order}.
      */
     public static void shrink(final MutableDirectBuffer map, final int page, final int order, final int newOrder) {
         final int maxOrder = maxOrder(map);
         checkAllocated(map, page, order);
+        if (newOrder < 0 || newOrder > order) {
+            // a larger "new order" would mark pages allocated that belong to other blocks and corrupt the counts
+            throw new IllegalArgumentException(
+                    "shrink to an order out of range: page=" + page + ", order=" + order + ", newOrder=" + newOrder);
+        }
         setBit(map, ExtentMapDescriptor.allocBitmapOffset(maxOrder, order), page >> order, false);
         setBit(map, ExtentMapDescriptor.allocBitmapOffset(maxOrder, newOrder), page >> newOrder, true);
         for (int k = newOrder; k < order; k++) {

@@ -23,8 +23,9 @@ import org.bess.format.PageInfoDescriptor;
 import org.bess.nativeshim.Native;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.cache.PageSource;
-import org.bess.server.io.FilePageStore;
+import org.bess.server.cache.PageWriteHook;
 import org.bess.server.io.PageStore;
+import org.bess.server.io.StorageIo;
 
 /**
  * One storage area of an open database: its header, its extents and their buddy maps, and the checksums of its pages.
@@ -56,6 +57,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
     /** Native staging for {@link #storeRun}, made on first use. */
     private UnsafeBuffer runStaging;
 
+    private PageWriteHook writeHook;
     private int[] largestFree = new int[0];
     private int[] freePages = new int[0];
 
@@ -67,6 +69,12 @@ public final class StorageArea implements PageSource, AutoCloseable {
         this.headerAddress = Native.mmap(
                 0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
         this.header = new UnsafeBuffer(headerAddress, PAGE_LENGTH);
+        this.writeHook = (w, pageNo, frame) -> cache.markDirty(frame);
+    }
+
+    /** Sets the update path that extent map changes go through (default: just mark the frame dirty). */
+    public void writeHook(final PageWriteHook hook) {
+        this.writeHook = hook;
     }
 
     /**
@@ -85,7 +93,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int maxExtents,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.create(path, 1);
+        final PageStore store = io(cache).createArea(path, 1);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             final UnsafeBuffer h = area.header;
@@ -124,7 +132,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int extentPages,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.open(path);
+        final PageStore store = io(cache).openArea(path);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             final long extents = (store.pageCount() - 1) / extentPages;
@@ -168,6 +176,10 @@ public final class StorageArea implements PageSource, AutoCloseable {
         }
     }
 
+    private static StorageIo io(final BufferCache cache) {
+        return cache.storageIo();
+    }
+
     /** Whether the area is a raw block device. */
     public boolean isDevice() {
         return store.isDevice();
@@ -193,7 +205,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int expectedAreaId,
             final BufferCache cache,
             final int window) {
-        final PageStore store = FilePageStore.open(path);
+        final PageStore store = io(cache).openArea(path);
         final StorageArea area = new StorageArea(databaseName, store, cache, window);
         try {
             area.readHeader(expectedDatabaseId, expectedAreaId);
@@ -208,7 +220,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
 
     private void readHeader(final long expectedDatabaseId, final int expectedAreaId) {
         if (store.pageCount() < 1) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (empty file): path=" + path());
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "not a bess storage area (shorter than one page): path=" + path() + ", bytes=" + sizeOf(path()));
         }
         store.read(0, headerAddress);
         if (header.getLong(AreaHeaderDescriptor.MAGIC_OFFSET) != AreaHeaderDescriptor.MAGIC) {
@@ -226,6 +240,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
         if (expected != actual) {
             throw new CorruptPageException(databaseName, path().toString(), 0, expected, actual);
         }
+        checkLayoutVersion(header, 0);
         if (header.getInt(AreaHeaderDescriptor.PAGE_LENGTH_OFFSET) != PAGE_LENGTH) {
             throw new BessException(ErrorCode.BAD_FORMAT, "storage area has another page length: path=" + path());
         }
@@ -247,6 +262,117 @@ public final class StorageArea implements PageSource, AutoCloseable {
                     ErrorCode.BAD_FORMAT,
                     "storage area is truncated: path=" + path() + ", pages=" + store.pageCount() + ", expected="
                             + needed);
+        }
+    }
+
+    /**
+     * Rebuilds every page-info page whose checksum fails (a torn or garbled write of it was lost with the power):
+     * its entries are recomputed from the pages as they are now. Run by restart recovery with verification off,
+     * after redo and undo repaired the data pages.
+     *
+     * @return page-info pages rebuilt.
+     */
+    public int repairPageInfo() {
+        int rebuilt = 0;
+        final int infoPages = ExtentMapDescriptor.pageInfoPages(extentPages());
+        final long scratch = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        try {
+            for (int e = 0; e < extentCount(); e++) {
+                for (int i = 1; i <= infoPages; i++) {
+                    final long infoPage = extentFirstPage(e) + i;
+                    final int cached = cache.frameOf(window, infoPage);
+                    if (cached >= 0) {
+                        continue;
+                    }
+                    store.read(infoPage, scratch);
+                    ioView.wrap(scratch, PAGE_LENGTH);
+                    if (ioView.getInt(CHECKSUM_OFFSET) == checksums.controlChecksum(scratch)
+                            && ioView.getShort(PAGE_TYPE_OFFSET) == PageHeaderDescriptor.TYPE_PAGE_INFO) {
+                        continue;
+                    }
+                    rebuildInfoPage(e, i, scratch);
+                    rebuilt++;
+                }
+            }
+        } finally {
+            Native.munmap(scratch, PAGE_LENGTH);
+        }
+        return rebuilt;
+    }
+
+    private void rebuildInfoPage(final int extentNo, final int infoIndex, final long scratch) {
+        final long infoPage = extentFirstPage(extentNo) + infoIndex;
+        final int frame = cache.pinNew(window, infoPage, true);
+        try {
+            final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
+            info.putShort(PAGE_TYPE_OFFSET, PageHeaderDescriptor.TYPE_PAGE_INFO);
+            info.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
+            final int first = (infoIndex - 1) * PageInfoDescriptor.ENTRIES_PER_PAGE;
+            final int last = Math.min(extentPages(), first + PageInfoDescriptor.ENTRIES_PER_PAGE);
+            for (int rel = first; rel < last; rel++) {
+                final long pageNo = extentFirstPage(extentNo) + rel;
+                final int cachedData = cache.frameOf(window, pageNo);
+                final long address;
+                if (cachedData >= 0) {
+                    address = cache.frameAddress(cachedData);
+                } else {
+                    store.read(pageNo, scratch);
+                    address = scratch;
+                }
+                info.putInt(PageInfoDescriptor.entryOffset(rel), checksums.dataEntry(address));
+            }
+            cache.markDirty(frame);
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** Re-reads the allocation hints from the extent maps (after recovery or an abort changed them). */
+    public void reloadHints() {
+        loadHints();
+    }
+
+    private static long sizeOf(final Path path) {
+        try {
+            return java.nio.file.Files.size(path);
+        } catch (final java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** Refuses a control page written with a newer layout of its page type (readers refuse another version). */
+    private void checkLayoutVersion(final UnsafeBuffer page, final long pageNo) {
+        final int version = page.getShort(FORMAT_VERSION_OFFSET) & 0xFFFF;
+        if (version > PageHeaderDescriptor.FORMAT_VERSION) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "control page has a newer layout version than this bess reads: database=" + databaseName + ", area="
+                            + path() + ", page=" + pageNo + ", type=" + page.getShort(PAGE_TYPE_OFFSET) + ", version="
+                            + version + ", supported=" + PageHeaderDescriptor.FORMAT_VERSION);
+        }
+    }
+
+    /**
+     * Whether a page's bytes on disk verify as a data page against its page-info entry (a page never written counts).
+     * Tells a reference to a data page or a free page, which reads as a control page with a bad checksum, from a
+     * damaged control page.
+     */
+    public boolean verifiesAsDataPage(final long pageNo) {
+        if (pageNo < 1 || pageNo >= pageCount()) {
+            return false;
+        }
+        final int extentNo = extentOf(pageNo);
+        if (pageNo - extentFirstPage(extentNo) < ExtentMapDescriptor.metaPages(extentPages())) {
+            return false;
+        }
+        final long scratch = Native.mmap(
+                0, PAGE_LENGTH, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_PRIVATE | Native.MAP_ANONYMOUS, -1, 0);
+        try {
+            store.read(pageNo, scratch);
+            return checksums.dataEntry(scratch) == dataEntry(pageNo);
+        } finally {
+            Native.munmap(scratch, PAGE_LENGTH);
         }
     }
 
@@ -339,12 +465,55 @@ public final class StorageArea implements PageSource, AutoCloseable {
         };
     }
 
-    /** Switches the root area to a new catalog: the header is rewritten and forced. */
+    /** The node that has this (root) area's database open, or 0. */
+    public int openByNode() {
+        return header.getInt(AreaHeaderDescriptor.OPEN_BY_NODE_OFFSET);
+    }
+
+    /** Records the node that has the database open (0: closed cleanly); the header is rewritten and forced. */
+    public void openByNode(final int node) {
+        header.putInt(AreaHeaderDescriptor.OPEN_BY_NODE_OFFSET, node);
+        writeHeader();
+    }
+
+    /** Switches the root area to a new catalog (clearing the pending block): the header is rewritten and forced. */
     public void catalogLocation(final long firstPage, final int pageCount, final long length) {
         header.putInt(AreaHeaderDescriptor.CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
         header.putInt(AreaHeaderDescriptor.CATALOG_PAGE_COUNT_OFFSET, pageCount);
         header.putLong(AreaHeaderDescriptor.CATALOG_LENGTH_OFFSET, length);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET, 0);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET, 0);
         writeHeader();
+    }
+
+    /** Names a catalog block being written and not yet switched in (0 clears it); the header is forced. */
+    public void pendingCatalog(final long firstPage, final int pageCount) {
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET, (int) firstPage);
+        header.putInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET, pageCount);
+        writeHeader();
+    }
+
+    /** The pending catalog block: {first page, page count}; first page 0 when none. */
+    public long[] pendingCatalog() {
+        return new long[] {
+            header.getInt(AreaHeaderDescriptor.PENDING_CATALOG_FIRST_PAGE_OFFSET) & 0xFFFF_FFFFL,
+            header.getInt(AreaHeaderDescriptor.PENDING_CATALOG_PAGE_COUNT_OFFSET)
+        };
+    }
+
+    /** Whether a block of {@code 2^order} pages is allocated at {@code page}. */
+    public boolean isAllocated(final long page, final int order) {
+        if (page < 1 || page >= pageCount()) {
+            return false;
+        }
+        final int extentNo = extentOf(page);
+        final int frame = pinMap(extentNo);
+        try {
+            return BuddyAllocator.isAllocated(
+                    cache.wrap(pageView, frame), (int) (page - extentFirstPage(extentNo)), order);
+        } finally {
+            cache.unpin(frame);
+        }
     }
 
     private void writeHeader() {
@@ -381,12 +550,12 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private long allocateIn(final int extentNo, final int order) {
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             final int rel = BuddyAllocator.allocate(map, order);
             if (rel < 0) {
                 throw new IllegalStateException("extent hint out of date: extent=" + extentNo + ", order=" + order);
             }
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
             return extentFirstPage(extentNo) + rel;
@@ -400,9 +569,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             BuddyAllocator.free(map, (int) (page - extentFirstPage(extentNo)), order);
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
         } finally {
@@ -415,9 +584,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             BuddyAllocator.shrink(map, (int) (page - extentFirstPage(extentNo)), order, newOrder);
-            cache.markDirty(frame);
             largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
             freePages[extentNo] = BuddyAllocator.freePages(map);
         } finally {
@@ -430,10 +599,10 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         final int frame = pinMap(extentNo);
         try {
+            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
             final boolean grew = BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order);
             if (grew) {
-                cache.markDirty(frame);
                 largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
                 freePages[extentNo] = BuddyAllocator.freePages(map);
             }
@@ -538,6 +707,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
 
     /** Verifies a page just read from disk: checksum (and, for a control page, its identity). */
     private void verify(final long pageNo, final long address, final boolean control) {
+        if (!cache.verifying()) {
+            return;
+        }
         if (control) {
             ioView.wrap(address, PAGE_LENGTH);
             final int expected = ioView.getInt(CHECKSUM_OFFSET);
@@ -551,6 +723,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
                         + path() + ", page=" + pageNo + ", recordedPage=" + ioView.getInt(PAGE_NO_OFFSET)
                         + ", recordedArea=" + ioView.getShort(AREA_ID_OFFSET));
             }
+            checkLayoutVersion(ioView, pageNo);
         } else {
             final int actual = checksums.dataEntry(address);
             final int expected = dataEntry(pageNo);

@@ -9,6 +9,7 @@ import static org.bess.format.CacheControlDescriptor.FLAG_REFERENCED;
 import static org.bess.format.CacheControlDescriptor.FRAME_ACCESS_COUNT_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_FLAGS_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_PAGE_KEY_OFFSET;
+import static org.bess.format.CacheControlDescriptor.FRAME_PAGE_LSN_OFFSET;
 import static org.bess.format.CacheControlDescriptor.FRAME_PIN_COUNT_OFFSET;
 import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
@@ -58,6 +59,9 @@ public final class BufferCache implements AutoCloseable {
     private final int tableMask;
     private PageSource[] sources = new PageSource[0];
     private Runnable pressureHandler = () -> {};
+    private WriteBackGate gate = (window, pageNo, frame) -> {};
+    private boolean verifying = true;
+    private org.bess.server.io.StorageIo storageIo = org.bess.server.io.StorageIo.REAL;
     private int clockHand;
     private long hits;
     private long misses;
@@ -114,6 +118,51 @@ public final class BufferCache implements AutoCloseable {
         this.pressureHandler = handler;
     }
 
+    /** Sets what runs before a dirty frame is written back (the write-ahead rule: force the log to its LSN). */
+    public void writeBackGate(final WriteBackGate writeBackGate) {
+        this.gate = writeBackGate;
+    }
+
+    /** The storage I/O seam areas are opened through. */
+    public org.bess.server.io.StorageIo storageIo() {
+        return storageIo;
+    }
+
+    /** Sets the storage I/O seam (tests: a simulated disk). */
+    public void storageIo(final org.bess.server.io.StorageIo io) {
+        this.storageIo = io;
+    }
+
+    /** Whether page sources verify checksums on load (off only while restart recovery repairs pages). */
+    public boolean verifying() {
+        return verifying;
+    }
+
+    /** Turns checksum verification on load on or off. */
+    public void verifying(final boolean on) {
+        this.verifying = on;
+    }
+
+    /** The in-memory page LSN of a frame: the last log record that changed it. */
+    public long pageLsn(final int frame) {
+        return control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_LSN_OFFSET);
+    }
+
+    /** Sets the in-memory page LSN of a frame. */
+    public void pageLsn(final int frame, final long lsn) {
+        control.putLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_LSN_OFFSET, lsn);
+    }
+
+    /** The engine pins on a frame. */
+    public int pinCount(final int frame) {
+        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_PIN_COUNT_OFFSET);
+    }
+
+    /** Whether a frame holds a control page. */
+    public boolean isControl(final int frame) {
+        return (control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0;
+    }
+
     /** Registers the page source of a window. */
     public void register(final int window, final PageSource source) {
         if (window >= sources.length) {
@@ -164,7 +213,17 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pin(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, true);
+        return pin(window, pageNo, controlPage, true, false);
+    }
+
+    /**
+     * Pins a page and sets its kind (control or data) whether or not it was cached with another one: for restoring a
+     * page's earlier bytes (abort, restart recovery), which may belong to its earlier role.
+     *
+     * @return the frame, pinned.
+     */
+    public int pinAs(final int window, final long pageNo, final boolean controlPage) {
+        return pin(window, pageNo, controlPage, true, true);
     }
 
     /**
@@ -173,15 +232,16 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pinNew(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, false);
+        return pin(window, pageNo, controlPage, false, true);
     }
 
-    private int pin(final int window, final long pageNo, final boolean controlPage, final boolean read) {
+    private int pin(
+            final int window, final long pageNo, final boolean controlPage, final boolean read, final boolean setKind) {
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
         final int cached = lookup(key);
         if (cached >= 0) {
             hits++;
-            return pinHit(cached, controlPage, read);
+            return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
         final int frame = victim();
@@ -189,7 +249,7 @@ public final class BufferCache implements AutoCloseable {
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedMeanwhile, controlPage, read);
+            return pinHit(loadedMeanwhile, controlPage, read, setKind);
         }
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long address = frameAddress(frame);
@@ -207,21 +267,28 @@ public final class BufferCache implements AutoCloseable {
         final int loadedDuringLoad = lookup(key);
         if (loadedDuringLoad >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedDuringLoad, controlPage, read);
+            return pinHit(loadedDuringLoad, controlPage, read, setKind);
         }
         control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
+        control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
         insert(key, frame);
         return frame;
     }
 
-    private int pinHit(final int frame, final boolean controlPage, final boolean read) {
+    private int pinHit(final int frame, final boolean controlPage, final boolean read, final boolean setKind) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-        // a page's kind follows its current use: a freed control page may come back as a data page
-        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL;
-        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+        if (setKind) {
+            // a page's kind follows its role: a freed data page may come back as a control page, and the reverse; a
+            // plain pin never changes it (a bad reference to a cached data page must not turn it into a control page)
+            control.putInt(
+                    d + FRAME_FLAGS_OFFSET,
+                    (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
+        }
         if (!read) {
             scratch.wrap(frameAddress(frame), PAGE_LENGTH);
             scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
@@ -295,6 +362,7 @@ public final class BufferCache implements AutoCloseable {
             control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
             control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED);
             control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
+            control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
             insert(key, frame);
             misses++;
@@ -435,17 +503,20 @@ public final class BufferCache implements AutoCloseable {
         return frames;
     }
 
-    private boolean isControl(final int frame) {
-        return (control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0;
-    }
-
     private void writeBack(final int frame) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
         final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-        // clear first: storing a data page dirties its page-info page, never this frame again
-        control.putInt(d + FRAME_FLAGS_OFFSET, flags & ~FLAG_DIRTY);
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+        try {
+            // the write-ahead rule: what changed the page is in the log, and the log is durable that far
+            gate.beforeWriteBack((int) (key >>> 40) - 1, key & ((1L << 40) - 1), frame);
+        } catch (final RuntimeException e) {
+            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
+            throw e;
+        }
+        // clear first: storing a data page dirties its page-info page, never this frame again
+        control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
         try {
             sources[(int) (key >>> 40) - 1].store(
                     key & ((1L << 40) - 1), frameAddress(frame), (flags & FLAG_CONTROL) != 0);
@@ -493,12 +564,28 @@ public final class BufferCache implements AutoCloseable {
             writeBack(frame);
             return 1;
         }
-        // clear first, as writeBack does; pinned so that nothing replaces them while they are written
+        // pinned so that nothing replaces them while they are written
+        for (int i = 0; i < n; i++) {
+            final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+            control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) + 1);
+            runAddresses[i] = frameAddress(runFrames[i]);
+        }
+        try {
+            // the write-ahead rule, page by page, as writeBack does: each page's changes are in the durable log
+            for (int i = 0; i < n; i++) {
+                gate.beforeWriteBack(window, firstPage + i, runFrames[i]);
+            }
+        } catch (final RuntimeException e) {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
+            }
+            throw e;
+        }
+        // clear first, as writeBack does
         for (int i = 0; i < n; i++) {
             final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
             control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
-            control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) + 1);
-            runAddresses[i] = frameAddress(runFrames[i]);
         }
         try {
             sources[window].storeRun(firstPage, n, runAddresses);

@@ -268,8 +268,16 @@ public final class Catalog {
         if (location[0] == 0) {
             throw new BessException(ErrorCode.BAD_FORMAT, "database has no catalog: database=" + where);
         }
+        // bounded by the area before anything is read or allocated: a header pointing elsewhere is a bad format,
+        // not a truncated area, and its length must not size an array
+        if (location[1] < 1 || location[0] + location[1] > root.pageCount()) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "catalog outside the root area: database=" + where + ", firstPage=" + location[0] + ", pages="
+                            + location[1] + ", areaPages=" + root.pageCount());
+        }
         final long length = location[2];
-        if (length < 0 || length > location[1] * CatalogPageDescriptor.PAYLOAD_CAPACITY) {
+        if (length < 0 || length > location[1] * CatalogPageDescriptor.PAYLOAD_CAPACITY || length > Integer.MAX_VALUE) {
             throw new BessException(
                     ErrorCode.BAD_FORMAT, "bad catalog length: database=" + where + ", length=" + length);
         }
@@ -278,6 +286,11 @@ public final class Catalog {
         long page = location[0];
         final UnsafeBuffer view = new UnsafeBuffer(0, 0);
         for (int i = 0; i < location[1] && filled < length; i++) {
+            if (page < 1 || page >= root.pageCount()) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "catalog page link outside the root area: database=" + where + ", page=" + page);
+            }
             final int frame = cache.pin(root.window(), page, true);
             try {
                 cache.wrap(view, frame);

@@ -70,6 +70,9 @@ public final class FilePageStore implements PageStore {
         if (!Files.exists(path)) {
             throw new BessException(ErrorCode.BAD_FORMAT, "storage area is missing: path=" + path);
         }
+        if (Files.isDirectory(path)) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "not a bess storage area (a directory): path=" + path);
+        }
         final boolean device = !Files.isRegularFile(path);
         final int fd;
         try {

@@ -1,0 +1,51 @@
+package org.bess.server;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Named crash points for crash tests (TESTING.md rows 2 and 6). A point is armed by the system property {@code
+ * bess.fault.<name>=N}: its N-th hit halts the JVM on the spot ({@code Runtime.halt(77)}: no shutdown hooks, no
+ * flushes), as a power cut or SIGKILL would at that instruction. With no property set, {@link #hit} is one read of a
+ * static final flag.
+ *
+ * <p>Points: {@code commit.afterAppend} (commit record appended, not yet forced), {@code commit.afterForce} (durable,
+ * not yet acknowledged), {@code writeBack.afterLogForce} (a dirty page's log forced, the page not yet written),
+ * {@code checkpoint.afterFlush} (pages written, checkpoint record not yet logged), {@code recovery.afterRedo}, {@code
+ * recovery.afterClr} (during undo). Thread safe.
+ */
+public final class FaultPoints {
+    /** Exit status of a JVM halted at a fault point. */
+    public static final int HALT_STATUS = 77;
+
+    private static final String PREFIX = "bess.fault.";
+    private static final boolean ARMED;
+    private static final Map<String, int[]> POINTS = new HashMap<>();
+
+    static {
+        final Properties props = System.getProperties();
+        for (final String name : props.stringPropertyNames()) {
+            if (name.startsWith(PREFIX)) {
+                POINTS.put(name.substring(PREFIX.length()), new int[] {Integer.parseInt(props.getProperty(name)), 0});
+            }
+        }
+        ARMED = !POINTS.isEmpty();
+    }
+
+    private FaultPoints() {}
+
+    /** Passes a named point: halts the JVM when it is armed and this is its N-th hit. */
+    public static void hit(final String name) {
+        if (ARMED) {
+            final int[] point;
+            synchronized (POINTS) {
+                point = POINTS.get(name);
+                if (point == null || ++point[1] != point[0]) {
+                    return;
+                }
+            }
+            Runtime.getRuntime().halt(HALT_STATUS);
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package org.bess.server;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.format.LogRecordDescriptor;
+import org.bess.format.LogSegmentHeaderDescriptor;
+import org.bess.server.cache.BufferCache;
+import org.bess.server.log.LogRecord;
+import org.bess.server.log.LogScanner;
+import org.bess.server.log.LogWriter;
+import org.bess.server.txn.PageDiff;
+import org.bess.server.txn.TransactionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restart recovery in the ARIES manner, from the last checkpoint (checkpoints are taken between transactions, so the
+ * checkpoint LSN is also where redo starts):
+ *
+ * <ol>
+ *   <li>analysis: which databases the log names, which transactions committed, ended or are losers, and the last
+ *       committed catalog of each database;
+ *   <li>redo, repeating history: every page record (full page image, page diff after images, compensation) is applied
+ *       in LSN order; applying byte images is idempotent, so pages already on disk are simply rewritten, and a torn
+ *       page is restored from the full page image logged when it was last made dirty;
+ *   <li>undo of losers, newest record first across all losers: each page diff is undone with its before images and a
+ *       compensation record (CLR) whose undo-next is the diff's previous LSN, so a crash during undo resumes where it
+ *       stopped and never undoes twice; then {@code ABORT} and {@code END};
+ *   <li>the recovered catalogs are installed, and a checkpoint writes everything back.
+ * </ol>
+ *
+ * Checksums are not verified while redo and undo rewrite pages; everything they touched is stamped again when written
+ * back. Not thread safe: runs before the session is handed out.
+ */
+final class RestartRecovery {
+    private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
+
+    private static final int ACTIVE = 0;
+    private static final int COMMITTED = 1;
+    private static final int ENDED = 2;
+
+    private static final class Txn {
+        int status = ACTIVE;
+        long lastLsn;
+        final Map<Long, byte[]> catalogs = new HashMap<>();
+    }
+
+    private RestartRecovery() {}
+
+    private static long firstLsn(final LogWriter log) {
+        final List<Long> segments = log.device().segments();
+        return (segments.isEmpty() ? 0 : segments.get(0)) * log.segmentLength()
+                + LogSegmentHeaderDescriptor.HEADER_LENGTH;
+    }
+
+    /** Where analysis and redo start: the last checkpoint, or the start of the log. */
+    static long startLsn(final LogWriter log, final Path logDir) {
+        final long master = MasterRecord.read(logDir);
+        if (master >= 0) {
+            final LogRecord r = new LogScanner(log.device(), log.segmentLength(), master).next();
+            if (r != null && r.type() == LogRecordDescriptor.TYPE_CHECKPOINT) {
+                return master;
+            }
+        }
+        return firstLsn(log);
+    }
+
+    /** The first transaction id above every id in the log since the last checkpoint (and the checkpoint's own). */
+    static long nextTxnId(final LogWriter log, final Path logDir) {
+        long next = 1;
+        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), startLsn(log, logDir));
+        for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
+            next = Math.max(next, r.txnId() + 1);
+            if (r.type() == LogRecordDescriptor.TYPE_CHECKPOINT) {
+                next = Math.max(next, r.body().getLong(0));
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Recovers the databases the log names, inside the session, before it is handed out.
+     *
+     * @return a one-line summary, or null when the log ended with a clean checkpoint.
+     */
+    static String run(final EmbeddedSession session) {
+        final BessServer server = session.server();
+        final LogWriter log = server.log();
+        final long start = startLsn(log, server.context().nodeDir().resolve("log"));
+        final Map<Long, Txn> txns = new LinkedHashMap<>();
+        final Map<Long, String> paths = new LinkedHashMap<>();
+        final Map<Long, byte[]> catalogs = new HashMap<>();
+        final long[] pageRecords = new long[1];
+        final long end = analyse(log, start, txns, paths, catalogs, pageRecords);
+        final boolean work = pageRecords[0] > 0 || !txns.isEmpty() || !catalogs.isEmpty();
+        if (!work) {
+            return null;
+        }
+        final long began = System.nanoTime();
+        final BufferCache cache = server.cache();
+        cache.verifying(false);
+        try {
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                if (Files.exists(Path.of(e.getValue()))) {
+                    session.openDatabase(Path.of(e.getValue()));
+                } else {
+                    LOG.warn(
+                            "recovery: database named in the log is gone, its records are skipped: path={}",
+                            e.getValue());
+                }
+            }
+            final long redone = redo(server, log, start, end);
+            // the redone pages may reach the disk before the crash: a second recovery must give the same state
+            server.cache().checkpoint();
+            FaultPoints.hit("recovery.afterRedo");
+            final int losers = undo(server, log, txns);
+            for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    db.installRecoveredCatalog(e.getValue());
+                }
+            }
+            int repaired = 0;
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    for (final org.bess.server.area.StorageArea a : db.openAreas()) {
+                        repaired += a.repairPageInfo();
+                    }
+                }
+            }
+            if (repaired > 0) {
+                LOG.info("recovery: rebuilt {} page-info page(s) that failed their checksum", repaired);
+            }
+            cache.verifying(true);
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    db.afterPagesRestored();
+                }
+            }
+            for (final Map.Entry<Long, String> e : paths.entrySet()) {
+                final EngineDatabase db = session.databaseById(e.getKey());
+                if (db != null) {
+                    db.releasePendingCatalog();
+                }
+            }
+            session.checkpointNow();
+            final String summary = String.format(
+                    java.util.Locale.ROOT,
+                    "recovered: log bytes %d, page records redone %d, losers rolled back %d, in %d ms",
+                    end - start,
+                    redone,
+                    losers,
+                    (System.nanoTime() - began) / 1_000_000);
+            LOG.info(summary);
+            return summary;
+        } finally {
+            cache.verifying(true);
+        }
+    }
+
+    private static long analyse(
+            final LogWriter log,
+            final long start,
+            final Map<Long, Txn> txns,
+            final Map<Long, String> paths,
+            final Map<Long, byte[]> catalogs,
+            final long[] pageRecords) {
+        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
+        for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
+            if (isPageRecord(r.type())) {
+                pageRecords[0]++;
+            }
+            switch (r.type()) {
+                case LogRecordDescriptor.TYPE_DATABASE -> {
+                    final ByteBuffer b = r.body();
+                    final long id = b.getLong();
+                    final byte[] path = new byte[b.getInt()];
+                    b.get(path);
+                    paths.put(id, new String(path, StandardCharsets.UTF_8));
+                }
+                case LogRecordDescriptor.TYPE_CHECKPOINT -> {
+                    final ByteBuffer b = r.body();
+                    b.getLong();
+                    final int count = b.getInt();
+                    for (int i = 0; i < count; i++) {
+                        final long id = b.getLong();
+                        final byte[] path = new byte[b.getInt()];
+                        b.get(path);
+                        paths.put(id, new String(path, StandardCharsets.UTF_8));
+                    }
+                }
+                case LogRecordDescriptor.TYPE_CATALOG -> {
+                    final ByteBuffer b = r.body();
+                    final long id = b.getLong();
+                    final byte[] bytes = new byte[b.remaining()];
+                    b.get(bytes);
+                    txn(txns, r).catalogs.put(id, bytes);
+                }
+                case LogRecordDescriptor.TYPE_COMMIT -> {
+                    final Txn t = txn(txns, r);
+                    t.status = COMMITTED;
+                    catalogs.putAll(t.catalogs);
+                }
+                case LogRecordDescriptor.TYPE_END -> txn(txns, r).status = ENDED;
+                default -> {
+                    if (r.txnId() != 0) {
+                        txn(txns, r);
+                    }
+                }
+            }
+        }
+        txns.values().removeIf(t -> t.status != ACTIVE);
+        return scanner.position();
+    }
+
+    private static Txn txn(final Map<Long, Txn> txns, final LogRecord r) {
+        final Txn t = txns.computeIfAbsent(r.txnId(), id -> new Txn());
+        t.lastLsn = r.lsn();
+        return t;
+    }
+
+    private static boolean isPageRecord(final short type) {
+        return type == LogRecordDescriptor.TYPE_PAGE_DIFF
+                || type == LogRecordDescriptor.TYPE_FULL_PAGE
+                || type == LogRecordDescriptor.TYPE_CLR;
+    }
+
+    private static long redo(final BessServer server, final LogWriter log, final long start, final long end) {
+        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
+        long redone = 0;
+        long nextReport = start + (64L << 20);
+        for (LogRecord r = scanner.next(); r != null && r.lsn() < end; r = scanner.next()) {
+            if (isPageRecord(r.type())) {
+                if (apply(server, r.body(), r.lsn(), r.flags(), r.type(), true)) {
+                    redone++;
+                }
+            }
+            if (r.lsn() >= nextReport) {
+                LOG.info("recovery: redo processed {} of {} log bytes", r.lsn() - start, end - start);
+                nextReport += 64L << 20;
+            }
+        }
+        return redone;
+    }
+
+    /** Applies a page record's images; false when its database or area is not open (skipped). */
+    private static boolean apply(
+            final BessServer server,
+            final ByteBuffer body,
+            final long lsn,
+            final short flags,
+            final short type,
+            final boolean redo) {
+        final long[] id = PageDiff.pageId(body);
+        final TransactionManager.Pages pages = server.pages();
+        final int window = pages.window(id[0], (int) id[1]);
+        if (window < 0 || id[2] >= server.frames().windowPages()) {
+            return false;
+        }
+        final BufferCache cache = server.cache();
+        final int frame = cache.pinAs(window, id[2], (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0);
+        try {
+            final UnsafeBuffer page = cache.wrap(new UnsafeBuffer(0, 0), frame);
+            switch (type) {
+                case LogRecordDescriptor.TYPE_FULL_PAGE -> PageDiff.applyFullPage(body, page);
+                case LogRecordDescriptor.TYPE_CLR -> PageDiff.applyClr(body, page);
+                default -> PageDiff.applyDiff(body, page, redo);
+            }
+            cache.markDirty(frame);
+            cache.pageLsn(frame, lsn);
+        } finally {
+            cache.unpin(frame);
+        }
+        return true;
+    }
+
+    private static int undo(final BessServer server, final LogWriter log, final Map<Long, Txn> losers) {
+        final Map<Long, long[]> state = new LinkedHashMap<>();
+        for (final Map.Entry<Long, Txn> e : losers.entrySet()) {
+            // {next record to undo, last record written for the transaction}
+            state.put(e.getKey(), new long[] {e.getValue().lastLsn, e.getValue().lastLsn});
+        }
+        final int count = state.size();
+        while (!state.isEmpty()) {
+            long txnId = 0;
+            long undoLsn = -1;
+            for (final Map.Entry<Long, long[]> e : state.entrySet()) {
+                if (e.getValue()[0] > undoLsn) {
+                    undoLsn = e.getValue()[0];
+                    txnId = e.getKey();
+                }
+            }
+            final long[] s = state.get(txnId);
+            if (undoLsn == 0) {
+                s[1] = log.append(LogRecordDescriptor.TYPE_ABORT, (short) 0, txnId, s[1], ByteBuffer.allocate(0));
+                log.append(LogRecordDescriptor.TYPE_END, (short) 0, txnId, s[1], ByteBuffer.allocate(0));
+                state.remove(txnId);
+                continue;
+            }
+            final LogRecord r = new LogScanner(log.device(), log.segmentLength(), undoLsn).next();
+            if (r == null || r.lsn() != undoLsn) {
+                throw new IllegalStateException("recovery: cannot read a loser's record: lsn=" + undoLsn);
+            }
+            if (r.type() == LogRecordDescriptor.TYPE_PAGE_DIFF) {
+                final ByteBuffer clr = PageDiff.encodeClr(r.body(), r.prevLsn());
+                s[1] = log.append(LogRecordDescriptor.TYPE_CLR, r.flags(), txnId, s[1], clr);
+                apply(
+                        server,
+                        clr.duplicate().order(ByteOrder.LITTLE_ENDIAN),
+                        s[1],
+                        r.flags(),
+                        LogRecordDescriptor.TYPE_CLR,
+                        false);
+                s[0] = r.prevLsn();
+                log.force(s[1]);
+                FaultPoints.hit("recovery.afterClr");
+            } else if (r.type() == LogRecordDescriptor.TYPE_CLR) {
+                s[0] = PageDiff.undoNext(r.body());
+            } else {
+                s[0] = r.prevLsn();
+            }
+        }
+        log.forceAll();
+        return count;
+    }
+}

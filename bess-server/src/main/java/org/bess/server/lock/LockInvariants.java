@@ -1,0 +1,90 @@
+package org.bess.server.lock;
+
+import org.bess.format.LockWordDescriptor;
+
+/**
+ * The invariants of a lock table shard, checked by {@link LockManager#checkInvariants()} for tests.
+ *
+ * <p>Thread safe: statics only; the caller holds the shard's lock.
+ */
+final class LockInvariants {
+    private LockInvariants() {}
+
+    static void checkShard(final LockShard shard) {
+        long held = 0;
+        long waiters = 0;
+        for (final LockHead head : shard.heads.values()) {
+            if (head.isUnused()) {
+                fail(head, "an unused head is still in the table");
+            }
+            checkHolders(head);
+            checkQueue(head);
+            held += head.holderCount;
+            waiters += head.queue.size();
+        }
+        if (held != shard.heldCount || waiters != shard.waiterCount) {
+            throw new IllegalStateException("shard counters do not add up: shard=" + shard.index + ", held="
+                    + shard.heldCount + " (counted " + held + "), waiters=" + shard.waiterCount + " (counted "
+                    + waiters + ")");
+        }
+    }
+
+    private static void checkHolders(final LockHead head) {
+        long word = head.queue.isEmpty() ? 0 : LockWordDescriptor.WAITERS_FLAG;
+        for (int i = 0; i < head.holderCount; i++) {
+            final LockRequest holder = head.holders[i];
+            if (holder.head != head || holder.mode == null) {
+                fail(head, "a holder of another head or with no mode: " + holder);
+            }
+            word = LockWordDescriptor.add(word, holder.mode.code());
+            for (int j = 0; j < i; j++) {
+                final LockRequest other = head.holders[j];
+                if (other.txn == holder.txn) {
+                    fail(head, "two holders for one transaction: " + other + ", " + holder);
+                }
+                if (!holder.mode.isCompatibleWith(other.mode)) {
+                    fail(head, "incompatible holders: " + other + ", " + holder);
+                }
+            }
+        }
+        if (word != head.word) {
+            fail(
+                    head,
+                    "lock word " + LockWordDescriptor.toString(head.word) + " differs from its holders "
+                            + LockWordDescriptor.toString(word));
+        }
+    }
+
+    private static void checkQueue(final LockHead head) {
+        int aheadMask = 0;
+        for (int i = 0; i < head.queue.size(); i++) {
+            final LockRequest waiter = head.queue.get(i);
+            if (waiter.waitState != LockRequest.WAITING
+                    || waiter.requestedMode == null
+                    || waiter.txn.waiting != waiter
+                    || waiter.head != head) {
+                fail(head, "a queued request that does not wait here: " + waiter + ", state=" + waiter.waitState);
+            }
+            if ((i < head.upgraderCount) != (waiter.mode != null)) {
+                fail(head, "upgrades are not ahead of new requests: " + waiter + " at " + i);
+            }
+            final int code = waiter.requestedCode();
+            final long base =
+                    waiter.mode != null ? LockWordDescriptor.remove(head.word, waiter.mode.code()) : head.word;
+            if (LockWordDescriptor.isCompatible(base, code)
+                    && LockWordDescriptor.canAdd(base, code)
+                    && LockWordDescriptor.isCompatibleWithMask(aheadMask, code)) {
+                fail(head, "a waiter that could be granted was left waiting (lost wake-up): " + waiter);
+            }
+            if (DeadlockDetector.blockersOf(waiter).isEmpty()) {
+                fail(head, "a waiter that waits for nobody: " + waiter);
+            }
+            aheadMask |= LockWordDescriptor.bit(code);
+        }
+    }
+
+    private static void fail(final LockHead head, final String what) {
+        throw new IllegalStateException("lock table invariant broken: " + what + ", resource="
+                + LockResource.toString(head.resource) + ", " + head.describe(null));
+    }
+}

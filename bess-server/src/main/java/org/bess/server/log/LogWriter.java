@@ -1,0 +1,367 @@
+package org.bess.server.log;
+
+import static org.bess.format.LogRecordDescriptor.CHECKSUM_OFFSET;
+import static org.bess.format.LogRecordDescriptor.FLAGS_OFFSET;
+import static org.bess.format.LogRecordDescriptor.LENGTH_OFFSET;
+import static org.bess.format.LogRecordDescriptor.LSN_OFFSET;
+import static org.bess.format.LogRecordDescriptor.PAYLOAD_LENGTH_OFFSET;
+import static org.bess.format.LogRecordDescriptor.PAYLOAD_OFFSET;
+import static org.bess.format.LogRecordDescriptor.PREV_LSN_OFFSET;
+import static org.bess.format.LogRecordDescriptor.TRAILER_LENGTH;
+import static org.bess.format.LogRecordDescriptor.TXN_ID_OFFSET;
+import static org.bess.format.LogRecordDescriptor.TYPE_OFFSET;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.LogRecordDescriptor;
+import org.bess.format.LogSegmentHeaderDescriptor;
+import org.bess.format.PageHeaderDescriptor;
+
+/**
+ * Appends records and makes them durable with group commit. {@link #append} copies a record into the pending buffer
+ * and returns its LSN; {@link #force(long)} returns once that record is on stable storage. The first committer to find
+ * no flush running becomes the leader: it takes everything pending, writes it, forces each segment it touched (a
+ * segment's tail is durable before anything of the next segment is written) and wakes every waiter whose record is
+ * now durable; committers that arrive meanwhile wait and are served by the next flush, so one {@code fdatasync} serves
+ * many commits.
+ *
+ * <p>A failed write or force is sticky: the log is failed, every waiter and every later call throws a {@code STORE}
+ * error with the original cause, and nothing after the failure is ever reported durable.
+ *
+ * <p>Thread safe.
+ */
+public final class LogWriter implements AutoCloseable {
+    private final LogDevice device;
+    private final long segmentLength;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition flushed = lock.newCondition();
+    private final CRC32C crc = new CRC32C();
+    private List<Run> pending = new ArrayList<>();
+    private long nextLsn;
+    private long durableLsn;
+    private boolean flushing;
+    private Throwable failure;
+    private long forces;
+    private long recordsAppended;
+    private long bytesAppended;
+    private long flushedRecords;
+
+    /** Bytes of one segment to be written at one LSN. */
+    private static final class Run {
+        final long startLsn;
+        ByteBuffer bytes;
+        int records;
+
+        Run(final long startLsn, final int capacity) {
+            this.startLsn = startLsn;
+            this.bytes = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        long endLsn() {
+            return startLsn + bytes.position();
+        }
+    }
+
+    /**
+     * Opens the log: finds the end of the valid log, cuts any torn or invalid tail after it (so that stale bytes can
+     * never be read as records later), and appends from there. An empty log starts at segment 0.
+     *
+     * @param segmentLength bytes per segment (a multiple of the page length, at least 1 MiB).
+     */
+    public LogWriter(final LogDevice device, final long segmentLength) {
+        if (segmentLength < (1 << 20) || segmentLength % PageHeaderDescriptor.PAGE_LENGTH != 0) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "bad log segment length: " + segmentLength);
+        }
+        this.device = device;
+        this.segmentLength = segmentLength;
+        final List<Long> segments = device.segments();
+        if (segments.isEmpty()) {
+            nextLsn = LogSegmentHeaderDescriptor.HEADER_LENGTH;
+        } else {
+            for (final long s : segments) {
+                LogScanner.checkHeader(device, s, segmentLength);
+            }
+            final LogScanner scanner = new LogScanner(
+                    device, segmentLength, segments.get(0) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH);
+            while (scanner.next() != null) {
+                // to the end of the valid log
+            }
+            nextLsn = scanner.position();
+            final long endSegment = nextLsn / segmentLength;
+            for (final long s : segments) {
+                if (s > endSegment) {
+                    device.delete(s);
+                } else if (s == endSegment && device.size(s) > nextLsn % segmentLength) {
+                    device.truncate(s, nextLsn % segmentLength);
+                }
+            }
+        }
+        durableLsn = nextLsn;
+    }
+
+    /** The LSN the next record will get (or a later one, if it must start a new segment). */
+    public long endLsn() {
+        lock.lock();
+        try {
+            return nextLsn;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Everything before this LSN is durable. */
+    public long durableLsn() {
+        lock.lock();
+        try {
+            return durableLsn;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The segment length. */
+    public long segmentLength() {
+        return segmentLength;
+    }
+
+    /** The device. */
+    public LogDevice device() {
+        return device;
+    }
+
+    /** Forces (fdatasync calls) so far. */
+    public long forces() {
+        return forces;
+    }
+
+    /** Records made durable so far (divided by {@link #forces()}: the average group size). */
+    public long flushedRecords() {
+        return flushedRecords;
+    }
+
+    /** Records appended so far. */
+    public long recordsAppended() {
+        return recordsAppended;
+    }
+
+    /** Bytes appended so far (records, headers and padding). */
+    public long bytesAppended() {
+        return bytesAppended;
+    }
+
+    /**
+     * Appends a record.
+     *
+     * @param payload the payload, from its position to its limit (not consumed).
+     * @return the record's LSN.
+     */
+    public long append(
+            final short type, final short flags, final long txnId, final long prevLsn, final ByteBuffer payload) {
+        final int payloadLength = payload.remaining();
+        final int length = LogRecordDescriptor.recordLength(payloadLength);
+        if (length > LogRecordDescriptor.MAX_RECORD_LENGTH) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "log record too long: length=" + length);
+        }
+        lock.lock();
+        try {
+            checkNotFailed();
+            long lsn = nextLsn;
+            if (lsn % segmentLength + length > segmentLength) {
+                lsn = (lsn / segmentLength + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
+            }
+            Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
+            if (run == null || run.endLsn() != lsn) {
+                run = new Run(lsn, Math.max(64 * 1024, length));
+                pending.add(run);
+            }
+            if (run.bytes.remaining() < length) {
+                final ByteBuffer bigger = ByteBuffer.allocate(
+                                Math.max(run.bytes.capacity() * 2, run.bytes.position() + length))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                run.bytes.flip();
+                bigger.put(run.bytes);
+                run.bytes = bigger;
+            }
+            final ByteBuffer b = run.bytes;
+            final int start = b.position();
+            b.putInt(start + LENGTH_OFFSET, length);
+            b.putLong(start + LSN_OFFSET, lsn);
+            b.putLong(start + PREV_LSN_OFFSET, prevLsn);
+            b.putLong(start + TXN_ID_OFFSET, txnId);
+            b.putShort(start + TYPE_OFFSET, type);
+            b.putShort(start + FLAGS_OFFSET, flags);
+            b.putInt(start + PAYLOAD_LENGTH_OFFSET, payloadLength);
+            b.put(start + PAYLOAD_OFFSET, payload, payload.position(), payloadLength);
+            for (int i = start + PAYLOAD_OFFSET + payloadLength; i < start + length - TRAILER_LENGTH; i++) {
+                b.put(i, (byte) 0);
+            }
+            b.putInt(start + length - TRAILER_LENGTH, length);
+            crc.reset();
+            crc.update(b.array(), start + LSN_OFFSET, length - TRAILER_LENGTH - LSN_OFFSET);
+            b.putInt(start + CHECKSUM_OFFSET, (int) crc.getValue());
+            b.position(start + length);
+            run.records++;
+            nextLsn = lsn + length;
+            recordsAppended++;
+            bytesAppended += length;
+            return lsn;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns once the record at {@code lsn} (and everything before it) is durable.
+     *
+     * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
+     */
+    public void force(final long lsn) {
+        lock.lock();
+        try {
+            while (true) {
+                checkNotFailed();
+                if (durableLsn > lsn) {
+                    return;
+                }
+                if (!flushing) {
+                    flushAsLeader();
+                    continue;
+                }
+                try {
+                    flushed.await(100, TimeUnit.MILLISECONDS);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forces everything appended so far. */
+    public void forceAll() {
+        final long end = endLsn();
+        if (end > durableLsn()) {
+            force(end - 1);
+        }
+    }
+
+    /** Called with the lock held; releases it while writing. */
+    private void flushAsLeader() {
+        final List<Run> runs = pending;
+        if (runs.isEmpty()) {
+            durableLsn = nextLsn;
+            return;
+        }
+        pending = new ArrayList<>();
+        flushing = true;
+        final long target = runs.get(runs.size() - 1).endLsn();
+        lock.unlock();
+        Throwable failed = null;
+        int records = 0;
+        int segmentForces = 0;
+        try {
+            long lastSegment = -1;
+            for (final Run run : runs) {
+                final long segment = run.startLsn / segmentLength;
+                if (segment != lastSegment && lastSegment >= 0) {
+                    device.force(lastSegment);
+                    segmentForces++;
+                }
+                if (!device.segments().contains(segment)) {
+                    device.create(segment, header(segment));
+                }
+                run.bytes.flip();
+                device.write(segment, run.startLsn % segmentLength, run.bytes);
+                records += run.records;
+                lastSegment = segment;
+            }
+            device.force(lastSegment);
+            segmentForces++;
+        } catch (final RuntimeException | Error e) {
+            failed = e;
+        }
+        lock.lock();
+        flushing = false;
+        if (failed != null) {
+            failure = failed;
+        } else {
+            durableLsn = Math.max(durableLsn, target);
+            forces += segmentForces;
+            flushedRecords += records;
+        }
+        flushed.signalAll();
+    }
+
+    private ByteBuffer header(final long segment) {
+        final ByteBuffer h =
+                ByteBuffer.allocate(LogSegmentHeaderDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        h.putLong(LogSegmentHeaderDescriptor.MAGIC_OFFSET, LogSegmentHeaderDescriptor.MAGIC);
+        h.putInt(LogSegmentHeaderDescriptor.FORMAT_VERSION_OFFSET, LogSegmentHeaderDescriptor.FORMAT_VERSION);
+        h.putInt(LogSegmentHeaderDescriptor.PAGE_LENGTH_OFFSET, PageHeaderDescriptor.PAGE_LENGTH);
+        h.putLong(LogSegmentHeaderDescriptor.SEGMENT_INDEX_OFFSET, segment);
+        h.putLong(LogSegmentHeaderDescriptor.SEGMENT_LENGTH_OFFSET, segmentLength);
+        final CRC32C c = new CRC32C();
+        c.update(h.array(), 0, LogSegmentHeaderDescriptor.CHECKSUM_OFFSET);
+        h.putInt(LogSegmentHeaderDescriptor.CHECKSUM_OFFSET, (int) c.getValue());
+        return h;
+    }
+
+    private void checkNotFailed() {
+        if (failure != null) {
+            throw new LogFailedException(failure);
+        }
+    }
+
+    /** Whether a write or force failed (the log is fail-stop from then on). */
+    public boolean failed() {
+        lock.lock();
+        try {
+            return failure != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes segments wholly before {@code lsn} (no longer needed by restart). */
+    public int recycleBefore(final long lsn) {
+        int deleted = 0;
+        for (final long s : device.segments()) {
+            if ((s + 1) * segmentLength <= lsn && s < nextLsn / segmentLength) {
+                device.delete(s);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    /** Forces what is pending (when the log has not failed) and closes the device. */
+    @Override
+    public void close() {
+        try {
+            if (!failed()) {
+                forceAll();
+            }
+        } finally {
+            device.close();
+        }
+    }
+
+    /** The log failed earlier; the store needs restart recovery. */
+    public static final class LogFailedException extends BessException {
+        private static final long serialVersionUID = 1L;
+
+        LogFailedException(final Throwable cause) {
+            super(ErrorCode.IO, "the write-ahead log failed earlier; restart recovery is needed: " + cause, cause);
+        }
+    }
+}

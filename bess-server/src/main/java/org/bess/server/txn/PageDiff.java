@@ -1,0 +1,206 @@
+package org.bess.server.txn;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+
+/**
+ * Page diffs: the payload of {@code PAGE_DIFF} and {@code CLR} records, and of {@code FULL_PAGE} records.
+ *
+ * <pre>
+ *  page id:   database id (8) | area id (4) | page number (4)
+ *  PAGE_DIFF: page id | range count (4) | ranges: offset (2), length (2), before image, after image
+ *  CLR:       page id | undo-next LSN (8) | range count (4) | ranges: offset (2), length (2), image to apply
+ *  FULL_PAGE: page id | 4096 bytes
+ * </pre>
+ *
+ * Ranges are found by comparing the page with its before-image 8 bytes at a time; ranges closer than {@link
+ * #MERGE_GAP} bytes are merged (one header instead of two). Applying a diff's after images (redo) or before images
+ * (undo) is idempotent.
+ */
+public final class PageDiff {
+    /** Ranges closer than this are merged. */
+    public static final int MERGE_GAP = 16;
+    /** Bytes of the page id. */
+    public static final int PAGE_ID_LENGTH = 16;
+
+    private PageDiff() {}
+
+    /**
+     * The changed ranges of a page: pairs (offset, length) in {@code ranges}, 8-byte granular.
+     *
+     * @return the number of ranges.
+     */
+    public static int ranges(final byte[] before, final DirectBuffer page, final int[] ranges) {
+        int count = 0;
+        int start = -1;
+        int end = -1;
+        for (int i = 0; i < PAGE_LENGTH; i += Long.BYTES) {
+            if (page.getLong(i) != getLong(before, i)) {
+                if (start >= 0 && i - end < MERGE_GAP) {
+                    end = i + Long.BYTES;
+                } else {
+                    if (start >= 0) {
+                        ranges[2 * count] = start;
+                        ranges[2 * count + 1] = end - start;
+                        count++;
+                    }
+                    start = i;
+                    end = i + Long.BYTES;
+                }
+            }
+        }
+        if (start >= 0) {
+            ranges[2 * count] = start;
+            ranges[2 * count + 1] = end - start;
+            count++;
+        }
+        return count;
+    }
+
+    private static long getLong(final byte[] b, final int i) {
+        return (b[i] & 0xFFL)
+                | (b[i + 1] & 0xFFL) << 8
+                | (b[i + 2] & 0xFFL) << 16
+                | (b[i + 3] & 0xFFL) << 24
+                | (b[i + 4] & 0xFFL) << 32
+                | (b[i + 5] & 0xFFL) << 40
+                | (b[i + 6] & 0xFFL) << 48
+                | (b[i + 7] & 0xFFL) << 56;
+    }
+
+    /** Encodes a PAGE_DIFF payload. */
+    public static ByteBuffer encodeDiff(
+            final long dbId,
+            final int areaId,
+            final long pageNo,
+            final byte[] before,
+            final DirectBuffer page,
+            final int[] ranges,
+            final int count) {
+        int length = PAGE_ID_LENGTH + Integer.BYTES;
+        for (int r = 0; r < count; r++) {
+            length += 4 + 2 * ranges[2 * r + 1];
+        }
+        final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(dbId).putInt(areaId).putInt((int) pageNo).putInt(count);
+        for (int r = 0; r < count; r++) {
+            final int off = ranges[2 * r];
+            final int len = ranges[2 * r + 1];
+            b.putShort((short) off).putShort((short) len);
+            b.put(before, off, len);
+            final byte[] after = new byte[len];
+            page.getBytes(off, after);
+            b.put(after);
+        }
+        return b.flip();
+    }
+
+    /** Encodes a CLR payload that writes {@code images} (the undone record's before images). */
+    public static ByteBuffer encodeClr(final ByteBuffer undoneDiff, final long undoNextLsn) {
+        final ByteBuffer d = undoneDiff.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        final long dbId = d.getLong();
+        final int areaId = d.getInt();
+        final int pageNo = d.getInt();
+        final int count = d.getInt();
+        final ByteBuffer out = ByteBuffer.allocate(d.capacity() + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(dbId).putInt(areaId).putInt(pageNo).putLong(undoNextLsn).putInt(count);
+        for (int r = 0; r < count; r++) {
+            final int off = d.getShort() & 0xFFFF;
+            final int len = d.getShort() & 0xFFFF;
+            out.putShort((short) off).putShort((short) len);
+            final byte[] before = new byte[len];
+            d.get(before);
+            out.put(before);
+            d.position(d.position() + len);
+        }
+        return out.flip();
+    }
+
+    /** Encodes a FULL_PAGE payload. */
+    public static ByteBuffer encodeFullPage(final long dbId, final int areaId, final long pageNo, final byte[] image) {
+        final ByteBuffer b = ByteBuffer.allocate(PAGE_ID_LENGTH + PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(dbId).putInt(areaId).putInt((int) pageNo).put(image, 0, PAGE_LENGTH);
+        return b.flip();
+    }
+
+    /** The page id of a PAGE_DIFF, CLR or FULL_PAGE payload: {database id, area id, page number}. */
+    public static long[] pageId(final ByteBuffer payload) {
+        final ByteBuffer d = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return new long[] {d.getLong(0), d.getInt(8), d.getInt(12) & 0xFFFF_FFFFL};
+    }
+
+    /** The undo-next LSN of a CLR payload. */
+    public static long undoNext(final ByteBuffer clr) {
+        return clr.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(PAGE_ID_LENGTH);
+    }
+
+    /** Applies a PAGE_DIFF's after images ({@code redo}) or before images (undo) to a page. */
+    public static void applyDiff(final ByteBuffer diff, final MutableDirectBuffer page, final boolean redo) {
+        final ByteBuffer d = diff.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        d.position(PAGE_ID_LENGTH);
+        final int count = checkCount(d.getInt());
+        for (int r = 0; r < count; r++) {
+            final int off = d.getShort() & 0xFFFF;
+            final int len = checkRange(off, d.getShort() & 0xFFFF);
+            if (redo) {
+                d.position(d.position() + len);
+            }
+            page.putBytes(off, d, d.position(), len);
+            d.position(d.position() + (redo ? len : 2 * len));
+        }
+    }
+
+    /** Applies a CLR's images to a page. */
+    public static void applyClr(final ByteBuffer clr, final MutableDirectBuffer page) {
+        final ByteBuffer d = clr.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        d.position(PAGE_ID_LENGTH + Long.BYTES);
+        final int count = checkCount(d.getInt());
+        for (int r = 0; r < count; r++) {
+            final int off = d.getShort() & 0xFFFF;
+            final int len = checkRange(off, d.getShort() & 0xFFFF);
+            page.putBytes(off, d, d.position(), len);
+            d.position(d.position() + len);
+        }
+    }
+
+    /** Applies a FULL_PAGE image. */
+    public static void applyFullPage(final ByteBuffer full, final MutableDirectBuffer page) {
+        final ByteBuffer d = full.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        page.putBytes(0, d, PAGE_ID_LENGTH, PAGE_LENGTH);
+    }
+
+    /** Bytes that a diff's images cover (the bytes actually changed, 8-byte granular). */
+    public static int changedBytes(final ByteBuffer diff) {
+        final ByteBuffer d = diff.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        d.position(PAGE_ID_LENGTH);
+        final int count = d.getInt();
+        int total = 0;
+        for (int r = 0; r < count; r++) {
+            d.getShort();
+            final int len = d.getShort() & 0xFFFF;
+            total += len;
+            d.position(d.position() + 2 * len);
+        }
+        return total;
+    }
+
+    private static int checkCount(final int count) {
+        if (count < 0 || count > PAGE_LENGTH / Long.BYTES) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range count " + count);
+        }
+        return count;
+    }
+
+    private static int checkRange(final int off, final int len) {
+        if (off + len > PAGE_LENGTH) {
+            throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range " + off + "+" + len);
+        }
+        return len;
+    }
+}

@@ -1,0 +1,115 @@
+package org.bess.server.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+
+import java.nio.file.Path;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BufferCacheTest {
+    private static final int WINDOW = 0;
+    /** Data page p's checksum lives on "info" page INFO_BASE + p, as a data page's lives in its page-info page. */
+    private static final long INFO_BASE = 1000;
+
+    @TempDir
+    Path dir;
+
+    private BufferCache cache;
+
+    /** Set in an info page's second long when its data page is written back. */
+    private static final long STORED_MARK = 0xABCD_0000L;
+
+    private boolean pinInfoOnLoad = true;
+
+    /**
+     * Fills every page with its page number. As StorageArea does, loading a data page pins its info page to read the
+     * checksum, and writing one back pins its info page to update it (here: marks it in the info page's second long).
+     */
+    private final class FakeArea implements PageSource {
+        @Override
+        public void load(final long pageNo, final long address, final boolean control) {
+            final UnsafeBuffer page = new UnsafeBuffer(address, PAGE_LENGTH);
+            for (int i = 0; i < PAGE_LENGTH; i += Long.BYTES) {
+                page.putLong(i, pageNo);
+            }
+            if (!control && pinInfoOnLoad) {
+                final int info = cache.pin(WINDOW, INFO_BASE + pageNo, true);
+                cache.unpin(info);
+            }
+        }
+
+        @Override
+        public void store(final long pageNo, final long address, final boolean control) {
+            if (!control) {
+                final int info = cache.pin(WINDOW, INFO_BASE + pageNo, true);
+                new UnsafeBuffer(cache.frameAddress(info), PAGE_LENGTH).putLong(Long.BYTES, STORED_MARK | pageNo);
+                cache.markDirty(info);
+                cache.unpin(info);
+            }
+        }
+
+        @Override
+        public void force() {}
+    }
+
+    private void open(final int frames) {
+        cache = new BufferCache(dir.resolve("cache"), frames);
+        cache.register(WINDOW, new FakeArea());
+    }
+
+    @AfterEach
+    void close() {
+        cache.close();
+    }
+
+    private long firstLong(final int frame) {
+        return new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH).getLong(0);
+    }
+
+    @Test
+    void shouldNotHandTheFrameBeingFilledToANestedMissWhenEveryOtherFrameIsPinnedOrReferenced() {
+        open(3);
+        final int pinned = cache.pin(WINDOW, 1, true);
+        final int referenced = cache.pin(WINDOW, 2, true);
+        cache.unpin(referenced);
+        // the hand now points past both: the next miss takes the third, empty frame; loading it misses again (its
+        // info page), and that nested miss must evict page 2, not take the frame still being filled
+        final int data = cache.pin(WINDOW, 7, false);
+
+        assertThat(firstLong(data)).as("the frame of page 7 holds page 7").isEqualTo(7);
+        assertThat(cache.frameOf(WINDOW, 7)).isEqualTo(data);
+        final int info = cache.frameOf(WINDOW, INFO_BASE + 7);
+        assertThat(info)
+                .as("the info page got a frame of its own")
+                .isNotEqualTo(data)
+                .isNotNegative();
+        assertThat(firstLong(info)).isEqualTo(INFO_BASE + 7);
+        assertThat(cache.frameOf(WINDOW, 2)).as("page 2 was the victim").isEqualTo(-1);
+        cache.unpin(data);
+        cache.unpin(pinned);
+    }
+
+    @Test
+    void shouldKeepOneFrameForAPageLoadedByTheWriteBackOfItsOwnVictim() {
+        open(2);
+        pinInfoOnLoad = false;
+        final int data = cache.pin(WINDOW, 5, false);
+        cache.markDirty(data);
+        cache.unpin(data);
+        cache.unpin(cache.pin(WINDOW, 6, false));
+        // the miss on info page 1005 picks dirty data page 5 as its victim; writing 5 back pins 1005 (a nested miss
+        // that loads it into the other frame and marks it); the outer miss must then use that frame, not load a second,
+        // stale copy of 1005 whose write-back would undo the mark
+        final int info = cache.pin(WINDOW, INFO_BASE + 5, true);
+
+        assertThat(new UnsafeBuffer(cache.frameAddress(info), PAGE_LENGTH).getLong(Long.BYTES))
+                .as("the info page as the write-back of page 5 left it")
+                .isEqualTo(STORED_MARK | 5);
+        assertThat(cache.isDirty(info)).isTrue();
+        assertThat(cache.frameOf(WINDOW, INFO_BASE + 5)).isEqualTo(info);
+        cache.unpin(info);
+    }
+}

@@ -1,0 +1,235 @@
+package org.bess.server.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bess.exceptions.BessException;
+import org.bess.format.LogRecordDescriptor;
+import org.bess.format.LogSegmentHeaderDescriptor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class LogWriterTest {
+    private static final long SEGMENT = 1L << 20;
+
+    @TempDir
+    Path dir;
+
+    private static ByteBuffer payload(final long seed, final int length) {
+        final byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return ByteBuffer.wrap(b);
+    }
+
+    private List<LogRecord> scanAll(final LogDevice device) {
+        final List<LogRecord> records = new ArrayList<>();
+        final LogScanner scanner = new LogScanner(device, SEGMENT, firstLsn(device));
+        for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
+            records.add(r);
+        }
+        return records;
+    }
+
+    private static long firstLsn(final LogDevice device) {
+        final List<Long> segments = device.segments();
+        return (segments.isEmpty() ? 0 : segments.get(0)) * SEGMENT + LogSegmentHeaderDescriptor.HEADER_LENGTH;
+    }
+
+    @Test
+    void shouldReadBackEveryRecordAcrossSegmentsAfterReopen() {
+        final List<long[]> written = new ArrayList<>();
+        try (LogWriter log = new LogWriter(new FileLogDevice(dir), SEGMENT)) {
+            final Random random = new Random(7);
+            for (int i = 0; i < 2000; i++) {
+                final int length = random.nextInt(4000);
+                final long lsn =
+                        log.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, i, i - 1, payload(i, length));
+                written.add(new long[] {lsn, i, length});
+            }
+            log.forceAll();
+        }
+        assertThat(new FileLogDevice(dir).segments().size()).isGreaterThan(2);
+        final List<LogRecord> read = scanAll(new FileLogDevice(dir));
+        assertThat(read).hasSize(written.size());
+        for (int i = 0; i < read.size(); i++) {
+            final LogRecord r = read.get(i);
+            assertThat(r.lsn()).isEqualTo(written.get(i)[0]);
+            assertThat(r.txnId()).isEqualTo(i);
+            assertThat(r.prevLsn()).isEqualTo(i - 1);
+            assertThat(r.body()).isEqualTo(payload(i, (int) written.get(i)[2]));
+        }
+        try (LogWriter again = new LogWriter(new FileLogDevice(dir), SEGMENT)) {
+            final long lsn = again.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 99_999, 0, payload(1, 10));
+            assertThat(lsn).isGreaterThanOrEqualTo(read.get(read.size() - 1).endLsn());
+            again.force(lsn);
+        }
+        assertThat(scanAll(new FileLogDevice(dir))).hasSize(written.size() + 1);
+    }
+
+    @Test
+    void shouldMakeManyRecordsDurableWithOneForce() {
+        final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            long last = 0;
+            for (int i = 0; i < 100; i++) {
+                last = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, i, 0, payload(i, 16));
+            }
+            final int before = device.forces.get();
+            log.force(last);
+            assertThat(device.forces.get() - before).isEqualTo(1);
+            assertThat(log.durableLsn()).isGreaterThan(last);
+        }
+    }
+
+    @Test
+    void shouldServeConcurrentCommittersWithGroupCommit() throws Exception {
+        final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
+        final int threads = 8;
+        final int perThread = 100;
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            final ExecutorService pool = Executors.newFixedThreadPool(threads);
+            final List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final int id = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        final long lsn = log.append(
+                                LogRecordDescriptor.TYPE_COMMIT, (short) 0, id * 1000L + i, 0, payload(i, 32));
+                        log.force(lsn);
+                        assertThat(log.durableLsn()).isGreaterThan(lsn);
+                    }
+                }));
+            }
+            for (final Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertThat(log.flushedRecords()).isEqualTo(threads * perThread);
+            assertThat(log.forces()).isLessThanOrEqualTo(threads * perThread);
+            System.out.printf(
+                    "group commit: %d commits, %d forces, %.2f commits per force%n",
+                    threads * perThread, log.forces(), (double) log.flushedRecords() / log.forces());
+        }
+        assertThat(scanAll(new FileLogDevice(dir))).hasSize(threads * perThread);
+    }
+
+    @Test
+    void shouldStopAtTheLastValidRecordWhenTheTailIsCutAtAnyByte() throws IOException {
+        final Path base = dir.resolve("base");
+        final long[] lsns = new long[20];
+        try (LogWriter log = new LogWriter(new FileLogDevice(base), SEGMENT)) {
+            for (int i = 0; i < lsns.length; i++) {
+                lsns[i] = log.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, i, 0, payload(i, 100 + i * 7));
+            }
+            log.forceAll();
+        }
+        final Path segment = base.resolve(LogSegmentHeaderDescriptor.fileName(0));
+        final long end = Files.size(segment);
+        for (long cut = lsns[lsns.length - 2]; cut < end; cut++) {
+            final Path copy = dir.resolve("cut-" + cut);
+            Files.createDirectories(copy);
+            Files.copy(segment, copy.resolve(segment.getFileName()));
+            try (RandomAccessFile f =
+                    new RandomAccessFile(copy.resolve(segment.getFileName()).toFile(), "rw")) {
+                f.setLength(cut);
+            }
+            final int expected =
+                    cut >= end ? lsns.length : (cut >= lsns[lsns.length - 1] ? lsns.length - 1 : lsns.length - 2);
+            assertThat(scanAll(new FileLogDevice(copy))).as("cut at %d", cut).hasSize(expected);
+            try (LogWriter log = new LogWriter(new FileLogDevice(copy), SEGMENT)) {
+                log.force(log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 777, 0, payload(5, 20)));
+            }
+            final List<LogRecord> after = scanAll(new FileLogDevice(copy));
+            assertThat(after).as("cut at %d, then one more record", cut).hasSize(expected + 1);
+            assertThat(after.get(after.size() - 1).txnId()).isEqualTo(777);
+        }
+    }
+
+    @Test
+    void shouldStopAtEveryKindOfDamagedTailRecord() throws IOException {
+        final int[][] damages = {
+            {LogRecordDescriptor.LENGTH_OFFSET, 0}, // zero length
+            {LogRecordDescriptor.LENGTH_OFFSET, 16}, // short length
+            {LogRecordDescriptor.LENGTH_OFFSET, 0x7fff_fff8}, // absurd length
+            {LogRecordDescriptor.CHECKSUM_OFFSET, 1}, // crc byte changed
+            {LogRecordDescriptor.LSN_OFFSET, 8}, // stale lsn
+            {LogRecordDescriptor.PAYLOAD_OFFSET + 3, 0x55}, // payload garbled
+        };
+        for (int d = 0; d < damages.length; d++) {
+            final Path log = dir.resolve("damage-" + d);
+            final long[] lsns = new long[10];
+            try (LogWriter w = new LogWriter(new FileLogDevice(log), SEGMENT)) {
+                for (int i = 0; i < lsns.length; i++) {
+                    lsns[i] = w.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, i, 0, payload(i, 64));
+                }
+                w.forceAll();
+            }
+            final long victim = lsns[7];
+            try (RandomAccessFile f = new RandomAccessFile(
+                    log.resolve(LogSegmentHeaderDescriptor.fileName(0)).toFile(), "rw")) {
+                final long at = victim + damages[d][0];
+                if (damages[d][0] == LogRecordDescriptor.LENGTH_OFFSET) {
+                    f.seek(at);
+                    f.write(ByteBuffer.allocate(4)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .putInt(0, damages[d][1])
+                            .array());
+                } else {
+                    f.seek(at);
+                    final int b = f.read();
+                    f.seek(at);
+                    f.write(b ^ damages[d][1]);
+                }
+            }
+            final LogScanner scanner =
+                    new LogScanner(new FileLogDevice(log), SEGMENT, LogSegmentHeaderDescriptor.HEADER_LENGTH);
+            int count = 0;
+            while (scanner.next() != null) {
+                count++;
+            }
+            assertThat(count).as("damage %d: %s", d, scanner.stopReason()).isEqualTo(7);
+            assertThat(scanner.position()).isEqualTo(victim);
+        }
+    }
+
+    @Test
+    void shouldNeverReportDurableAfterAFailedForceAndStayFailed() {
+        final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
+        final LogWriter log = new LogWriter(device, SEGMENT);
+        final long ok = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 1, 0, payload(1, 8));
+        log.force(ok);
+        device.failForceAt = device.forces.get() + 1;
+        final long doomed = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 2, 0, payload(2, 8));
+        assertThatThrownBy(() -> log.force(doomed))
+                .isInstanceOf(BessException.class)
+                .hasMessageContaining("injected");
+        assertThat(log.durableLsn()).isLessThanOrEqualTo(doomed);
+        assertThat(log.failed()).isTrue();
+        assertThatThrownBy(() -> log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 3, 0, payload(3, 8)))
+                .hasMessageContaining("failed earlier");
+        device.close();
+    }
+
+    @Test
+    void shouldRefuseAFileThatIsNotALogSegment() throws IOException {
+        Files.write(dir.resolve(LogSegmentHeaderDescriptor.fileName(0)), new byte[4096]);
+        assertThatThrownBy(() -> new LogWriter(new FileLogDevice(dir), SEGMENT))
+                .isInstanceOf(BessException.class)
+                .hasMessageContaining("not a bess log segment")
+                .hasMessageContaining("log-0000000000000000.dat");
+    }
+}

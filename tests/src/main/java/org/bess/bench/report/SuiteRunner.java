@@ -1,0 +1,206 @@
+package org.bess.bench.report;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Finds the benchmarks of the suite in JMH's generated list and runs them one method at a time, each in its own JMH
+ * run with the settings of {@link SuiteOptions}, collecting their scores and their failures. Not thread safe.
+ */
+public final class SuiteRunner {
+    /** The benchmark class whose methods are the calibration primitives. */
+    public static final String CALIBRATION_CLASS = "org.bess.bench.CalibrationBenchmark";
+
+    private final SuiteOptions options;
+    private final PrintStream progress;
+    private final List<Score> scores = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+
+    /**
+     * Makes a runner.
+     *
+     * @param options the JMH run settings.
+     * @param progress where one line per finished run is printed.
+     */
+    public SuiteRunner(final SuiteOptions options, final PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /**
+     * The runs of the benchmarks in JMH's list whose name ({@code package.Class.method}) contains a match of
+     * {@code include}, one per method and set of parameter values, in the order the suite interleaves them: by class,
+     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, by name.
+     *
+     * @param include a regular expression.
+     * @return the runs of one round.
+     */
+    public static List<BenchmarkRun> findRuns(final String include) {
+        final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        // class -> params text -> runs
+        final Map<String, Map<String, List<BenchmarkRun>>> byClass = new TreeMap<>();
+        final Set<String> seen = new HashSet<>();
+        for (final BenchmarkListEntry entry : BenchmarkList.defaultList()
+                .find(
+                        OutputFormatFactory.createFormatInstance(quiet, VerboseMode.SILENT),
+                        List.of(include),
+                        List.of())) {
+            if (!seen.add(entry.getUsername())) {
+                continue;
+            }
+            for (final Map<String, String> params :
+                    computeParamSets(entry.getParams().orElse(Map.of()))) {
+                final BenchmarkRun run = new BenchmarkRun(entry.getUsername(), params);
+                byClass.computeIfAbsent(run.benchmarkClass(), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(run.paramsText(), k -> new ArrayList<>())
+                        .add(run);
+            }
+        }
+        final List<BenchmarkRun> runs = new ArrayList<>();
+        for (final Map<String, List<BenchmarkRun>> byParams : byClass.values()) {
+            for (final List<BenchmarkRun> sameParams : byParams.values()) {
+                sameParams.sort(
+                        Comparator.comparing((BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
+                                .thenComparing(BenchmarkRun::method));
+                runs.addAll(sameParams);
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * Every combination of the declared parameter values, names sorted, values in their declared order. A parameter
+     * without declared values (an enum left to JMH) makes one unrestricted run instead.
+     *
+     * @param declared the values of each parameter, as in JMH's benchmark list.
+     * @return the parameter sets; one empty set when there are no parameters.
+     */
+    static List<Map<String, String>> computeParamSets(final Map<String, String[]> declared) {
+        List<Map<String, String>> sets = new ArrayList<>();
+        sets.add(new LinkedHashMap<>());
+        for (final String name : new TreeMap<>(declared).keySet()) {
+            final String[] values = declared.get(name);
+            if (values == null || values.length == 0) {
+                return List.of(Map.of());
+            }
+            final List<Map<String, String>> extended = new ArrayList<>();
+            for (final Map<String, String> set : sets) {
+                for (final String value : values) {
+                    final Map<String, String> next = new LinkedHashMap<>(set);
+                    next.put(name, value);
+                    extended.add(next);
+                }
+            }
+            sets = extended;
+        }
+        return sets;
+    }
+
+    /**
+     * Runs one benchmark with one set of parameter values and records its scores under {@code round}; a failure is
+     * recorded and printed, not thrown, so that one broken benchmark does not lose the others' results.
+     *
+     * @param round the round label of the scores.
+     * @param run the benchmark and its parameter values.
+     */
+    public void run(final String round, final BenchmarkRun run) {
+        final String benchmark = run.benchmark();
+        final ChainedOptionsBuilder builder = new OptionsBuilder();
+        for (final Map.Entry<String, String> param : run.params().entrySet()) {
+            builder.param(param.getKey(), param.getValue());
+        }
+        final Options jmh = builder.include("^" + Pattern.quote(benchmark) + "$")
+                .forks(options.forks())
+                .warmupIterations(options.warmupIterations())
+                .warmupTime(TimeValue.milliseconds(Math.max(1, options.warmupMs())))
+                .measurementIterations(options.measureIterations())
+                .measurementTime(TimeValue.milliseconds(options.measureMs()))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .build();
+        final Collection<RunResult> results;
+        try {
+            results = new Runner(jmh).run();
+        } catch (final RunnerException e) {
+            final Throwable cause = e.getCause() != null ? e.getCause() : e;
+            final String failure = "round " + round + ": " + benchmark + " " + run.paramsText() + " failed: " + cause;
+            failures.add(failure);
+            progress.println(failure);
+            return;
+        }
+        for (final RunResult result : results) {
+            final BenchmarkParams params = result.getParams();
+            final Result<?> primary = result.getPrimaryResult();
+            final Score score = new Score(
+                    round,
+                    params.getBenchmark(),
+                    paramsText(params),
+                    params.getMode().shortLabel(),
+                    primary.getScore(),
+                    primary.getScoreError(),
+                    primary.getScoreUnit());
+            scores.add(score);
+            progress.println(String.format(
+                    Locale.ROOT,
+                    "  %-6s %s.%s%s: %s %s",
+                    round,
+                    score.simpleClass(),
+                    score.method(),
+                    score.params().isEmpty() ? "" : " " + score.params(),
+                    ReportWriter.formatNumber(score.score()),
+                    score.unit()));
+        }
+    }
+
+    /**
+     * The scores recorded so far, in the order they were measured.
+     *
+     * @return the live list of scores.
+     */
+    public List<Score> scores() {
+        return scores;
+    }
+
+    /**
+     * The failures recorded so far, one line each.
+     *
+     * @return the live list of failures.
+     */
+    public List<String> failures() {
+        return failures;
+    }
+
+    private static String paramsText(final BenchmarkParams params) {
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final String key : new TreeSet<>(params.getParamsKeys())) {
+            values.put(key, params.getParam(key));
+        }
+        return BenchmarkRun.computeParamsText(values);
+    }
+}

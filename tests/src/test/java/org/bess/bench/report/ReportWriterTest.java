@@ -1,0 +1,124 @@
+package org.bess.bench.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.bess.bench.report.ComparisonsTest.score;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReportWriterTest {
+    private static final String CALIBRATION = "org.bess.bench.CalibrationBenchmark.";
+
+    private static List<Score> scores() {
+        return List.of(
+                new Score(Score.CALIBRATION_START, CALIBRATION + "mprotectOnePage", "", "avgt", 812.25, 3.5, "ns/op"),
+                score("1", "bessCommit", "objects=1", 12.5),
+                score("1", "lmdbCommit", "objects=1", 50),
+                score("2", "bessCommit", "objects=1", 15),
+                score("2", "lmdbCommit", "objects=1", 40),
+                new Score(Score.CALIBRATION_END, CALIBRATION + "mprotectOnePage", "", "avgt", 905.5, 4, "ns/op"));
+    }
+
+    private static Report report() {
+        final List<Score> scores = scores();
+        return new Report(
+                "2026-11-21 06:40 UTC",
+                "1 min 2 s",
+                new MachineInfo(2, "Test CPU", "7.8 GiB", "Linux 6.1.0 (amd64)", "OpenJDK 17.0.15"),
+                "./bess bench --quick",
+                "2 rounds",
+                "1.00 0.50 0.25",
+                "2.00 1.00 0.50",
+                scores,
+                Comparisons.computeComparisons(scores),
+                List.of());
+    }
+
+    @Test
+    void shouldWriteTheComparisonTableWithMedianRatioAndSpread() {
+        assertThat(ReportWriter.comparisonTable(report().comparisons()))
+                .isEqualTo("| workload | params | bess | bess score | peer | peer score | bess/peer time (median) "
+                        + "| spread (min–max) | rounds |\n"
+                        + "| --- | --- | --- | ---: | --- | ---: | ---: | --- | ---: |\n"
+                        // ratios 0.25 and 0.375: median 0.3125, rounded half up
+                        + "| DurableCommitBenchmark | objects=1 | bessCommit | 13.75 us/op | lmdbCommit | 45.00 us/op "
+                        + "| 0.313 | 0.250–0.375 | 2 |\n");
+    }
+
+    @Test
+    void shouldWriteTheCalibrationAtStartAndEndSideBySide() {
+        assertThat(ReportWriter.calibrationTable(scores()))
+                .isEqualTo("| primitive | params | start | end |\n"
+                        + "| --- | --- | ---: | ---: |\n"
+                        + "| mprotectOnePage |  | 812.3 ns/op | 905.5 ns/op |\n");
+    }
+
+    @Test
+    void shouldLeaveOutTheEndColumnBeforeTheEndCalibrationRan() {
+        assertThat(ReportWriter.calibrationTable(scores().subList(0, 1)))
+                .isEqualTo("| primitive | params | start |\n"
+                        + "| --- | --- | ---: |\n"
+                        + "| mprotectOnePage |  | 812.3 ns/op |\n");
+    }
+
+    @Test
+    void shouldWriteTheMarkdownWithMachineCommandLoadAndEveryTable() {
+        final String markdown = ReportWriter.markdown(report());
+
+        assertThat(markdown)
+                .startsWith("# bess benchmark report, 2026-11-21 06:40 UTC\n")
+                .contains("- Command: `./bess bench --quick`\n")
+                .contains("- Machine: 2 cores (Test CPU), 7.8 GiB memory, Linux 6.1.0 (amd64)\n")
+                .contains("- JDK: OpenJDK 17.0.15\n")
+                .contains("1.00 0.50 0.25 at the start, 2.00 1.00 0.50 at the end")
+                .contains("below 1 means bess is faster")
+                .contains("## Calibration\n\n| primitive |")
+                .contains("## Comparisons\n\n| workload |")
+                .contains("| start | CalibrationBenchmark.mprotectOnePage |  | avgt | 812.3 | 3.500 | ns/op |\n")
+                .contains("| 2 | DurableCommitBenchmark.lmdbCommit | objects=1 | avgt | 40.00 |  | us/op |\n")
+                .doesNotContain("## Without a peer")
+                .doesNotContain("## Failures");
+    }
+
+    @Test
+    void shouldListTheMedianOfBenchmarksWithoutAPeer() {
+        final List<Score> scores = List.of(
+                new Score("1", "org.bess.bench.LockBenchmark.uncontendedLockRelease", "", "avgt", 300, 1, "ns/op"),
+                score("1", "bessCommit", "objects=1", 12.5),
+                score("1", "lmdbCommit", "objects=1", 50),
+                new Score("2", "org.bess.bench.LockBenchmark.uncontendedLockRelease", "", "avgt", 500, 1, "ns/op"));
+
+        assertThat(ReportWriter.unpairedTable(scores, Comparisons.computeComparisons(scores)))
+                .isEqualTo("| benchmark | params | score (median) | rounds |\n"
+                        + "| --- | --- | ---: | ---: |\n"
+                        + "| LockBenchmark.uncontendedLockRelease |  | 400.0 ns/op | 2 |\n");
+        assertThat(ReportWriter.unpairedTable(scores(), report().comparisons())).isEmpty();
+    }
+
+    @Test
+    void shouldWriteOneCsvRowPerScoreWithFullPrecision() {
+        assertThat(ReportWriter.csv(scores()))
+                .isEqualTo(ReportWriter.CSV_HEADER + "\n"
+                        + "start,CalibrationBenchmark,mprotectOnePage,,avgt,812.25,3.5,ns/op\n"
+                        + "1,DurableCommitBenchmark,bessCommit,objects=1,avgt,12.5,,us/op\n"
+                        + "1,DurableCommitBenchmark,lmdbCommit,objects=1,avgt,50.0,,us/op\n"
+                        + "2,DurableCommitBenchmark,bessCommit,objects=1,avgt,15.0,,us/op\n"
+                        + "2,DurableCommitBenchmark,lmdbCommit,objects=1,avgt,40.0,,us/op\n"
+                        + "end,CalibrationBenchmark,mprotectOnePage,,avgt,905.5,4.0,ns/op\n");
+    }
+
+    @Test
+    void shouldQuoteCsvFieldsWithCommas() {
+        final Score score = new Score("1", "org.bess.bench.KvBenchmark.bessRead", "a=1,b=2", "avgt", 1, 0, "ns/op");
+
+        assertThat(ReportWriter.csv(List.of(score))).contains(",\"a=1,b=2\",");
+    }
+
+    @Test
+    void shouldFormatNumbersWithThreeOrFourSignificantDigits() {
+        assertThat(ReportWriter.formatNumber(12345.6)).isEqualTo("12346");
+        assertThat(ReportWriter.formatNumber(123.45)).isEqualTo("123.5");
+        assertThat(ReportWriter.formatNumber(1.2345)).isEqualTo("1.235");
+        assertThat(ReportWriter.formatNumber(0.012345)).isEqualTo("0.0123");
+    }
+}
