@@ -160,6 +160,9 @@ final class EmbeddedSession implements Session {
     }
 
     private void commitLogged() {
+        for (final EngineDatabase db : databases.values()) {
+            db.applyDeferredFrees();
+        }
         final List<ByteBuffer> catalogs = new ArrayList<>();
         for (final EngineDatabase db : databases.values()) {
             final ByteBuffer change = db.catalogChange();
@@ -223,6 +226,9 @@ final class EmbeddedSession implements Session {
     private void endTransactionState() {
         server.frames().endTransaction();
         server.updatePath().endTransaction();
+        for (final EngineDatabase db : databases.values()) {
+            db.endTransaction();
+        }
     }
 
     void transactionEnded(final EngineTransaction tx) {

@@ -46,6 +46,9 @@ final class EngineDatabase implements Database {
     private boolean catalogNeedsStore;
     private final ObjectStore objects;
     private LargeObjectStore largeObjects;
+    /** Blocks freed by the open transaction, freed when it commits: {area, page, order}. */
+    private final List<long[]> deferredFrees = new ArrayList<>();
+
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private StorageArea root;
     private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
@@ -331,6 +334,31 @@ final class EngineDatabase implements Database {
 
     ObjectStore objects() {
         return objects;
+    }
+
+    /**
+     * Frees a block when the open transaction commits (dropped if it aborts). A block freed by a transaction is never
+     * reused by the same transaction: the update path takes a new block's before-image from a frame that may have been
+     * zeroed without reading, and an abort would write those zeros over what the block held when it was freed.
+     */
+    void deferFree(final StorageArea area, final long page, final int order) {
+        deferredFrees.add(new long[] {area.id(), page, order});
+    }
+
+    /** Frees the blocks the open transaction freed; it is about to commit. */
+    void applyDeferredFrees() {
+        for (final long[] f : deferredFrees) {
+            area((int) f[0]).free(f[1], (int) f[2]);
+        }
+        deferredFrees.clear();
+    }
+
+    /** The open transaction ended (committed or rolled back). */
+    void endTransaction() {
+        deferredFrees.clear();
+        if (largeObjects != null) {
+            largeObjects.tree().endTransaction();
+        }
     }
 
     /** The large objects (made on first use: they need the root area's extent size). */

@@ -174,7 +174,10 @@ final class LargeObjectTree {
         }
     }
 
-    /** Frees a node page; its type becomes 0 so that a stale pointer to it is caught. */
+    /**
+     * Frees a node page (at commit: see {@link EngineDatabase#deferFree}); its type becomes 0 so that a stale pointer
+     * to it is caught.
+     */
     void freeNode(final int area, final long page) {
         final StorageArea a = db.area(area);
         final int frame = cache.pin(a.window(), page, true);
@@ -184,11 +187,11 @@ final class LargeObjectTree {
         } finally {
             cache.unpin(frame);
         }
-        a.free(page, 0);
+        db.deferFree(a, page, 0);
     }
 
     private void freeLeaf(final LargeNode node, final int index) {
-        db.area(node.childArea[index]).free(node.childPage[index], node.childOrder[index]);
+        db.deferFree(db.area(node.childArea[index]), node.childPage[index], node.childOrder[index]);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -229,10 +232,18 @@ final class LargeObjectTree {
             final long page = tryAllocate(db.area(root.stripeAreas[index]), order);
             if (page >= 0) {
                 root.nextStripe = (index + 1) % n;
+                leaves.allocated(db.area(lastAllocatedArea), page);
                 return page;
             }
         }
-        return allocateAnywhere(order, "segment");
+        final long page = allocateAnywhere(order, "segment");
+        leaves.allocated(db.area(lastAllocatedArea), page);
+        return page;
+    }
+
+    /** The open transaction ended: blocks it allocated are old now. */
+    void endTransaction() {
+        leaves.endTransaction();
     }
 
     /** Allocates a node page in the object's first stripe area (then in any area); sets its area. */
@@ -722,6 +733,7 @@ final class LargeObjectTree {
             if (written == length || r.stripeCount > 1 || order >= maxLeafOrder || !area.tryGrow(page, order)) {
                 return written;
             }
+            leaves.grew(area, page, (long) PAGE_LENGTH << order);
             order++;
             node.childOrder[last] = order;
         }

@@ -4,6 +4,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.nio.ByteBuffer;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.server.area.StorageArea;
 import org.bess.server.cache.BufferCache;
@@ -11,11 +12,14 @@ import org.bess.server.cache.BufferCache;
 /**
  * Byte-level access to the data pages of large-object leaves, through the cache: every page is pinned, copied and
  * unpinned, so nothing holds more than a page of an object at a time, and every changed page takes the update path
- * first.
+ * before it changes.
  *
- * <p>A leaf's bytes past its used count are garbage: a page of a leaf that starts at or past the used count may hold
- * the bytes of a freed block of another kind, so it is never read from disk. Such a page is either written whole in one
- * pass ({@code freshFrom}), or first made a zeroed, dirty frame ({@link #prepareFresh}).
+ * <p>A leaf's bytes past its used count are garbage, and a page of a leaf that starts at or past the used count may
+ * hold the bytes of a freed block of another kind, so it is never read blindly. Such a page is zeroed without reading
+ * only when its block was free when the transaction began ({@link #allocated}, {@link #grew}): the update path then
+ * takes a before-image that nothing needs. Otherwise (the leaf may have held bytes there at the start of the
+ * transaction, before a delete in it) the page is pinned with its bytes when it is cached, read when it verifies as a
+ * data page, and zeroed only when it does not (then it held nothing).
  *
  * <p>Not thread safe: the engine thread (or the I/O thread while it holds the engine).
  */
@@ -41,6 +45,9 @@ final class LeafPages {
 
     private final BufferCache cache;
     private final UpdatePath updates;
+    /** Blocks allocated or grown in the open transaction: (area, first page) → first byte free at its start. */
+    private final Long2LongHashMap txFresh = new Long2LongHashMap(NONE_FRESH);
+
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     /** Native staging for scans: {@link #READ_AHEAD_PAGES} pages. */
     private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_AHEAD_PAGES << PAGE_SHIFT));
@@ -102,8 +109,8 @@ final class LeafPages {
     /**
      * Copies bytes into a leaf.
      *
-     * @param freshFrom pages starting at or past this byte are not read first (they are written whole by this call or
-     *     hold nothing valid, and this call writes each of them once); {@link #NONE_FRESH} to read every page.
+     * @param freshFrom pages starting at or past this byte are past the leaf's used count (see the class comment; this
+     *     call writes each of them once); {@link #NONE_FRESH} when every page holds bytes.
      */
     void write(
             final StorageArea area,
@@ -115,16 +122,24 @@ final class LeafPages {
             final long freshFrom) {
         long done = 0;
         final int window = area.window();
+        final long txFreeFrom = txFresh.get(key(area, firstPage));
         while (done < length) {
             final long pos = fromByte + done;
             final long rel = pos >>> PAGE_SHIFT;
             final int inPage = (int) (pos & (PAGE_LENGTH - 1));
             final int n = (int) Math.min(length - done, PAGE_LENGTH - inPage);
             final long pageNo = firstPage + rel;
-            final boolean whole = inPage == 0 && n == PAGE_LENGTH;
-            final int frame = whole || (rel << PAGE_SHIFT) >= freshFrom
-                    ? cache.pinNew(window, pageNo, false)
-                    : cache.pin(window, pageNo, false);
+            // a page that holds bytes is read even when it is overwritten whole: the update path takes its
+            // before-image from the frame, so the frame must hold the old bytes, never zeros
+            final long pageStart = rel << PAGE_SHIFT;
+            final int frame;
+            if (pageStart < freshFrom) {
+                frame = cache.pin(window, pageNo, false);
+            } else if (pageStart >= txFreeFrom) {
+                frame = cache.pinNew(window, pageNo, false);
+            } else {
+                frame = pinPastUsed(area, pageNo);
+            }
             try {
                 updates.onFirstWrite(window, pageNo, frame);
                 src.copyTo(srcOffset + done, cache.wrap(view, frame), inPage, n);
@@ -136,19 +151,54 @@ final class LeafPages {
     }
 
     /**
-     * Makes the pages that start in {@code [fromByte, toByte)} zeroed, dirty frames, so that later writes of parts of
-     * them can read them through the cache.
+     * Makes the pages that start in {@code [fromByte, toByte)} (past the leaf's used count) frames that later writes of
+     * parts of them can pin, each through the update path.
      */
     void prepareFresh(final StorageArea area, final long firstPage, final long fromByte, final long toByte) {
         final int window = area.window();
+        final long txFreeFrom = txFresh.get(key(area, firstPage));
         for (long rel = (fromByte + PAGE_LENGTH - 1) >>> PAGE_SHIFT; rel << PAGE_SHIFT < toByte; rel++) {
-            final int frame = cache.pinNew(window, firstPage + rel, false);
+            final long pageNo = firstPage + rel;
+            final int frame =
+                    rel << PAGE_SHIFT >= txFreeFrom ? cache.pinNew(window, pageNo, false) : pinPastUsed(area, pageNo);
             try {
-                updates.onFirstWrite(window, firstPage + rel, frame);
+                updates.onFirstWrite(window, pageNo, frame);
             } finally {
                 cache.unpin(frame);
             }
         }
+    }
+
+    /**
+     * Pins a page past a leaf's used count in a block that already existed when the transaction began: with its bytes
+     * when it is cached or verifies as a data page (it may hold bytes the leaf had at the start of the transaction,
+     * which the update path must see), else as a zeroed frame (then it held nothing).
+     */
+    private int pinPastUsed(final StorageArea area, final long pageNo) {
+        if (cache.frameOf(area.window(), pageNo) >= 0 || area.verifiesAsDataPage(pageNo)) {
+            return cache.pin(area.window(), pageNo, false);
+        }
+        return cache.pinNew(area.window(), pageNo, false);
+    }
+
+    private static long key(final StorageArea area, final long firstPage) {
+        return ((long) area.id() << 40) | firstPage;
+    }
+
+    /** A leaf block was allocated in the open transaction: it was free at its start, all of it. */
+    void allocated(final StorageArea area, final long firstPage) {
+        txFresh.put(key(area, firstPage), 0);
+    }
+
+    /** A leaf block grew in place in the open transaction: its bytes from {@code oldLength} were free at its start. */
+    void grew(final StorageArea area, final long firstPage, final long oldLength) {
+        final long k = key(area, firstPage);
+        txFresh.put(k, Math.min(txFresh.get(k), oldLength));
+    }
+
+    /** The transaction ended: every block is old now. */
+    void endTransaction() {
+        txFresh.clear();
     }
 
     /**
