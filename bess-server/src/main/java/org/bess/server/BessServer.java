@@ -161,7 +161,12 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         try {
             session.recovered(RestartRecovery.run(session));
         } catch (final RuntimeException e) {
-            session.close();
+            try {
+                session.close();
+            } catch (final RuntimeException suppressed) {
+                // the recovery failure is the one to report; closing after it may fail too
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
         return session;

@@ -384,6 +384,13 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int frame = cache.pin(window, extentFirstPage(e), true);
             try {
                 final UnsafeBuffer map = cache.wrap(pageView, frame);
+                if (!cache.verifying() && map.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_EXTENT_MAP) {
+                    // restart recovery opens areas before redo repairs their pages: a map page torn by the power
+                    // cut gives no hints until reloadHints runs after redo and undo
+                    largestFree[e] = -1;
+                    freePages[e] = 0;
+                    continue;
+                }
                 checkControlType(map, extentFirstPage(e), PageHeaderDescriptor.TYPE_EXTENT_MAP);
                 largestFree[e] = BuddyAllocator.largestFreeOrder(map);
                 freePages[e] = BuddyAllocator.freePages(map);
