@@ -54,7 +54,13 @@ public interface Database {
     /** Every BeSS file of the database. */
     List<FileInfo> files();
 
-    /** Moves a file's data segments to another area of this database; references stay valid. */
+    /** The large objects of a file, in scan order, with their length and segments. */
+    List<LargeObjectInfo> largeObjects(String fileName);
+
+    /**
+     * Moves a file's data segments, and the segments and trees of its large objects, to another area of this database;
+     * references stay valid.
+     */
     void moveFile(String fileName, Path toArea);
 
     /**

@@ -1,6 +1,7 @@
 package org.bess.client;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A unit of work on objects: serializable, atomic and durable. {@link #commit()} returns once the transaction's commit
@@ -28,7 +29,10 @@ public interface Transaction extends AutoCloseable {
     /** Allocates an object close to another one: in its segment when it fits, else in its file. */
     ObjectRef allocateNear(ObjectRef near, TypeId type, int size);
 
-    /** Follows a reference, to any database (forward objects are followed transparently). */
+    /**
+     * Follows a reference, to any database (forward objects are followed transparently). A large object is refused
+     * with {@code BAD_ARGUMENT}: open it with {@link #openLarge(Ref)}.
+     */
     ObjectRef open(Ref ref);
 
     /** Frees an object; references to it become invalid. */
@@ -42,6 +46,33 @@ public interface Transaction extends AutoCloseable {
 
     /** A named root, or null. */
     Ref root(Database db, String name);
+
+    /**
+     * Creates an empty large object in a file; its segments go to the file's area.
+     *
+     * @return the object, open in this transaction.
+     */
+    LargeObject createLarge(BessFile file);
+
+    /**
+     * Creates an empty large object whose segments are striped over {@code areas} (areas of the file's database, at
+     * most 32, no repeats): each new segment goes to the next area in turn. Its tree's nodes live in the first area.
+     *
+     * @return the object, open in this transaction.
+     */
+    LargeObject createLarge(BessFile file, List<Path> areas);
+
+    /**
+     * Follows a reference to a large object (forward objects are followed as by {@link #open(Ref)}).
+     *
+     * @return the object, open in this transaction.
+     * @throws org.bess.exceptions.BessException {@code INVALID_REFERENCE} when the reference names no live object,
+     *     {@code BAD_ARGUMENT} when it names an object that is not large.
+     */
+    LargeObject openLarge(Ref ref);
+
+    /** Frees a large object: its segments and tree, then its slot; references to it become invalid. */
+    void free(LargeObject object);
 
     /** A cursor over every live object of a file, once each, in a stable order. */
     Cursor scan(BessFile file);

@@ -1,7 +1,8 @@
 package org.bess.format;
 
 /**
- * The 32-byte header at offset 0 of every control page (area header, extent map, page-info, slotted segment, catalog).
+ * The 32-byte header at offset 0 of every control page (area header, extent map, page-info, slotted segment, catalog,
+ * large-object node).
  * Data pages have no header; their checksum lives in their extent's page-info table.
  *
  * <pre>
@@ -57,6 +58,8 @@ public final class PageHeaderDescriptor {
     public static final short TYPE_SLOTTED_SEGMENT = 4;
     /** A page of the serialized catalog. */
     public static final short TYPE_CATALOG = 5;
+    /** A node of a large object's tree (see {@link LargeObjectNodeDescriptor}). */
+    public static final short TYPE_LARGE_NODE = 6;
 
     /** The layout version written by this code for every control page type. */
     public static final short FORMAT_VERSION = 1;

@@ -20,7 +20,7 @@ package org.bess.format;
 public final class SlotDescriptor {
     /** Bumped on free. */
     public static final int GENERATION_OFFSET = 0;
-    /** {@link #FLAG_LIVE}, {@link #FLAG_FORWARD}. */
+    /** {@link #FLAG_LIVE}, {@link #FLAG_LARGE}, {@link #FLAG_FORWARD}. */
     public static final int FLAGS_OFFSET = GENERATION_OFFSET + Short.BYTES;
     /** The object's type id. */
     public static final int TYPE_ID_OFFSET = FLAGS_OFFSET + Short.BYTES;
@@ -39,6 +39,11 @@ public final class SlotDescriptor {
 
     /** The slot holds a live object. */
     public static final int FLAG_LIVE = 1;
+    /**
+     * The object is a large object: its data pointer names the root node of its tree (a {@link
+     * LargeObjectNodeDescriptor} page; offset zero), its size field is zero, and its length is in the root node.
+     */
+    public static final int FLAG_LARGE = 2;
     /** The object is a forward object to another database. */
     public static final int FLAG_FORWARD = 4;
 

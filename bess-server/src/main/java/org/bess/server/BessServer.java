@@ -25,6 +25,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
     private final BufferCache cache;
     private final VirtualFrames frames;
     private final UpdatePath updatePath;
+    private final EngineIoThreads io = new EngineIoThreads();
     private final LogWriter log;
     private final TransactionManager txns;
     private long[] windowDatabase = new long[16];
@@ -61,7 +62,12 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         final long nextTxnId = RestartRecovery.nextTxnId(log, context.nodeDir().resolve("log"));
         this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
         this.updatePath = new UpdatePath(cache, txns);
-        cache.pressureHandler(() -> frames.invalidateAll(-1));
+        // only the session thread may touch the virtual frames: on the I/O thread a full cache fails the operation
+        cache.pressureHandler(() -> {
+            if (!io.onIoThread()) {
+                frames.invalidateAll(-1);
+            }
+        });
         cache.writeBackGate((window, pageNo, frame) -> {
             final long lsn = txns.beforeWriteBack(window, pageNo, frame);
             if (lsn > 0 && lsn >= log.durableLsn()) {
@@ -155,7 +161,12 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         try {
             session.recovered(RestartRecovery.run(session));
         } catch (final RuntimeException e) {
-            session.close();
+            try {
+                session.close();
+            } catch (final RuntimeException suppressed) {
+                // the recovery failure is the one to report; closing after it may fail too
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
         return session;
@@ -204,6 +215,10 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return updatePath;
     }
 
+    EngineIoThreads io() {
+        return io;
+    }
+
     /** This node's identity in area headers: a hash of the node directory's absolute path, never 0. */
     int nodeHash() {
         final int h = context.nodeDir().toAbsolutePath().normalize().toString().hashCode();
@@ -216,16 +231,19 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
 
     @Override
     public int acquireFrame(final int window, final long pageNo) {
+        io.barrier();
         return cache.acquireMapping(window, pageNo);
     }
 
     @Override
     public void releaseFrame(final int cacheFrame) {
+        io.barrier();
         cache.releaseMapping(cacheFrame);
     }
 
     @Override
     public void beforeFirstWrite(final int window, final long pageNo) {
+        io.barrier();
         final int frame = cache.pin(window, pageNo, false);
         try {
             updatePath.onFirstWrite(window, pageNo, frame);
@@ -251,6 +269,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
 
     @Override
     public void close() {
+        io.close();
         try {
             log.close();
         } finally {

@@ -3,6 +3,7 @@ package org.bess.server;
 import java.nio.file.Path;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.LargeObjectNodeDescriptor;
 
 /**
  * Configuration of a server, with defaults from system properties ({@code bess.<component>.<name>}). Fluent setters;
@@ -26,6 +27,10 @@ public final class Context {
     /** Property: the most frames mapped at once by the level-one clock. */
     public static final String FRAME_BUDGET_PROP_NAME = "bess.frames.budget";
 
+    /** Property: log2 of the pages of the largest large-object leaf (0 to 6; also at most half an extent). */
+    public static final String LARGE_LEAF_ORDER_PROP_NAME = "bess.large.leaf.order";
+    /** Property: entries a large-object node fills before it splits (4 to 248); small values make deep trees. */
+    public static final String LARGE_NODE_FANOUT_PROP_NAME = "bess.large.node.fanout";
     /** Property: bytes per log segment. */
     public static final String LOG_SEGMENT_SIZE_PROP_NAME = "bess.log.segment.size";
     /** Default log segment: 64 MiB. */
@@ -45,6 +50,10 @@ public final class Context {
     private long windowSizeBytes = sizeProperty(WINDOW_SIZE_PROP_NAME, WINDOW_SIZE_DEFAULT);
     private int maxWindows = Integer.getInteger(MAX_WINDOWS_PROP_NAME, MAX_WINDOWS_DEFAULT);
     private int frameBudget = Integer.getInteger(FRAME_BUDGET_PROP_NAME, 0);
+    private int largeLeafOrder =
+            Integer.getInteger(LARGE_LEAF_ORDER_PROP_NAME, LargeObjectNodeDescriptor.MAX_LEAF_ORDER);
+    private int largeNodeFanout =
+            Integer.getInteger(LARGE_NODE_FANOUT_PROP_NAME, LargeObjectNodeDescriptor.ENTRY_CAPACITY);
 
     /** The node directory. */
     public Path nodeDir() {
@@ -120,6 +129,43 @@ public final class Context {
     /** Sets the level-one clock budget. */
     public Context frameBudget(final int frames) {
         this.frameBudget = frames;
+        return this;
+    }
+
+    /** log2 of the pages of the largest large-object leaf. */
+    public int largeLeafOrder() {
+        return largeLeafOrder;
+    }
+
+    /**
+     * Sets the largest large-object leaf: 2^order pages, 0 to 6. Smaller leaves make inserts and deletes in the middle
+     * cheaper and trees larger.
+     */
+    public Context largeLeafOrder(final int order) {
+        if (order < 0 || order > LargeObjectNodeDescriptor.MAX_LEAF_ORDER) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "large-object leaf order out of range (0 to " + LargeObjectNodeDescriptor.MAX_LEAF_ORDER + "): "
+                            + order);
+        }
+        this.largeLeafOrder = order;
+        return this;
+    }
+
+    /** Entries a large-object node fills before it splits. */
+    public int largeNodeFanout() {
+        return largeNodeFanout;
+    }
+
+    /** Sets the entries a large-object node fills before it splits (4 to 248): small values make deep trees. */
+    public Context largeNodeFanout(final int entries) {
+        if (entries < 4 || entries > LargeObjectNodeDescriptor.ENTRY_CAPACITY) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "large-object node fan-out out of range (4 to " + LargeObjectNodeDescriptor.ENTRY_CAPACITY + "): "
+                            + entries);
+        }
+        this.largeNodeFanout = entries;
         return this;
     }
 

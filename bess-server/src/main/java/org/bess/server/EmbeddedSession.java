@@ -67,6 +67,7 @@ final class EmbeddedSession implements Session {
 
     @Override
     public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
+        server.io().barrier();
         checkOpen();
         checkNoTransaction("create a database");
         final EngineDatabase db = EngineDatabase.create(this, rootAreaPath, extentBytes);
@@ -78,6 +79,7 @@ final class EmbeddedSession implements Session {
 
     @Override
     public Database openDatabase(final Path rootAreaPath) {
+        server.io().barrier();
         checkOpen();
         final EngineDatabase open = databases.get(key(rootAreaPath));
         if (open != null) {
@@ -110,11 +112,13 @@ final class EmbeddedSession implements Session {
 
     @Override
     public List<Database> databases() {
+        server.io().barrier();
         return new ArrayList<>(databases.values());
     }
 
     @Override
     public Transaction begin() {
+        server.io().barrier();
         checkOpen();
         if (current != null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
@@ -156,6 +160,9 @@ final class EmbeddedSession implements Session {
     }
 
     private void commitLogged() {
+        for (final EngineDatabase db : databases.values()) {
+            db.applyDeferredFrees();
+        }
         final List<ByteBuffer> catalogs = new ArrayList<>();
         for (final EngineDatabase db : databases.values()) {
             final ByteBuffer change = db.catalogChange();
@@ -219,6 +226,9 @@ final class EmbeddedSession implements Session {
     private void endTransactionState() {
         server.frames().endTransaction();
         server.updatePath().endTransaction();
+        for (final EngineDatabase db : databases.values()) {
+            db.endTransaction();
+        }
     }
 
     void transactionEnded(final EngineTransaction tx) {
@@ -293,6 +303,7 @@ final class EmbeddedSession implements Session {
         if (closed) {
             return;
         }
+        server.io().close();
         if (current != null) {
             current.close();
         }

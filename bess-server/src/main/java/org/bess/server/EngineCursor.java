@@ -1,12 +1,18 @@
 package org.bess.server;
 
 import org.bess.client.Cursor;
+import org.bess.client.LargeObject;
 import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
+import org.bess.format.SlotDescriptor;
 
-/** A cursor over a file: its slotted segments in chain order, their live slots in slot order. */
+/**
+ * A cursor over a file: its slotted segments in chain order, their live slots in slot order. Large objects are visited
+ * like the others; {@link #largeObject()} opens them.
+ */
 final class EngineCursor implements Cursor {
     private final EngineTransaction tx;
     private final EngineFile file;
@@ -16,6 +22,8 @@ final class EngineCursor implements Cursor {
     private boolean started;
     private boolean done;
     private ObjectRef current;
+    private LargeObject currentLarge;
+    private long currentWord;
 
     EngineCursor(final EngineTransaction tx, final EngineFile file) {
         this.tx = tx;
@@ -24,6 +32,7 @@ final class EngineCursor implements Cursor {
 
     @Override
     public boolean next() {
+        file.db().server().io().barrier();
         tx.checkActive();
         if (done) {
             return false;
@@ -32,29 +41,67 @@ final class EngineCursor implements Cursor {
             started = true;
             segPage = file.entry().firstSegment;
         }
+        current = null;
+        currentLarge = null;
         if (segPage == 0 || !file.db().objects().nextLive(segPage, index, slot)) {
             done = true;
-            current = null;
             return false;
         }
         segPage = slot.segPage;
         index = slot.index;
-        current =
-                new EngineObjectRef(tx, file.db(), RefDescriptor.pack(slot.segPage, slot.index, slot.generation), slot);
+        currentWord = RefDescriptor.pack(slot.segPage, slot.index, slot.generation);
+        if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
+            currentLarge = new EngineLargeObject(tx, file.db(), currentWord);
+        } else {
+            current = new EngineObjectRef(tx, file.db(), currentWord, slot);
+        }
         return true;
+    }
+
+    private void checkOn() {
+        if (current == null && currentLarge == null) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "cursor is not on an object: call next() first");
+        }
     }
 
     @Override
     public ObjectRef object() {
+        checkOn();
         if (current == null) {
-            throw new BessException(ErrorCode.ILLEGAL_STATE, "cursor is not on an object: call next() first");
+            throw new BessException(
+                    ErrorCode.ILLEGAL_STATE,
+                    "cursor is on a large object: use largeObject(): ref=" + RefDescriptor.toString(currentWord));
         }
         return current;
+    }
+
+    @Override
+    public boolean isLarge() {
+        checkOn();
+        return currentLarge != null;
+    }
+
+    @Override
+    public LargeObject largeObject() {
+        checkOn();
+        if (currentLarge == null) {
+            throw new BessException(
+                    ErrorCode.ILLEGAL_STATE,
+                    "cursor is not on a large object: use object(): ref=" + RefDescriptor.toString(currentWord));
+        }
+        return currentLarge;
+    }
+
+    @Override
+    public Ref ref() {
+        checkOn();
+        return new Ref(file.db(), currentWord);
     }
 
     @Override
     public void close() {
         done = true;
         current = null;
+        currentLarge = null;
     }
 }

@@ -17,6 +17,7 @@ import org.bess.client.AreaInfo;
 import org.bess.client.CompactionReport;
 import org.bess.client.Database;
 import org.bess.client.FileInfo;
+import org.bess.client.LargeObjectInfo;
 import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -44,6 +45,10 @@ final class EngineDatabase implements Database {
     private byte[] committedCatalog;
     private boolean catalogNeedsStore;
     private final ObjectStore objects;
+    private LargeObjectStore largeObjects;
+    /** Blocks freed by the open transaction, freed when it commits: {area, page, order}. */
+    private final List<long[]> deferredFrees = new ArrayList<>();
+
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private StorageArea root;
     private final org.agrona.collections.Int2ObjectHashMap<TypeId> typeCache =
@@ -331,6 +336,44 @@ final class EngineDatabase implements Database {
         return objects;
     }
 
+    /**
+     * Frees a block when the open transaction commits (dropped if it aborts). A block freed by a transaction is never
+     * reused by the same transaction: the update path takes a new block's before-image from a frame that may have been
+     * zeroed without reading, and an abort would write those zeros over what the block held when it was freed.
+     */
+    void deferFree(final StorageArea area, final long page, final int order) {
+        deferredFrees.add(new long[] {area.id(), page, order});
+    }
+
+    /** Frees the blocks the open transaction freed; it is about to commit. */
+    void applyDeferredFrees() {
+        for (final long[] f : deferredFrees) {
+            area((int) f[0]).free(f[1], (int) f[2]);
+        }
+        deferredFrees.clear();
+    }
+
+    /** The open transaction ended (committed or rolled back). */
+    void endTransaction() {
+        deferredFrees.clear();
+        if (largeObjects != null) {
+            largeObjects.tree().endTransaction();
+        }
+    }
+
+    /** The large objects (made on first use: they need the root area's extent size). */
+    LargeObjectStore largeObjects() {
+        if (largeObjects == null) {
+            largeObjects = new LargeObjectStore(this);
+        }
+        return largeObjects;
+    }
+
+    /** Waits for the engine's queued asynchronous operations: every public entry point starts here. */
+    private void enter() {
+        server.io().barrier();
+    }
+
     StorageArea root() {
         return root;
     }
@@ -393,6 +436,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public AreaInfo addArea(final Path path, final long maxSizeBytes) {
+        enter();
         session.checkNoTransaction("add an area");
         final boolean device = Files.exists(path) && !Files.isRegularFile(path);
         if (Files.exists(path) && !device) {
@@ -456,12 +500,18 @@ final class EngineDatabase implements Database {
 
     @Override
     public void removeArea(final Path path) {
+        enter();
         session.checkNoTransaction("remove an area");
         final StorageArea area = areaByPath(path);
         if (area == root) {
             throw new BessException(ErrorCode.AREA_IN_USE, "the root area cannot be removed: path=" + path);
         }
         final List<String> users = objects.filesUsingArea(area.id());
+        for (final Catalog.FileEntry f : catalog.files()) {
+            if (!users.contains(f.name) && largeObjects().fileUsesArea(f, area.id())) {
+                users.add(f.name);
+            }
+        }
         if (!users.isEmpty()) {
             throw new BessException(
                     ErrorCode.AREA_IN_USE,
@@ -496,6 +546,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<AreaInfo> areas() {
+        enter();
         final List<AreaInfo> list = new ArrayList<>();
         for (final StorageArea a : areas.values()) {
             list.add(info(a));
@@ -514,6 +565,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId defineType(final String name, final int size, final int[] refOffsets) {
+        enter();
         Catalog.checkName("type", name);
         if (size < 0 || size > org.bess.format.SlottedSegmentDescriptor.MAX_DATA_LENGTH) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "bad type size: type=" + name + ", size=" + size);
@@ -558,6 +610,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId type(final String name) {
+        enter();
         for (final Catalog.TypeEntry t : catalog.types()) {
             if (t.name().equals(name)) {
                 return toTypeId(t);
@@ -568,6 +621,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<TypeId> types() {
+        enter();
         final List<TypeId> list = new ArrayList<>();
         for (final Catalog.TypeEntry t : catalog.types()) {
             list.add(toTypeId(t));
@@ -577,6 +631,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public List<FileInfo> files() {
+        enter();
         final List<FileInfo> list = new ArrayList<>();
         for (final Catalog.FileEntry f : catalog.files()) {
             if (!f.name.startsWith("$")) {
@@ -587,7 +642,18 @@ final class EngineDatabase implements Database {
     }
 
     @Override
+    public List<LargeObjectInfo> largeObjects(final String fileName) {
+        enter();
+        final Catalog.FileEntry f = catalog.file(fileName);
+        if (f == null || fileName.startsWith("$")) {
+            throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+        }
+        return largeObjects().list(f);
+    }
+
+    @Override
     public void moveFile(final String fileName, final Path toArea) {
+        enter();
         session.checkNoTransaction("move a file");
         final Catalog.FileEntry f = catalog.file(fileName);
         if (f == null) {
@@ -596,6 +662,7 @@ final class EngineDatabase implements Database {
         final StorageArea to = areaByPath(toArea);
         session.runInternal(() -> {
             objects.moveFile(f, to);
+            largeObjects().moveFile(f, to);
             return null;
         });
         session.checkpointNow();
@@ -603,6 +670,7 @@ final class EngineDatabase implements Database {
 
     @Override
     public CompactionReport compact(final String fileName) {
+        enter();
         session.checkNoTransaction("compact");
         final List<Catalog.FileEntry> targets = new ArrayList<>();
         if (fileName == null) {

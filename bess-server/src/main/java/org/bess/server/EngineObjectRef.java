@@ -50,6 +50,8 @@ final class EngineObjectRef implements ObjectRef {
     private ObjectView view() {
         tx.checkActive();
         if (epoch != db.layoutEpoch()) {
+            // the slow path pins slotted segments: the engine's queued asynchronous operations finish first
+            db.server().io().barrier();
             final ObjectStore.Slot slot = new ObjectStore.Slot();
             db.objects().resolve(word, slot);
             bind(slot);

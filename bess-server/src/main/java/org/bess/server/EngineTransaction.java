@@ -1,15 +1,18 @@
 package org.bess.server;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.bess.client.BessFile;
 import org.bess.client.Cursor;
 import org.bess.client.Database;
+import org.bess.client.LargeObject;
 import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.LargeObjectNodeDescriptor;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.server.catalog.Catalog;
@@ -34,8 +37,18 @@ final class EngineTransaction implements Transaction {
         }
     }
 
-    private EngineDatabase db(final Database database) {
+    /** Every entry point: waits for the engine's queued asynchronous operations, then checks the transaction. */
+    private void enter() {
+        session.server().io().barrier();
         checkActive();
+    }
+
+    EmbeddedSession session() {
+        return session;
+    }
+
+    private EngineDatabase db(final Database database) {
+        enter();
         if (!(database instanceof EngineDatabase db) || db.session() != session) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
         }
@@ -43,7 +56,7 @@ final class EngineTransaction implements Transaction {
     }
 
     private EngineFile file(final BessFile file) {
-        checkActive();
+        enter();
         if (!(file instanceof EngineFile f) || f.db().session() != session) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "file is not of this session: " + file);
         }
@@ -54,7 +67,7 @@ final class EngineTransaction implements Transaction {
     }
 
     private EngineObjectRef object(final ObjectRef object) {
-        checkActive();
+        enter();
         if (!(object instanceof EngineObjectRef o)) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "object is not of this session: " + object);
         }
@@ -97,6 +110,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public void dropFile(final BessFile file) {
         final EngineFile f = file(file);
+        f.db().largeObjects().dropFile(f.entry());
         f.db().objects().dropFile(f.entry());
     }
 
@@ -152,6 +166,11 @@ final class EngineTransaction implements Transaction {
         for (int hops = 0; ; hops++) {
             db.objects().resolve(word, slot);
             if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
+                    throw new BessException(
+                            ErrorCode.BAD_ARGUMENT,
+                            "reference names a large object: open it with openLarge: ref=" + ref);
+                }
                 return new EngineObjectRef(this, db, word, slot);
             }
             if (hops > 8) {
@@ -163,6 +182,68 @@ final class EngineTransaction implements Transaction {
             db = other;
             word = fwd[1];
         }
+    }
+
+    @Override
+    public LargeObject openLarge(final Ref ref) {
+        if (ref == null) {
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+        }
+        EngineDatabase db = db(ref.database());
+        long word = ref.word();
+        final ObjectStore.Slot slot = new ObjectStore.Slot();
+        for (int hops = 0; ; hops++) {
+            db.objects().resolve(word, slot);
+            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                return new EngineLargeObject(this, db, word);
+            }
+            if (hops > 8) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+            }
+            final long[] fwd = db.objects().readForward(slot);
+            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+            db = session.openForeign(foreign.path(), foreign.databaseId());
+            word = fwd[1];
+        }
+    }
+
+    @Override
+    public LargeObject createLarge(final BessFile file) {
+        final EngineFile f = file(file);
+        return new EngineLargeObject(
+                this, f.db(), f.db().largeObjects().create(f.entry(), new int[] {f.entry().areaId}));
+    }
+
+    @Override
+    public LargeObject createLarge(final BessFile file, final List<Path> areas) {
+        final EngineFile f = file(file);
+        if (areas == null || areas.isEmpty() || areas.size() > LargeObjectNodeDescriptor.MAX_STRIPE_AREAS) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT,
+                    "a large object is striped over 1 to " + LargeObjectNodeDescriptor.MAX_STRIPE_AREAS
+                            + " areas: areas=" + areas + ", file=" + f.name());
+        }
+        final int[] ids = new int[areas.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = f.db().areaByPath(areas.get(i)).id();
+            for (int k = 0; k < i; k++) {
+                if (ids[k] == ids[i]) {
+                    throw new BessException(
+                            ErrorCode.BAD_ARGUMENT,
+                            "an area is listed twice in a stripe list: area=" + areas.get(i) + ", file=" + f.name());
+                }
+            }
+        }
+        return new EngineLargeObject(this, f.db(), f.db().largeObjects().create(f.entry(), ids));
+    }
+
+    @Override
+    public void free(final LargeObject object) {
+        enter();
+        if (!(object instanceof EngineLargeObject o) || o.tx() != this) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "large object is not of this transaction: " + object);
+        }
+        o.db().largeObjects().free(o.word());
     }
 
     /** The word to store for a reference inside {@code db}: the reference itself, or a forward object's. */
@@ -212,14 +293,14 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public void commit() {
-        checkActive();
+        enter();
         active = false;
         session.commit();
     }
 
     @Override
     public void abort() {
-        checkActive();
+        enter();
         active = false;
         session.abort();
     }
@@ -231,6 +312,7 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public void close() {
+        session.server().io().barrier();
         if (active) {
             abort();
         }

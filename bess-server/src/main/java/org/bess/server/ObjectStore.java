@@ -397,7 +397,9 @@ final class ObjectStore {
         final int used = s.getShort(SLOTS_USED_OFFSET) & 0xFFFF;
         for (int i = 0; i < used; i++) {
             final int off = SlottedSegmentDescriptor.slotOffset(i);
-            if ((s.getShort(off + SlotDescriptor.FLAGS_OFFSET) & SlotDescriptor.FLAG_LIVE) != 0) {
+            final int flags = s.getShort(off + SlotDescriptor.FLAGS_OFFSET);
+            // a large object's data pointer names its tree's root, which does not move with the data segment
+            if ((flags & SlotDescriptor.FLAG_LIVE) != 0 && (flags & SlotDescriptor.FLAG_LARGE) == 0) {
                 s.putShort(off + SlotDescriptor.DATA_AREA_OFFSET, (short) to.id());
                 s.putInt(off + SlotDescriptor.DATA_PAGE_OFFSET, (int) newPage);
             }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "check",
         mixinStandardHelpOptions = true,
-        description = "Verifies a database offline: checksums, buddy maps, slots, data segments, references.")
+        description = "Verifies a database offline: checksums, buddy maps, slots, data segments, large-object trees,"
+                + " references.")
 final class CheckCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -13,11 +13,15 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
+import org.bess.client.LargeObject;
 import org.bess.client.ObjectRef;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.format.AreaHeaderDescriptor;
+import org.bess.format.LargeObjectEntryDescriptor;
+import org.bess.format.LargeObjectNodeDescriptor;
+import org.bess.format.PageHeaderDescriptor;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
 import org.junit.jupiter.api.Test;
@@ -176,6 +180,60 @@ class AdminCommandsTest {
         assertThat(run("create-db", "--root", dir.resolve("x").toString(), "--extent-size", "3m"))
                 .isEqualTo(1);
         assertThat(err.toString()).contains("extent size");
+    }
+
+    @Test
+    void shouldListLargeObjectsAndCatchATreeWhoseCountsDoNotAddUp() throws IOException {
+        final Path root = dir.resolve("lo.root");
+        assertThat(run("create-db", "--root", root.toString(), "--extent-size", "1m"))
+                .isZero();
+        try (Session s =
+                BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20))) {
+            final Database db = s.openDatabase(root);
+            try (Transaction tx = s.begin()) {
+                final LargeObject lo = tx.createLarge(tx.createFile(db, "movies"));
+                lo.append(new byte[3_000_000]);
+                lo.insert(1_000_000, new byte[5]);
+                tx.createLarge(tx.file(db, "movies"));
+                tx.commit();
+            }
+        }
+        assertThat(run("list-files", "--db", root.toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString())
+                .contains("LARGE OBJECT")
+                .contains("movies")
+                .contains("(3000005)")
+                .contains("(0)")
+                .contains("lo.root=");
+        assertThat(run("check", "--db", root.toString())).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("largeObjects=2").contains("largeBytes=3000005");
+        // make the first entry of the root count one byte more than its leaf holds
+        try (RandomAccessFile f = new RandomAccessFile(root.toFile(), "rw")) {
+            final byte[] page = new byte[4096];
+            boolean patched = false;
+            for (long p = 1; p < f.length() / 4096 && !patched; p++) {
+                f.seek(p * 4096);
+                f.readFully(page);
+                final ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+                if (b.getShort(PageHeaderDescriptor.PAGE_TYPE_OFFSET) == PageHeaderDescriptor.TYPE_LARGE_NODE
+                        && b.getLong(LargeObjectNodeDescriptor.LENGTH_OFFSET) == 3_000_005) {
+                    final int count =
+                            LargeObjectNodeDescriptor.entryOffset(0) + LargeObjectEntryDescriptor.BYTE_COUNT_OFFSET;
+                    b.putLong(count, b.getLong(count) + 1);
+                    final CRC32C crc = new CRC32C();
+                    crc.update(page, 4, 4092);
+                    b.putInt(0, (int) crc.getValue());
+                    f.seek(p * 4096);
+                    f.write(page);
+                    patched = true;
+                }
+            }
+            assertThat(patched).isTrue();
+        }
+        assertThat(run("check", "--db", root.toString())).isEqualTo(AdminSupport.DAMAGED);
+        assertThat(out.toString()).contains("PROBLEM").contains("large object").contains("does not add up");
     }
 
     /** Rewrites an int of the area header and re-stamps its checksum, as a newer bess would have written it. */

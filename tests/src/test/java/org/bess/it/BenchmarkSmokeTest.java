@@ -45,10 +45,16 @@ class BenchmarkSmokeTest {
                 .isNotEmpty()
                 .contains("org.bess.bench.CalibrationBenchmark.mprotectOnePage");
 
+        // another benchmark run on a shared machine holds JMH's lock: a smoke pass with no thresholds need not wait
+        System.setProperty("jmh.ignoreLock", "true");
         // forks 0: in this JVM, which surefire started with the daemon's --add-opens flags (bess.test.argLine)
         final Options options = new OptionsBuilder()
                 .include(SUITE)
                 .forks(0)
+                // tiny sizes for the large-object benchmarks (a parameter a benchmark does not declare is ignored)
+                .param("objectMiB", "2")
+                .param("chunkKiB", "256")
+                .param("cacheMiB", "4")
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(100))

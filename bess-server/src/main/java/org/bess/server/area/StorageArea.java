@@ -7,8 +7,11 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_NO_OFFSET;
 import static org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.CorruptPageException;
@@ -45,6 +48,15 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private final long headerAddress;
     private final UnsafeBuffer pageView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer ioView = new UnsafeBuffer(0, 0);
+    /**
+     * Data-page checksum entries written back while their page-info page was not in the cache: page-info page → (data
+     * page → entry). Read before the page-info page, applied whenever it is pinned, flushed at checkpoint.
+     */
+    private final Long2ObjectHashMap<Long2LongHashMap> pendingEntries = new Long2ObjectHashMap<>();
+
+    /** Native staging for {@link #storeRun}, made on first use. */
+    private UnsafeBuffer runStaging;
+
     private PageWriteHook writeHook;
     private int[] largestFree = new int[0];
     private int[] freePages = new int[0];
@@ -372,6 +384,13 @@ public final class StorageArea implements PageSource, AutoCloseable {
             final int frame = cache.pin(window, extentFirstPage(e), true);
             try {
                 final UnsafeBuffer map = cache.wrap(pageView, frame);
+                if (!cache.verifying() && map.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_EXTENT_MAP) {
+                    // restart recovery opens areas before redo repairs their pages: a map page torn by the power
+                    // cut gives no hints until reloadHints runs after redo and undo
+                    largestFree[e] = -1;
+                    freePages[e] = 0;
+                    continue;
+                }
                 checkControlType(map, extentFirstPage(e), PageHeaderDescriptor.TYPE_EXTENT_MAP);
                 largestFree[e] = BuddyAllocator.largestFreeOrder(map);
                 freePages[e] = BuddyAllocator.freePages(map);
@@ -616,6 +635,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
     private void addExtent() {
         final int extentNo = extentCount();
         final long first = extentFirstPage(extentNo);
+        dropPending(extentNo);
         if (!store.isDevice()) {
             store.grow(first + extentPages());
         }
@@ -667,6 +687,7 @@ public final class StorageArea implements PageSource, AutoCloseable {
         while (extentCount() > 1 && freePages[extentCount() - 1] == extentPages() - meta) {
             final int last = extentCount() - 1;
             cache.dropWindow(window, extentFirstPage(last), true);
+            dropPending(last);
             header.putInt(AreaHeaderDescriptor.EXTENT_COUNT_OFFSET, last);
             writeHeader();
             store.truncate(extentFirstPage(last));
@@ -680,6 +701,19 @@ public final class StorageArea implements PageSource, AutoCloseable {
     @Override
     public void load(final long pageNo, final long address, final boolean control) {
         store.read(pageNo, address);
+        verify(pageNo, address, control);
+    }
+
+    @Override
+    public void loadRun(final long firstPage, final int count, final long address) {
+        store.read(firstPage, count, address);
+        for (int i = 0; i < count; i++) {
+            verify(firstPage + i, address + ((long) i << 12), false);
+        }
+    }
+
+    /** Verifies a page just read from disk: checksum (and, for a control page, its identity). */
+    private void verify(final long pageNo, final long address, final boolean control) {
         if (!cache.verifying()) {
             return;
         }
@@ -715,8 +749,14 @@ public final class StorageArea implements PageSource, AutoCloseable {
     public int dataEntry(final long pageNo) {
         final int extentNo = extentOf(pageNo);
         final int rel = (int) (pageNo - extentFirstPage(extentNo));
-        final int frame = cache.pin(window, extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel), true);
+        final long infoPage = extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel);
+        final Long2LongHashMap pending = pendingEntries.get(infoPage);
+        if (pending != null && pending.containsKey(pageNo)) {
+            return (int) pending.get(pageNo);
+        }
+        final int frame = cache.pin(window, infoPage, true);
         try {
+            applyPending(infoPage, frame);
             return new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH).getInt(PageInfoDescriptor.entryOffset(rel));
         } finally {
             cache.unpin(frame);
@@ -731,11 +771,38 @@ public final class StorageArea implements PageSource, AutoCloseable {
             ioView.putShort(AREA_ID_OFFSET, (short) id());
             ioView.putInt(CHECKSUM_OFFSET, checksums.controlChecksum(address));
         } else {
-            final int entry = checksums.dataEntry(address);
-            final int extentNo = extentOf(pageNo);
-            final int rel = (int) (pageNo - extentFirstPage(extentNo));
-            final int frame = cache.pin(window, extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel), true);
+            recordDataChecksum(pageNo, address);
+        }
+        store.write(pageNo, address);
+    }
+
+    @Override
+    public void storeRun(final long firstPage, final int count, final long[] addresses) {
+        // checksums first (this pins only cached pages, so no other write-back runs in between), then one write
+        for (int i = 0; i < count; i++) {
+            recordDataChecksum(firstPage + i, addresses[i]);
+        }
+        if (runStaging == null) {
+            runStaging = new UnsafeBuffer(ByteBuffer.allocateDirect(BufferCache.RUN_PAGES * PAGE_LENGTH));
+        }
+        for (int i = 0; i < count; i++) {
+            ioView.wrap(addresses[i], PAGE_LENGTH);
+            runStaging.putBytes(i * PAGE_LENGTH, ioView, 0, PAGE_LENGTH);
+        }
+        store.write(firstPage, count, runStaging.addressOffset());
+    }
+
+    /** Records a data page's checksum in its page-info entry (or as pending when that page is not cached). */
+    private void recordDataChecksum(final long pageNo, final long address) {
+        final int entry = checksums.dataEntry(address);
+        final int extentNo = extentOf(pageNo);
+        final int rel = (int) (pageNo - extentFirstPage(extentNo));
+        final long infoPage = extentFirstPage(extentNo) + PageInfoDescriptor.infoPage(rel);
+        if (cache.frameOf(window, infoPage) >= 0) {
+            // a hit: pinning takes no frame, so nothing else is written back from here
+            final int frame = cache.pin(window, infoPage, true);
             try {
+                applyPending(infoPage, frame);
                 final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
                 if (info.getInt(PageInfoDescriptor.entryOffset(rel)) != entry) {
                     info.putInt(PageInfoDescriptor.entryOffset(rel), entry);
@@ -744,8 +811,52 @@ public final class StorageArea implements PageSource, AutoCloseable {
             } finally {
                 cache.unpin(frame);
             }
+        } else {
+            // taking a frame for the page-info page here could write back another dirty data page of this extent,
+            // which would need the same page, and so on down the stack: the entry waits instead, until the page
+            // is next pinned (at the latest by the next checkpoint's flushPending)
+            Long2LongHashMap pending = pendingEntries.get(infoPage);
+            if (pending == null) {
+                pending = new Long2LongHashMap(Long.MIN_VALUE);
+                pendingEntries.put(infoPage, pending);
+            }
+            pending.put(pageNo, entry);
         }
-        store.write(pageNo, address);
+    }
+
+    /** Writes the entries waiting for a page-info page into it (pinned at {@code frame}). */
+    private void applyPending(final long infoPage, final int frame) {
+        final Long2LongHashMap pending = pendingEntries.remove(infoPage);
+        if (pending == null) {
+            return;
+        }
+        final UnsafeBuffer info = new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH);
+        final int extentNo = extentOf(infoPage);
+        final long first = extentFirstPage(extentNo);
+        pending.forEachLong(
+                (pageNo, entry) -> info.putInt(PageInfoDescriptor.entryOffset((int) (pageNo - first)), (int) entry));
+        cache.markDirty(frame);
+    }
+
+    @Override
+    public void flushPending() {
+        while (!pendingEntries.isEmpty()) {
+            final long infoPage = pendingEntries.keySet().iterator().nextLong();
+            final int frame = cache.pin(window, infoPage, true);
+            try {
+                applyPending(infoPage, frame);
+            } finally {
+                cache.unpin(frame);
+            }
+        }
+    }
+
+    /** Forgets entries waiting for the page-info pages of an extent that is being added again or cut. */
+    private void dropPending(final int extentNo) {
+        final long first = extentFirstPage(extentNo);
+        for (int i = 1; i <= ExtentMapDescriptor.pageInfoPages(extentPages()); i++) {
+            pendingEntries.remove(first + i);
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +37,9 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe: the engine thread only.
  */
 public final class BufferCache implements AutoCloseable {
+    /** Most pages read or written in one system call by {@link #loadRun} and by write-back. */
+    public static final int RUN_PAGES = 64;
+
     private final Path dir;
     private final int frameCount;
     private final MappedFile cacheFile;
@@ -45,6 +49,12 @@ public final class BufferCache implements AutoCloseable {
     private final long controlLength;
     private final UnsafeBuffer control;
     private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
+    /** Native staging for multi-page reads and writes: {@link #RUN_PAGES} pages. */
+    private final UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(RUN_PAGES << PAGE_SHIFT));
+
+    private final long stagingAddress = staging.addressOffset();
+    private final int[] runFrames = new int[RUN_PAGES];
+    private final long[] runAddresses = new long[RUN_PAGES];
     private final int tableOffset;
     private final int tableMask;
     private PageSource[] sources = new PageSource[0];
@@ -286,6 +296,79 @@ public final class BufferCache implements AutoCloseable {
         return frame;
     }
 
+    /**
+     * Brings the missing pages of a run of data pages into the cache without pinning them, reading each stretch of
+     * missing pages from disk in one read (sequential scans and prefetch). Pages already cached are left alone.
+     *
+     * @param window the pages' window.
+     * @param firstPage the first page of the run.
+     * @param count pages in the run.
+     */
+    public void loadRun(final int window, final long firstPage, final int count) {
+        int i = 0;
+        while (i < count) {
+            while (i < count && lookup(CacheControlDescriptor.pageKey(window, firstPage + i)) >= 0) {
+                i++;
+            }
+            final int start = i;
+            while (i < count
+                    && i - start < RUN_PAGES
+                    && lookup(CacheControlDescriptor.pageKey(window, firstPage + i)) < 0) {
+                i++;
+            }
+            if (i - start > 1) {
+                loadMissing(window, firstPage + start, i - start);
+            } else if (i > start) {
+                unpin(pin(window, firstPage + start, false));
+            }
+        }
+    }
+
+    /**
+     * Reads the stretch of data pages from {@code firstPage} that are not cached straight from disk into native memory,
+     * verified, without caching them (a sequential scan that would otherwise replace the whole cache). The stretch ends
+     * at the first cached page, after {@code count} pages or after {@link #RUN_PAGES}; a page not cached was written
+     * back before it left the cache, so the disk holds its latest bytes.
+     *
+     * @param address where page {@code i} of the stretch goes, {@code i * 4096} bytes on.
+     * @return pages read (0 when the first page is cached).
+     */
+    public int readUncached(final int window, final long firstPage, final int count, final long address) {
+        int n = 0;
+        while (n < count && n < RUN_PAGES && lookup(CacheControlDescriptor.pageKey(window, firstPage + n)) < 0) {
+            n++;
+        }
+        if (n > 0) {
+            sources[window].loadRun(firstPage, n, address);
+            misses += n;
+        }
+        return n;
+    }
+
+    private void loadMissing(final int window, final long firstPage, final int count) {
+        // one read for the stretch; then frames are taken one by one (taking one may write back a victim, which
+        // never touches the staging buffer)
+        sources[window].loadRun(firstPage, count, stagingAddress);
+        for (int i = 0; i < count; i++) {
+            final long key = CacheControlDescriptor.pageKey(window, firstPage + i);
+            final int frame = victim();
+            if (lookup(key) >= 0) {
+                releaseUnused(frame);
+                continue;
+            }
+            scratch.wrap(frameAddress(frame), PAGE_LENGTH);
+            scratch.putBytes(0, staging, i << PAGE_SHIFT, PAGE_LENGTH);
+            final int d = CacheControlDescriptor.frameOffset(frame);
+            control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
+            control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED);
+            control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
+            control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
+            control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
+            insert(key, frame);
+            misses++;
+        }
+    }
+
     /** Gives back a frame that {@link #victim()} returned but that is not needed after all. */
     private void releaseUnused(final int frame) {
         final int d = CacheControlDescriptor.frameOffset(frame);
@@ -350,12 +433,18 @@ public final class BufferCache implements AutoCloseable {
         int written = 0;
         for (int pass = 0; pass < 2; pass++) {
             final boolean controlPass = pass == 1;
+            if (controlPass) {
+                for (final PageSource source : sources) {
+                    if (source != null) {
+                        source.flushPending();
+                    }
+                }
+            }
             for (int frame = 0; frame < frameCount; frame++) {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
                 if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) != 0) == controlPass) {
-                    writeBack(frame);
-                    written++;
+                    written += writeBackRun(frame);
                 }
             }
         }
@@ -376,26 +465,23 @@ public final class BufferCache implements AutoCloseable {
      * @param discard whether to drop dirty frames without writing them (their pages were truncated away).
      */
     public void dropWindow(final int window, final long fromPage, final boolean discard) {
-        final List<Integer> frames = new ArrayList<>();
-        for (int frame = 0; frame < frameCount; frame++) {
-            final long key = control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET);
-            if (key != 0 && (int) (key >>> 40) - 1 == window && (key & ((1L << 40) - 1)) >= fromPage) {
-                frames.add(frame);
-            }
-        }
         if (!discard) {
-            // data before control, as in checkpoint
-            for (final int frame : frames) {
+            // data before control, as in checkpoint; entries the data left pending may load page-info pages
+            for (final int frame : windowFrames(window, fromPage)) {
                 if (isDirty(frame) && !isControl(frame)) {
                     writeBack(frame);
                 }
             }
-            for (final int frame : frames) {
+            if (window < sources.length && sources[window] != null) {
+                sources[window].flushPending();
+            }
+            for (final int frame : windowFrames(window, fromPage)) {
                 if (isDirty(frame)) {
                     writeBack(frame);
                 }
             }
         }
+        final List<Integer> frames = windowFrames(window, fromPage);
         for (final int frame : frames) {
             final int d = CacheControlDescriptor.frameOffset(frame);
             remove(control.getLong(d + FRAME_PAGE_KEY_OFFSET));
@@ -404,6 +490,17 @@ public final class BufferCache implements AutoCloseable {
             control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
         }
+    }
+
+    private List<Integer> windowFrames(final int window, final long fromPage) {
+        final List<Integer> frames = new ArrayList<>();
+        for (int frame = 0; frame < frameCount; frame++) {
+            final long key = control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET);
+            if (key != 0 && (int) (key >>> 40) - 1 == window && (key & ((1L << 40) - 1)) >= fromPage) {
+                frames.add(frame);
+            }
+        }
+        return frames;
     }
 
     private void writeBack(final int frame) {
@@ -429,6 +526,82 @@ public final class BufferCache implements AutoCloseable {
         } finally {
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
         }
+    }
+
+    /**
+     * Writes back a dirty frame; a data page goes with the dirty data pages that follow it in its area (cached, neither
+     * pinned nor mapped), up to {@link #RUN_PAGES}, in one write.
+     *
+     * @return pages written.
+     */
+    private int writeBackRun(final int frame) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
+        if ((control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0) {
+            writeBack(frame);
+            return 1;
+        }
+        final int window = (int) (key >>> 40) - 1;
+        final long firstPage = key & ((1L << 40) - 1);
+        runFrames[0] = frame;
+        int n = 1;
+        while (n < RUN_PAGES) {
+            final int f = lookup(CacheControlDescriptor.pageKey(window, firstPage + n));
+            if (f < 0) {
+                break;
+            }
+            final int fd = CacheControlDescriptor.frameOffset(f);
+            final int flags = control.getInt(fd + FRAME_FLAGS_OFFSET);
+            if ((flags & FLAG_DIRTY) == 0
+                    || (flags & FLAG_CONTROL) != 0
+                    || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
+                    || control.getInt(fd + FRAME_ACCESS_COUNT_OFFSET) > 0) {
+                break;
+            }
+            runFrames[n++] = f;
+        }
+        if (n == 1) {
+            writeBack(frame);
+            return 1;
+        }
+        // pinned so that nothing replaces them while they are written
+        for (int i = 0; i < n; i++) {
+            final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+            control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) + 1);
+            runAddresses[i] = frameAddress(runFrames[i]);
+        }
+        try {
+            // the write-ahead rule, page by page, as writeBack does: each page's changes are in the durable log
+            for (int i = 0; i < n; i++) {
+                gate.beforeWriteBack(window, firstPage + i, runFrames[i]);
+            }
+        } catch (final RuntimeException e) {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
+            }
+            throw e;
+        }
+        // clear first, as writeBack does
+        for (int i = 0; i < n; i++) {
+            final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+            control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
+        }
+        try {
+            sources[window].storeRun(firstPage, n, runAddresses);
+        } catch (final RuntimeException e) {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) | FLAG_DIRTY);
+            }
+            throw e;
+        } finally {
+            for (int i = 0; i < n; i++) {
+                final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
+                control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
+            }
+        }
+        return n;
     }
 
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */
@@ -457,7 +630,7 @@ public final class BufferCache implements AutoCloseable {
                     continue;
                 }
                 if ((flags & FLAG_DIRTY) != 0) {
-                    writeBack(frame);
+                    writeBackRun(frame);
                     if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0
                             || (control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_DIRTY) != 0) {
                         continue;

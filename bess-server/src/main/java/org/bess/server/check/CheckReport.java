@@ -17,6 +17,10 @@ public final class CheckReport {
     long objects;
     long references;
     long dataPages;
+    long largeObjects;
+    long largeBytes;
+    long largeSegments;
+    long largeNodes;
 
     void problem(final String line) {
         if (problems.size() < MAX_PROBLEMS) {
@@ -45,6 +49,7 @@ public final class CheckReport {
     public String summary() {
         return (healthy() ? "ok" : "DAMAGED: " + (problems.size() + omitted) + " problem(s)") + ": areas=" + areas
                 + ", extents=" + extents + ", files=" + files + ", segments=" + segments + ", objects=" + objects
-                + ", references=" + references + ", dataPages=" + dataPages;
+                + ", references=" + references + ", dataPages=" + dataPages + ", largeObjects=" + largeObjects
+                + ", largeBytes=" + largeBytes + ", largeSegments=" + largeSegments + ", largeNodes=" + largeNodes;
     }
 }

@@ -19,6 +19,7 @@ import static org.bess.format.SlottedSegmentDescriptor.SLOT_CAPACITY;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,6 +48,8 @@ public final class DatabaseChecker {
     private static final int OWNER_CATALOG = 2;
     private static final int OWNER_SEGMENT = 3;
     private static final int OWNER_DATA = 4;
+    private static final int OWNER_LARGE_NODE = 5;
+    private static final int OWNER_LARGE_LEAF = 6;
 
     private final Path rootPath;
     private final Path cacheDir;
@@ -59,6 +62,9 @@ public final class DatabaseChecker {
 
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+    /** Large-object slots found: {ref, area, page, file id}. */
+    private final List<long[]> largeSlots = new ArrayList<>();
+
     private BufferCache cache;
     private Catalog catalog;
     private StorageArea root;
@@ -101,6 +107,8 @@ public final class DatabaseChecker {
                 for (final Catalog.FileEntry f : catalog.files()) {
                     checkFile(f);
                 }
+                progress.accept("checking large objects");
+                checkLargeObjects();
                 progress.accept("checking references and roots");
                 for (final Catalog.FileEntry f : catalog.files()) {
                     checkReferences(f);
@@ -211,6 +219,19 @@ public final class DatabaseChecker {
         }
     }
 
+    private void checkLargeObjects() {
+        final LargeObjectChecker checker = new LargeObjectChecker(
+                cache,
+                areas,
+                report,
+                (area, page, order, what) -> claim(area, page, order, OWNER_LARGE_NODE, what),
+                (area, page, order, what) -> claim(area, page, order, OWNER_LARGE_LEAF, what));
+        for (final long[] s : largeSlots) {
+            final Catalog.FileEntry f = catalog.file((int) s[3]);
+            checker.check(s[0], (int) s[1], s[2], (int) s[3], f == null ? "?" : f.name);
+        }
+    }
+
     private void checkFile(final Catalog.FileEntry f) {
         report.files++;
         if (!areas.containsKey(f.areaId)) {
@@ -279,12 +300,29 @@ public final class DatabaseChecker {
             return;
         }
         int live = 0;
+        int largeLive = 0;
         long liveBytes = 0;
         final long[] ranges = new long[used];
         for (int i = 0; i < used; i++) {
             final int off = SlottedSegmentDescriptor.slotOffset(i);
             final int flags = view.getShort(off + SlotDescriptor.FLAGS_OFFSET);
             if ((flags & SlotDescriptor.FLAG_LIVE) == 0) {
+                continue;
+            }
+            if ((flags & SlotDescriptor.FLAG_LARGE) != 0) {
+                // the data pointer names the root of a tree, checked with the other large objects
+                largeSlots.add(new long[] {
+                    RefDescriptor.pack(seg, i, view.getShort(off + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF),
+                    view.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF,
+                    view.getInt(off + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL,
+                    f.id
+                });
+                if (view.getInt(off + SlotDescriptor.SIZE_OFFSET) != 0) {
+                    report.problem(where + ": large object slot " + i + " has a size: "
+                            + view.getInt(off + SlotDescriptor.SIZE_OFFSET));
+                }
+                report.objects++;
+                largeLive++;
                 continue;
             }
             final int size = view.getInt(off + SlotDescriptor.SIZE_OFFSET);
@@ -307,9 +345,9 @@ public final class DatabaseChecker {
                 report.problem(where + ": objects overlap at offset " + (ranges[k] >>> 24));
             }
         }
-        if (live != (view.getShort(LIVE_COUNT_OFFSET) & 0xFFFF)) {
+        if (live + largeLive != (view.getShort(LIVE_COUNT_OFFSET) & 0xFFFF)) {
             report.problem(where + ": live count mismatch: recorded=" + (view.getShort(LIVE_COUNT_OFFSET) & 0xFFFF)
-                    + ", actual=" + live);
+                    + ", actual=" + (live + largeLive));
         }
         if (order != NO_DATA && liveBytes != view.getInt(LIVE_BYTES_OFFSET)) {
             report.problem(where + ": live bytes mismatch: recorded=" + view.getInt(LIVE_BYTES_OFFSET) + ", actual="
@@ -393,7 +431,8 @@ public final class DatabaseChecker {
     private void checkObjectRefs(final UnsafeBuffer s, final long seg, final int i, final byte[] data, final int top) {
         final int off = SlottedSegmentDescriptor.slotOffset(i);
         final int flags = s.getShort(off + SlotDescriptor.FLAGS_OFFSET);
-        if ((flags & SlotDescriptor.FLAG_LIVE) == 0 || (flags & SlotDescriptor.FLAG_FORWARD) != 0) {
+        if ((flags & SlotDescriptor.FLAG_LIVE) == 0
+                || (flags & (SlotDescriptor.FLAG_FORWARD | SlotDescriptor.FLAG_LARGE)) != 0) {
             return;
         }
         final Catalog.TypeEntry type = catalog.type(s.getInt(off + SlotDescriptor.TYPE_ID_OFFSET));

@@ -116,11 +116,35 @@ public final class FilePageStore implements PageStore {
     }
 
     @Override
+    public void read(final long pageNo, final int count, final long address) {
+        final long expected = (long) count << PAGE_SHIFT;
+        final long n = Native.pread(fd, address, expected, pageNo << PAGE_SHIFT);
+        if (n != expected) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "storage area is truncated: path=" + path + ", page=" + pageNo + ", pages=" + count + ", bytesRead="
+                            + n);
+        }
+    }
+
+    @Override
     public void write(final long pageNo, final long address) {
         final long n = Native.pwrite(fd, address, PAGE_LENGTH, pageNo << PAGE_SHIFT);
         if (n != PAGE_LENGTH) {
             throw new BessException(
                     ErrorCode.IO, "short write to storage area: path=" + path + ", page=" + pageNo + ", bytes=" + n);
+        }
+    }
+
+    @Override
+    public void write(final long pageNo, final int count, final long address) {
+        final long expected = (long) count << PAGE_SHIFT;
+        final long n = Native.pwrite(fd, address, expected, pageNo << PAGE_SHIFT);
+        if (n != expected) {
+            throw new BessException(
+                    ErrorCode.IO,
+                    "short write to storage area: path=" + path + ", page=" + pageNo + ", pages=" + count + ", bytes="
+                            + n);
         }
     }
 

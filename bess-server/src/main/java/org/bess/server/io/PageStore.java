@@ -27,12 +27,38 @@ public interface PageStore extends AutoCloseable {
     void read(long pageNo, long address);
 
     /**
+     * Reads consecutive pages into consecutive native memory (the default reads them one by one).
+     *
+     * @param pageNo the first page.
+     * @param count pages.
+     * @param address where the first page's 4096 bytes go; the others follow.
+     */
+    default void read(final long pageNo, final int count, final long address) {
+        for (int i = 0; i < count; i++) {
+            read(pageNo + i, address + ((long) i << 12));
+        }
+    }
+
+    /**
      * Writes a page from native memory.
      *
      * @param pageNo the page.
      * @param address where its 4096 bytes are.
      */
     void write(long pageNo, long address);
+
+    /**
+     * Writes consecutive pages from consecutive native memory (the default writes them one by one).
+     *
+     * @param pageNo the first page.
+     * @param count pages.
+     * @param address where the first page's 4096 bytes are; the others follow.
+     */
+    default void write(final long pageNo, final int count, final long address) {
+        for (int i = 0; i < count; i++) {
+            write(pageNo + i, address + ((long) i << 12));
+        }
+    }
 
     /** Makes every write so far durable ({@code fdatasync}). */
     void force();
