@@ -166,8 +166,12 @@ public final class BufferCache implements AutoCloseable {
             hits++;
             final int d = CacheControlDescriptor.frameOffset(frame);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+            // a freed page comes back in another role (data <-> slotted segment or catalog) while its old frame is
+            // still cached: the frame takes the role of this pin, which says how the page is written back
             final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+            control.putInt(
+                    d + FRAME_FLAGS_OFFSET,
+                    (flags & ~FLAG_CONTROL) | FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
             if (!read) {
                 scratch.wrap(frameAddress(frame), PAGE_LENGTH);
                 scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
