@@ -61,6 +61,10 @@ final class ObjectStore {
     private final byte[] staging = new byte[MAX_DATA_LENGTH];
     private final byte[] zeros = new byte[PAGE_LENGTH];
     private Map<String, Long> forwardIndex;
+    // nextLive's last slotted segment and the frame that held it (scanSegment 0: none)
+    private final UnsafeBuffer scanView = new UnsafeBuffer(0, 0);
+    private long scanSegment;
+    private int scanFrame;
 
     /** A resolved slot. */
     static final class Slot {
@@ -714,9 +718,24 @@ final class ObjectStore {
     boolean nextLive(final long startSegment, final int afterIndex, final Slot out) {
         long segPage = startSegment;
         int index = afterIndex + 1;
-        final UnsafeBuffer s = new UnsafeBuffer(0, 0);
+        final UnsafeBuffer s = scanView;
         while (segPage != 0) {
-            final int frame = pinSegment(segPage, false, s, 0);
+            final boolean pinned;
+            final int frame;
+            // a cursor asks for the same segment ~SLOT_CAPACITY times in a row: while the frame found last still holds
+            // it (and it is still a slotted segment), read it unpinned; nothing below calls the cache
+            if (segPage == scanSegment
+                    && cache.touchIfHolds(scanFrame, db.root().window(), segPage)
+                    && cache.wrap(s, scanFrame).getShort(PAGE_TYPE_OFFSET)
+                            == PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
+                pinned = false;
+                frame = scanFrame;
+            } else {
+                pinned = true;
+                frame = pinSegment(segPage, false, s, 0);
+                scanSegment = segPage;
+                scanFrame = frame;
+            }
             try {
                 final int used = s.getShort(SLOTS_USED_OFFSET) & 0xFFFF;
                 for (; index < used; index++) {
@@ -730,7 +749,9 @@ final class ObjectStore {
                 segPage = s.getInt(NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
                 index = 0;
             } finally {
-                cache.unpin(frame);
+                if (pinned) {
+                    cache.unpin(frame);
+                }
             }
         }
         return false;

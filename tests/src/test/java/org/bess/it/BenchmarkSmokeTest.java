@@ -53,6 +53,7 @@ class BenchmarkSmokeTest {
                 .forks(0)
                 // tiny sizes for the large-object benchmarks (a parameter a benchmark does not declare is ignored)
                 .param("objectMiB", "2")
+                .param("count", "2000")
                 .param("chunkKiB", "256")
                 .param("cacheMiB", "4")
                 .warmupIterations(0)

@@ -377,6 +377,29 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
     }
 
+    /**
+     * Touches a frame the caller found for a page earlier, if it still holds that page: the frame is marked referenced
+     * and a hit is counted, as {@link #pin} does, but no pin is taken. For a read that makes no other call on the cache
+     * before it is done (nothing can replace the frame in between), which saves the pin and unpin and the table probe.
+     *
+     * @param frame the frame that held the page.
+     * @param window the page's window.
+     * @param pageNo the page.
+     * @return whether the frame still holds the page; when false, pin the page instead.
+     */
+    public boolean touchIfHolds(final int frame, final int window, final long pageNo) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        if (control.getLong(d + FRAME_PAGE_KEY_OFFSET) != CacheControlDescriptor.pageKey(window, pageNo)) {
+            return false;
+        }
+        hits++;
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+        if ((flags & FLAG_REFERENCED) == 0) {
+            control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_REFERENCED);
+        }
+        return true;
+    }
+
     /** Releases a pin. */
     public void unpin(final int frame) {
         final int d = CacheControlDescriptor.frameOffset(frame);
