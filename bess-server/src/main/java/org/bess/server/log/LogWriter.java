@@ -39,12 +39,18 @@ import org.bess.format.PageHeaderDescriptor;
  * <p>Thread safe.
  */
 public final class LogWriter implements AutoCloseable {
+    /** Pending bytes after which an append writes the buffer out itself. */
+    static final long PENDING_LIMIT_BYTES = 8L << 20;
+
     private final LogDevice device;
     private final long segmentLength;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition flushed = lock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
+    /** Bytes in {@link #pending}. */
+    private long pendingBytes;
+
     private long nextLsn;
     private long durableLsn;
     private boolean flushing;
@@ -212,6 +218,12 @@ public final class LogWriter implements AutoCloseable {
             nextLsn = lsn + length;
             recordsAppended++;
             bytesAppended += length;
+            pendingBytes += length;
+            if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
+                // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
+                // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
+                flushAsLeader();
+            }
             return lsn;
         } finally {
             lock.unlock();
@@ -263,6 +275,7 @@ public final class LogWriter implements AutoCloseable {
             return;
         }
         pending = new ArrayList<>();
+        pendingBytes = 0;
         flushing = true;
         final long target = runs.get(runs.size() - 1).endLsn();
         lock.unlock();

@@ -96,6 +96,22 @@ class LogWriterTest {
     }
 
     @Test
+    void shouldWriteOutAFullBufferWithoutWaitingForAForce() {
+        try (LogWriter log = new LogWriter(new FileLogDevice(dir), 16L << 20)) {
+            long last = 0;
+            // 40 MiB of 4 KiB records, never forced by the caller: a transaction logging a large object's new pages
+            for (int i = 0; i < 10_000; i++) {
+                last = log.append(LogRecordDescriptor.TYPE_FULL_PAGE, (short) 0, 1, 0, payload(i, 4096));
+            }
+            assertThat(log.forces()).as("buffer writes so far").isGreaterThanOrEqualTo(4);
+            assertThat(last - log.durableLsn())
+                    .as("bytes still buffered")
+                    .isLessThan(LogWriter.PENDING_LIMIT_BYTES + 8192);
+            log.forceAll();
+        }
+    }
+
+    @Test
     void shouldServeConcurrentCommittersWithGroupCommit() throws Exception {
         final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
         final int threads = 8;
