@@ -411,7 +411,8 @@ final class ObjectStore {
         s.putShort(DATA_AREA_OFFSET, (short) to.id());
         s.putShort(DATA_ORDER_OFFSET, (short) newOrder);
         s.putInt(DATA_PAGE_OFFSET, (int) newPage);
-        from.free(oldPage, oldOrder);
+        // freed at commit: reused in this transaction, its pages' before-images would be taken from zeroed frames
+        db.deferFree(from, oldPage, oldOrder);
         db.bumpLayoutEpoch();
     }
 
@@ -484,7 +485,8 @@ final class ObjectStore {
     private void releaseData(final UnsafeBuffer s) {
         final int order = s.getShort(DATA_ORDER_OFFSET) & 0xFFFF;
         if (order != NO_DATA) {
-            db.area(s.getShort(DATA_AREA_OFFSET) & 0xFFFF).free(s.getInt(DATA_PAGE_OFFSET) & 0xFFFF_FFFFL, order);
+            db.deferFree(
+                    db.area(s.getShort(DATA_AREA_OFFSET) & 0xFFFF), s.getInt(DATA_PAGE_OFFSET) & 0xFFFF_FFFFL, order);
             s.putShort(DATA_ORDER_OFFSET, (short) NO_DATA);
             s.putInt(DATA_PAGE_OFFSET, 0);
             s.putShort(DATA_AREA_OFFSET, (short) 0);
@@ -640,7 +642,7 @@ final class ObjectStore {
             } finally {
                 cache.unpin(frame);
             }
-            db.root().free(segPage, 0);
+            db.deferFree(db.root(), segPage, 0);
             segPage = next;
         }
         db.catalog().removeFile(file.id);

@@ -177,4 +177,46 @@ class TransactionTest {
             assertThat(BankWorkload.balances(s, s.openDatabase(root), accounts)).isEqualTo(expected);
         }
     }
+
+    @Test
+    void shouldRestoreASegmentWhoseFreedBlockTheSameTransactionWouldReuse() {
+        try (Session s = session(64)) {
+            final Database db = s.createDatabase(dir.resolve("reuse.root"), 1L << 20);
+            final TypeId t = db.defineType("Rec", 3000, new int[0]);
+            final List<Ref> kept = new ArrayList<>();
+            final List<Ref> doomed = new ArrayList<>();
+            try (Transaction tx = s.begin()) {
+                final BessFile a = tx.createFile(db, "a");
+                final BessFile b = tx.createFile(db, "b");
+                for (int i = 0; i < 10; i++) {
+                    final ObjectRef o = tx.allocate(a, t);
+                    o.putLong(0, 100 + i);
+                    doomed.add(o.ref());
+                    final ObjectRef k = tx.allocate(b, t);
+                    k.putLong(0, 200 + i);
+                    kept.add(k.ref());
+                }
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                // empty file a's segment: its data block is released; new allocations must not reuse it here
+                for (final Ref r : doomed) {
+                    tx.free(tx.open(r));
+                }
+                final BessFile c = tx.createFile(db, "c");
+                for (int i = 0; i < 40; i++) {
+                    tx.allocate(c, t).putLong(0, -1);
+                }
+                tx.abort();
+            }
+            try (Transaction tx = s.begin()) {
+                for (int i = 0; i < doomed.size(); i++) {
+                    assertThat(tx.open(doomed.get(i)).getLong(0)).isEqualTo(100 + i);
+                    assertThat(tx.open(kept.get(i)).getLong(0)).isEqualTo(200 + i);
+                }
+                tx.commit();
+            }
+        }
+        assertHealthy(dir.resolve("reuse.root"));
+    }
 }
