@@ -555,65 +555,61 @@ public final class StorageArea implements PageSource, AutoCloseable {
     }
 
     private long allocateIn(final int extentNo, final int order) {
-        final int frame = pinMap(extentNo);
-        try {
-            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
-            final UnsafeBuffer map = cache.wrap(pageView, frame);
+        return changeMap(extentNo, map -> {
             final int rel = BuddyAllocator.allocate(map, order);
             if (rel < 0) {
                 throw new IllegalStateException("extent hint out of date: extent=" + extentNo + ", order=" + order);
             }
-            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
-            freePages[extentNo] = BuddyAllocator.freePages(map);
             return extentFirstPage(extentNo) + rel;
-        } finally {
-            cache.unpin(frame);
-        }
+        });
     }
 
     /** Frees a segment. */
     public void free(final long page, final int order) {
         final int extentNo = extentOf(page);
-        final int frame = pinMap(extentNo);
-        try {
-            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
-            final UnsafeBuffer map = cache.wrap(pageView, frame);
+        changeMap(extentNo, map -> {
             BuddyAllocator.free(map, (int) (page - extentFirstPage(extentNo)), order);
-            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
-            freePages[extentNo] = BuddyAllocator.freePages(map);
-        } finally {
-            cache.unpin(frame);
-        }
+            return 0;
+        });
     }
 
     /** Shrinks a segment in place. */
     public void shrink(final long page, final int order, final int newOrder) {
         final int extentNo = extentOf(page);
-        final int frame = pinMap(extentNo);
-        try {
-            writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
-            final UnsafeBuffer map = cache.wrap(pageView, frame);
+        changeMap(extentNo, map -> {
             BuddyAllocator.shrink(map, (int) (page - extentFirstPage(extentNo)), order, newOrder);
-            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
-            freePages[extentNo] = BuddyAllocator.freePages(map);
-        } finally {
-            cache.unpin(frame);
-        }
+            return 0;
+        });
     }
 
     /** Grows a segment in place by one order when its buddy is free. */
     public boolean tryGrow(final long page, final int order) {
         final int extentNo = extentOf(page);
+        return changeMap(
+                        extentNo,
+                        map -> BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order) ? 1 : 0)
+                != 0;
+    }
+
+    /** A change of an extent's buddy maps. */
+    @FunctionalInterface
+    private interface MapChange {
+        long apply(UnsafeBuffer map);
+    }
+
+    /**
+     * Changes an extent's map page through the update path (it is logged like any page), then refreshes the
+     * extent's allocation hints.
+     */
+    private long changeMap(final int extentNo, final MapChange change) {
         final int frame = pinMap(extentNo);
         try {
             writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
             final UnsafeBuffer map = cache.wrap(pageView, frame);
-            final boolean grew = BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order);
-            if (grew) {
-                largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
-                freePages[extentNo] = BuddyAllocator.freePages(map);
-            }
-            return grew;
+            final long result = change.apply(map);
+            largestFree[extentNo] = BuddyAllocator.largestFreeOrder(map);
+            freePages[extentNo] = BuddyAllocator.freePages(map);
+            return result;
         } finally {
             cache.unpin(frame);
         }
