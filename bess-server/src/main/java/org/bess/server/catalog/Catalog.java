@@ -85,6 +85,40 @@ public final class Catalog {
         this.nextFileId = 1;
     }
 
+    /**
+     * Puts the content of {@code committed} back into this catalog in place (an abort of a catalog change): file
+     * entries that both have keep their identity, so handles and operations of other sessions that hold them stay
+     * valid.
+     */
+    public void restoreFrom(final Catalog committed) {
+        nextAreaId = committed.nextAreaId;
+        nextTypeId = committed.nextTypeId;
+        nextFileId = committed.nextFileId;
+        areas.clear();
+        areas.addAll(committed.areas);
+        types.clear();
+        types.addAll(committed.types);
+        roots.clear();
+        roots.putAll(committed.roots);
+        foreign.clear();
+        foreign.addAll(committed.foreign);
+        final List<FileEntry> restored = new ArrayList<>();
+        for (final FileEntry c : committed.files) {
+            final FileEntry live = file(c.id);
+            if (live != null && live.name.equals(c.name)) {
+                live.areaId = c.areaId;
+                live.firstSegment = c.firstSegment;
+                live.lastSegment = c.lastSegment;
+                restored.add(live);
+            } else {
+                restored.add(c);
+            }
+        }
+        files.clear();
+        files.addAll(restored);
+        dirty = committed.dirty;
+    }
+
     /** The database id. */
     public long databaseId() {
         return databaseId;
