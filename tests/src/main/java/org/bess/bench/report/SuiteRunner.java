@@ -183,6 +183,10 @@ public final class SuiteRunner {
             failures.add(failure);
             progress.println(failure);
             return;
+        } finally {
+            if (options.forks() == 0) {
+                System.clearProperty(Metric.FILE_PROP_NAME);
+            }
         }
         for (final RunResult result : results) {
             final BenchmarkParams params = result.getParams();
