@@ -13,9 +13,9 @@ import java.util.TreeMap;
  * Pairs the scores of the rounds into comparisons and computes their ratios. Within one benchmark class and one set of
  * parameters, every method whose name starts with {@value #BESS_PREFIX} is a bess method and every other method is a
  * peer. A method's operation is its name without the leading lower-case system name ({@code bessReadKey} and
- * {@code lmdbReadKey}: {@code ReadKey}). A peer with the operation of some bess method is compared with that bess method
- * only; a peer whose operation no bess method has (a floor such as {@code rawFdatasync}) is compared with every bess
- * method. Classes without a bess method, or without a peer, yield no comparison (their scores are still reported raw).
+ * {@code lmdbReadKey}: {@code ReadKey}). A peer with the operation of some bess method is compared with that bess
+ * method only; a peer whose operation no bess method has (a floor such as {@code rawFdatasync}) is compared with every
+ * bess method. Classes without a bess method, or without a peer, yield no comparison (their scores are still reported raw).
  * Pure and stateless.
  */
 public final class Comparisons {
