@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * peer. A method's operation is its name without the leading lower-case system name ({@code bessReadKey} and
  * {@code lmdbReadKey}: {@code ReadKey}). A peer with the operation of some bess method is compared with that bess
  * method only; a peer whose operation no bess method has (a floor such as {@code rawFdatasync}) is compared with every
- * bess method. Classes without a bess method, or without a peer, yield no comparison (their scores are still reported raw).
- * Pure and stateless.
+ * bess method. Classes without a bess method, or without a peer, yield no comparison (their scores are still reported
+ * raw). Pure and stateless.
  */
 public final class Comparisons {
     /** The method-name prefix that marks the bess side of a comparison. */
