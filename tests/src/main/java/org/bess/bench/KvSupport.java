@@ -175,8 +175,10 @@ public final class KvSupport {
             final Path dir = newDirectory("kv-bess-");
             // objects, slots and segment headers: a quarter more than the values, and room for the catalog
             final long cacheBytes = ((long) shape.entries * (shape.valueSize + 32) * 5 / 4 + (64L << 20)) & -(1L << 20);
-            final Session session = BessServer.embedded(
-                    new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes));
+            // every cache frame may be mapped at once: the default level-one budget (half the cache frames) is smaller
+            // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
+            final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
+            final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
             try {
                 Files.createDirectories(dir.resolve("db"));
                 final Database db = session.createDatabase(dir.resolve("db").resolve("kv.root"), 16L << 20);
