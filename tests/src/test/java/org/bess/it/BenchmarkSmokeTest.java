@@ -54,6 +54,7 @@ class BenchmarkSmokeTest {
                 // tiny sizes for the large-object benchmarks (a parameter a benchmark does not declare is ignored)
                 .param("objectMiB", "2")
                 .param("count", "2000")
+                .param("entries", "2000")
                 .param("chunkKiB", "256")
                 .param("cacheMiB", "4")
                 .warmupIterations(0)

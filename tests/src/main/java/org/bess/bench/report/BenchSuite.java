@@ -67,7 +67,7 @@ public final class BenchSuite {
         final List<BenchmarkRun> calibration =
                 SuiteRunner.findRuns("^" + Pattern.quote(SuiteRunner.CALIBRATION_CLASS + ".") + ".*");
         final List<BenchmarkRun> workloads = new ArrayList<>();
-        for (final BenchmarkRun run : SuiteRunner.findRuns(options.include())) {
+        for (final BenchmarkRun run : SuiteRunner.findRuns(options.include(), options.params())) {
             if (!run.benchmarkClass().equals(SuiteRunner.CALIBRATION_CLASS)) {
                 workloads.add(run);
             }
@@ -96,12 +96,17 @@ public final class BenchSuite {
                 MachineInfo.loadAverage(),
                 runner.scores(),
                 comparisons,
-                runner.failures());
+                runner.failures(),
+                runner.metrics());
         final Path markdown = write(options.outDir(), startedAt.format(FILE_NAME), report);
         out.println();
         out.println("bench: report written to " + markdown + " (and .csv)");
         out.println();
         out.print(ReportWriter.comparisonTable(comparisons));
+        if (!runner.metrics().isEmpty()) {
+            out.println();
+            out.print(ReportWriter.metricTable(runner.metrics()));
+        }
         if (!runner.failures().isEmpty()) {
             out.println("bench: " + runner.failures().size() + " benchmark run(s) failed; see the report");
             return 1;
@@ -140,7 +145,10 @@ public final class BenchSuite {
         }
         final Path markdown = outDir.resolve(name + ".md");
         Files.writeString(markdown, ReportWriter.markdown(report), StandardCharsets.UTF_8);
-        Files.writeString(outDir.resolve(name + ".csv"), ReportWriter.csv(report.scores()), StandardCharsets.UTF_8);
+        Files.writeString(
+                outDir.resolve(name + ".csv"),
+                ReportWriter.csv(report.scores(), report.metrics()),
+                StandardCharsets.UTF_8);
         return markdown;
     }
 

@@ -2,16 +2,21 @@ package org.bess.bench.report;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Pairs the scores of the rounds into comparisons and computes their ratios. Within one benchmark class and one set of
  * parameters, every method whose name starts with {@value #BESS_PREFIX} is a bess method and every other method is a
- * peer; each bess method is compared with each peer. Classes without a bess method, or without a peer, yield no
- * comparison (their scores are still reported raw). Pure and stateless.
+ * peer. A method's operation is its name without the leading lower-case system name ({@code bessReadKey} and
+ * {@code lmdbReadKey}: {@code ReadKey}). A peer with the operation of some bess method is compared with that bess
+ * method only; a peer whose operation no bess method has (a floor such as {@code rawFdatasync}) is compared with every
+ * bess method. Classes without a bess method, or without a peer, yield no comparison (their scores are still reported
+ * raw). Pure and stateless.
  */
 public final class Comparisons {
     /** The method-name prefix that marks the bess side of a comparison. */
@@ -40,12 +45,21 @@ public final class Comparisons {
         }
         final List<Comparison> comparisons = new ArrayList<>();
         for (final Map<String, Map<String, Score>> methods : byWorkload.values()) {
+            final Set<String> bessOperations = new HashSet<>();
+            for (final String method : methods.keySet()) {
+                if (method.startsWith(BESS_PREFIX)) {
+                    bessOperations.add(operation(method));
+                }
+            }
             for (final Map.Entry<String, Map<String, Score>> bess : methods.entrySet()) {
                 if (!bess.getKey().startsWith(BESS_PREFIX)) {
                     continue;
                 }
                 for (final Map.Entry<String, Map<String, Score>> peer : methods.entrySet()) {
-                    if (peer.getKey().startsWith(BESS_PREFIX)) {
+                    final String peerOperation = operation(peer.getKey());
+                    if (peer.getKey().startsWith(BESS_PREFIX)
+                            || (bessOperations.contains(peerOperation)
+                                    && !peerOperation.equals(operation(bess.getKey())))) {
                         continue;
                     }
                     final Comparison comparison = computeComparison(bess.getValue(), peer.getValue());
@@ -56,6 +70,20 @@ public final class Comparisons {
             }
         }
         return comparisons;
+    }
+
+    /**
+     * A method's operation: its name without the leading lower-case system name.
+     *
+     * @param method e.g. {@code lmdbReadKey}.
+     * @return e.g. {@code ReadKey}; empty for an all lower-case name.
+     */
+    static String operation(final String method) {
+        int i = 0;
+        while (i < method.length() && Character.isLowerCase(method.charAt(i))) {
+            i++;
+        }
+        return method.substring(i);
     }
 
     /**

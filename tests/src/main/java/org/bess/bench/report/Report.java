@@ -15,6 +15,7 @@ import java.util.List;
  * @param scores every score: calibration runs and rounds, in the order they ran.
  * @param comparisons the comparisons computed from {@code scores}.
  * @param failures one line per benchmark run that failed, empty when all ran.
+ * @param metrics every metric (percentiles, resources, counters) of the rounds, in the order they were measured.
  */
 public record Report(
         String startedAt,
@@ -26,4 +27,5 @@ public record Report(
         String loadAtEnd,
         List<Score> scores,
         List<Comparison> comparisons,
-        List<String> failures) {}
+        List<String> failures,
+        List<Metric> metrics) {}

@@ -78,6 +78,17 @@ public final class ReportWriter {
                     .append(NL);
             md.append(unpaired).append(NL);
         }
+        if (!report.metrics().isEmpty()) {
+            md.append("## Percentiles, resources and counters").append(NL).append(NL);
+            md.append("What a run measured besides its score: `p0.50` and `p0.99` of sampled times (JMH `SampleTime`),")
+                    .append(" and what the benchmark wrote at the end of its fork: `peakRssMiB` is `VmHWM` of")
+                    .append(" `/proc/self/status` (the JVM's peak resident memory, heap and mapped files included),")
+                    .append(" space on disk against the raw data, and engine counters over the measurement")
+                    .append(" iterations. The median over rounds, with the minimum and maximum.")
+                    .append(NL)
+                    .append(NL);
+            md.append(metricTable(report.metrics())).append(NL);
+        }
         if (!report.failures().isEmpty()) {
             md.append("## Failures").append(NL).append(NL);
             for (final String failure : report.failures()) {
@@ -185,6 +196,54 @@ public final class ReportWriter {
     }
 
     /**
+     * The table of metrics: one row per benchmark, parameter set and metric, with the median over rounds and the
+     * spread, in the order they were first measured.
+     *
+     * @param metrics the metrics of every round.
+     * @return a markdown table, or empty when there is no metric.
+     */
+    public static String metricTable(final List<Metric> metrics) {
+        final Map<String, List<Metric>> rows = new LinkedHashMap<>();
+        for (final Metric m : metrics) {
+            rows.computeIfAbsent(m.benchmark() + "\n" + m.params() + "\n" + m.name(), k -> new ArrayList<>())
+                    .add(m);
+        }
+        if (rows.isEmpty()) {
+            return "";
+        }
+        final StringBuilder md = new StringBuilder();
+        md.append("| workload | params | method | metric | median | spread (min–max) | rounds |")
+                .append(NL);
+        md.append("| --- | --- | --- | --- | ---: | --- | ---: |").append(NL);
+        for (final List<Metric> rounds : rows.values()) {
+            final Metric first = rounds.get(0);
+            final double[] sorted =
+                    rounds.stream().mapToDouble(Metric::value).sorted().toArray();
+            md.append("| ")
+                    .append(first.simpleClass())
+                    .append(" | ")
+                    .append(first.params())
+                    .append(" | ")
+                    .append(first.method())
+                    .append(" | ")
+                    .append(first.name())
+                    .append(" | ")
+                    .append(formatNumber(Comparisons.computeMedian(sorted)))
+                    .append(' ')
+                    .append(first.unit())
+                    .append(" | ")
+                    .append(formatNumber(sorted[0]))
+                    .append('–')
+                    .append(formatNumber(sorted[sorted.length - 1]))
+                    .append(" | ")
+                    .append(sorted.length)
+                    .append(" |")
+                    .append(NL);
+        }
+        return md.toString();
+    }
+
+    /**
      * The calibration table: each calibration benchmark's score at the start and at the end of the suite (a column
      * only when some score of it exists, so that the start table can be printed before the end ran).
      *
@@ -263,6 +322,33 @@ public final class ReportWriter {
                     .append(NL);
         }
         return md.toString();
+    }
+
+    /**
+     * The CSV of every score and metric: {@value #CSV_HEADER}, one row per score, then one per metric (mode
+     * {@code metric}, method {@code method:name}), full precision.
+     *
+     * @param scores the score rows.
+     * @param metrics the metric rows.
+     * @return the CSV text, header first.
+     */
+    public static String csv(final List<Score> scores, final List<Metric> metrics) {
+        final StringBuilder csv = new StringBuilder(csv(scores));
+        for (final Metric m : metrics) {
+            csv.append(csvField(m.round()))
+                    .append(',')
+                    .append(csvField(m.simpleClass()))
+                    .append(',')
+                    .append(csvField(m.method() + ":" + m.name()))
+                    .append(',')
+                    .append(csvField(m.params()))
+                    .append(",metric,")
+                    .append(m.value())
+                    .append(",,")
+                    .append(csvField(m.unit()))
+                    .append(NL);
+        }
+        return csv.toString();
     }
 
     /**

@@ -1,7 +1,11 @@
 package org.bess.bench.report;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The command-line options of {@link BenchSuite}. The hidden options {@code --warmup-ms}, {@code --measure-ms},
@@ -17,6 +21,8 @@ import java.util.Locale;
  * @param measureIterations measurement iterations of each JMH run.
  * @param measureMs the length of one measurement iteration.
  * @param forks forks of each JMH run (0 runs in this JVM).
+ * @param params parameter values that replace the declared ones of every benchmark declaring that parameter, by name:
+ *     those of {@code --param}, and for {@code --quick} the {@link #QUICK_PARAMS} not given by {@code --param}.
  */
 public record SuiteOptions(
         boolean quick,
@@ -28,20 +34,30 @@ public record SuiteOptions(
         long warmupMs,
         int measureIterations,
         long measureMs,
-        int forks) {
+        int forks,
+        Map<String, List<String>> params) {
+    /**
+     * The smaller data sets of {@code --quick}: {@code entries} is the number of entries of the KV workloads (1M in a
+     * full run).
+     */
+    public static final Map<String, List<String>> QUICK_PARAMS = Map.of("entries", List.of("100000"));
+
     /** The usage text printed by {@code --help}. */
     public static final String USAGE = String.join(
             "\n",
-            "usage: ./bess bench [--quick] [--rounds N] [--include REGEX] [--out DIR]",
+            "usage: ./bess bench [--quick] [--rounds N] [--include REGEX] [--param NAME=V1,V2] [--out DIR]",
             "",
             "Runs the JMH suite in interleaved rounds (each bess method, then its peers, round after round),",
             "with the calibration primitives at the start and the end, and writes",
             "DIR/<yyyy-MM-dd'T'HH-mm>.md and .csv.",
             "",
-            "  --quick          short runs: 2 rounds, 1 x 1 s warmup and 2 x 1 s measurement per run",
+            "  --quick          short runs: 2 rounds, 1 x 1 s warmup and 2 x 1 s measurement per run,",
+            "                   and smaller data sets (entries=100000 for the KV workloads)",
             "  --rounds N       rounds of interleaved runs (default 3, quick 2)",
             "  --include REGEX  only the benchmarks whose name (package.Class.method) contains a match",
             "                   (default: all); the calibration always runs",
+            "  --param N=V,...  run every benchmark that declares parameter N with these values instead of",
+            "                   its declared ones (repeatable), e.g. --param entries=1000000",
             "  --out DIR        where to write the report (default bench-results)",
             "  --help           this text",
             "");
@@ -64,6 +80,7 @@ public record SuiteOptions(
         Integer measureIterations = null;
         Long measureMs = null;
         int forks = 1;
+        final Map<String, List<String>> params = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             final String arg = args[i];
             switch (arg) {
@@ -92,11 +109,19 @@ public record SuiteOptions(
                 case "--iterations":
                     measureIterations = positive(arg, value(args, ++i, arg));
                     break;
+                case "--param":
+                    putParam(params, value(args, ++i, arg));
+                    break;
                 case "--forks":
                     forks = nonNegative(arg, value(args, ++i, arg));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option: " + arg + " (see --help)");
+            }
+        }
+        if (quick) {
+            for (final Map.Entry<String, List<String>> e : QUICK_PARAMS.entrySet()) {
+                params.putIfAbsent(e.getKey(), e.getValue());
             }
         }
         if (warmupMs != null && warmupMs == 0) {
@@ -112,7 +137,8 @@ public record SuiteOptions(
                 warmupMs != null ? warmupMs : 1000,
                 measureIterations != null ? measureIterations : quick ? 2 : 3,
                 measureMs != null ? measureMs : 1000,
-                forks);
+                forks,
+                Map.copyOf(params));
     }
 
     /**
@@ -123,14 +149,23 @@ public record SuiteOptions(
     public String describe() {
         return String.format(
                 Locale.ROOT,
-                "%d rounds; each JMH run: %d fork(s), %d x %d ms warmup, %d x %d ms measurement; include `%s`",
+                "%d rounds; each JMH run: %d fork(s), %d x %d ms warmup, %d x %d ms measurement; include `%s`%s",
                 rounds,
                 forks,
                 warmupIterations,
                 warmupMs,
                 measureIterations,
                 measureMs,
-                include);
+                include,
+                params.isEmpty() ? "" : "; params " + new TreeMap<>(params));
+    }
+
+    private static void putParam(final Map<String, List<String>> params, final String text) {
+        final int eq = text.indexOf('=');
+        if (eq <= 0 || eq == text.length() - 1) {
+            throw new IllegalArgumentException("--param needs NAME=V1,V2,...: value=" + text);
+        }
+        params.put(text.substring(0, eq), List.of(text.substring(eq + 1).split(",", -1)));
     }
 
     private static String value(final String[] args, final int index, final String option) {

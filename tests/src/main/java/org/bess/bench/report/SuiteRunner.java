@@ -1,8 +1,12 @@
 package org.bess.bench.report;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -24,7 +28,6 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
@@ -41,6 +44,8 @@ public final class SuiteRunner {
     private final PrintStream progress;
     private final List<Score> scores = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
+    private final List<Metric> metrics = new ArrayList<>();
+    private Path metricsFile;
 
     /**
      * Makes a runner.
@@ -62,6 +67,17 @@ public final class SuiteRunner {
      * @return the runs of one round.
      */
     public static List<BenchmarkRun> findRuns(final String include) {
+        return findRuns(include, Map.of());
+    }
+
+    /**
+     * As {@link #findRuns(String)}, with the declared values of some parameters replaced.
+     *
+     * @param include a regular expression.
+     * @param overrides values by parameter name, used instead of the declared ones by every benchmark declaring it.
+     * @return the runs of one round.
+     */
+    public static List<BenchmarkRun> findRuns(final String include, final Map<String, List<String>> overrides) {
         final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         // class -> params text -> runs
         final Map<String, Map<String, List<BenchmarkRun>>> byClass = new TreeMap<>();
@@ -74,8 +90,15 @@ public final class SuiteRunner {
             if (!seen.add(entry.getUsername())) {
                 continue;
             }
-            for (final Map<String, String> params :
-                    computeParamSets(entry.getParams().orElse(Map.of()))) {
+            final Map<String, String[]> declared =
+                    new TreeMap<>(entry.getParams().orElse(Map.of()));
+            for (final Map.Entry<String, String[]> param : declared.entrySet()) {
+                final List<String> values = overrides.get(param.getKey());
+                if (values != null) {
+                    param.setValue(values.toArray(new String[0]));
+                }
+            }
+            for (final Map<String, String> params : computeParamSets(declared)) {
                 final BenchmarkRun run = new BenchmarkRun(entry.getUsername(), params);
                 byClass.computeIfAbsent(run.benchmarkClass(), k -> new LinkedHashMap<>())
                         .computeIfAbsent(run.paramsText(), k -> new ArrayList<>())
@@ -135,24 +158,35 @@ public final class SuiteRunner {
         for (final Map.Entry<String, String> param : run.params().entrySet()) {
             builder.param(param.getKey(), param.getValue());
         }
-        final Options jmh = builder.include("^" + Pattern.quote(benchmark) + "$")
+        builder.include("^" + Pattern.quote(benchmark) + "$")
                 .forks(options.forks())
                 .warmupIterations(options.warmupIterations())
                 .warmupTime(TimeValue.milliseconds(Math.max(1, options.warmupMs())))
                 .measurementIterations(options.measureIterations())
                 .measurementTime(TimeValue.milliseconds(options.measureMs()))
                 .shouldFailOnError(true)
-                .verbosity(VerboseMode.SILENT)
-                .build();
+                .verbosity(VerboseMode.SILENT);
+        final Path metricLines = metricsFile();
+        if (options.forks() > 0) {
+            builder.jvmArgsPrepend("-D" + Metric.FILE_PROP_NAME + "=" + metricLines);
+        } else {
+            System.setProperty(Metric.FILE_PROP_NAME, metricLines.toString());
+        }
         final Collection<RunResult> results;
         try {
-            results = new Runner(jmh).run();
-        } catch (final RunnerException e) {
+            Files.write(metricLines, new byte[0]); // nothing left over from a failed run
+            results = new Runner(builder.build()).run();
+            collectMetricLines(round, metricLines);
+        } catch (final RunnerException | IOException | IllegalArgumentException e) {
             final Throwable cause = e.getCause() != null ? e.getCause() : e;
             final String failure = "round " + round + ": " + benchmark + " " + run.paramsText() + " failed: " + cause;
             failures.add(failure);
             progress.println(failure);
             return;
+        } finally {
+            if (options.forks() == 0) {
+                System.clearProperty(Metric.FILE_PROP_NAME);
+            }
         }
         for (final RunResult result : results) {
             final BenchmarkParams params = result.getParams();
@@ -166,6 +200,18 @@ public final class SuiteRunner {
                     primary.getScoreError(),
                     primary.getScoreUnit());
             scores.add(score);
+            for (final String label : result.getSecondaryResults().keySet()) {
+                if (isReported(label)) {
+                    final Result<?> secondary = result.getSecondaryResults().get(label);
+                    metrics.add(new Metric(
+                            round,
+                            score.benchmark(),
+                            score.params(),
+                            label,
+                            secondary.getScore(),
+                            secondary.getScoreUnit()));
+                }
+            }
             progress.println(String.format(
                     Locale.ROOT,
                     "  %-6s %s.%s%s: %s %s",
@@ -185,6 +231,49 @@ public final class SuiteRunner {
      */
     public List<Score> scores() {
         return scores;
+    }
+
+    /**
+     * The metrics recorded so far: the median and 99th percentile of sampled times, and what the benchmarks wrote into
+     * the metrics file (see {@link Metric}), in the order they were measured.
+     *
+     * @return the live list of metrics.
+     */
+    public List<Metric> metrics() {
+        return metrics;
+    }
+
+    /**
+     * Whether a secondary result of JMH goes into the report: of the percentiles of a sampled time only the median and
+     * the 99th, and every other secondary result (counters of {@code @AuxCounters}).
+     *
+     * @param label the secondary result's label, e.g. {@code p0.99}.
+     * @return true when the report shows it.
+     */
+    static boolean isReported(final String label) {
+        final boolean percentile = label.startsWith("p0.") || label.startsWith("p1.");
+        return !percentile || label.equals("p0.50") || label.equals("p0.99");
+    }
+
+    private Path metricsFile() {
+        if (metricsFile == null) {
+            try {
+                metricsFile = Files.createTempFile("bess-bench-metrics-", ".tsv");
+                metricsFile.toFile().deleteOnExit();
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot create the metrics file of the suite", e);
+            }
+        }
+        return metricsFile;
+    }
+
+    private void collectMetricLines(final String round, final Path file) throws IOException {
+        final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (final String line : lines) {
+            if (!line.isBlank()) {
+                metrics.add(Metric.parse(round, line));
+            }
+        }
     }
 
     /**

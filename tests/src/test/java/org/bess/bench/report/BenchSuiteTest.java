@@ -74,4 +74,42 @@ class BenchSuiteTest {
         }
         assertThat(md).contains("No comparisons").contains("- JDK: ");
     }
+
+    @Test
+    void shouldReportPercentilesAndWhatTheBenchmarksRecordBesideTheComparisons(@TempDir final Path dir)
+            throws IOException {
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final int status;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            status = BenchSuite.run(
+                    new String[] {
+                        "--include", "DurableCommit01Benchmark",
+                        "--param", "objects=1",
+                        "--out", dir.toString(),
+                        "--rounds", "1",
+                        "--forks", "0",
+                        "--warmup-ms", "0",
+                        "--measure-ms", "200",
+                        "--iterations", "1"
+                    },
+                    out);
+        }
+        final String stdout = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(status).as(stdout).isZero();
+        final String md;
+        try (Stream<Path> list = Files.list(dir)) {
+            md = Files.readString(
+                    list.filter(p -> p.toString().endsWith(".md")).findFirst().orElseThrow(), StandardCharsets.UTF_8);
+        }
+        assertThat(md)
+                .contains("| DurableCommit01Benchmark | objects=1 | bessCommit | ")
+                .contains(" | lmdbCommit | ")
+                .contains(" | rawFdatasync | ")
+                .contains("| DurableCommit01Benchmark | objects=1 | bessCommit | p0.99 | ")
+                .contains("| DurableCommit01Benchmark | objects=1 | bessCommit | groupSize | ")
+                .contains("| DurableCommit01Benchmark | objects=1 | bessCommit | logBytesPerCommit | ")
+                .contains("| DurableCommit01Benchmark | objects=1 | lmdbCommit | commitsPerSec | ")
+                .contains("| DurableCommit01Benchmark | objects=1 | rawFdatasync | syncsPerSec | ");
+    }
 }

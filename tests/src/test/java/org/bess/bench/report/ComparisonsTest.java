@@ -37,6 +37,24 @@ class ComparisonsTest {
     }
 
     @Test
+    void shouldPairAPeerWithTheBessMethodOfTheSameOperationOnly() {
+        final String kv = "org.bess.bench.KvBenchmark.";
+        final List<Score> scores = List.of(
+                new Score("1", kv + "bessWrite", "", "avgt", 1, 0, "ms/op"),
+                new Score("1", kv + "lmdbWrite", "", "avgt", 2, 0, "ms/op"),
+                new Score("1", kv + "bessReadKey", "", "avgt", 3, 0, "ms/op"),
+                new Score("1", kv + "lmdbReadKey", "", "avgt", 4, 0, "ms/op"),
+                new Score("1", kv + "rawFloor", "", "avgt", 5, 0, "ms/op"));
+
+        assertThat(Comparisons.computeComparisons(scores))
+                .extracting(c -> c.bessMethod() + "/" + c.peerMethod())
+                .containsExactly(
+                        "bessReadKey/lmdbReadKey", "bessReadKey/rawFloor", "bessWrite/lmdbWrite", "bessWrite/rawFloor");
+        assertThat(Comparisons.operation("lmdbReadKey")).isEqualTo("ReadKey");
+        assertThat(Comparisons.operation("raw")).isEmpty();
+    }
+
+    @Test
     void shouldTakeTheMedianAndSpreadOfPerRoundRatios() {
         final List<Score> scores = List.of(
                 score("1", "bessCommit", "", 10),

@@ -1,6 +1,7 @@
 package org.bess.bench.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.bess.bench.report.ComparisonsTest.score;
 
 import java.util.List;
@@ -31,7 +32,17 @@ class ReportWriterTest {
                 "2.00 1.00 0.50",
                 scores,
                 Comparisons.computeComparisons(scores),
-                List.of());
+                List.of(),
+                metrics());
+    }
+
+    private static List<Metric> metrics() {
+        final String bess = "org.bess.bench.KvBenchmark.bessReadKey";
+        return List.of(
+                new Metric("1", bess, "entries=100", "peakRssMiB", 300, "MiB"),
+                new Metric("1", bess, "entries=100", "dataOverRaw", 1.5, "x"),
+                new Metric("2", bess, "entries=100", "peakRssMiB", 500, "MiB"),
+                new Metric("3", bess, "entries=100", "peakRssMiB", 350, "MiB"));
     }
 
     @Test
@@ -76,6 +87,8 @@ class ReportWriterTest {
                 .contains("## Comparisons\n\n| workload |")
                 .contains("| start | CalibrationBenchmark.mprotectOnePage |  | avgt | 812.3 | 3.500 | ns/op |\n")
                 .contains("| 2 | DurableCommitBenchmark.lmdbCommit | objects=1 | avgt | 40.00 |  | us/op |\n")
+                .contains("## Percentiles, resources and counters\n\n")
+                .contains("| KvBenchmark | entries=100 | bessReadKey | peakRssMiB | 350.0 MiB | 300.0–500.0 | 3 |\n")
                 .doesNotContain("## Without a peer")
                 .doesNotContain("## Failures");
     }
@@ -105,6 +118,44 @@ class ReportWriterTest {
                         + "2,DurableCommitBenchmark,bessCommit,objects=1,avgt,15.0,,us/op\n"
                         + "2,DurableCommitBenchmark,lmdbCommit,objects=1,avgt,40.0,,us/op\n"
                         + "end,CalibrationBenchmark,mprotectOnePage,,avgt,905.5,4.0,ns/op\n");
+    }
+
+    @Test
+    void shouldWriteOneRowPerMetricWithItsMedianAndSpreadOverRounds() {
+        assertThat(ReportWriter.metricTable(metrics()))
+                .isEqualTo("| workload | params | method | metric | median | spread (min–max) | rounds |\n"
+                        + "| --- | --- | --- | --- | ---: | --- | ---: |\n"
+                        + "| KvBenchmark | entries=100 | bessReadKey | peakRssMiB | 350.0 MiB | 300.0–500.0 | 3 |\n"
+                        + "| KvBenchmark | entries=100 | bessReadKey | dataOverRaw | 1.500 x | 1.500–1.500 | 1 |\n");
+        assertThat(ReportWriter.metricTable(List.of())).isEmpty();
+    }
+
+    @Test
+    void shouldAppendTheMetricsToTheCsvAfterTheScores() {
+        assertThat(ReportWriter.csv(List.of(), metrics().subList(0, 1)))
+                .isEqualTo(ReportWriter.CSV_HEADER + "\n"
+                        + "1,KvBenchmark,bessReadKey:peakRssMiB,entries=100,metric,300.0,,MiB\n");
+    }
+
+    @Test
+    void shouldReadBackTheMetricLinesBenchmarksWrite() {
+        final String line = Metric.format(
+                "org.bess.bench.KvBenchmark.lmdbWrite", "order=seq,valueSize=100", "peakRssMiB", 123.25, "MiB");
+
+        assertThat(Metric.parse("2", line))
+                .isEqualTo(new Metric(
+                        "2",
+                        "org.bess.bench.KvBenchmark.lmdbWrite",
+                        "order=seq,valueSize=100",
+                        "peakRssMiB",
+                        123.25,
+                        "MiB"));
+        assertThat(catchThrowable(() -> Metric.parse("1", "a\tb")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("5 tab-separated fields");
+        assertThat(catchThrowable(() -> Metric.parse("1", "a\tb\tc\tNaNo\tMiB")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a number");
     }
 
     @Test

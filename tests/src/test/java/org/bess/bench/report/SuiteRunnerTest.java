@@ -21,7 +21,7 @@ class SuiteRunnerTest {
 
     @Test
     void shouldInterleaveEachBessMethodWithItsPeersOneParameterSetAtATime() {
-        final List<BenchmarkRun> runs = SuiteRunner.findRuns("DurableCommitBenchmark");
+        final List<BenchmarkRun> runs = SuiteRunner.findRuns("DurableCommit01Benchmark");
 
         assertThat(runs)
                 .extracting(r -> r.method() + " " + r.paramsText())
@@ -32,5 +32,37 @@ class SuiteRunnerTest {
                         "bessCommit objects=10",
                         "lmdbCommit objects=10",
                         "rawFdatasync objects=10");
+    }
+
+    @Test
+    void shouldRunOverriddenParameterValuesInsteadOfTheDeclaredOnes() {
+        final List<BenchmarkRun> runs = SuiteRunner.findRuns(
+                "KvBenchmark.bessReadKey", Map.of("entries", List.of("1000"), "order", List.of("rand")));
+
+        assertThat(runs)
+                .extracting(BenchmarkRun::paramsText)
+                .containsExactly("entries=1000,order=rand,valueSize=100", "entries=1000,order=rand,valueSize=2026");
+    }
+
+    @Test
+    void shouldReportTheMedianAndThe99thPercentileAndEveryOtherSecondaryResult() {
+        assertThat(SuiteRunner.isReported("p0.50")).isTrue();
+        assertThat(SuiteRunner.isReported("p0.99")).isTrue();
+        assertThat(SuiteRunner.isReported("p0.999")).isFalse();
+        assertThat(SuiteRunner.isReported("p1.00")).isFalse();
+        assertThat(SuiteRunner.isReported("commits")).isTrue();
+    }
+
+    @Test
+    void shouldTakeParameterValuesFromTheCommandLineAndSmallerDataSetsForQuick() {
+        assertThat(SuiteOptions.parse(new String[] {"--quick"}).params()).isEqualTo(SuiteOptions.QUICK_PARAMS);
+        assertThat(SuiteOptions.parse(new String[] {"--quick", "--param", "entries=1000000,2"})
+                        .params())
+                .isEqualTo(Map.of("entries", List.of("1000000", "2")));
+        assertThat(SuiteOptions.parse(new String[0]).params()).isEmpty();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> SuiteOptions.parse(new String[] {"--param", "entries"})))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NAME=V1,V2");
     }
 }
