@@ -1,32 +1,24 @@
 package org.bess.bench;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.bess.client.Session;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
 import org.bess.server.EngineCounters;
 
 /**
- * The bess side of the durable-commit benchmarks: one engine, and one session per committer thread, all committing
- * through the engine's one log (group commit).
- *
- * <p>Today the engine has one session ({@link BessServer#embedded(Context)}), so only thread 0 gets a session and bess
- * runs with one committer ({@link DurableCommit01Benchmark}). When {@code BessServer.start(Context)} and
- * {@code server.openSession()} are in, switch over here and in one line of {@link MultiCommitterBenchmark}:
- *
- * <ul>
- *   <li>here: {@code start} keeps {@code server = BessServer.start(context)} and {@code loader = server.openSession()};
- *       {@link #session} returns, per thread index, a session of {@code server.openSession()} made once (synchronized:
- *       JMH sets up thread states concurrently); {@link #counters} reads {@code EngineCounters.of(server)}; {@link
- *       #close} closes every session, then the server;
- *   <li>{@link MultiCommitterBenchmark}: {@code extends DurableCommitPeers} becomes {@code extends
- *       DurableCommitWithBess}, which gives 2 to 16 committers their {@code bessCommit}.
- * </ul>
+ * The bess side of the durable-commit benchmarks: one engine ({@link BessServer#start(Context)}), and one session per
+ * committer thread ({@link BessServer#openSession()}), all committing through the engine's one log (group commit).
  */
 final class BessCommitters implements AutoCloseable {
-    private final Session session;
+    private final BessServer server;
+    private final Session loader;
+    private final Map<Integer, Session> sessions = new HashMap<>();
 
-    private BessCommitters(final Session session) {
-        this.session = session;
+    private BessCommitters(final BessServer server) {
+        this.server = server;
+        this.loader = server.openSession();
     }
 
     /**
@@ -36,7 +28,7 @@ final class BessCommitters implements AutoCloseable {
      * @return the committers' engine.
      */
     static BessCommitters start(final Context context) {
-        return new BessCommitters(BessServer.embedded(context));
+        return new BessCommitters(BessServer.start(context));
     }
 
     /**
@@ -45,22 +37,17 @@ final class BessCommitters implements AutoCloseable {
      * @return a session of the engine.
      */
     Session loader() {
-        return session;
+        return loader;
     }
 
     /**
-     * The session of one committer thread.
+     * The session of one committer thread, made on its first use (JMH sets up thread states concurrently).
      *
      * @param threadIndex the JMH thread index, from 0.
      * @return that thread's session.
-     * @throws IllegalStateException for any thread but 0 while the engine has a single session.
      */
-    Session session(final int threadIndex) {
-        if (threadIndex != 0) {
-            throw new IllegalStateException("the engine has one session until BessServer.openSession lands, so bess"
-                    + " runs one committer: threadIndex=" + threadIndex);
-        }
-        return session;
+    synchronized Session session(final int threadIndex) {
+        return sessions.computeIfAbsent(threadIndex, i -> server.openSession());
     }
 
     /**
@@ -69,12 +56,17 @@ final class BessCommitters implements AutoCloseable {
      * @return a snapshot.
      */
     EngineCounters counters() {
-        return EngineCounters.of(session);
+        return EngineCounters.of(server);
     }
 
-    /** Stops the engine (a checkpoint, then the log and the cache are closed). */
+    /** Closes every session, then stops the engine (a checkpoint, then the log and the cache are closed). */
     @Override
-    public void close() {
-        session.close();
+    public synchronized void close() {
+        for (final Session s : sessions.values()) {
+            s.close();
+        }
+        sessions.clear();
+        loader.close();
+        server.close();
     }
 }
