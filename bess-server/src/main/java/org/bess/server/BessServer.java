@@ -89,6 +89,7 @@ public final class BessServer implements AutoCloseable {
         }
         final long nextTxnId = RestartRecovery.nextTxnId(log, context.nodeDir().resolve("log"));
         this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
+        txns.fullPageImages(context.fullPageImages());
         this.updatePath = new UpdatePath(this, cache, txns);
         this.locks = new LockManager(context.lockContext());
         this.lockTimeoutNs = context.lockContext().lockTimeoutNs();

@@ -260,4 +260,24 @@ public final class Context {
         this.lockContext = settings;
         return this;
     }
+
+    /** Property: whether the first change of a clean page logs a full image of it (torn-page repair). */
+    public static final String FULL_PAGE_IMAGES_PROP_NAME = "bess.txn.full.page.images";
+
+    private boolean fullPageImages = Boolean.parseBoolean(System.getProperty(FULL_PAGE_IMAGES_PROP_NAME, "true"));
+
+    /**
+     * Whether the first change of a clean page logs a full image of it, so that a page torn by a crash while it was
+     * written back can be rebuilt (default on). Off, the log holds only the changed bytes, and a torn page is detected
+     * by its checksum but cannot be repaired from the log.
+     */
+    public boolean fullPageImages() {
+        return fullPageImages;
+    }
+
+    /** Turns full page images on or off. */
+    public Context fullPageImages(final boolean on) {
+        this.fullPageImages = on;
+        return this;
+    }
 }

@@ -17,9 +17,10 @@ import org.bess.server.BessServer;
 import org.bess.server.Context;
 
 /**
- * The crash campaign's workload, in a child JVM: {@code BankWorkloadMain NODE_DIR ROOT ACCOUNTS SEED ACK_FILE}.
- * Creates the bank on first use (every account holds {@link #INITIAL}), then transfers random amounts between
- * random accounts forever, one transaction per transfer. It appends {@code try N FROM TO AMOUNT} to the ack file
+ * The crash campaign's workload, in a child JVM: {@code BankWorkloadMain NODE_DIR ROOT ACCOUNTS SEED ACK_FILE
+ * [SESSIONS]}. Creates the bank on first use (every account holds {@link #INITIAL}), then transfers random amounts
+ * between random accounts forever, one transaction per transfer, on SESSIONS concurrent sessions (default 1; a
+ * deadlock victim is reported as aborted). It appends {@code try N FROM TO AMOUNT} to the ack file
  * before the commit and {@code ack N} once the commit returned, so the parent knows the one transfer that may be in
  * flight when it kills the process. Each line is one {@code write(2)}: a SIGKILL cannot lose a printed line.
  */
@@ -36,22 +37,46 @@ public final class BankWorkloadMain {
      *
      * @param args node dir, root path, accounts, seed.
      */
-    public static void main(final String[] args) throws java.io.IOException {
+    public static void main(final String[] args) throws java.io.IOException, InterruptedException {
         final Path node = Path.of(args[0]);
         final Path root = Path.of(args[1]);
         final int accounts = Integer.parseInt(args[2]);
-        final Random random = new Random(Long.parseLong(args[3]));
+        final long seed = Long.parseLong(args[3]);
         final PrintStream out =
                 new PrintStream(new java.io.FileOutputStream(args[4], true), true, StandardCharsets.UTF_8);
-        final Session s = BessServer.embedded(
+        final int sessions = args.length > 5 ? Integer.parseInt(args[5]) : 1;
+        final BessServer server = BessServer.start(
                 new Context().nodeDir(node).cacheSizeBytes(4L << 20).recoveryBufferPages(32));
-        final Database db = Files.exists(root) ? s.openDatabase(root) : create(s, root, accounts);
-        final Ref[] refs = accountRefs(s, db, accounts);
+        final Ref[] refs;
+        try (Session s = server.openSession()) {
+            final Database db = Files.exists(root) ? s.openDatabase(root) : create(s, root, accounts);
+            refs = accountRefs(s, db, accounts);
+        }
         System.out.println("ready");
         System.out.flush();
-        for (long n = 1; ; n++) {
-            final int from = random.nextInt(accounts);
-            final int to = random.nextInt(accounts);
+        // transfer numbers are global; the lines of concurrent sessions interleave, each one write(2)
+        final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        final Thread[] threads = new Thread[sessions];
+        for (int t = 0; t < sessions; t++) {
+            final Random random = new Random(seed * 31 + t);
+            threads[t] = new Thread(() -> transfers(server.openSession(), refs, random, next, out), "bank-" + t);
+            threads[t].start();
+        }
+        for (final Thread t : threads) {
+            t.join();
+        }
+    }
+
+    private static void transfers(
+            final Session s,
+            final Ref[] refs,
+            final Random random,
+            final java.util.concurrent.atomic.AtomicLong next,
+            final PrintStream out) {
+        while (true) {
+            final long n = next.incrementAndGet();
+            final int from = random.nextInt(refs.length);
+            final int to = random.nextInt(refs.length);
             final long amount = 1 + random.nextInt(100);
             out.println("try " + n + " " + from + " " + to + " " + amount);
             try (Transaction tx = s.begin()) {
@@ -65,6 +90,10 @@ public final class BankWorkloadMain {
                     continue;
                 }
                 tx.commit();
+            } catch (final org.bess.exceptions.DeadlockException | org.bess.exceptions.LockTimeoutException e) {
+                // the engine rolled the victim back
+                out.println("aborted " + n);
+                continue;
             }
             out.println("ack " + n);
         }

@@ -42,12 +42,18 @@ public abstract class DurableCommitWithBess extends DurableCommitPeers {
         Ref[] refs;
         EngineCounters atMeasurementStart;
 
+        /** Whether a clean page's first change logs its full image (off: the log holds only changed bytes). */
+        @org.openjdk.jmh.annotations.Param({"true"})
+        public boolean fullPageImages;
+
         /** Starts the engine and allocates the objects. */
         @Setup(Level.Trial)
         public void setUp() {
             dir = KvSupport.newDirectory("commit-bess-");
-            committers = BessCommitters.start(
-                    new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(64L << 20));
+            committers = BessCommitters.start(new Context()
+                    .nodeDir(dir.resolve("node"))
+                    .cacheSizeBytes(64L << 20)
+                    .fullPageImages(fullPageImages));
             final Session session = committers.loader();
             final Database db = session.createDatabase(dir.resolve("bench.root"), 1L << 20);
             final TypeId type = db.defineType("Account", VALUE_SIZE, new int[0]);

@@ -134,6 +134,7 @@ public final class TransactionManager {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final int[] ranges = new int[2 * PAGE_LENGTH / Long.BYTES];
     private long nextTxnId;
+    private boolean fullPageImages = true;
     private Txn current;
     private long commits;
     private long aborts;
@@ -286,8 +287,13 @@ public final class TransactionManager {
         byPage.put(key, e);
     }
 
+    /** Turns the full image of a page's first change after it was clean on or off (on by default). */
+    public void fullPageImages(final boolean on) {
+        this.fullPageImages = on;
+    }
+
     private void logFullImageIfClean(final Txn t, final Entry e, final int frame) {
-        if (!cache.isDirty(frame)) {
+        if (fullPageImages && !cache.isDirty(frame)) {
             final long lsn = append(
                     t,
                     LogRecordDescriptor.TYPE_FULL_PAGE,

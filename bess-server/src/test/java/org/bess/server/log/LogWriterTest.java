@@ -147,15 +147,17 @@ class LogWriterTest {
     void shouldStopAtTheLastValidRecordWhenTheTailIsCutAtAnyByte() throws IOException {
         final Path base = dir.resolve("base");
         final long[] lsns = new long[20];
+        final long end;
         try (LogWriter log = new LogWriter(new FileLogDevice(base), SEGMENT)) {
             for (int i = 0; i < lsns.length; i++) {
                 lsns[i] = log.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, i, 0, payload(i, 100 + i * 7));
             }
             log.forceAll();
+            // segments are zero-filled when made: the records end here, zeros follow
+            end = log.endLsn();
         }
         final Path segment = base.resolve(LogSegmentHeaderDescriptor.fileName(0));
-        final long end = Files.size(segment);
-        for (long cut = lsns[lsns.length - 2]; cut < end; cut++) {
+        for (long cut = lsns[lsns.length - 2]; cut <= end; cut++) {
             final Path copy = dir.resolve("cut-" + cut);
             Files.createDirectories(copy);
             Files.copy(segment, copy.resolve(segment.getFileName()));
