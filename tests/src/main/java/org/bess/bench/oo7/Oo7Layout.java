@@ -12,7 +12,7 @@ package org.bess.bench.oo7;
  * Document    part ref | id | textLength | title[40] | text[documentLength]
  * Assembly    super ref | children[3] refs (sub-assemblies, or composite parts of a base assembly) | id | buildDate |
  *             kind (0 complex, 1 base) | type[10] | pad[2]
- * Module      manual ref (a large object on bess, a value on lmdb) | designRoot ref | id | buildDate | type[10] | pad[6]
+ * Module      manual ref (large object on bess, value on lmdb) | designRoot ref | id | buildDate | type[10] | pad[6]
  * </pre>
  *
  * Immutable.

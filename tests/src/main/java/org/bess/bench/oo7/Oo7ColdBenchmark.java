@@ -1,0 +1,154 @@
+package org.bess.bench.oo7;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cold OO7: one operation on a store that was closed, had its files dropped from the kernel's page cache and was
+ * opened again just before, so every page it touches comes from disk. Before every iteration (not timed): the store
+ * is closed (bess: the session, whose cache file in {@code /dev/shm} goes with it; lmdb: the environment and its
+ * mapping), then every file of the store's directory gets {@code fdatasync} and {@code posix_fadvise(DONTNEED)}
+ * ({@link Oo7Files#dropPageCache}: only these files, the shared machine keeps the rest of its cache; {@code
+ * /proc/sys/vm/drop_caches} would drop everyone's), then the store is opened again (bess reads its two id tables then;
+ * lmdb reads nothing). Each iteration is one operation ({@code SingleShotTime}); each fork is a fresh JVM, whose first
+ * iteration also runs with cold code. Heap objects have no cold state and are not a peer here.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"
+        })
+public class Oo7ColdBenchmark {
+    /** The bess side. */
+    @State(Scope.Thread)
+    public static class BessState {
+        /** The OO7 configuration. */
+        @Param("small")
+        public String config;
+
+        /** The operation. */
+        @Param({"T1", "T6", "Q1"})
+        public String op;
+
+        Oo7Data data;
+        Path dir;
+        BessOo7 store;
+        Oo7Operation operation;
+        BessSessionFactory sessions;
+
+        /** Generates the module and loads it into a new database, then closes it. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            operation = Oo7Operation.parse(op);
+            data = Oo7Generator.generate(Oo7Config.parse(config), Oo7Generator.DEFAULT_SEED);
+            dir = Oo7Files.newDirectory("oo7-bess-cold-");
+            sessions = BessSessionFactory.fromProperty();
+            BessOo7.create(data, dir, sessions).close();
+        }
+
+        /** Drops the database's files from the page cache and opens it in a new session. */
+        @Setup(Level.Iteration)
+        public void open() {
+            Oo7Files.dropPageCache(dir);
+            store = BessOo7.open(data, dir, sessions);
+        }
+
+        /** Closes the session. */
+        @TearDown(Level.Iteration)
+        public void close() {
+            store.close();
+            store = null;
+        }
+
+        /** Deletes the database. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            Oo7Files.closeAndDelete(store, dir);
+        }
+    }
+
+    /** The lmdbjava side. */
+    @State(Scope.Thread)
+    public static class LmdbState {
+        /** The OO7 configuration. */
+        @Param("small")
+        public String config;
+
+        /** The operation. */
+        @Param({"T1", "T6", "Q1"})
+        public String op;
+
+        Oo7Data data;
+        Path dir;
+        LmdbOo7 store;
+        Oo7Operation operation;
+
+        /** Generates the module and loads it into a new environment, then closes it. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            operation = Oo7Operation.parse(op);
+            data = Oo7Generator.generate(Oo7Config.parse(config), Oo7Generator.DEFAULT_SEED);
+            dir = Oo7Files.newDirectory("oo7-lmdb-cold-");
+            LmdbOo7.create(data, dir).close();
+        }
+
+        /** Drops the environment's files from the page cache and opens it again. */
+        @Setup(Level.Iteration)
+        public void open() {
+            Oo7Files.dropPageCache(dir);
+            store = LmdbOo7.open(data, dir);
+        }
+
+        /** Closes the environment. */
+        @TearDown(Level.Iteration)
+        public void close() {
+            store.close();
+            store = null;
+        }
+
+        /** Deletes the environment. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            Oo7Files.closeAndDelete(store, dir);
+        }
+    }
+
+    /**
+     * Runs the operation on a cold bess database.
+     *
+     * @return its result.
+     */
+    @Benchmark
+    public long bess(final BessState s) {
+        return s.store.run(s.operation);
+    }
+
+    /**
+     * Runs the operation on a cold lmdb environment.
+     *
+     * @return its result.
+     */
+    @Benchmark
+    public long lmdb(final LmdbState s) {
+        return s.store.run(s.operation);
+    }
+}
