@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * and runs the operation once before measuring. {@code op} defaults to the operations the suite runs every time (T1,
  * T6, T2a, T8, Q1, Q7); the others ({@code T2b, T2c, T3a, T9, Q5, Q6, Q8}) run with {@code -p op=...}. {@code config}
  * is {@code small} ({@code -p config=medium} for medium, {@code small-9} for 9 connections). bess runs embedded unless
- * {@code -jvmArgsAppend -Dbess.oo7.session=shared-memory} (or {@code copy-on-access}) names a client mode.
+ * {@code -jvmArgs -Dbess.oo7.session=shared-memory} (or {@code copy-on-access}) names a client mode.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
