@@ -18,13 +18,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Cold OO7: one operation on a store that was closed, had its files dropped from the kernel's page cache and was
- * opened again just before, so every page it touches comes from disk. Before every iteration (not timed): the store
- * is closed (bess: the session, whose cache file in {@code /dev/shm} goes with it; lmdb: the environment and its
- * mapping), then every file of the store's directory gets {@code fdatasync} and {@code posix_fadvise(DONTNEED)}
- * ({@link Oo7Files#dropPageCache}: only these files, the shared machine keeps the rest of its cache; {@code
- * /proc/sys/vm/drop_caches} would drop everyone's), then the store is opened again (bess reads its two id tables then;
- * lmdb reads nothing). Each iteration is one operation ({@code SingleShotTime}); each fork is a fresh JVM, whose first
- * iteration also runs with cold code. Heap objects have no cold state and are not a peer here.
+ * opened again just before, so the pages it touches come from disk. Before every iteration (not timed): the store is
+ * closed (bess: the session, whose cache file in {@code /dev/shm} goes with it; lmdb: the environment and its
+ * mapping), every file of the store's directory gets {@code fdatasync} and {@code posix_fadvise(DONTNEED)} ({@link
+ * Oo7Files#dropPageCache}: only these files, the shared machine keeps the rest of its cache; {@code
+ * /proc/sys/vm/drop_caches} would drop everyone's), the store is opened again, and its files are dropped once more:
+ * opening reads (bess scans its log and reads its id tables; lmdb's first page faults make the kernel read ahead
+ * through its whole data file, 5.3 MiB in small), and what that left in the page cache would make the timed operation
+ * warm. What a store keeps in its own memory from the open (bess's engine cache, lmdb's mapped pages) stays. Each
+ * iteration is one operation ({@code SingleShotTime}); each fork is a fresh JVM, whose first iteration also runs with
+ * cold code. Heap objects have no cold state and are not a peer here.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -65,11 +68,12 @@ public class Oo7ColdBenchmark {
             BessOo7.create(data, dir, sessions).close();
         }
 
-        /** Drops the database's files from the page cache and opens it in a new session. */
+        /** Drops the database's files from the page cache, opens it in a new session, and drops them again. */
         @Setup(Level.Iteration)
         public void open() {
             Oo7Files.dropPageCache(dir);
             store = BessOo7.open(data, dir, sessions);
+            Oo7Files.dropPageCache(dir);
         }
 
         /** Closes the session. */
@@ -111,11 +115,12 @@ public class Oo7ColdBenchmark {
             LmdbOo7.create(data, dir).close();
         }
 
-        /** Drops the environment's files from the page cache and opens it again. */
+        /** Drops the environment's files from the page cache, opens it again, and drops them again. */
         @Setup(Level.Iteration)
         public void open() {
             Oo7Files.dropPageCache(dir);
             store = LmdbOo7.open(data, dir);
+            Oo7Files.dropPageCache(dir);
         }
 
         /** Closes the environment. */
