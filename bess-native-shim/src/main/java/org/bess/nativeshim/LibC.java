@@ -44,6 +44,9 @@ final class LibC {
         /** Returns 0 or an error number; does not set errno. */
         int posix_fallocate(int fd, @off_t long offset, @off_t long length);
 
+        /** Returns 0 or an error number; does not set errno. */
+        int posix_fadvise(int fd, @off_t long offset, @off_t long length, int advice);
+
         long pread(int fd, Pointer buffer, @size_t long count, @off_t long offset);
 
         long pwrite(int fd, Pointer buffer, @size_t long count, @off_t long offset);

@@ -40,6 +40,8 @@ public final class Native {
     public static final int MADV_WILLNEED = 3;
     /** Drop the pages (anonymous memory reads as zero again). */
     public static final int MADV_DONTNEED = 4;
+    /** {@code posix_fadvise} advice: the range will not be needed; its clean page-cache pages are dropped. */
+    public static final int POSIX_FADV_DONTNEED = 4;
 
     /** Open for reading only. */
     public static final int O_RDONLY = 0;
@@ -170,6 +172,22 @@ public final class Native {
         final int rc = LIBC.posix_fallocate(fd, offset, length);
         if (rc != 0) {
             throw new NativeException("posix_fallocate", rc, "fd=" + fd + ", offset=" + offset + ", length=" + length);
+        }
+    }
+
+    /**
+     * {@code posix_fadvise(2)}: advice on a file range ({@code length} 0 means to the end of the file); with {@link
+     * #POSIX_FADV_DONTNEED} the kernel drops the range's clean pages from its page cache (dirty pages are written back
+     * first only if synced before the call), which is how the cold benchmarks empty the cache of one file without
+     * touching the rest of the machine.
+     */
+    public static void posixFadvise(final int fd, final long offset, final long length, final int advice) {
+        final int rc = LIBC.posix_fadvise(fd, offset, length, advice);
+        if (rc != 0) {
+            throw new NativeException(
+                    "posix_fadvise",
+                    rc,
+                    "fd=" + fd + ", offset=" + offset + ", length=" + length + ", advice=" + advice);
         }
     }
 

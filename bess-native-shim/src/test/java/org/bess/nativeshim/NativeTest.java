@@ -88,6 +88,16 @@ class NativeTest {
     }
 
     @Test
+    void shouldAdviseDontNeedOnARangeAndRefuseAnUnknownAdvice() throws IOException {
+        try (MappedFile file = MappedFile.create(dir.resolve("advised"), 4 * PAGE, 0600)) {
+            file.force();
+            // a non-zero offset and length: a mis-bound argument would surface as EINVAL here
+            Native.posixFadvise(file.fd(), PAGE, 2 * PAGE, Native.POSIX_FADV_DONTNEED);
+            assertErrno(() -> Native.posixFadvise(file.fd(), 0, PAGE, 99), "posix_fadvise", "EINVAL");
+        }
+    }
+
+    @Test
     void shouldRefuseToCreateAFileThatExists() throws IOException {
         Files.write(dir.resolve("exists"), new byte[1]);
         assertThatThrownBy(() -> MappedFile.create(dir.resolve("exists"), PAGE, 0600))
@@ -105,6 +115,7 @@ class NativeTest {
         assertErrno(() -> Native.fchmod(bad, 0600), "fchmod", "EBADF");
         assertErrno(() -> Native.close(bad), "close", "EBADF");
         assertErrno(() -> Native.posixFallocate(bad, 0, PAGE), "posix_fallocate", "EBADF");
+        assertErrno(() -> Native.posixFadvise(bad, 0, PAGE, Native.POSIX_FADV_DONTNEED), "posix_fadvise", "EBADF");
         assertErrno(() -> Native.pread(bad, 0, 8, 0), "pread", "EBADF");
         assertErrno(() -> Native.pwrite(bad, 0, 8, 0), "pwrite", "EBADF");
         assertErrno(() -> Native.open(dir.resolve("missing"), Native.O_RDONLY, 0), "open", "ENOENT");

@@ -57,6 +57,7 @@ class BenchmarkSmokeTest {
                 .param("entries", "2000")
                 .param("chunkKiB", "256")
                 .param("cacheMiB", "4")
+                .param("config", "tiny")
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(100))
