@@ -1,36 +1,72 @@
 package org.bess.server;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.client.Database;
 import org.bess.client.Session;
-import org.bess.client.frame.FrameFaultHandler;
-import org.bess.client.frame.VirtualFrames;
 import org.bess.exceptions.BessException;
+import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.exceptions.LockTimeoutException;
+import org.bess.format.LogRecordDescriptor;
+import org.bess.server.area.StorageArea;
 import org.bess.server.cache.BufferCache;
+import org.bess.server.lock.LockManager;
+import org.bess.server.lock.LockMode;
+import org.bess.server.lock.LockResource;
 import org.bess.server.log.LogWriter;
+import org.bess.server.txn.PageDiff;
 import org.bess.server.txn.TransactionManager;
 
 /**
- * A node's engine: the page cache, the virtual frames of this process, and the update path. {@link #embedded(Path)}
- * runs it inside the application's process and returns a {@link Session}; the node daemon (its own issue) will run the
- * same engine behind a socket.
+ * A node's engine: the page cache, the log, the transactions and their locks, and the open databases, shared by the
+ * sessions on it. {@link #embedded(Path)} runs it inside the application's process with one session; {@link
+ * #start(Context)} and {@link #openSession()} give several sessions (one per thread) running transactions
+ * concurrently; the node daemon runs the same engine behind a socket.
  *
- * <p>Not thread safe: one session thread.
+ * <p>Concurrency: one engine latch (a {@link ReentrantLock}) serializes every entry into the engine's structures;
+ * transactions are isolated by strict two-phase page locks ({@link LockManager}). A session waiting for a page lock,
+ * and a committer waiting for its log force, let the latch go while they wait, so other sessions run, and many commits
+ * share one {@code fdatasync} (group commit).
  */
-public final class BessServer implements FrameFaultHandler, AutoCloseable {
+@SuppressWarnings("try") // the latch guard is used for its close() only
+public final class BessServer implements AutoCloseable {
+    private static final ThreadLocal<EmbeddedSession> THREAD_SESSION = new ThreadLocal<>();
+
     private final Context context;
     private final BufferCache cache;
-    private final VirtualFrames frames;
     private final UpdatePath updatePath;
-    private final EngineIoThreads io = new EngineIoThreads();
+    private final EngineIoThreads io;
     private final LogWriter log;
     private final TransactionManager txns;
+    private final LockManager locks;
+    private final long lockTimeoutNs;
+    private final ReentrantLock latch = new ReentrantLock();
+    private EmbeddedSession currentSession;
+    private final Map<Path, EngineDatabase> databases = new LinkedHashMap<>();
+    private final Set<EmbeddedSession> sessions = new LinkedHashSet<>();
     private long[] windowDatabase = new long[16];
     private int[] windowArea = new int[16];
+    private EngineDatabase[] windowDb = new EngineDatabase[16];
     private int nextWindow;
+    private int nextDatabaseNumber;
+    private long lastCheckpointLsn;
+    private boolean closeWithLastSession;
+    private String recovery;
+    private boolean closed;
 
     BessServer(final Context context) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -44,30 +80,29 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         }
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
         try {
-            this.frames =
-                    new VirtualFrames(context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this);
-        } catch (final RuntimeException e) {
-            cache.close();
-            throw e;
-        }
-        try {
             cache.storageIo(context.storageIo());
             this.log = new LogWriter(
                     context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes());
         } catch (final RuntimeException e) {
-            frames.close();
             cache.close();
             throw e;
         }
         final long nextTxnId = RestartRecovery.nextTxnId(log, context.nodeDir().resolve("log"));
         this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
-        this.updatePath = new UpdatePath(cache, txns);
-        // only the session thread may touch the virtual frames: on the I/O thread a full cache fails the operation
+        this.updatePath = new UpdatePath(this, cache, txns);
+        this.locks = new LockManager(context.lockContext());
+        this.lockTimeoutNs = context.lockContext().lockTimeoutNs();
+        this.io = new EngineIoThreads(this);
+        this.lastCheckpointLsn = log.endLsn();
+        // a full cache asks the session on the latch to unmap its frames (only its own: other sessions' frames belong
+        // to their threads)
         cache.pressureHandler(() -> {
-            if (!io.onIoThread()) {
-                frames.invalidateAll(-1);
+            final EmbeddedSession s = currentSession;
+            if (s != null && !io.onIoThread()) {
+                s.frames().invalidateAll(-1);
             }
         });
+        cache.pinHook((window, pageNo) -> lockPageForAccess(window, pageNo, LockMode.S));
         cache.writeBackGate((window, pageNo, frame) -> {
             final long lsn = txns.beforeWriteBack(window, pageNo, frame);
             if (lsn > 0 && lsn >= log.durableLsn()) {
@@ -101,36 +136,71 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
 
         @Override
         public void protectWrittenFrames() {
-            frames.endTransaction();
+            final EmbeddedSession s = currentSession;
+            if (s != null && !io.onIoThread()) {
+                s.frames().protectWritten();
+            }
         }
     }
 
-    /** Records which database and area a window shows (its durable page identity for the log). */
-    void bindWindow(final int window, final long databaseId, final int areaId) {
-        if (window >= windowDatabase.length) {
-            windowDatabase = java.util.Arrays.copyOf(windowDatabase, window * 2);
-            windowArea = java.util.Arrays.copyOf(windowArea, window * 2);
+    // ---- starting, sessions, stopping
+
+    /**
+     * Starts an engine inside this process with defaults (cache in {@code /dev/shm}, 256 MiB), running restart
+     * recovery first when the node was not shut down cleanly.
+     *
+     * @param nodeDir the node directory (created if missing).
+     * @return the engine; open sessions with {@link #openSession()}, stop it with {@link #close()}.
+     */
+    public static BessServer start(final Path nodeDir) {
+        return start(new Context().nodeDir(nodeDir));
+    }
+
+    /**
+     * Starts an engine inside this process, running restart recovery first when the node was not shut down cleanly.
+     *
+     * @param context the configuration.
+     * @return the engine; open sessions with {@link #openSession()}, stop it with {@link #close()}.
+     */
+    public static BessServer start(final Context context) {
+        final BessServer server = new BessServer(context);
+        try {
+            final EmbeddedSession recoverySession = new EmbeddedSession(server);
+            server.sessions.add(recoverySession);
+            try (EmbeddedSession.Guard g = recoverySession.enter()) {
+                server.recovery = RestartRecovery.run(server);
+            } finally {
+                recoverySession.close();
+            }
+        } catch (final RuntimeException e) {
+            try {
+                server.close();
+            } catch (final RuntimeException suppressed) {
+                // the recovery failure is the one to report; closing after it may fail too
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        windowDatabase[window] = databaseId;
-        windowArea[window] = areaId;
+        return server;
     }
 
-    /** Forgets a window's identity (its area closed). */
-    void unbindWindow(final int window) {
-        windowDatabase[window] = 0;
-        windowArea[window] = -1;
-    }
-
-    LogWriter log() {
-        return log;
-    }
-
-    TransactionManager txns() {
-        return txns;
-    }
-
-    TransactionManager.Pages pages() {
-        return new WindowPages();
+    /**
+     * Opens a session: one thread at a time uses it; sessions on one engine run their transactions concurrently.
+     *
+     * @return a new session.
+     */
+    public Session openSession() {
+        latch.lock();
+        try {
+            if (closed) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "engine is closed: " + context.nodeDir());
+            }
+            final EmbeddedSession s = new EmbeddedSession(this);
+            sessions.add(s);
+            return s;
+        } finally {
+            latch.unlock();
+        }
     }
 
     /**
@@ -144,36 +214,19 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
     }
 
     /**
-     * Starts an engine inside this process.
+     * Starts an engine inside this process with one session.
      *
      * @param context the configuration.
      * @return a session; closing it stops the engine.
      */
     public static Session embedded(final Context context) {
-        final BessServer server = new BessServer(context);
-        final EmbeddedSession session;
-        try {
-            session = new EmbeddedSession(server);
-        } catch (final RuntimeException e) {
-            server.close();
-            throw e;
-        }
-        try {
-            session.recovered(RestartRecovery.run(session));
-        } catch (final RuntimeException e) {
-            try {
-                session.close();
-            } catch (final RuntimeException suppressed) {
-                // the recovery failure is the one to report; closing after it may fail too
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return session;
+        final BessServer server = start(context);
+        server.closeWithLastSession = true;
+        return server.openSession();
     }
 
     /**
-     * What restart recovery did when an embedded session started.
+     * What restart recovery did when an embedded session's engine started.
      *
      * @return a one-line summary, or null when the node had been shut down cleanly.
      */
@@ -181,13 +234,18 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return ((EmbeddedSession) session).recovery();
     }
 
+    /** What restart recovery did when this engine started, or null when the node had been shut down cleanly. */
+    public String recovery() {
+        return recovery;
+    }
+
     /**
      * How many times the virtual frames of an embedded session took their slow path (a frame not yet mapped, turned
-     * {@code PROTECTED} by the level-one clock, or not yet writable). Every {@code mmap} and {@code mprotect} made for
-     * an object access happens on that path, so an unchanged count across accesses proves they made no system call.
-     * For tests and benchmarks.
+     * {@code PROTECTED} by the level-one clock, not yet locked by the transaction, or not yet writable). Every {@code
+     * mmap} and {@code mprotect} made for an object access happens on that path, so an unchanged count across accesses
+     * proves they made no system call. For tests and benchmarks.
      *
-     * @param session a session from {@link #embedded(Context)}.
+     * @param session a session of an engine in this process.
      * @return the slow-path entries so far.
      * @throws BessException {@code BAD_ARGUMENT} when the session is not an embedded one.
      */
@@ -195,7 +253,7 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         if (!(session instanceof EmbeddedSession embedded)) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "not an embedded session: " + session);
         }
-        return embedded.server().frames().faultCount();
+        return embedded.frames().faultCount();
     }
 
     /** The configuration. */
@@ -203,12 +261,549 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return context;
     }
 
-    BufferCache cache() {
-        return cache;
+    /** Lock-manager counters: {locks held, requests waiting, deadlock victims, lock wait timeouts}. */
+    public long[] lockCounters() {
+        return new long[] {locks.lockCount(), locks.waiterCount(), locks.deadlockCount(), locks.timeoutCount()};
     }
 
-    VirtualFrames frames() {
-        return frames;
+    /** Transaction counters: {commits, aborts, log bytes appended, log forces}. */
+    public long[] transactionCounters() {
+        latch.lock();
+        try {
+            return new long[] {txns.commits(), txns.aborts(), log.bytesAppended(), log.forces()};
+        } finally {
+            latch.unlock();
+        }
+    }
+
+    void sessionClosed(final EmbeddedSession s) {
+        boolean last;
+        latch.lock();
+        try {
+            sessions.remove(s);
+            for (final EngineDatabase db : databases.values()) {
+                db.forgetSession(s);
+            }
+            last = sessions.isEmpty() && closeWithLastSession;
+        } finally {
+            latch.unlock();
+        }
+        if (last) {
+            close();
+        }
+    }
+
+    // ---- the latch
+
+    /** Takes the engine latch for a session (waiting first, outside it, for queued asynchronous operations). */
+    void enter(final EmbeddedSession s) {
+        if (!latch.isHeldByCurrentThread()) {
+            io.barrier();
+        }
+        latch.lock();
+        if (latch.getHoldCount() == 1) {
+            currentSession = s;
+            txns.use(s.txn());
+            THREAD_SESSION.set(s);
+        }
+    }
+
+    /** Takes the engine latch on the I/O thread, for an operation a session submitted. */
+    void enterFromIo(final EmbeddedSession s) {
+        latch.lock();
+        if (latch.getHoldCount() == 1) {
+            currentSession = s;
+            txns.use(s == null ? null : s.txn());
+        }
+    }
+
+    void exit() {
+        if (latch.getHoldCount() == 1) {
+            currentSession = null;
+            txns.use(null);
+        }
+        latch.unlock();
+    }
+
+    /** The session holding the latch now, or null. */
+    EmbeddedSession currentSession() {
+        return currentSession;
+    }
+
+    /** The session this thread used last (for calls on shared objects such as a {@link Database}). */
+    EmbeddedSession threadSession() {
+        final EmbeddedSession s = THREAD_SESSION.get();
+        if (s != null && s.server() == this) {
+            return s;
+        }
+        if (sessions.size() == 1) {
+            return sessions.iterator().next();
+        }
+        throw new BessException(
+                ErrorCode.ILLEGAL_STATE,
+                "no session of this engine was used on this thread: begin a transaction in a session first");
+    }
+
+    /**
+     * Runs {@code wait} with the latch let go (every hold of it), then takes it back and restores the current session
+     * and transaction.
+     */
+    private void withoutLatch(final Runnable wait) {
+        final EmbeddedSession s = currentSession;
+        final TransactionManager.Txn t = txns.current();
+        final int holds = latch.getHoldCount();
+        for (int i = 0; i < holds; i++) {
+            latch.unlock();
+        }
+        try {
+            wait.run();
+        } finally {
+            for (int i = 0; i < holds; i++) {
+                latch.lock();
+            }
+            currentSession = s;
+            txns.use(t);
+        }
+    }
+
+    // ---- locks
+
+    /** The lock resource of a page of an open window. */
+    private long pageResource(final int window, final long pageNo) {
+        final EngineDatabase db = windowDb[window];
+        return LockResource.page(db.number(), windowArea[window], pageNo);
+    }
+
+    /**
+     * Locks a page for the current transaction before the engine or the application reads ({@code S}) or changes
+     * ({@code X}) it: none for area metadata (changed only as nested top actions), outside transactions, or inside a
+     * nested top action. Waits with the latch let go; a deadlock or a timeout rolls the transaction back and throws.
+     */
+    void lockPageForAccess(final int window, final long pageNo, final LockMode mode) {
+        final TransactionManager.Txn t = txns.current();
+        if (t == null || updatePath.inStructureChange()) {
+            return;
+        }
+        final EngineDatabase db = windowDb[window];
+        if (db == null) {
+            return;
+        }
+        final StorageArea area = db.areaOrNull(windowArea[window]);
+        if (area == null || area.isMetaPage(pageNo)) {
+            return;
+        }
+        lock(t, pageResource(window, pageNo), mode);
+    }
+
+    /** Locks a resource for the current transaction (a page, a database's catalog); see {@link #lockPageForAccess}. */
+    void lock(final TransactionManager.Txn t, final long resource, final LockMode mode) {
+        if (locks.tryLock(t.id(), resource, mode)) {
+            return;
+        }
+        final EmbeddedSession s = currentSession;
+        try {
+            withoutLatch(() -> locks.lock(t.id(), resource, mode, lockTimeoutNs));
+        } catch (final DeadlockException | LockTimeoutException e) {
+            if (s != null && s.txn() == t) {
+                s.rollbackVictim();
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the current transaction holds {@code resource} in a mode covering {@code mode}. */
+    boolean holds(final long resource, final LockMode mode) {
+        final TransactionManager.Txn t = txns.current();
+        return t != null && locks.holds(t.id(), resource, mode);
+    }
+
+    // ---- transactions
+
+    /**
+     * Commits: frees what the transaction freed (as nested top actions), logs its diffs, catalogs and {@code COMMIT}
+     * under the latch; lets the latch go while the log is forced (group commit); then releases its locks.
+     */
+    void commit(final TransactionManager.Txn t) {
+        for (final EngineDatabase db : databases.values()) {
+            db.applyDeferredFrees(t);
+        }
+        final List<ByteBuffer> catalogs = new ArrayList<>();
+        for (final EngineDatabase db : databases.values()) {
+            final ByteBuffer change = db.catalogChange(t);
+            if (change != null) {
+                catalogs.add(change);
+            }
+        }
+        final long commitLsn;
+        try {
+            commitLsn = txns.commitAppend(t, catalogs);
+        } finally {
+            endTransactionState(t);
+        }
+        try {
+            if (commitLsn > 0) {
+                withoutLatch(() -> {
+                    log.force(commitLsn);
+                    FaultPoints.hit("commit.afterForce");
+                });
+                txns.commitEnd(t);
+            }
+        } finally {
+            locks.releaseAll(t.id());
+        }
+        if (log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes() && !log.failed()) {
+            checkpointNow();
+        }
+    }
+
+    /** Rolls a transaction back: restores its pages and undoes its logged work, then releases its locks. */
+    void rollback(final TransactionManager.Txn t) {
+        try {
+            final UnsafeBuffer page = new UnsafeBuffer(0, 0);
+            txns.abort(
+                    t,
+                    (clr, lsn, flags) -> {
+                        final long[] id = PageDiff.pageId(clr);
+                        final int window = pages().window(id[0], (int) id[1]);
+                        if (window < 0) {
+                            return;
+                        }
+                        final boolean control = (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0;
+                        final int frame = cache.pinAs(window, id[2], control);
+                        try {
+                            PageDiff.applyClr(clr, cache.wrap(page, frame));
+                            cache.markDirty(frame);
+                            cache.pageLsn(frame, lsn);
+                        } finally {
+                            cache.unpin(frame);
+                        }
+                    },
+                    this::undoStructure);
+            for (final EngineDatabase db : databases.values()) {
+                db.afterAbort(t);
+            }
+        } finally {
+            endTransactionState(t);
+            locks.releaseAll(t.id());
+        }
+    }
+
+    /** The logical undo of a nested top action's space-map changes (see {@link TransactionManager#UNDO_FREE}). */
+    void undoStructure(final ByteBuffer actions) {
+        while (actions.remaining() >= TransactionManager.UNDO_ACTION_LENGTH) {
+            final int action = actions.getInt();
+            final long dbId = actions.getLong();
+            final int areaId = actions.getInt();
+            final long page = actions.getLong();
+            final int order = actions.getInt();
+            final EngineDatabase db = databaseById(dbId);
+            final StorageArea area = db == null ? null : db.areaOrNull(areaId);
+            if (area == null) {
+                continue;
+            }
+            switch (action) {
+                case TransactionManager.UNDO_FREE -> {
+                    if (area.isAllocated(page, order)) {
+                        area.free(page, order);
+                    }
+                }
+                case TransactionManager.UNDO_REALLOCATE -> area.allocateAt(page, order);
+                case TransactionManager.UNDO_SHRINK -> {
+                    if (area.isAllocated(page, order + 1)) {
+                        area.shrink(page, order + 1, order);
+                    }
+                }
+                default -> throw new BessException(
+                        ErrorCode.CORRUPT_PAGE, "unknown undo action in a nested top action: action=" + action);
+            }
+        }
+    }
+
+    private void endTransactionState(final TransactionManager.Txn t) {
+        updatePath.endTransaction(t);
+        for (final EngineDatabase db : databases.values()) {
+            db.endTransaction(t);
+        }
+    }
+
+    /** Runs an engine operation in its own transaction, committed (durably) or aborted on failure. */
+    <T> T runInternal(final Supplier<T> op) {
+        final TransactionManager.Txn outer = txns.current();
+        final TransactionManager.Txn t = txns.begin();
+        final T result;
+        try {
+            result = op.get();
+        } catch (final RuntimeException e) {
+            try {
+                rollback(t);
+            } catch (final RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            } finally {
+                txns.use(outer);
+            }
+            throw e;
+        }
+        try {
+            commitInternal(t);
+        } finally {
+            txns.use(outer);
+        }
+        return result;
+    }
+
+    private void commitInternal(final TransactionManager.Txn t) {
+        for (final EngineDatabase db : databases.values()) {
+            db.applyDeferredFrees(t);
+        }
+        final List<ByteBuffer> catalogs = new ArrayList<>();
+        for (final EngineDatabase db : databases.values()) {
+            final ByteBuffer change = db.catalogChange(t);
+            if (change != null) {
+                catalogs.add(change);
+            }
+        }
+        try {
+            final long lsn = txns.commitAppend(t, catalogs);
+            if (lsn > 0) {
+                log.force(lsn);
+                txns.commitEnd(t);
+            }
+        } finally {
+            endTransactionState(t);
+            locks.releaseAll(t.id());
+        }
+    }
+
+    /** Runs in the current session's open transaction, or in an internal one when none is open. */
+    <T> T inTransactionOrInternal(final Supplier<T> op) {
+        return txns.current() != null ? op.get() : runInternal(op);
+    }
+
+    /**
+     * Whether the catalog changes of a database belong to transaction {@code t}: it holds the catalog lock in {@code
+     * X}, or no other active transaction does (then the changes came from an internal operation of {@code t}, which
+     * runs with the engine to itself for the catalog).
+     */
+    boolean ownsCatalog(final EngineDatabase db, final TransactionManager.Txn t) {
+        final long resource = catalogResource(db);
+        if (locks.holds(t.id(), resource, LockMode.X)) {
+            return true;
+        }
+        for (final TransactionManager.Txn other : txns.activeTransactions()) {
+            if (other != t && locks.holds(other.id(), resource, LockMode.X)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long catalogResource(final EngineDatabase db) {
+        return LockResource.file(db.number(), -1);
+    }
+
+    /** Locks a database's catalog for the current transaction (no lock outside transactions). */
+    void lockCatalog(final EngineDatabase db, final LockMode mode) {
+        final TransactionManager.Txn t = txns.current();
+        if (t != null) {
+            lock(t, catalogResource(db), mode);
+        }
+    }
+
+    /**
+     * Operations that move or drop pages under other sessions' frames (compaction, moving a file, removing an area)
+     * need the engine to themselves.
+     */
+    void checkExclusive(final String what) {
+        if (sessions.size() > 1) {
+            throw new BessException(
+                    ErrorCode.ILLEGAL_STATE,
+                    "cannot " + what + " while other sessions are open on the engine: sessions=" + sessions.size());
+        }
+        if (txns.activeTransactions().size() > (txns.current() == null ? 0 : 1)) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "cannot " + what + " while other transactions are active");
+        }
+    }
+
+    /** Unmaps a window's frames in every session (their threads are idle: see {@link #checkExclusive}). */
+    void invalidateWindowInSessions(final int window) {
+        for (final EmbeddedSession s : sessions) {
+            s.frames().invalidateAll(window);
+        }
+    }
+
+    // ---- databases
+
+    Database createDatabase(final Path rootAreaPath, final long extentBytes) {
+        final EngineDatabase db = EngineDatabase.create(this, rootAreaPath, extentBytes);
+        databases.put(key(rootAreaPath), db);
+        runInternal(() -> null);
+        checkpointNow();
+        return db;
+    }
+
+    Database openDatabase(final Path rootAreaPath) {
+        final EngineDatabase open = databases.get(key(rootAreaPath));
+        if (open != null) {
+            return open;
+        }
+        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath);
+        databases.put(key(rootAreaPath), db);
+        return db;
+    }
+
+    EngineDatabase openForeign(final String path, final long databaseId) {
+        final EngineDatabase db = (EngineDatabase) openDatabase(Path.of(path));
+        if (db.id() != databaseId) {
+            throw new BessException(
+                    ErrorCode.INVALID_REFERENCE,
+                    "forward object points to a database that was replaced: path=" + path + ", expectedId=" + databaseId
+                            + ", actualId=" + db.id());
+        }
+        return db;
+    }
+
+    EngineDatabase databaseById(final long id) {
+        for (final EngineDatabase db : databases.values()) {
+            if (db.id() == id) {
+                return db;
+            }
+        }
+        return null;
+    }
+
+    List<Database> databases() {
+        return new ArrayList<>(databases.values());
+    }
+
+    Iterable<EngineDatabase> openDatabases() {
+        return databases.values();
+    }
+
+    private static Path key(final Path path) {
+        return path.toAbsolutePath().normalize();
+    }
+
+    int nextDatabaseNumber() {
+        final int n = nextDatabaseNumber++;
+        if (n > LockResource.MAX_DATABASE) {
+            throw new BessException(
+                    ErrorCode.STORAGE_FULL,
+                    "too many databases opened on this engine: max=" + LockResource.MAX_DATABASE);
+        }
+        return n;
+    }
+
+    /** Records which database and area a window shows (its durable page identity for the log). */
+    void bindWindow(final int window, final EngineDatabase db, final int areaId) {
+        if (window >= windowDatabase.length) {
+            windowDatabase = java.util.Arrays.copyOf(windowDatabase, window * 2);
+            windowArea = java.util.Arrays.copyOf(windowArea, window * 2);
+            windowDb = java.util.Arrays.copyOf(windowDb, window * 2);
+        }
+        windowDatabase[window] = db.id();
+        windowArea[window] = areaId;
+        windowDb[window] = db;
+    }
+
+    /** Forgets a window's identity (its area closed). */
+    void unbindWindow(final int window) {
+        windowDatabase[window] = 0;
+        windowArea[window] = -1;
+        windowDb[window] = null;
+    }
+
+    // ---- checkpoints
+
+    /**
+     * A checkpoint, which may run while transactions are active: store committed catalogs that changed (new chain,
+     * written back, then switched in by the root header), write back every dirty page (each after the log is durable
+     * to its LSN, uncommitted changes included), force the areas, then log a {@code CHECKPOINT} record naming the
+     * databases and the active transactions with their LSNs, force it, remember it in the master file, and recycle the
+     * log before both the checkpoint and the oldest active transaction's first record.
+     */
+    void checkpointNow() {
+        final TransactionManager.Txn outer = txns.current();
+        try {
+            final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
+            for (final EngineDatabase db : databases.values()) {
+                if (db.catalogNeedsStore()) {
+                    stored.put(db, runInternal(db::writeCatalogPages));
+                }
+            }
+            log.forceAll();
+            cache.checkpoint();
+            if (!stored.isEmpty()) {
+                runInternal(() -> {
+                    for (final Map.Entry<EngineDatabase, long[]> e : stored.entrySet()) {
+                        e.getKey().freeCatalogBlock(e.getKey().switchCatalog(e.getValue()));
+                    }
+                    return null;
+                });
+                log.forceAll();
+                cache.checkpoint();
+            }
+            FaultPoints.hit("checkpoint.afterFlush");
+            final List<TransactionManager.Txn> active = txns.activeTransactions();
+            final long lsn =
+                    log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload(active));
+            log.force(lsn);
+            MasterRecord.write(context.nodeDir().resolve("log"), lsn);
+            long keep = lsn;
+            for (final TransactionManager.Txn t : active) {
+                if (t.firstLsn() > 0) {
+                    keep = Math.min(keep, t.firstLsn());
+                }
+            }
+            log.recycleBefore(keep);
+            lastCheckpointLsn = lsn;
+        } finally {
+            txns.use(outer);
+        }
+    }
+
+    /**
+     * The {@code CHECKPOINT} payload: next transaction id, the databases (id, root path), and the transactions active
+     * at the checkpoint (id, last LSN), whose records before it restart recovery reaches through their back chains.
+     */
+    private ByteBuffer checkpointPayload(final List<TransactionManager.Txn> active) {
+        final List<byte[]> paths = new ArrayList<>();
+        int length = Long.BYTES + Integer.BYTES;
+        for (final EngineDatabase db : databases.values()) {
+            final byte[] p = db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);
+            paths.add(p);
+            length += Long.BYTES + Integer.BYTES + p.length;
+        }
+        length += Integer.BYTES + active.size() * 2 * Long.BYTES;
+        final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(txns.nextTxnId()).putInt(databases.size());
+        int i = 0;
+        for (final EngineDatabase db : databases.values()) {
+            b.putLong(db.id()).putInt(paths.get(i).length).put(paths.get(i));
+            i++;
+        }
+        b.putInt(active.size());
+        for (final TransactionManager.Txn t : active) {
+            b.putLong(t.id()).putLong(t.lastLsn());
+        }
+        return b.flip();
+    }
+
+    // ---- internals for the engine
+
+    LogWriter log() {
+        return log;
+    }
+
+    TransactionManager txns() {
+        return txns;
+    }
+
+    TransactionManager.Pages pages() {
+        return new WindowPages();
+    }
+
+    BufferCache cache() {
+        return cache;
     }
 
     UpdatePath updatePath() {
@@ -229,52 +824,75 @@ public final class BessServer implements FrameFaultHandler, AutoCloseable {
         return nextWindow++;
     }
 
-    @Override
-    public int acquireFrame(final int window, final long pageNo) {
-        io.barrier();
-        return cache.acquireMapping(window, pageNo);
-    }
-
-    @Override
-    public void releaseFrame(final int cacheFrame) {
-        io.barrier();
-        cache.releaseMapping(cacheFrame);
-    }
-
-    @Override
-    public void beforeFirstWrite(final int window, final long pageNo) {
-        io.barrier();
-        final int frame = cache.pin(window, pageNo, false);
-        try {
-            updatePath.onFirstWrite(window, pageNo, frame);
-        } finally {
-            cache.unpin(frame);
-        }
-    }
-
-    @Override
-    public int cacheFd() {
-        return cache.cacheFd();
+    /** The largest page count a window holds. */
+    long windowPages() {
+        return context.windowSizeBytes() / org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
     }
 
     /** Stops without writing anything more: closes files and drops the cache, as a power cut would (tests only). */
     void halt() {
+        latch.lock();
         try {
+            closed = true;
+            for (final EngineDatabase db : databases.values()) {
+                db.closeFilesOnly();
+            }
+            databases.clear();
+            io.close();
             log.device().close();
         } finally {
-            frames.close();
             cache.close();
+            latch.unlock();
         }
     }
 
+    /**
+     * Stops the engine: rolls back open transactions of remaining sessions, checkpoints, closes every database (marking
+     * it cleanly closed when everything reached the disk), and closes the log and the cache.
+     */
     @Override
     public void close() {
+        for (final EmbeddedSession s : new ArrayList<>(sessions)) {
+            try {
+                s.close();
+            } catch (final RuntimeException e) {
+                // closing the engine goes on: the session's transaction is undone by recovery at worst
+            }
+        }
         io.close();
+        latch.lock();
         try {
-            log.close();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            RuntimeException failure = null;
+            try {
+                if (!log.failed()) {
+                    checkpointNow();
+                }
+            } catch (final RuntimeException e) {
+                failure = e;
+            }
+            final boolean clean = failure == null && !log.failed();
+            for (final EngineDatabase db : databases.values()) {
+                try {
+                    db.close(clean);
+                } catch (final RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            databases.clear();
+            try {
+                log.close();
+            } finally {
+                cache.close();
+            }
+            if (failure != null) {
+                throw failure;
+            }
         } finally {
-            frames.close();
-            cache.close();
+            latch.unlock();
         }
     }
 }

@@ -247,4 +247,17 @@ public final class Context {
         final String value = System.getProperty(name);
         return value == null ? defaultValue : parseSize(value);
     }
+
+    private org.bess.server.lock.LockContext lockContext = new org.bess.server.lock.LockContext();
+
+    /** The lock manager's settings (lock wait timeout, deadlock re-check, quota). */
+    public org.bess.server.lock.LockContext lockContext() {
+        return lockContext;
+    }
+
+    /** Sets the lock manager's settings. */
+    public Context lockContext(final org.bess.server.lock.LockContext settings) {
+        this.lockContext = settings;
+        return this;
+    }
 }

@@ -1,58 +1,78 @@
 package org.bess.server;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.Database;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
+import org.bess.client.frame.FrameFaultHandler;
+import org.bess.client.frame.VirtualFrames;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
-import org.bess.format.LogRecordDescriptor;
-import org.bess.server.log.LogWriter;
-import org.bess.server.txn.PageDiff;
+import org.bess.server.lock.LockMode;
 import org.bess.server.txn.TransactionManager;
 
 /**
- * A session on an engine in this process. Transactions commit through the write-ahead log (group commit); checkpoints
- * write back the cache, store changed catalogs and log a checkpoint record; closing the session checkpoints, closes
- * every database and stops the engine.
+ * A session on an engine in this process: what a client process is to the node server. It owns its virtual frames
+ * (its own reserved address range, mapping the shared cache) and at most one open transaction; several sessions on one
+ * engine run transactions concurrently on their own threads, isolated by page locks. Every entry into the engine holds
+ * the engine latch ({@link #enter()}); the hot path of an open object (a frame-state check and a memory access) does
+ * not.
+ *
+ * <p>Not thread safe: one thread at a time uses a session.
  */
-final class EmbeddedSession implements Session {
+@SuppressWarnings("try") // the latch guard is used for its close() only
+final class EmbeddedSession implements Session, FrameFaultHandler {
+    /** Releases the engine latch at the end of a {@code try} block. */
+    final class Guard implements AutoCloseable {
+        @Override
+        public void close() {
+            server.exit();
+        }
+    }
+
     private final BessServer server;
-    private final TransactionManager txns;
-    private final LogWriter log;
-    private final Map<Path, EngineDatabase> databases = new LinkedHashMap<>();
+    private final VirtualFrames frames;
+    private final Guard guard = new Guard();
     private EngineTransaction current;
-    private long lastCheckpointLsn;
-    private String recovery;
+    private TransactionManager.Txn txn;
     private boolean closed;
 
     EmbeddedSession(final BessServer server) {
         this.server = server;
-        this.txns = server.txns();
-        this.log = server.log();
-        this.lastCheckpointLsn = log.endLsn();
+        final Context context = server.context();
+        this.frames = new VirtualFrames(context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this);
     }
 
     BessServer server() {
         return server;
     }
 
-    void recovered(final String summary) {
-        this.recovery = summary;
+    VirtualFrames frames() {
+        return frames;
     }
 
-    /** What restart recovery did when this session started, or null when the node was shut down cleanly. */
+    /** The logging state of the open transaction, or null. */
+    TransactionManager.Txn txn() {
+        return txn;
+    }
+
+    EngineTransaction current() {
+        return current;
+    }
+
+    /**
+     * Enters the engine: waits for the engine's queued asynchronous operations (outside the latch), takes the engine
+     * latch and makes this session and its transaction current. Use in a {@code try} block.
+     */
+    Guard enter() {
+        server.enter(this);
+        return guard;
+    }
+
+    /** What restart recovery did when the engine started, or null when the node was shut down cleanly. */
     String recovery() {
-        return recovery;
+        return server.recovery();
     }
 
     private void checkOpen() {
@@ -61,71 +81,41 @@ final class EmbeddedSession implements Session {
         }
     }
 
-    private static Path key(final Path path) {
-        return path.toAbsolutePath().normalize();
-    }
-
     @Override
     public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
-        server.io().barrier();
-        checkOpen();
-        checkNoTransaction("create a database");
-        final EngineDatabase db = EngineDatabase.create(this, rootAreaPath, extentBytes);
-        databases.put(key(rootAreaPath), db);
-        runInternal(() -> null);
-        checkpointNow();
-        return db;
+        try (Guard g = enter()) {
+            checkOpen();
+            checkNoTransaction("create a database");
+            return server.createDatabase(rootAreaPath, extentBytes);
+        }
     }
 
     @Override
     public Database openDatabase(final Path rootAreaPath) {
-        server.io().barrier();
-        checkOpen();
-        final EngineDatabase open = databases.get(key(rootAreaPath));
-        if (open != null) {
-            return open;
+        try (Guard g = enter()) {
+            checkOpen();
+            return server.openDatabase(rootAreaPath);
         }
-        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath);
-        databases.put(key(rootAreaPath), db);
-        return db;
-    }
-
-    EngineDatabase openForeign(final String path, final long databaseId) {
-        final EngineDatabase db = (EngineDatabase) openDatabase(Path.of(path));
-        if (db.id() != databaseId) {
-            throw new BessException(
-                    ErrorCode.INVALID_REFERENCE,
-                    "forward object points to a database that was replaced: path=" + path + ", expectedId=" + databaseId
-                            + ", actualId=" + db.id());
-        }
-        return db;
-    }
-
-    EngineDatabase databaseById(final long id) {
-        for (final EngineDatabase db : databases.values()) {
-            if (db.id() == id) {
-                return db;
-            }
-        }
-        return null;
     }
 
     @Override
     public List<Database> databases() {
-        server.io().barrier();
-        return new ArrayList<>(databases.values());
+        try (Guard g = enter()) {
+            return server.databases();
+        }
     }
 
     @Override
     public Transaction begin() {
-        server.io().barrier();
-        checkOpen();
-        if (current != null) {
-            throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
+        try (Guard g = enter()) {
+            checkOpen();
+            if (current != null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
+            }
+            txn = server.txns().begin();
+            current = new EngineTransaction(this);
+            return current;
         }
-        txns.begin();
-        current = new EngineTransaction(this);
-        return current;
     }
 
     void checkNoTransaction(final String what) {
@@ -135,165 +125,92 @@ final class EmbeddedSession implements Session {
         }
     }
 
-    /** Runs an engine operation in its own transaction, committed (durably) or aborted on failure. */
-    <T> T runInternal(final Supplier<T> op) {
-        checkNoTransaction("run an internal operation");
-        txns.begin();
-        final T result;
-        try {
-            result = op.get();
-        } catch (final RuntimeException e) {
-            try {
-                rollback();
-            } catch (final RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        commitLogged();
-        return result;
-    }
-
-    /** Runs in the open transaction, or in an internal one when none is open. */
-    <T> T inTransactionOrInternal(final Supplier<T> op) {
-        return current != null ? op.get() : runInternal(op);
-    }
-
-    private void commitLogged() {
-        for (final EngineDatabase db : databases.values()) {
-            db.applyDeferredFrees();
-        }
-        final List<ByteBuffer> catalogs = new ArrayList<>();
-        for (final EngineDatabase db : databases.values()) {
-            final ByteBuffer change = db.catalogChange();
-            if (change != null) {
-                catalogs.add(change);
-            }
-        }
-        txns.commit(catalogs);
-        endTransactionState();
-    }
-
+    /** Commits the open transaction (called with the latch held; the latch is let go while the log is forced). */
     void commit() {
-        commitLogged();
-        current = null;
-        if (log.endLsn() - lastCheckpointLsn > server.context().checkpointLogBytes()) {
-            checkpointNow();
+        final TransactionManager.Txn t = txn;
+        try {
+            server.commit(t);
+        } finally {
+            ended();
         }
     }
 
-    boolean hasUncommittedChanges() {
-        if (txns.changed() || server.updatePath().writtenCount() > 0) {
-            return true;
-        }
-        for (final EngineDatabase db : databases.values()) {
-            if (db.catalogChanged()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** Rolls back the open transaction (called with the latch held). */
     void abort() {
-        rollback();
+        final TransactionManager.Txn t = txn;
+        try {
+            server.rollback(t);
+        } finally {
+            ended();
+        }
+    }
+
+    private void ended() {
         current = null;
-    }
-
-    private void rollback() {
-        final UnsafeBuffer page = new UnsafeBuffer(0, 0);
-        txns.abort((clr, lsn, flags) -> {
-            final long[] id = PageDiff.pageId(clr);
-            final int window = server.pages().window(id[0], (int) id[1]);
-            if (window < 0) {
-                return;
-            }
-            final boolean control = (flags & TransactionManager.FLAG_CONTROL_PAGE) != 0;
-            final int frame = server.cache().pinAs(window, id[2], control);
-            try {
-                PageDiff.applyClr(clr, server.cache().wrap(page, frame));
-                server.cache().markDirty(frame);
-                server.cache().pageLsn(frame, lsn);
-            } finally {
-                server.cache().unpin(frame);
-            }
-        });
-        for (final EngineDatabase db : databases.values()) {
-            db.afterAbort();
-        }
-        endTransactionState();
-    }
-
-    private void endTransactionState() {
-        server.frames().endTransaction();
-        server.updatePath().endTransaction();
-        for (final EngineDatabase db : databases.values()) {
-            db.endTransaction();
-        }
-    }
-
-    void transactionEnded(final EngineTransaction tx) {
-        if (current == tx) {
-            current = null;
-        }
+        txn = null;
+        server.txns().use(null);
+        frames.endTransaction();
     }
 
     /**
-     * A checkpoint, between transactions: store changed catalogs (new chain, written back, then switched in by the
-     * root header), write back every dirty page (each after the log is durable to its LSN), force the areas, then log
-     * a {@code CHECKPOINT} record, force it, remember it in the master file and recycle the log before it.
+     * A lock wait or deadlock ended the transaction's chances: roll it back now, so that its locks go and the waiters
+     * behind it proceed; the application sees the exception and a transaction that is no longer active.
      */
-    void checkpointNow() {
-        checkNoTransaction("checkpoint");
-        final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
-        for (final EngineDatabase db : databases.values()) {
-            if (db.catalogNeedsStore()) {
-                stored.put(db, runInternal(db::writeCatalogPages));
-            }
+    void rollbackVictim() {
+        if (current != null) {
+            current.deactivate();
+            abort();
         }
-        log.forceAll();
-        server.cache().checkpoint();
-        if (!stored.isEmpty()) {
-            runInternal(() -> {
-                for (final Map.Entry<EngineDatabase, long[]> e : stored.entrySet()) {
-                    e.getKey().freeCatalogBlock(e.getKey().switchCatalog(e.getValue()));
-                }
-                return null;
-            });
-            log.forceAll();
-            server.cache().checkpoint();
-        }
-        FaultPoints.hit("checkpoint.afterFlush");
-        final long lsn = log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload());
-        log.force(lsn);
-        MasterRecord.write(server.context().nodeDir().resolve("log"), lsn);
-        log.recycleBefore(lsn);
-        lastCheckpointLsn = lsn;
     }
 
-    private ByteBuffer checkpointPayload() {
-        final List<byte[]> paths = new ArrayList<>();
-        int length = Long.BYTES + Integer.BYTES;
-        for (final EngineDatabase db : databases.values()) {
-            final byte[] p = db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);
-            paths.add(p);
-            length += Long.BYTES + Integer.BYTES + p.length;
+    // ---- the fault handler of this session's virtual frames: each entry holds the latch
+
+    @Override
+    public int acquireFrame(final int window, final long pageNo) {
+        try (Guard g = enter()) {
+            server.lockPageForAccess(window, pageNo, LockMode.S);
+            return server.cache().acquireMapping(window, pageNo);
         }
-        final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(txns.nextTxnId()).putInt(databases.size());
-        int i = 0;
-        for (final EngineDatabase db : databases.values()) {
-            b.putLong(db.id()).putInt(paths.get(i).length).put(paths.get(i));
-            i++;
+    }
+
+    @Override
+    public void lockForRead(final int window, final long pageNo) {
+        try (Guard g = enter()) {
+            server.lockPageForAccess(window, pageNo, LockMode.S);
         }
-        return b.flip();
+    }
+
+    @Override
+    public void releaseFrame(final int cacheFrame) {
+        try (Guard g = enter()) {
+            server.cache().releaseMapping(cacheFrame);
+        }
+    }
+
+    @Override
+    public void beforeFirstWrite(final int window, final long pageNo) {
+        try (Guard g = enter()) {
+            if (current == null) {
+                throw new BessException(
+                        ErrorCode.ILLEGAL_STATE, "object written outside a transaction: window=" + window);
+            }
+            server.lockPageForAccess(window, pageNo, LockMode.X);
+            final int frame = server.cache().pin(window, pageNo, false);
+            try {
+                server.updatePath().onFirstWrite(window, pageNo, frame);
+            } finally {
+                server.cache().unpin(frame);
+            }
+        }
+    }
+
+    @Override
+    public int cacheFd() {
+        return server.cache().cacheFd();
     }
 
     /** Stops as a power cut would: nothing more is written, files are closed, the cache dropped (tests only). */
     void crash() {
-        for (final EngineDatabase db : databases.values()) {
-            db.closeFilesOnly();
-        }
-        databases.clear();
         closed = true;
         server.halt();
     }
@@ -303,29 +220,26 @@ final class EmbeddedSession implements Session {
         if (closed) {
             return;
         }
-        server.io().close();
-        if (current != null) {
-            current.close();
-        }
         RuntimeException failure = null;
-        try {
-            if (!log.failed()) {
-                checkpointNow();
+        try (Guard g = enter()) {
+            if (current != null) {
+                current.deactivate();
+                abort();
             }
         } catch (final RuntimeException e) {
             failure = e;
         }
-        final boolean clean = failure == null && !log.failed();
-        for (final EngineDatabase db : databases.values()) {
-            try {
-                db.close(clean);
-            } catch (final RuntimeException e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        databases.clear();
         closed = true;
-        server.close();
+        try {
+            frames.close();
+        } catch (final RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        try {
+            server.sessionClosed(this);
+        } catch (final RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
         if (failure != null) {
             throw failure;
         }

@@ -13,6 +13,7 @@ import org.bess.format.SlotDescriptor;
  * A cursor over a file: its slotted segments in chain order, their live slots in slot order. Large objects are visited
  * like the others; {@link #largeObject()} opens them.
  */
+@SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineCursor implements Cursor {
     private final EngineTransaction tx;
     private final EngineFile file;
@@ -32,7 +33,12 @@ final class EngineCursor implements Cursor {
 
     @Override
     public boolean next() {
-        file.db().server().io().barrier();
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            return step();
+        }
+    }
+
+    private boolean step() {
         tx.checkActive();
         if (done) {
             return false;

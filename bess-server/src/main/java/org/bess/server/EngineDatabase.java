@@ -35,19 +35,32 @@ import org.bess.server.catalog.Catalog;
  *
  * <p>Not thread safe: the session thread only.
  */
+@SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineDatabase implements Database {
-    private final EmbeddedSession session;
     private final BessServer server;
+    private final int number;
     private final BufferCache cache;
     private final Path rootPath;
     private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
     private Catalog catalog;
     private byte[] committedCatalog;
     private boolean catalogNeedsStore;
-    private final ObjectStore objects;
-    private LargeObjectStore largeObjects;
-    /** Blocks freed by the open transaction, freed when it commits: {area, page, order}. */
-    private final List<long[]> deferredFrees = new ArrayList<>();
+    /**
+     * The object layer of each session: like a client process of BeSS, every session runs its own object layer (with
+     * its own scratch buffers and caches) over the shared pages, so that a session waiting for a lock in the middle
+     * of an operation never shares scratch state with the session that runs meanwhile.
+     */
+    private final Map<EmbeddedSession, Layer> layers = new java.util.IdentityHashMap<>();
+
+    private EmbeddedSession lastSession;
+    private Layer lastLayer;
+
+    private final class Layer {
+        final ObjectStore objects = new ObjectStore(EngineDatabase.this);
+        LargeObjectStore large;
+    }
+    /** Blocks freed by each open transaction, freed when it commits: {area, page, order}. */
+    private final Map<Long, List<long[]>> deferredFrees = new java.util.HashMap<>();
 
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private StorageArea root;
@@ -59,21 +72,19 @@ final class EngineDatabase implements Database {
     private int lastAreaId = -1;
     private StorageArea lastArea;
 
-    private EngineDatabase(final EmbeddedSession session, final Path rootPath, final Catalog catalog) {
-        this.session = session;
-        this.server = session.server();
+    private EngineDatabase(final BessServer server, final Path rootPath, final Catalog catalog) {
+        this.server = server;
+        this.number = server.nextDatabaseNumber();
         this.cache = server.cache();
         this.rootPath = rootPath;
         this.catalog = catalog;
         this.committedCatalog = catalog.serialize();
-        this.objects = new ObjectStore(this);
     }
 
     /** Binds an open area's window to its durable identity and routes its map changes through the update path. */
     private void attach(final StorageArea area) {
-        server.bindWindow(area.window(), catalog.databaseId(), area.id());
+        server.bindWindow(area.window(), this, area.id());
         area.writeHook(server.updatePath());
-        server.frames().ensureWindow(area.window(), area.pageCount());
     }
 
     /** Logs where this database lives, so that restart recovery can open it. */
@@ -89,7 +100,7 @@ final class EngineDatabase implements Database {
                                 rootPath.toAbsolutePath().normalize().toString()));
     }
 
-    static EngineDatabase create(final EmbeddedSession session, final Path rootPath, final long extentBytes) {
+    static EngineDatabase create(final BessServer server, final Path rootPath, final long extentBytes) {
         final long extentPages = extentBytes / PageHeaderDescriptor.PAGE_LENGTH;
         if (Long.bitCount(extentBytes) != 1
                 || extentPages < ExtentMapDescriptor.MIN_EXTENT_PAGES
@@ -103,7 +114,7 @@ final class EngineDatabase implements Database {
         }
         final long id = ThreadLocalRandom.current().nextLong() | 1L;
         final Catalog catalog = new Catalog(id);
-        final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
+        final EngineDatabase db = new EngineDatabase(server, rootPath, catalog);
         final Catalog.AreaEntry entry = catalog.addArea(rootPath.toString());
         final int window = db.server.allocateWindow();
         db.root = StorageArea.create(
@@ -116,8 +127,7 @@ final class EngineDatabase implements Database {
         return db;
     }
 
-    static EngineDatabase open(final EmbeddedSession session, final Path rootPath) {
-        final BessServer server = session.server();
+    static EngineDatabase open(final BessServer server, final Path rootPath) {
         final int window = server.allocateWindow();
         final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, -1, server.cache(), window);
         final Catalog catalog;
@@ -143,7 +153,7 @@ final class EngineDatabase implements Database {
             root.close();
             throw e;
         }
-        final EngineDatabase db = new EngineDatabase(session, rootPath, catalog);
+        final EngineDatabase db = new EngineDatabase(server, rootPath, catalog);
         db.root = root;
         db.areas.put(root.id(), root);
         db.attach(root);
@@ -176,8 +186,14 @@ final class EngineDatabase implements Database {
         attach(area);
     }
 
-    /** The catalog change of a committing transaction: a {@code CATALOG} record payload, or null when unchanged. */
-    java.nio.ByteBuffer catalogChange() {
+    /**
+     * The catalog change of a committing transaction: a {@code CATALOG} record payload, or null when unchanged or when
+     * the transaction does not hold the catalog lock (only its holder changes the catalog).
+     */
+    java.nio.ByteBuffer catalogChange(final org.bess.server.txn.TransactionManager.Txn t) {
+        if (!server.ownsCatalog(this, t)) {
+            return null;
+        }
         final byte[] bytes = catalog.serialize();
         if (Arrays.equals(bytes, committedCatalog)) {
             return null;
@@ -196,9 +212,12 @@ final class EngineDatabase implements Database {
         return !Arrays.equals(catalog.serialize(), committedCatalog);
     }
 
-    /** After an abort: back to the committed catalog, and re-read everything derived from pages. */
-    void afterAbort() {
-        if (catalogChanged()) {
+    /**
+     * After an abort: back to the committed catalog when the transaction held its lock, and re-read everything derived
+     * from pages.
+     */
+    void afterAbort(final org.bess.server.txn.TransactionManager.Txn t) {
+        if (server.ownsCatalog(this, t) && catalogChanged()) {
             catalog = Catalog.deserialize(committedCatalog, rootPath.toString());
         }
         afterPagesRestored();
@@ -214,10 +233,11 @@ final class EngineDatabase implements Database {
     /** Pages changed behind the object layer's back (abort, recovery): drop every cached derivation of them. */
     void afterPagesRestored() {
         typeCache.clear();
-        objects.resetCaches();
+        for (final Layer l : layers.values()) {
+            l.objects.resetCaches();
+        }
         for (final StorageArea a : areas.values()) {
             a.reloadHints();
-            server.frames().ensureWindow(a.window(), a.pageCount());
         }
         bumpLayoutEpoch();
     }
@@ -290,7 +310,7 @@ final class EngineDatabase implements Database {
         }
         final int order = Integer.numberOfTrailingZeros((int) Math.max(1, pending[1]));
         if (pending[0] != root.catalogLocation()[0] && root.isAllocated(pending[0], order)) {
-            session.runInternal(() -> {
+            server.runInternal(() -> {
                 root.free(pending[0], order);
                 return null;
             });
@@ -316,8 +336,14 @@ final class EngineDatabase implements Database {
         return abs.startsWith(dir) ? dir.relativize(abs).toString() : abs.toString();
     }
 
+    /** The session of the calling thread (for the entry points of this shared object). */
     EmbeddedSession session() {
-        return session;
+        return server.threadSession();
+    }
+
+    /** The node-local number of this database (its part of lock resource keys). */
+    int number() {
+        return number;
     }
 
     BessServer server() {
@@ -333,7 +359,27 @@ final class EngineDatabase implements Database {
     }
 
     ObjectStore objects() {
-        return objects;
+        return layer().objects;
+    }
+
+    private Layer layer() {
+        final EmbeddedSession s = server.currentSession();
+        if (s == lastSession && lastLayer != null) {
+            return lastLayer;
+        }
+        final Layer l = layers.computeIfAbsent(s, k -> new Layer());
+        lastSession = s;
+        lastLayer = l;
+        return l;
+    }
+
+    /** A session closed: its object layer goes. */
+    void forgetSession(final EmbeddedSession s) {
+        layers.remove(s);
+        if (lastSession == s) {
+            lastSession = null;
+            lastLayer = null;
+        }
     }
 
     /**
@@ -342,40 +388,48 @@ final class EngineDatabase implements Database {
      * zeroed without reading, and an abort would write those zeros over what the block held when it was freed.
      */
     void deferFree(final StorageArea area, final long page, final int order) {
-        deferredFrees.add(new long[] {area.id(), page, order});
-    }
-
-    /** Frees the blocks the open transaction freed; it is about to commit. */
-    void applyDeferredFrees() {
-        for (final long[] f : deferredFrees) {
-            area((int) f[0]).free(f[1], (int) f[2]);
+        final org.bess.server.txn.TransactionManager.Txn t = server.txns().current();
+        if (t == null) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "block freed outside a transaction: " + rootPath);
         }
-        deferredFrees.clear();
+        deferredFrees.computeIfAbsent(t.id(), k -> new ArrayList<>()).add(new long[] {area.id(), page, order});
     }
 
-    /** The open transaction ended (committed or rolled back). */
-    void endTransaction() {
-        deferredFrees.clear();
-        if (largeObjects != null) {
-            largeObjects.tree().endTransaction();
+    /** Frees the blocks a transaction freed; it is about to commit. */
+    void applyDeferredFrees(final org.bess.server.txn.TransactionManager.Txn t) {
+        final List<long[]> frees = deferredFrees.remove(t.id());
+        if (frees != null) {
+            for (final long[] f : frees) {
+                area((int) f[0]).free(f[1], (int) f[2]);
+            }
+        }
+    }
+
+    /** A transaction ended (committed or rolled back). */
+    void endTransaction(final org.bess.server.txn.TransactionManager.Txn t) {
+        deferredFrees.remove(t.id());
+        final LargeObjectStore large = layer().large;
+        if (large != null) {
+            large.tree().endTransaction();
         }
     }
 
     /** The large objects (made on first use: they need the root area's extent size). */
     LargeObjectStore largeObjects() {
-        if (largeObjects == null) {
-            largeObjects = new LargeObjectStore(this);
+        final Layer l = layer();
+        if (l.large == null) {
+            l.large = new LargeObjectStore(this);
         }
-        return largeObjects;
-    }
-
-    /** Waits for the engine's queued asynchronous operations: every public entry point starts here. */
-    private void enter() {
-        server.io().barrier();
+        return l.large;
     }
 
     StorageArea root() {
         return root;
+    }
+
+    /** The open area with this id, or null. */
+    StorageArea areaOrNull(final int id) {
+        return areas.get(id);
     }
 
     StorageArea area(final int id) {
@@ -421,7 +475,10 @@ final class EngineDatabase implements Database {
 
     /** Tells the virtual frames that an area grew, so its window covers the new pages. */
     void areaGrew(final StorageArea area) {
-        server.frames().ensureWindow(area.window(), area.pageCount());
+        final EmbeddedSession s = server.currentSession();
+        if (s != null) {
+            s.frames().ensureWindow(area.window(), area.pageCount());
+        }
     }
 
     @Override
@@ -436,63 +493,66 @@ final class EngineDatabase implements Database {
 
     @Override
     public AreaInfo addArea(final Path path, final long maxSizeBytes) {
-        enter();
-        session.checkNoTransaction("add an area");
-        final boolean device = Files.exists(path) && !Files.isRegularFile(path);
-        if (Files.exists(path) && !device) {
-            throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
-        }
-        final String stored = storedPath(path);
-        final Catalog.AreaEntry entry = session.runInternal(() -> catalog.addArea(stored));
-        if (device) {
+        try (EmbeddedSession.Guard g = session().enter()) {
+            session().checkNoTransaction("add an area");
+            final boolean device = Files.exists(path) && !Files.isRegularFile(path);
+            if (Files.exists(path) && !device) {
+                throw new BessException(ErrorCode.NAME, "a file already exists at the area path: path=" + path);
+            }
+            final String stored = storedPath(path);
+            final Catalog.AreaEntry entry = server.runInternal(() -> catalog.addArea(stored));
+            if (device) {
+                final int window = server.allocateWindow();
+                final StorageArea area;
+                try {
+                    area = StorageArea.createOnDevice(
+                            rootPath.toString(), path, id(), entry.id, root.extentPages(), cache, window);
+                } catch (final RuntimeException e) {
+                    forgetArea(entry.id);
+                    throw e;
+                }
+                areas.put(entry.id, area);
+                attach(area);
+                server.checkpointNow();
+                return info(area);
+            }
             final int window = server.allocateWindow();
+            final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
+            if (maxSizeBytes < 0
+                    || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
+                forgetArea(entry.id);
+                throw new BessException(
+                        ErrorCode.BAD_ARGUMENT,
+                        "area size limit below one extent: maxSizeBytes=" + maxSizeBytes + ", extentBytes="
+                                + extentBytes);
+            }
+            final int maxExtents =
+                    (int) Math.min(Integer.MAX_VALUE, (maxSizeBytes - PageHeaderDescriptor.PAGE_LENGTH) / extentBytes);
             final StorageArea area;
             try {
-                area = StorageArea.createOnDevice(
-                        rootPath.toString(), path, id(), entry.id, root.extentPages(), cache, window);
+                area = StorageArea.create(
+                        rootPath.toString(),
+                        path,
+                        id(),
+                        entry.id,
+                        false,
+                        root.extentPages(),
+                        Math.max(0, maxExtents),
+                        cache,
+                        window);
             } catch (final RuntimeException e) {
                 forgetArea(entry.id);
                 throw e;
             }
             areas.put(entry.id, area);
             attach(area);
-            session.checkpointNow();
+            server.checkpointNow();
             return info(area);
         }
-        final int window = server.allocateWindow();
-        final long extentBytes = (long) root.extentPages() * PageHeaderDescriptor.PAGE_LENGTH;
-        if (maxSizeBytes < 0 || (maxSizeBytes > 0 && maxSizeBytes < extentBytes + PageHeaderDescriptor.PAGE_LENGTH)) {
-            forgetArea(entry.id);
-            throw new BessException(
-                    ErrorCode.BAD_ARGUMENT,
-                    "area size limit below one extent: maxSizeBytes=" + maxSizeBytes + ", extentBytes=" + extentBytes);
-        }
-        final int maxExtents =
-                (int) Math.min(Integer.MAX_VALUE, (maxSizeBytes - PageHeaderDescriptor.PAGE_LENGTH) / extentBytes);
-        final StorageArea area;
-        try {
-            area = StorageArea.create(
-                    rootPath.toString(),
-                    path,
-                    id(),
-                    entry.id,
-                    false,
-                    root.extentPages(),
-                    Math.max(0, maxExtents),
-                    cache,
-                    window);
-        } catch (final RuntimeException e) {
-            forgetArea(entry.id);
-            throw e;
-        }
-        areas.put(entry.id, area);
-        attach(area);
-        session.checkpointNow();
-        return info(area);
     }
 
     private void forgetArea(final int areaId) {
-        session.runInternal(() -> {
+        server.runInternal(() -> {
             catalog.removeArea(areaId);
             return null;
         });
@@ -500,58 +560,61 @@ final class EngineDatabase implements Database {
 
     @Override
     public void removeArea(final Path path) {
-        enter();
-        session.checkNoTransaction("remove an area");
-        final StorageArea area = areaByPath(path);
-        if (area == root) {
-            throw new BessException(ErrorCode.AREA_IN_USE, "the root area cannot be removed: path=" + path);
-        }
-        final List<String> users = objects.filesUsingArea(area.id());
-        for (final Catalog.FileEntry f : catalog.files()) {
-            if (!users.contains(f.name) && largeObjects().fileUsesArea(f, area.id())) {
-                users.add(f.name);
+        try (EmbeddedSession.Guard g = session().enter()) {
+            session().checkNoTransaction("remove an area");
+            server.checkExclusive("remove an area");
+            final StorageArea area = areaByPath(path);
+            if (area == root) {
+                throw new BessException(ErrorCode.AREA_IN_USE, "the root area cannot be removed: path=" + path);
             }
-        }
-        if (!users.isEmpty()) {
-            throw new BessException(
-                    ErrorCode.AREA_IN_USE,
-                    "area still holds files; move them away first: path=" + path + ", files="
-                            + String.join(",", users));
-        }
-        session.runInternal(() -> {
-            catalog.removeArea(area.id());
-            return null;
-        });
-        session.checkpointNow();
-        server.frames().invalidateAll(area.window());
-        cache.dropWindow(area.window(), 0, true);
-        cache.unregister(area.window());
-        areas.remove(area.id());
-        server.unbindWindow(area.window());
-        if (area.isDevice()) {
-            area.wipeHeader();
-        }
-        forgetLastArea();
-        area.close();
-        if (area.isDevice()) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(area.path());
-        } catch (final IOException e) {
-            throw new BessException(
-                    ErrorCode.IO, "area removed from the database but its file remains: path=" + path, e);
+            final List<String> users = objects().filesUsingArea(area.id());
+            for (final Catalog.FileEntry f : catalog.files()) {
+                if (!users.contains(f.name) && largeObjects().fileUsesArea(f, area.id())) {
+                    users.add(f.name);
+                }
+            }
+            if (!users.isEmpty()) {
+                throw new BessException(
+                        ErrorCode.AREA_IN_USE,
+                        "area still holds files; move them away first: path=" + path + ", files="
+                                + String.join(",", users));
+            }
+            server.runInternal(() -> {
+                catalog.removeArea(area.id());
+                return null;
+            });
+            server.checkpointNow();
+            server.invalidateWindowInSessions(area.window());
+            cache.dropWindow(area.window(), 0, true);
+            cache.unregister(area.window());
+            areas.remove(area.id());
+            server.unbindWindow(area.window());
+            if (area.isDevice()) {
+                area.wipeHeader();
+            }
+            forgetLastArea();
+            area.close();
+            if (area.isDevice()) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(area.path());
+            } catch (final IOException e) {
+                throw new BessException(
+                        ErrorCode.IO, "area removed from the database but its file remains: path=" + path, e);
+            }
         }
     }
 
     @Override
     public List<AreaInfo> areas() {
-        enter();
-        final List<AreaInfo> list = new ArrayList<>();
-        for (final StorageArea a : areas.values()) {
-            list.add(info(a));
+        try (EmbeddedSession.Guard g = session().enter()) {
+            final List<AreaInfo> list = new ArrayList<>();
+            for (final StorageArea a : areas.values()) {
+                list.add(info(a));
+            }
+            return list;
         }
-        return list;
     }
 
     private static AreaInfo info(final StorageArea a) {
@@ -565,30 +628,31 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId defineType(final String name, final int size, final int[] refOffsets) {
-        enter();
-        Catalog.checkName("type", name);
-        if (size < 0 || size > org.bess.format.SlottedSegmentDescriptor.MAX_DATA_LENGTH) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "bad type size: type=" + name + ", size=" + size);
-        }
-        final int[] offsets = refOffsets == null ? new int[0] : refOffsets.clone();
-        for (final int o : offsets) {
-            if (o < 0 || o + Long.BYTES > size) {
-                throw new BessException(
-                        ErrorCode.BAD_ARGUMENT,
-                        "reference offset outside the type: type=" + name + ", offset=" + o + ", size=" + size);
+        try (EmbeddedSession.Guard g = session().enter()) {
+            Catalog.checkName("type", name);
+            if (size < 0 || size > org.bess.format.SlottedSegmentDescriptor.MAX_DATA_LENGTH) {
+                throw new BessException(ErrorCode.BAD_ARGUMENT, "bad type size: type=" + name + ", size=" + size);
             }
-        }
-        for (final Catalog.TypeEntry t : catalog.types()) {
-            if (t.name().equals(name)) {
-                if (t.size() == size && Arrays.equals(t.refOffsets(), offsets)) {
-                    return toTypeId(t);
+            final int[] offsets = refOffsets == null ? new int[0] : refOffsets.clone();
+            for (final int o : offsets) {
+                if (o < 0 || o + Long.BYTES > size) {
+                    throw new BessException(
+                            ErrorCode.BAD_ARGUMENT,
+                            "reference offset outside the type: type=" + name + ", offset=" + o + ", size=" + size);
                 }
-                throw new BessException(
-                        ErrorCode.NAME,
-                        "type already defined with another layout: type=" + name + ", database=" + rootPath);
             }
+            for (final Catalog.TypeEntry t : catalog.types()) {
+                if (t.name().equals(name)) {
+                    if (t.size() == size && Arrays.equals(t.refOffsets(), offsets)) {
+                        return toTypeId(t);
+                    }
+                    throw new BessException(
+                            ErrorCode.NAME,
+                            "type already defined with another layout: type=" + name + ", database=" + rootPath);
+                }
+            }
+            return server.inTransactionOrInternal(() -> toTypeId(catalog.addType(name, size, offsets)));
         }
-        return session.inTransactionOrInternal(() -> toTypeId(catalog.addType(name, size, offsets)));
     }
 
     /** A type by id (cached), or null. */
@@ -610,100 +674,109 @@ final class EngineDatabase implements Database {
 
     @Override
     public TypeId type(final String name) {
-        enter();
-        for (final Catalog.TypeEntry t : catalog.types()) {
-            if (t.name().equals(name)) {
-                return toTypeId(t);
+        try (EmbeddedSession.Guard g = session().enter()) {
+            for (final Catalog.TypeEntry t : catalog.types()) {
+                if (t.name().equals(name)) {
+                    return toTypeId(t);
+                }
             }
+            throw new BessException(ErrorCode.NAME, "no such type: type=" + name + ", database=" + rootPath);
         }
-        throw new BessException(ErrorCode.NAME, "no such type: type=" + name + ", database=" + rootPath);
     }
 
     @Override
     public List<TypeId> types() {
-        enter();
-        final List<TypeId> list = new ArrayList<>();
-        for (final Catalog.TypeEntry t : catalog.types()) {
-            list.add(toTypeId(t));
+        try (EmbeddedSession.Guard g = session().enter()) {
+            final List<TypeId> list = new ArrayList<>();
+            for (final Catalog.TypeEntry t : catalog.types()) {
+                list.add(toTypeId(t));
+            }
+            return list;
         }
-        return list;
     }
 
     @Override
     public List<FileInfo> files() {
-        enter();
-        final List<FileInfo> list = new ArrayList<>();
-        for (final Catalog.FileEntry f : catalog.files()) {
-            if (!f.name.startsWith("$")) {
-                list.add(objects.fileInfo(f));
+        try (EmbeddedSession.Guard g = session().enter()) {
+            final List<FileInfo> list = new ArrayList<>();
+            for (final Catalog.FileEntry f : catalog.files()) {
+                if (!f.name.startsWith("$")) {
+                    list.add(objects().fileInfo(f));
+                }
             }
+            return list;
         }
-        return list;
     }
 
     @Override
     public List<LargeObjectInfo> largeObjects(final String fileName) {
-        enter();
-        final Catalog.FileEntry f = catalog.file(fileName);
-        if (f == null || fileName.startsWith("$")) {
-            throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+        try (EmbeddedSession.Guard g = session().enter()) {
+            final Catalog.FileEntry f = catalog.file(fileName);
+            if (f == null || fileName.startsWith("$")) {
+                throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+            }
+            return largeObjects().list(f);
         }
-        return largeObjects().list(f);
     }
 
     @Override
     public void moveFile(final String fileName, final Path toArea) {
-        enter();
-        session.checkNoTransaction("move a file");
-        final Catalog.FileEntry f = catalog.file(fileName);
-        if (f == null) {
-            throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
-        }
-        final StorageArea to = areaByPath(toArea);
-        session.runInternal(() -> {
-            objects.moveFile(f, to);
-            largeObjects().moveFile(f, to);
-            return null;
-        });
-        session.checkpointNow();
-    }
-
-    @Override
-    public CompactionReport compact(final String fileName) {
-        enter();
-        session.checkNoTransaction("compact");
-        final List<Catalog.FileEntry> targets = new ArrayList<>();
-        if (fileName == null) {
-            targets.addAll(catalog.files());
-        } else {
+        try (EmbeddedSession.Guard g = session().enter()) {
+            session().checkNoTransaction("move a file");
+            server.checkExclusive("move a file");
             final Catalog.FileEntry f = catalog.file(fileName);
             if (f == null) {
                 throw new BessException(ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
             }
-            targets.add(f);
+            final StorageArea to = areaByPath(toArea);
+            server.runInternal(() -> {
+                objects().moveFile(f, to);
+                largeObjects().moveFile(f, to);
+                return null;
+            });
+            server.checkpointNow();
         }
-        final int[] counts = session.runInternal(() -> {
-            final int[] sum = new int[2];
-            for (final Catalog.FileEntry f : targets) {
-                final int[] r = objects.compactFile(f);
-                sum[0] += r[0];
-                sum[1] += r[1];
+    }
+
+    @Override
+    public CompactionReport compact(final String fileName) {
+        try (EmbeddedSession.Guard g = session().enter()) {
+            session().checkNoTransaction("compact");
+            server.checkExclusive("compact");
+            final List<Catalog.FileEntry> targets = new ArrayList<>();
+            if (fileName == null) {
+                targets.addAll(catalog.files());
+            } else {
+                final Catalog.FileEntry f = catalog.file(fileName);
+                if (f == null) {
+                    throw new BessException(
+                            ErrorCode.NAME, "no such file: file=" + fileName + ", database=" + rootPath);
+                }
+                targets.add(f);
             }
-            return sum;
-        });
-        final int compacted = counts[0];
-        final int shrunk = counts[1];
-        session.checkpointNow();
-        int extents = 0;
-        long bytes = 0;
-        for (final StorageArea a : areas.values()) {
-            final long before = a.pageCount();
-            server.frames().invalidateAll(a.window());
-            extents += a.truncateEmptyTail();
-            bytes += (before - a.pageCount()) * PageHeaderDescriptor.PAGE_LENGTH;
+            final int[] counts = server.runInternal(() -> {
+                final int[] sum = new int[2];
+                for (final Catalog.FileEntry f : targets) {
+                    final int[] r = objects().compactFile(f);
+                    sum[0] += r[0];
+                    sum[1] += r[1];
+                }
+                return sum;
+            });
+            final int compacted = counts[0];
+            final int shrunk = counts[1];
+            server.checkpointNow();
+            int extents = 0;
+            long bytes = 0;
+            for (final StorageArea a : areas.values()) {
+                final long before = a.pageCount();
+                server.invalidateWindowInSessions(a.window());
+                extents += a.truncateEmptyTail();
+                bytes += (before - a.pageCount()) * PageHeaderDescriptor.PAGE_LENGTH;
+            }
+            server.checkpointNow();
+            return new CompactionReport(compacted, shrunk, extents, bytes);
         }
-        session.checkpointNow();
-        return new CompactionReport(compacted, shrunk, extents, bytes);
     }
 
     /** Closes the area files without writing anything (a simulated crash). */
@@ -717,7 +790,7 @@ final class EngineDatabase implements Database {
 
     void closeAreas() {
         for (final StorageArea a : areas.values()) {
-            server.frames().invalidateAll(a.window());
+            server.invalidateWindowInSessions(a.window());
             cache.dropWindow(a.window(), 0, false);
         }
         for (final StorageArea a : areas.values()) {

@@ -37,6 +37,10 @@ final class EngineIoThreads implements AutoCloseable {
     private boolean closed;
     private long submitted;
 
+    EngineIoThreads(final BessServer server) {
+        // the operations take the engine latch themselves (see EngineLargeObject#submit)
+    }
+
     /** Whether the caller runs on the I/O thread. */
     boolean onIoThread() {
         return Thread.currentThread() == ioThread;

@@ -20,6 +20,7 @@ import org.bess.format.RefDescriptor;
  *
  * <p>Confined to the session thread (and to the I/O thread while it runs this object's queued operations).
  */
+@SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineLargeObject implements LargeObject {
     /** Bytes moved per step of copy, compare and search. */
     private static final int CHUNK_LENGTH = 256 * 1024;
@@ -62,12 +63,6 @@ final class EngineLargeObject implements LargeObject {
 
     private String name() {
         return "object=" + RefDescriptor.toString(word) + ", database=" + db.path();
-    }
-
-    /** Every synchronous call: wait for the queued operations, then check the handle. */
-    private void enter() {
-        io.barrier();
-        ready();
     }
 
     /** The transaction is active and the root is current (a free or a drop moves the layout epoch). */
@@ -188,254 +183,293 @@ final class EngineLargeObject implements LargeObject {
 
     @Override
     public long length() {
-        enter();
-        return tree().length(root);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            return tree().length(root);
+        }
     }
 
     @Override
     public void read(final long position, final byte[] dst, final int offset, final int length) {
-        enter();
-        checkArray("read", dst.length, offset, length);
-        readNow(position, into(dst, offset), length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkArray("read", dst.length, offset, length);
+            readNow(position, into(dst, offset), length);
+        }
     }
 
     @Override
     public void read(final long position, final ByteBuffer dst) {
-        enter();
-        final int at = dst.position();
-        final int length = dst.remaining();
-        readNow(position, (page, off, k, n) -> page.getBytes(off, dst, at + (int) k, n), length);
-        dst.position(at + length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final int at = dst.position();
+            final int length = dst.remaining();
+            readNow(position, (page, off, k, n) -> page.getBytes(off, dst, at + (int) k, n), length);
+            dst.position(at + length);
+        }
     }
 
     @Override
     public void write(final long position, final byte[] src, final int offset, final int length) {
-        enter();
-        checkArray("write", src.length, offset, length);
-        writeNow(position, from(src, offset), length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkArray("write", src.length, offset, length);
+            writeNow(position, from(src, offset), length);
+        }
     }
 
     @Override
     public void write(final long position, final ByteBuffer src) {
-        enter();
-        final int at = src.position();
-        final int length = src.remaining();
-        writeNow(position, (k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
-        src.position(at + length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final int at = src.position();
+            final int length = src.remaining();
+            writeNow(position, (k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
+            src.position(at + length);
+        }
     }
 
     @Override
     public void insert(final long position, final byte[] src, final int offset, final int length) {
-        enter();
-        checkArray("insert", src.length, offset, length);
-        insertNow(position, from(src, offset), length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkArray("insert", src.length, offset, length);
+            insertNow(position, from(src, offset), length);
+        }
     }
 
     @Override
     public void insert(final long position, final ByteBuffer src) {
-        enter();
-        final int at = src.position();
-        final int length = src.remaining();
-        insertNow(position, (k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
-        src.position(at + length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final int at = src.position();
+            final int length = src.remaining();
+            insertNow(position, (k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
+            src.position(at + length);
+        }
     }
 
     @Override
     public void delete(final long position, final long length) {
-        enter();
-        deleteNow(position, length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            deleteNow(position, length);
+        }
     }
 
     @Override
     public long append(final byte[] src, final int offset, final int length) {
-        enter();
-        checkArray("append", src.length, offset, length);
-        return appendNow(from(src, offset), length);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkArray("append", src.length, offset, length);
+            return appendNow(from(src, offset), length);
+        }
     }
 
     @Override
     public long append(final ByteBuffer src) {
-        enter();
-        final int at = src.position();
-        final int length = src.remaining();
-        final long start = appendNow((k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
-        src.position(at + length);
-        return start;
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final int at = src.position();
+            final int length = src.remaining();
+            final long start = appendNow((k, page, off, n) -> page.putBytes(off, src, at + (int) k, n), length);
+            src.position(at + length);
+            return start;
+        }
     }
 
     @Override
     public void truncate(final long newLength) {
-        enter();
-        final long size = tree().length(root);
-        if (newLength < 0 || newLength > size) {
-            throw refused("truncate: new length negative or past the end of the large object", newLength, 0, size);
-        }
-        if (newLength < size) {
-            tree().delete(root, newLength, size - newLength);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final long size = tree().length(root);
+            if (newLength < 0 || newLength > size) {
+                throw refused("truncate: new length negative or past the end of the large object", newLength, 0, size);
+            }
+            if (newLength < size) {
+                tree().delete(root, newLength, size - newLength);
+            }
         }
     }
 
     @Override
     public int compare(final long position, final byte[] bytes, final int offset, final int length) {
-        enter();
-        checkArray("compare", bytes.length, offset, length);
-        checkRange("compare", position, length);
-        final int[] result = {0};
-        for (long done = 0; done < length && result[0] == 0; ) {
-            final int n = (int) Math.min(CHUNK_LENGTH, length - done);
-            final int base = offset + (int) done;
-            tree().read(
-                            root,
-                            position + done,
-                            (page, off, at, k) -> {
-                                for (int j = 0; j < k && result[0] == 0; j++) {
-                                    final int a = page.getByte(off + j) & 0xFF;
-                                    final int b = bytes[base + (int) at + j] & 0xFF;
-                                    result[0] = a - b;
-                                }
-                            },
-                            0,
-                            n,
-                            true);
-            done += n;
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkArray("compare", bytes.length, offset, length);
+            checkRange("compare", position, length);
+            final int[] result = {0};
+            for (long done = 0; done < length && result[0] == 0; ) {
+                final int n = (int) Math.min(CHUNK_LENGTH, length - done);
+                final int base = offset + (int) done;
+                tree().read(
+                                root,
+                                position + done,
+                                (page, off, at, k) -> {
+                                    for (int j = 0; j < k && result[0] == 0; j++) {
+                                        final int a = page.getByte(off + j) & 0xFF;
+                                        final int b = bytes[base + (int) at + j] & 0xFF;
+                                        result[0] = a - b;
+                                    }
+                                },
+                                0,
+                                n,
+                                true);
+                done += n;
+            }
+            return result[0];
         }
-        return result[0];
     }
 
     @Override
     public void copy(final long srcPosition, final LargeObject dst, final long dstPosition, final long length) {
-        enter();
-        if (!(dst instanceof EngineLargeObject d) || d.tx.session() != tx.session()) {
-            throw new BessException(
-                    ErrorCode.BAD_ARGUMENT, "copy: destination is not a large object of this session: " + name());
-        }
-        d.ready();
-        final long size = checkRange("copy", srcPosition, length);
-        final long dstSize = d.checkPosition("copy", dstPosition, length);
-        final byte[] buf = chunk();
-        final boolean same = d.db == db && d.word == word;
-        if (same && dstPosition > srcPosition && dstPosition < srcPosition + length) {
-            // memmove upwards: extend first so that every chunk, copied from the end down, lands inside
-            final long end = dstPosition + length;
-            if (end > size) {
-                Arrays.fill(buf, (byte) 0);
-                for (long grow = end - size; grow > 0; ) {
-                    final int n = (int) Math.min(buf.length, grow);
-                    appendNow(from(buf, 0), n);
-                    grow -= n;
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            if (!(dst instanceof EngineLargeObject d)
+                    || d.tx.session().server() != tx.session().server()) {
+                throw new BessException(
+                        ErrorCode.BAD_ARGUMENT, "copy: destination is not a large object of this session: " + name());
+            }
+            d.ready();
+            final long size = checkRange("copy", srcPosition, length);
+            final long dstSize = d.checkPosition("copy", dstPosition, length);
+            final byte[] buf = chunk();
+            final boolean same = d.db == db && d.word == word;
+            if (same && dstPosition > srcPosition && dstPosition < srcPosition + length) {
+                // memmove upwards: extend first so that every chunk, copied from the end down, lands inside
+                final long end = dstPosition + length;
+                if (end > size) {
+                    Arrays.fill(buf, (byte) 0);
+                    for (long grow = end - size; grow > 0; ) {
+                        final int n = (int) Math.min(buf.length, grow);
+                        appendNow(from(buf, 0), n);
+                        grow -= n;
+                    }
                 }
+                for (long e = length; e > 0; ) {
+                    final int n = (int) Math.min(buf.length, e);
+                    tree().read(root, srcPosition + e - n, into(buf, 0), 0, n, false);
+                    tree().overwrite(root, dstPosition + e - n, from(buf, 0), 0, n);
+                    e -= n;
+                }
+                return;
             }
-            for (long e = length; e > 0; ) {
-                final int n = (int) Math.min(buf.length, e);
-                tree().read(root, srcPosition + e - n, into(buf, 0), 0, n, false);
-                tree().overwrite(root, dstPosition + e - n, from(buf, 0), 0, n);
-                e -= n;
+            long dstLength = dstSize;
+            for (long done = 0; done < length; ) {
+                final int n = (int) Math.min(buf.length, length - done);
+                tree().read(root, srcPosition + done, into(buf, 0), 0, n, true);
+                final long at = dstPosition + done;
+                final long over = Math.max(0, Math.min(n, dstLength - at));
+                d.tree().overwrite(d.root, at, from(buf, 0), 0, over);
+                if (n > over) {
+                    d.tree().append(d.root, from(buf, 0), over, n - over);
+                    dstLength = at + n;
+                }
+                done += n;
             }
-            return;
-        }
-        long dstLength = dstSize;
-        for (long done = 0; done < length; ) {
-            final int n = (int) Math.min(buf.length, length - done);
-            tree().read(root, srcPosition + done, into(buf, 0), 0, n, true);
-            final long at = dstPosition + done;
-            final long over = Math.max(0, Math.min(n, dstLength - at));
-            d.tree().overwrite(d.root, at, from(buf, 0), 0, over);
-            if (n > over) {
-                d.tree().append(d.root, from(buf, 0), over, n - over);
-                dstLength = at + n;
-            }
-            done += n;
         }
     }
 
     @Override
     public long indexOf(final byte value, final long from) {
-        enter();
-        final long size = tree().length(root);
-        if (from < 0) {
-            throw refused("indexOf: negative position", from, 0, size);
-        }
-        final long[] found = {-1};
-        for (long pos = from; pos < size && found[0] < 0; ) {
-            final int n = (int) Math.min(CHUNK_LENGTH, size - pos);
-            final long base = pos;
-            tree().read(
-                            root,
-                            pos,
-                            (page, off, at, k) -> {
-                                for (int j = 0; j < k && found[0] < 0; j++) {
-                                    if (page.getByte(off + j) == value) {
-                                        found[0] = base + at + j;
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final long size = tree().length(root);
+            if (from < 0) {
+                throw refused("indexOf: negative position", from, 0, size);
+            }
+            final long[] found = {-1};
+            for (long pos = from; pos < size && found[0] < 0; ) {
+                final int n = (int) Math.min(CHUNK_LENGTH, size - pos);
+                final long base = pos;
+                tree().read(
+                                root,
+                                pos,
+                                (page, off, at, k) -> {
+                                    for (int j = 0; j < k && found[0] < 0; j++) {
+                                        if (page.getByte(off + j) == value) {
+                                            found[0] = base + at + j;
+                                        }
                                     }
-                                }
-                            },
-                            0,
-                            n,
-                            true);
-            pos += n;
+                                },
+                                0,
+                                n,
+                                true);
+                pos += n;
+            }
+            return found[0];
         }
-        return found[0];
     }
 
     @Override
     public long indexOf(final byte[] pattern, final long from) {
-        enter();
-        final long size = tree().length(root);
-        if (from < 0) {
-            throw refused("indexOf: negative position", from, pattern.length, size);
-        }
-        final int m = pattern.length;
-        if (m == 0) {
-            return from <= size ? from : -1;
-        }
-        // Knuth-Morris-Pratt over the stream of bytes: matches across segment and chunk boundaries
-        final int[] fail = new int[m];
-        for (int i = 1, k = 0; i < m; i++) {
-            while (k > 0 && pattern[i] != pattern[k]) {
-                k = fail[k - 1];
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            final long size = tree().length(root);
+            if (from < 0) {
+                throw refused("indexOf: negative position", from, pattern.length, size);
             }
-            if (pattern[i] == pattern[k]) {
-                k++;
+            final int m = pattern.length;
+            if (m == 0) {
+                return from <= size ? from : -1;
             }
-            fail[i] = k;
+            // Knuth-Morris-Pratt over the stream of bytes: matches across segment and chunk boundaries
+            final int[] fail = new int[m];
+            for (int i = 1, k = 0; i < m; i++) {
+                while (k > 0 && pattern[i] != pattern[k]) {
+                    k = fail[k - 1];
+                }
+                if (pattern[i] == pattern[k]) {
+                    k++;
+                }
+                fail[i] = k;
+            }
+            final long[] state = {0, -1};
+            for (long pos = from; pos < size && state[1] < 0; ) {
+                final int n = (int) Math.min(CHUNK_LENGTH, size - pos);
+                final long base = pos;
+                tree().read(
+                                root,
+                                pos,
+                                (page, off, at, k) -> {
+                                    int j = (int) state[0];
+                                    for (int i = 0; i < k && state[1] < 0; i++) {
+                                        final byte b = page.getByte(off + i);
+                                        while (j > 0 && b != pattern[j]) {
+                                            j = fail[j - 1];
+                                        }
+                                        if (b == pattern[j]) {
+                                            j++;
+                                        }
+                                        if (j == m) {
+                                            state[1] = base + at + i - m + 1;
+                                        }
+                                    }
+                                    state[0] = j;
+                                },
+                                0,
+                                n,
+                                true);
+                pos += n;
+            }
+            return state[1];
         }
-        final long[] state = {0, -1};
-        for (long pos = from; pos < size && state[1] < 0; ) {
-            final int n = (int) Math.min(CHUNK_LENGTH, size - pos);
-            final long base = pos;
-            tree().read(
-                            root,
-                            pos,
-                            (page, off, at, k) -> {
-                                int j = (int) state[0];
-                                for (int i = 0; i < k && state[1] < 0; i++) {
-                                    final byte b = page.getByte(off + i);
-                                    while (j > 0 && b != pattern[j]) {
-                                        j = fail[j - 1];
-                                    }
-                                    if (b == pattern[j]) {
-                                        j++;
-                                    }
-                                    if (j == m) {
-                                        state[1] = base + at + i - m + 1;
-                                    }
-                                }
-                                state[0] = j;
-                            },
-                            0,
-                            n,
-                            true);
-            pos += n;
-        }
-        return state[1];
     }
 
     // ---------------------------------------------------------------- asynchronous
 
+    /** Queues an operation on the engine's I/O thread, where it runs under the latch as this transaction's session. */
     private <T> CompletableFuture<T> submit(final Callable<T> operation) {
+        final EmbeddedSession session = tx.session();
+        final BessServer server = session.server();
         return io.submit(() -> {
-            ready();
-            return operation.call();
+            server.enterFromIo(session);
+            try {
+                ready();
+                return operation.call();
+            } finally {
+                server.exit();
+            }
         });
     }
 
@@ -488,21 +522,25 @@ final class EngineLargeObject implements LargeObject {
 
     @Override
     public void prefetch(final long position, final long length) {
-        enter();
-        checkRange("prefetch", position, length);
-        final LargeObjectTree.Root at = new LargeObjectTree.Root();
-        at.set(root.area, root.page, root.ref);
-        final long maxPages = db.cache().frameCount() / 4;
-        io.submit(() -> {
-            tree().prefetch(at, position, length, maxPages, io::hintsShouldStop);
-            return null;
-        });
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            checkRange("prefetch", position, length);
+            final LargeObjectTree.Root at = new LargeObjectTree.Root();
+            at.set(root.area, root.page, root.ref);
+            final long maxPages = db.cache().frameCount() / 4;
+            io.submit(() -> {
+                tree().prefetch(at, position, length, maxPages, io::hintsShouldStop);
+                return null;
+            });
+        }
     }
 
     @Override
     public LargeObjectInfo info() {
-        enter();
-        return db.largeObjects().info(root);
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            ready();
+            return db.largeObjects().info(root);
+        }
     }
 
     @Override

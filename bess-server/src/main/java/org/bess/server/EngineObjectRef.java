@@ -18,6 +18,7 @@ import org.bess.format.RefDescriptor;
  *
  * <p>Not thread safe.
  */
+@SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineObjectRef implements ObjectRef {
     private final EngineTransaction tx;
     private final EngineDatabase db;
@@ -31,12 +32,14 @@ final class EngineObjectRef implements ObjectRef {
         this.tx = tx;
         this.db = db;
         this.word = word;
-        this.view = new ObjectView(db.server().frames());
+        this.view = new ObjectView(tx.session().frames());
         bind(slot);
     }
 
     private void bind(final ObjectStore.Slot slot) {
-        final int window = db.area(slot.area).window();
+        final org.bess.server.area.StorageArea area = db.area(slot.area);
+        final int window = area.window();
+        tx.session().frames().ensureWindow(window, area.pageCount());
         view.wrap(
                 window,
                 slot.dataPage + (slot.dataOffset >>> PAGE_SHIFT),
@@ -50,11 +53,13 @@ final class EngineObjectRef implements ObjectRef {
     private ObjectView view() {
         tx.checkActive();
         if (epoch != db.layoutEpoch()) {
-            // the slow path pins slotted segments: the engine's queued asynchronous operations finish first
-            db.server().io().barrier();
-            final ObjectStore.Slot slot = new ObjectStore.Slot();
-            db.objects().resolve(word, slot);
-            bind(slot);
+            // the slow path pins slotted segments: under the engine latch
+            try (EmbeddedSession.Guard g = tx.session().enter()) {
+                tx.checkActive();
+                final ObjectStore.Slot slot = new ObjectStore.Slot();
+                db.objects().resolve(word, slot);
+                bind(slot);
+            }
         }
         return view;
     }

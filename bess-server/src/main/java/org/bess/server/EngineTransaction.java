@@ -16,11 +16,13 @@ import org.bess.format.LargeObjectNodeDescriptor;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.server.catalog.Catalog;
+import org.bess.server.lock.LockMode;
 
 /**
  * A transaction of an embedded session: commit waits for its commit record to be durable (group commit); abort, or
  * close without commit, rolls it back from the recovery buffer and the log.
  */
+@SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineTransaction implements Transaction {
     private final EmbeddedSession session;
     // reused by open(): EngineObjectRef copies what it needs out of the slot, so none outlives the call
@@ -37,10 +39,14 @@ final class EngineTransaction implements Transaction {
         }
     }
 
-    /** Every entry point: waits for the engine's queued asynchronous operations, then checks the transaction. */
+    /** Every entry point, with the engine latch held: checks the transaction. */
     private void enter() {
-        session.server().io().barrier();
         checkActive();
+    }
+
+    /** A deadlock victim or a timed-out waiter: rolled back by the engine, no longer usable. */
+    void deactivate() {
+        active = false;
     }
 
     EmbeddedSession session() {
@@ -49,7 +55,7 @@ final class EngineTransaction implements Transaction {
 
     private EngineDatabase db(final Database database) {
         enter();
-        if (!(database instanceof EngineDatabase db) || db.session() != session) {
+        if (!(database instanceof EngineDatabase db) || db.server() != session.server()) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
         }
         return db;
@@ -57,10 +63,10 @@ final class EngineTransaction implements Transaction {
 
     private EngineFile file(final BessFile file) {
         enter();
-        if (!(file instanceof EngineFile f) || f.db().session() != session) {
+        if (!(file instanceof EngineFile f) || f.db().server() != session.server()) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "file is not of this session: " + file);
         }
-        if (f.db().catalog().file(f.entry().id) != f.entry()) {
+        if (f.current() == null) {
             throw new BessException(ErrorCode.NAME, "file was dropped: " + file);
         }
         return f;
@@ -76,18 +82,23 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public BessFile createFile(final Database database, final String name) {
-        final EngineDatabase db = db(database);
-        return createIn(db, name, db.root().id());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineDatabase db = db(database);
+            return createIn(db, name, db.root().id());
+        }
     }
 
     @Override
     public BessFile createFile(final Database database, final String name, final Path area) {
-        final EngineDatabase db = db(database);
-        return createIn(db, name, db.areaByPath(area).id());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineDatabase db = db(database);
+            return createIn(db, name, db.areaByPath(area).id());
+        }
     }
 
     private BessFile createIn(final EngineDatabase db, final String name, final int areaId) {
         Catalog.checkName("file", name);
+        db.server().lockCatalog(db, LockMode.X);
         if (name.startsWith("$")) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "file names starting with '$' are reserved: name=" + name);
         }
@@ -99,47 +110,59 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public BessFile file(final Database database, final String name) {
-        final EngineDatabase db = db(database);
-        final Catalog.FileEntry f = db.catalog().file(name);
-        if (f == null || name.startsWith("$")) {
-            throw new BessException(ErrorCode.NAME, "no such file: file=" + name + ", database=" + db.path());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineDatabase db = db(database);
+            db.server().lockCatalog(db, LockMode.S);
+            final Catalog.FileEntry f = db.catalog().file(name);
+            if (f == null || name.startsWith("$")) {
+                throw new BessException(ErrorCode.NAME, "no such file: file=" + name + ", database=" + db.path());
+            }
+            return new EngineFile(db, f);
         }
-        return new EngineFile(db, f);
     }
 
     @Override
     public void dropFile(final BessFile file) {
-        final EngineFile f = file(file);
-        f.db().largeObjects().dropFile(f.entry());
-        f.db().objects().dropFile(f.entry());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineFile f = file(file);
+            f.db().server().lockCatalog(f.db(), LockMode.X);
+            f.db().largeObjects().dropFile(f.entry());
+            f.db().objects().dropFile(f.entry());
+        }
     }
 
     @Override
     public ObjectRef allocate(final BessFile file, final TypeId type) {
-        return allocate(file, type, type.size());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            return allocate(file, type, type.size());
+        }
     }
 
     @Override
     public ObjectRef allocate(final BessFile file, final TypeId type, final int size) {
-        final EngineFile f = file(file);
-        checkType(f.db(), type);
-        final long word = f.db().objects().allocate(f.entry(), type.id(), size, 0, 0);
-        return open(f.db(), word);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineFile f = file(file);
+            checkType(f.db(), type);
+            final long word = f.db().objects().allocate(f.entry(), type.id(), size, 0, 0);
+            return open(f.db(), word);
+        }
     }
 
     @Override
     public ObjectRef allocateNear(final ObjectRef near, final TypeId type, final int size) {
-        final EngineObjectRef o = object(near);
-        final EngineDatabase db = (EngineDatabase) o.database();
-        checkType(db, type);
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
-        db.objects().resolve(o.word(), slot);
-        final Catalog.FileEntry file = db.catalog().file(db.objects().segmentFile(slot.segPage));
-        if (file == null) {
-            throw new BessException(ErrorCode.INVALID_REFERENCE, "object segment belongs to no file: " + near);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineObjectRef o = object(near);
+            final EngineDatabase db = (EngineDatabase) o.database();
+            checkType(db, type);
+            final ObjectStore.Slot slot = new ObjectStore.Slot();
+            db.objects().resolve(o.word(), slot);
+            final Catalog.FileEntry file = db.catalog().file(db.objects().segmentFile(slot.segPage));
+            if (file == null) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "object segment belongs to no file: " + near);
+            }
+            final long word = db.objects().allocate(file, type.id(), size, slot.segPage, 0);
+            return open(db, word);
         }
-        final long word = db.objects().allocate(file, type.id(), size, slot.segPage, 0);
-        return open(db, word);
     }
 
     private static void checkType(final EngineDatabase db, final TypeId type) {
@@ -157,93 +180,104 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
-        if (ref == null) {
-            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
-        }
-        EngineDatabase db = db(ref.database());
-        long word = ref.word();
-        final ObjectStore.Slot slot = openSlot;
-        for (int hops = 0; ; hops++) {
-            db.objects().resolve(word, slot);
-            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
-                if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
-                    throw new BessException(
-                            ErrorCode.BAD_ARGUMENT,
-                            "reference names a large object: open it with openLarge: ref=" + ref);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            if (ref == null) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+            }
+            EngineDatabase db = db(ref.database());
+            long word = ref.word();
+            final ObjectStore.Slot slot = openSlot;
+            for (int hops = 0; ; hops++) {
+                db.objects().resolve(word, slot);
+                if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                    if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
+                        throw new BessException(
+                                ErrorCode.BAD_ARGUMENT,
+                                "reference names a large object: open it with openLarge: ref=" + ref);
+                    }
+                    return new EngineObjectRef(this, db, word, slot);
                 }
-                return new EngineObjectRef(this, db, word, slot);
+                if (hops > 8) {
+                    throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+                }
+                final long[] fwd = db.objects().readForward(slot);
+                final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+                final EngineDatabase other = session.server().openForeign(foreign.path(), foreign.databaseId());
+                db = other;
+                word = fwd[1];
             }
-            if (hops > 8) {
-                throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
-            }
-            final long[] fwd = db.objects().readForward(slot);
-            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
-            final EngineDatabase other = session.openForeign(foreign.path(), foreign.databaseId());
-            db = other;
-            word = fwd[1];
         }
     }
 
     @Override
     public LargeObject openLarge(final Ref ref) {
-        if (ref == null) {
-            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
-        }
-        EngineDatabase db = db(ref.database());
-        long word = ref.word();
-        final ObjectStore.Slot slot = new ObjectStore.Slot();
-        for (int hops = 0; ; hops++) {
-            db.objects().resolve(word, slot);
-            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
-                return new EngineLargeObject(this, db, word);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            if (ref == null) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
             }
-            if (hops > 8) {
-                throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+            EngineDatabase db = db(ref.database());
+            long word = ref.word();
+            final ObjectStore.Slot slot = new ObjectStore.Slot();
+            for (int hops = 0; ; hops++) {
+                db.objects().resolve(word, slot);
+                if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                    return new EngineLargeObject(this, db, word);
+                }
+                if (hops > 8) {
+                    throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+                }
+                final long[] fwd = db.objects().readForward(slot);
+                final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+                db = session.server().openForeign(foreign.path(), foreign.databaseId());
+                word = fwd[1];
             }
-            final long[] fwd = db.objects().readForward(slot);
-            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
-            db = session.openForeign(foreign.path(), foreign.databaseId());
-            word = fwd[1];
         }
     }
 
     @Override
     public LargeObject createLarge(final BessFile file) {
-        final EngineFile f = file(file);
-        return new EngineLargeObject(
-                this, f.db(), f.db().largeObjects().create(f.entry(), new int[] {f.entry().areaId}));
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineFile f = file(file);
+            return new EngineLargeObject(
+                    this, f.db(), f.db().largeObjects().create(f.entry(), new int[] {f.entry().areaId}));
+        }
     }
 
     @Override
     public LargeObject createLarge(final BessFile file, final List<Path> areas) {
-        final EngineFile f = file(file);
-        if (areas == null || areas.isEmpty() || areas.size() > LargeObjectNodeDescriptor.MAX_STRIPE_AREAS) {
-            throw new BessException(
-                    ErrorCode.BAD_ARGUMENT,
-                    "a large object is striped over 1 to " + LargeObjectNodeDescriptor.MAX_STRIPE_AREAS
-                            + " areas: areas=" + areas + ", file=" + f.name());
-        }
-        final int[] ids = new int[areas.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = f.db().areaByPath(areas.get(i)).id();
-            for (int k = 0; k < i; k++) {
-                if (ids[k] == ids[i]) {
-                    throw new BessException(
-                            ErrorCode.BAD_ARGUMENT,
-                            "an area is listed twice in a stripe list: area=" + areas.get(i) + ", file=" + f.name());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineFile f = file(file);
+            if (areas == null || areas.isEmpty() || areas.size() > LargeObjectNodeDescriptor.MAX_STRIPE_AREAS) {
+                throw new BessException(
+                        ErrorCode.BAD_ARGUMENT,
+                        "a large object is striped over 1 to " + LargeObjectNodeDescriptor.MAX_STRIPE_AREAS
+                                + " areas: areas=" + areas + ", file=" + f.name());
+            }
+            final int[] ids = new int[areas.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = f.db().areaByPath(areas.get(i)).id();
+                for (int k = 0; k < i; k++) {
+                    if (ids[k] == ids[i]) {
+                        throw new BessException(
+                                ErrorCode.BAD_ARGUMENT,
+                                "an area is listed twice in a stripe list: area=" + areas.get(i) + ", file="
+                                        + f.name());
+                    }
                 }
             }
+            return new EngineLargeObject(this, f.db(), f.db().largeObjects().create(f.entry(), ids));
         }
-        return new EngineLargeObject(this, f.db(), f.db().largeObjects().create(f.entry(), ids));
     }
 
     @Override
     public void free(final LargeObject object) {
-        enter();
-        if (!(object instanceof EngineLargeObject o) || o.tx() != this) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "large object is not of this transaction: " + object);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            enter();
+            if (!(object instanceof EngineLargeObject o) || o.tx() != this) {
+                throw new BessException(ErrorCode.BAD_ARGUMENT, "large object is not of this transaction: " + object);
+            }
+            o.db().largeObjects().free(o.word());
         }
-        o.db().largeObjects().free(o.word());
     }
 
     /** The word to store for a reference inside {@code db}: the reference itself, or a forward object's. */
@@ -257,52 +291,68 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public void free(final ObjectRef object) {
-        final EngineObjectRef o = object(object);
-        ((EngineDatabase) o.database()).objects().free(o.word());
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineObjectRef o = object(object);
+            ((EngineDatabase) o.database()).objects().free(o.word());
+        }
     }
 
     @Override
     public void resize(final ObjectRef object, final int newSize) {
-        final EngineObjectRef o = object(object);
-        ((EngineDatabase) o.database()).objects().resize(o.word(), newSize);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineObjectRef o = object(object);
+            ((EngineDatabase) o.database()).objects().resize(o.word(), newSize);
+        }
     }
 
     @Override
     public void setRoot(final Database database, final String name, final Ref ref) {
-        final EngineDatabase db = db(database);
-        Catalog.checkName("root", name);
-        if (ref == null) {
-            db.catalog().roots().remove(name);
-        } else {
-            db.catalog().roots().put(name, storedWord(db, ref));
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineDatabase db = db(database);
+            Catalog.checkName("root", name);
+            db.server().lockCatalog(db, LockMode.X);
+            if (ref == null) {
+                db.catalog().roots().remove(name);
+            } else {
+                db.catalog().roots().put(name, storedWord(db, ref));
+            }
+            db.catalog().dirty(true);
         }
-        db.catalog().dirty(true);
     }
 
     @Override
     public Ref root(final Database database, final String name) {
-        final EngineDatabase db = db(database);
-        final Long word = db.catalog().roots().get(name);
-        return word == null ? null : new Ref(db, word);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final EngineDatabase db = db(database);
+            db.server().lockCatalog(db, LockMode.S);
+            final Long word = db.catalog().roots().get(name);
+            return word == null ? null : new Ref(db, word);
+        }
     }
 
     @Override
     public Cursor scan(final BessFile file) {
-        return new EngineCursor(this, file(file));
+        try (EmbeddedSession.Guard g = session.enter()) {
+            return new EngineCursor(this, file(file));
+        }
     }
 
     @Override
     public void commit() {
-        enter();
-        active = false;
-        session.commit();
+        try (EmbeddedSession.Guard g = session.enter()) {
+            enter();
+            active = false;
+            session.commit();
+        }
     }
 
     @Override
     public void abort() {
-        enter();
-        active = false;
-        session.abort();
+        try (EmbeddedSession.Guard g = session.enter()) {
+            enter();
+            active = false;
+            session.abort();
+        }
     }
 
     @Override
@@ -312,7 +362,6 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public void close() {
-        session.server().io().barrier();
         if (active) {
             abort();
         }

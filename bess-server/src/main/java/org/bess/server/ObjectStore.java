@@ -327,6 +327,8 @@ final class ObjectStore {
     }
 
     private long newSegment(final Catalog.FileEntry file) {
+        // the file's segment chain is in the catalog: its lock is held to commit (taken before anything changes)
+        db.server().lockCatalog(db, org.bess.server.lock.LockMode.X);
         final StorageArea root = db.root();
         final long segPage = root.allocate(0);
         if (segPage < 0) {
@@ -631,6 +633,7 @@ final class ObjectStore {
 
     /** Drops a file: frees its data segments and slotted segments. */
     void dropFile(final Catalog.FileEntry file) {
+        db.server().lockCatalog(db, org.bess.server.lock.LockMode.X);
         final UnsafeBuffer s = new UnsafeBuffer(0, 0);
         for (long segPage = file.firstSegment; segPage != 0; ) {
             final long next;
@@ -773,6 +776,7 @@ final class ObjectStore {
         }
         Catalog.FileEntry file = db.catalog().file(FORWARD_FILE);
         if (file == null) {
+            db.server().lockCatalog(db, org.bess.server.lock.LockMode.X);
             file = db.catalog().addFile(FORWARD_FILE, db.root().id());
         }
         final long ref = allocate(file, 0, FORWARD_LENGTH, 0, SlotDescriptor.FLAG_FORWARD);

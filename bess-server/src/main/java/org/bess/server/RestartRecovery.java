@@ -91,8 +91,7 @@ final class RestartRecovery {
      *
      * @return a one-line summary, or null when the log ended with a clean checkpoint.
      */
-    static String run(final EmbeddedSession session) {
-        final BessServer server = session.server();
+    static String run(final BessServer server) {
         final LogWriter log = server.log();
         final long start = startLsn(log, server.context().nodeDir().resolve("log"));
         final Map<Long, Txn> txns = new LinkedHashMap<>();
@@ -110,7 +109,7 @@ final class RestartRecovery {
         try {
             for (final Map.Entry<Long, String> e : paths.entrySet()) {
                 if (Files.exists(Path.of(e.getValue()))) {
-                    session.openDatabase(Path.of(e.getValue()));
+                    server.openDatabase(Path.of(e.getValue()));
                 } else {
                     LOG.warn(
                             "recovery: database named in the log is gone, its records are skipped: path={}",
@@ -121,35 +120,35 @@ final class RestartRecovery {
             // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
             // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
             // below would no longer see it
-            int repaired = repairPageInfo(session, paths);
+            int repaired = repairPageInfo(server, paths);
             // the redone pages may reach the disk before the crash: a second recovery must give the same state
             server.cache().checkpoint();
             FaultPoints.hit("recovery.afterRedo");
             final int losers = undo(server, log, txns);
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
-                final EngineDatabase db = session.databaseById(e.getKey());
+                final EngineDatabase db = server.databaseById(e.getKey());
                 if (db != null) {
                     db.installRecoveredCatalog(e.getValue());
                 }
             }
-            repaired += repairPageInfo(session, paths);
+            repaired += repairPageInfo(server, paths);
             if (repaired > 0) {
                 LOG.info("recovery: rebuilt {} page-info page(s) that failed their checksum", repaired);
             }
             cache.verifying(true);
             for (final Map.Entry<Long, String> e : paths.entrySet()) {
-                final EngineDatabase db = session.databaseById(e.getKey());
+                final EngineDatabase db = server.databaseById(e.getKey());
                 if (db != null) {
                     db.afterPagesRestored();
                 }
             }
             for (final Map.Entry<Long, String> e : paths.entrySet()) {
-                final EngineDatabase db = session.databaseById(e.getKey());
+                final EngineDatabase db = server.databaseById(e.getKey());
                 if (db != null) {
                     db.releasePendingCatalog();
                 }
             }
-            session.checkpointNow();
+            server.checkpointNow();
             final String summary = String.format(
                     java.util.Locale.ROOT,
                     "recovered: log bytes %d, page records redone %d, losers rolled back %d, in %d ms",
@@ -165,10 +164,10 @@ final class RestartRecovery {
     }
 
     /** Rebuilds the page-info pages of every recovered database that fail their checksum. */
-    private static int repairPageInfo(final EmbeddedSession session, final Map<Long, String> paths) {
+    private static int repairPageInfo(final BessServer server, final Map<Long, String> paths) {
         int repaired = 0;
         for (final Map.Entry<Long, String> e : paths.entrySet()) {
-            final EngineDatabase db = session.databaseById(e.getKey());
+            final EngineDatabase db = server.databaseById(e.getKey());
             if (db != null) {
                 for (final org.bess.server.area.StorageArea a : db.openAreas()) {
                     repaired += a.repairPageInfo();
@@ -207,6 +206,15 @@ final class RestartRecovery {
                         final byte[] path = new byte[b.getInt()];
                         b.get(path);
                         paths.put(id, new String(path, StandardCharsets.UTF_8));
+                    }
+                    // transactions active at the checkpoint: their earlier records are reached by their back chains
+                    if (r.lsn() == start && b.remaining() >= Integer.BYTES) {
+                        final int active = b.getInt();
+                        for (int i = 0; i < active; i++) {
+                            final long id = b.getLong();
+                            final long lastLsn = b.getLong();
+                            txns.computeIfAbsent(id, k -> new Txn()).lastLsn = lastLsn;
+                        }
                     }
                 }
                 case LogRecordDescriptor.TYPE_CATALOG -> {
@@ -272,9 +280,13 @@ final class RestartRecovery {
             final short type,
             final boolean redo) {
         final long[] id = PageDiff.pageId(body);
+        if (id[0] == 0) {
+            // the CLR that ends the undo of a nested top action changes no page
+            return false;
+        }
         final TransactionManager.Pages pages = server.pages();
         final int window = pages.window(id[0], (int) id[1]);
-        if (window < 0 || id[2] >= server.frames().windowPages()) {
+        if (window < 0 || id[2] >= server.windowPages()) {
             return false;
         }
         final BufferCache cache = server.cache();
@@ -332,6 +344,18 @@ final class RestartRecovery {
                         LogRecordDescriptor.TYPE_CLR,
                         false);
                 s[0] = r.prevLsn();
+                log.force(s[1]);
+                FaultPoints.hit("recovery.afterClr");
+            } else if (r.type() == LogRecordDescriptor.TYPE_NESTED_TOP_ACTION) {
+                // logical undo of a space-map change (it runs as the loser, logged), then a CLR that skips the action
+                final TransactionManager.Txn t = server.txns().adopt(txnId, s[1]);
+                try {
+                    server.txns().compensate(t, r, server::undoStructure);
+                } finally {
+                    server.txns().forget(t);
+                }
+                s[1] = t.lastLsn();
+                s[0] = TransactionManager.ntaUndoNext(r.body());
                 log.force(s[1]);
                 FaultPoints.hit("recovery.afterClr");
             } else if (r.type() == LogRecordDescriptor.TYPE_CLR) {

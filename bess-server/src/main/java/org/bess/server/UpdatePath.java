@@ -1,25 +1,27 @@
 package org.bess.server;
 
-import org.agrona.collections.LongHashSet;
-import org.bess.format.CacheControlDescriptor;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.cache.PageWriteHook;
+import org.bess.server.lock.LockMode;
 import org.bess.server.txn.TransactionManager;
 
 /**
  * The one place every change to a page passes through before the page is changed: the application's first write to a
- * data page (through a virtual frame fault) and every engine update of a control or data page. It hands the page to
- * the transaction manager (recovery buffer, full image of a clean page) and marks the frame dirty.
+ * data page (through a virtual frame fault) and every engine update of a control or data page. It locks the page
+ * exclusively for the transaction (except inside a space-map change, which is a nested top action under the latch),
+ * hands the page to the transaction manager (recovery buffer, full image of a clean page) and marks the frame dirty.
  *
- * <p>Not thread safe: the engine thread only.
+ * <p>Not thread safe: called under the engine latch.
  */
 final class UpdatePath implements PageWriteHook {
+    private final BessServer server;
     private final BufferCache cache;
     private final TransactionManager txns;
-    private final LongHashSet written = new LongHashSet();
+    private int structureDepth;
     private long firstWrites;
 
-    UpdatePath(final BufferCache cache, final TransactionManager txns) {
+    UpdatePath(final BessServer server, final BufferCache cache, final TransactionManager txns) {
+        this.server = server;
         this.cache = cache;
         this.txns = txns;
     }
@@ -32,9 +34,10 @@ final class UpdatePath implements PageWriteHook {
      * @param frame its frame, pinned by the caller.
      */
     void onFirstWrite(final int window, final long pageNo, final int frame) {
-        if (written.add(CacheControlDescriptor.pageKey(window, pageNo))) {
-            firstWrites++;
+        if (structureDepth == 0) {
+            server.lockPageForAccess(window, pageNo, LockMode.X);
         }
+        firstWrites++;
         txns.onFirstWrite(window, pageNo, frame);
         cache.markDirty(frame);
     }
@@ -44,18 +47,35 @@ final class UpdatePath implements PageWriteHook {
         onFirstWrite(window, pageNo, frame);
     }
 
-    /** Pages written by the open transaction. */
-    int writtenCount() {
-        return written.size();
+    @Override
+    public void beginStructureChange() {
+        structureDepth++;
+        txns.beginNestedTopAction();
     }
 
-    /** First writes so far, over all transactions. */
+    @Override
+    public void structureUndo(final int action, final int window, final long pageNo, final int order) {
+        txns.undoAction(action, window, pageNo, order);
+    }
+
+    @Override
+    public void endStructureChange() {
+        structureDepth--;
+        txns.endNestedTopAction();
+    }
+
+    /** Whether a space-map change (nested top action) is in progress. */
+    boolean inStructureChange() {
+        return structureDepth > 0;
+    }
+
+    /** Page changes so far, over all transactions. */
     long firstWrites() {
         return firstWrites;
     }
 
-    /** The transaction ended. */
-    void endTransaction() {
-        written.clear();
+    /** A transaction ended. */
+    void endTransaction(final TransactionManager.Txn t) {
+        // nothing per transaction is kept here: the recovery buffer belongs to the transaction manager
     }
 }

@@ -120,7 +120,6 @@ class VirtualFrameProtectionTest {
     @Test
     void shouldTakeTheSlowPathOnlyOnTheFirstWriteToAPageInATransaction() {
         try (Session s = session()) {
-            final BessServer server = ((EmbeddedSession) s).server();
             final Database db = s.createDatabase(dir.resolve("fault.root"), 1L << 20);
             final TypeId t = db.defineType("Counter", 16, new int[0]);
             final Ref ref;
@@ -132,22 +131,22 @@ class VirtualFrameProtectionTest {
             try (Transaction tx = s.begin()) {
                 final ObjectRef o = tx.open(ref);
                 o.getLong(0);
-                final long afterRead = server.frames().faultCount();
+                final long afterRead = ((EmbeddedSession) s).frames().faultCount();
                 o.putLong(0, 1);
-                final long afterFirstWrite = server.frames().faultCount();
+                final long afterFirstWrite = ((EmbeddedSession) s).frames().faultCount();
                 for (int i = 0; i < 1000; i++) {
                     o.putLong(0, o.getLong(0) + 1);
                 }
                 assertThat(afterFirstWrite).isEqualTo(afterRead + 1);
-                assertThat(server.frames().faultCount()).isEqualTo(afterFirstWrite);
+                assertThat(((EmbeddedSession) s).frames().faultCount()).isEqualTo(afterFirstWrite);
                 tx.commit();
             }
             try (Transaction tx = s.begin()) {
                 final ObjectRef o = tx.open(ref);
                 assertThat(o.getLong(0)).isEqualTo(1001);
-                final long before = server.frames().faultCount();
+                final long before = ((EmbeddedSession) s).frames().faultCount();
                 o.putLong(0, 5);
-                assertThat(server.frames().faultCount())
+                assertThat(((EmbeddedSession) s).frames().faultCount())
                         .as("a new transaction's first write takes the update path again")
                         .isEqualTo(before + 1);
                 tx.commit();

@@ -16,6 +16,14 @@ public interface FrameFaultHandler {
     int acquireFrame(int window, long pageNo);
 
     /**
+     * A page still mapped from an earlier transaction is accessed again: take the current transaction's shared lock.
+     *
+     * @param window the window of the page's area.
+     * @param pageNo the page in its area.
+     */
+    void lockForRead(int window, long pageNo);
+
+    /**
      * The process stopped mapping a cache frame (level-one clock, or close).
      *
      * @param cacheFrame the frame from {@link #acquireFrame}.

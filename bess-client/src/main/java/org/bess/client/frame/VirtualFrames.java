@@ -18,7 +18,9 @@ import org.bess.nativeshim.Protection;
  * <ul>
  *   <li>{@link #INVALID}: nothing mapped; an access asks the fault handler for the page and maps its cache frame here;
  *   <li>{@link #PROTECTED}: mapped, but {@code PROT_NONE} (level-one clock's second chance); an access restores it;
- *   <li>{@link #READ}: mapped read-only;
+ *   <li>{@link #UNLOCKED}: mapped read-only, but the current transaction holds no lock on the page (it was read by an
+ *       earlier transaction of this process); an access asks the fault handler for a shared lock, with no system call;
+ *   <li>{@link #READ}: mapped read-only, and the transaction holds the page's lock;
  *   <li>{@link #WRITE}: mapped read-write because the current transaction passed the first-write path for it.
  * </ul>
  *
@@ -35,10 +37,12 @@ public final class VirtualFrames implements AutoCloseable {
     public static final byte INVALID = 0;
     /** Mapped with no access. */
     public static final byte PROTECTED = 1;
-    /** Mapped read-only. */
-    public static final byte READ = 2;
+    /** Mapped read-only, no lock held by the current transaction. */
+    public static final byte UNLOCKED = 2;
+    /** Mapped read-only, locked (shared or exclusive) by the current transaction. */
+    public static final byte READ = 3;
     /** Mapped read-write. */
-    public static final byte WRITE = 3;
+    public static final byte WRITE = 4;
 
     private static final int NO_FRAME = -1;
 
@@ -58,6 +62,8 @@ public final class VirtualFrames implements AutoCloseable {
     private int mappedCount;
     private long[] writable = new long[64];
     private int writableCount;
+    private long[] locked = new long[64];
+    private int lockedCount;
     private long faultCount;
 
     /**
@@ -181,6 +187,7 @@ public final class VirtualFrames implements AutoCloseable {
             if (mappedCount >= budget) {
                 sweep();
             }
+            // the fault handler locks the page (shared) before it hands out the frame
             final int frame = handler.acquireFrame(window, pageNo);
             try {
                 space.mapFile(offset, PAGE_LENGTH, handler.cacheFd(), (long) frame << PAGE_SHIFT, Protection.READ);
@@ -191,9 +198,14 @@ public final class VirtualFrames implements AutoCloseable {
             cacheFrames[window][p] = frame;
             addToRing(pack(window, pageNo));
             s = READ;
-        } else if (s == PROTECTED) {
-            space.protect(offset, PAGE_LENGTH, Protection.READ);
+            remember(window, pageNo);
+        } else if (s == PROTECTED || s == UNLOCKED) {
+            handler.lockForRead(window, pageNo);
+            if (s == PROTECTED) {
+                space.protect(offset, PAGE_LENGTH, Protection.READ);
+            }
             s = READ;
+            remember(window, pageNo);
         }
         if (needed == WRITE && s < WRITE) {
             handler.beforeFirstWrite(window, pageNo);
@@ -207,11 +219,18 @@ public final class VirtualFrames implements AutoCloseable {
         states[window][p] = s;
     }
 
+    private void remember(final int window, final long pageNo) {
+        if (lockedCount == locked.length) {
+            locked = Arrays.copyOf(locked, lockedCount * 2);
+        }
+        locked[lockedCount++] = pack(window, pageNo);
+    }
+
     /**
-     * The transaction ended: frames it wrote go back to read-only, so the next transaction's first write to them takes
-     * the update path again.
+     * The recovery buffer was logged early: frames written so far go back to read-only (the page lock stays), so the
+     * next write to them takes the update path again.
      */
-    public void endTransaction() {
+    public void protectWritten() {
         for (int i = 0; i < writableCount; i++) {
             final int window = (int) (writable[i] >>> 40);
             final long pageNo = writable[i] & ((1L << 40) - 1);
@@ -221,6 +240,23 @@ public final class VirtualFrames implements AutoCloseable {
             }
         }
         writableCount = 0;
+    }
+
+    /**
+     * The transaction ended and its locks are gone: written frames go back to read-only, and every frame it read or
+     * wrote becomes {@link #UNLOCKED}, so the next transaction locks each page again on its first access (without a
+     * system call for frames that stay mapped).
+     */
+    public void endTransaction() {
+        protectWritten();
+        for (int i = 0; i < lockedCount; i++) {
+            final int window = (int) (locked[i] >>> 40);
+            final long pageNo = locked[i] & ((1L << 40) - 1);
+            if (window < states.length && states[window] != null && states[window][(int) pageNo] == READ) {
+                states[window][(int) pageNo] = UNLOCKED;
+            }
+        }
+        lockedCount = 0;
     }
 
     /**
@@ -259,7 +295,7 @@ public final class VirtualFrames implements AutoCloseable {
             final int window = (int) (entry >>> 40);
             final long pageNo = entry & ((1L << 40) - 1);
             final byte s = states[window][(int) pageNo];
-            if (s == READ || s == WRITE) {
+            if (s == UNLOCKED || s == READ || s == WRITE) {
                 // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
                 space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.NONE);
                 states[window][(int) pageNo] = PROTECTED;
@@ -306,6 +342,7 @@ public final class VirtualFrames implements AutoCloseable {
     @Override
     public void close() {
         writableCount = 0;
+        lockedCount = 0;
         for (int i = 0; i < ring.length; i++) {
             final long entry = ring[i];
             if (entry >= 0) {

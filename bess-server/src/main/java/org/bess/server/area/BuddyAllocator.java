@@ -98,6 +98,35 @@ public final class BuddyAllocator {
     }
 
     /**
+     * Allocates the block of {@code 2^order} pages at {@code page}, which must lie inside a free block (the logical
+     * undo of a free: the block is taken back exactly where it was).
+     *
+     * @return whether it was free and is now allocated; false (nothing changed) when some of it is in use.
+     */
+    public static boolean allocateAt(final MutableDirectBuffer map, final int page, final int order) {
+        final int maxOrder = maxOrder(map);
+        if (order < 0 || order > maxOrder || (page & ((1 << order) - 1)) != 0 || page < 0 || page >= 1 << maxOrder) {
+            return false;
+        }
+        int k = order;
+        while (k <= maxOrder && !bit(map, ExtentMapDescriptor.freeBitmapOffset(maxOrder, k), page >> k)) {
+            k++;
+        }
+        if (k > maxOrder) {
+            return false;
+        }
+        setBit(map, ExtentMapDescriptor.freeBitmapOffset(maxOrder, k), page >> k, false);
+        while (k > order) {
+            k--;
+            // the half of the free block that does not hold the wanted one stays free
+            setBit(map, ExtentMapDescriptor.freeBitmapOffset(maxOrder, k), (page >> k) ^ 1, true);
+        }
+        setBit(map, ExtentMapDescriptor.allocBitmapOffset(maxOrder, order), page >> order, true);
+        map.putInt(FREE_PAGES_OFFSET, freePages(map) - (1 << order));
+        return true;
+    }
+
+    /**
      * Frees an allocated block and merges it with free buddies.
      *
      * @throws IllegalStateException when no block of that order was allocated there (a double free or a bad pointer).

@@ -26,6 +26,7 @@ import org.bess.server.cache.PageSource;
 import org.bess.server.cache.PageWriteHook;
 import org.bess.server.io.PageStore;
 import org.bess.server.io.StorageIo;
+import org.bess.server.txn.TransactionManager;
 
 /**
  * One storage area of an open database: its header, its extents and their buddy maps, and the checksums of its pages.
@@ -560,7 +561,9 @@ public final class StorageArea implements PageSource, AutoCloseable {
             if (rel < 0) {
                 throw new IllegalStateException("extent hint out of date: extent=" + extentNo + ", order=" + order);
             }
-            return extentFirstPage(extentNo) + rel;
+            final long page = extentFirstPage(extentNo) + rel;
+            writeHook.structureUndo(TransactionManager.UNDO_FREE, window, page, order);
+            return page;
         });
     }
 
@@ -569,8 +572,22 @@ public final class StorageArea implements PageSource, AutoCloseable {
         final int extentNo = extentOf(page);
         changeMap(extentNo, map -> {
             BuddyAllocator.free(map, (int) (page - extentFirstPage(extentNo)), order);
+            writeHook.structureUndo(TransactionManager.UNDO_REALLOCATE, window, page, order);
             return 0;
         });
+    }
+
+    /**
+     * Allocates the block at {@code page} again (the logical undo of a free).
+     *
+     * @return false when it is no longer free (nothing changed).
+     */
+    public boolean allocateAt(final long page, final int order) {
+        final int extentNo = extentOf(page);
+        return changeMap(
+                        extentNo,
+                        map -> BuddyAllocator.allocateAt(map, (int) (page - extentFirstPage(extentNo)), order) ? 1 : 0)
+                != 0;
     }
 
     /** Shrinks a segment in place. */
@@ -585,9 +602,13 @@ public final class StorageArea implements PageSource, AutoCloseable {
     /** Grows a segment in place by one order when its buddy is free. */
     public boolean tryGrow(final long page, final int order) {
         final int extentNo = extentOf(page);
-        return changeMap(
-                        extentNo,
-                        map -> BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order) ? 1 : 0)
+        return changeMap(extentNo, map -> {
+                    if (!BuddyAllocator.tryGrow(map, (int) (page - extentFirstPage(extentNo)), order)) {
+                        return 0;
+                    }
+                    writeHook.structureUndo(TransactionManager.UNDO_SHRINK, window, page, order);
+                    return 1;
+                })
                 != 0;
     }
 
@@ -602,6 +623,15 @@ public final class StorageArea implements PageSource, AutoCloseable {
      * extent's allocation hints.
      */
     private long changeMap(final int extentNo, final MapChange change) {
+        writeHook.beginStructureChange();
+        try {
+            return changeMapPage(extentNo, change);
+        } finally {
+            writeHook.endStructureChange();
+        }
+    }
+
+    private long changeMapPage(final int extentNo, final MapChange change) {
         final int frame = pinMap(extentNo);
         try {
             writeHook.beforeWrite(window, extentFirstPage(extentNo), frame);
@@ -613,6 +643,18 @@ public final class StorageArea implements PageSource, AutoCloseable {
         } finally {
             cache.unpin(frame);
         }
+    }
+
+    /**
+     * Whether a page is area metadata (the header, an extent's map or page-info pages): changed only by nested top
+     * actions under the engine latch, never locked by transactions.
+     */
+    public boolean isMetaPage(final long pageNo) {
+        if (pageNo == 0) {
+            return true;
+        }
+        final long rel = (pageNo - 1) % extentPages();
+        return rel <= ExtentMapDescriptor.pageInfoPages(extentPages());
     }
 
     /** The extent holding a page. */

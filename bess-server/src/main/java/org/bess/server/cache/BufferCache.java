@@ -213,7 +213,29 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pin(final int window, final long pageNo, final boolean controlPage) {
+        if (pinHook != null) {
+            pinHook.beforePin(window, pageNo);
+        }
         return pin(window, pageNo, controlPage, true, false);
+    }
+
+    /** Pins a page without the pin hook (no lock): the engine's own bookkeeping of a page it has locked already. */
+    public int pinUnlocked(final int window, final long pageNo, final boolean controlPage) {
+        return pin(window, pageNo, controlPage, true, false);
+    }
+
+    /** What runs before a page is pinned for reading: the engine takes the transaction's shared page lock. */
+    @FunctionalInterface
+    public interface PinHook {
+        /** A page of a window is about to be pinned for reading. */
+        void beforePin(int window, long pageNo);
+    }
+
+    private PinHook pinHook;
+
+    /** Sets the pin hook. */
+    public void pinHook(final PinHook hook) {
+        this.pinHook = hook;
     }
 
     /**

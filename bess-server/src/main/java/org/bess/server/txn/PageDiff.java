@@ -122,6 +122,14 @@ public final class PageDiff {
         return out.flip();
     }
 
+    /** Encodes a CLR that changes no page: it ends the undo of a nested top action (page id 0, no ranges). */
+    public static ByteBuffer encodeEmptyClr(final long undoNextLsn) {
+        final ByteBuffer out =
+                ByteBuffer.allocate(PAGE_ID_LENGTH + Long.BYTES + Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(0).putInt(0).putInt(0).putLong(undoNextLsn).putInt(0);
+        return out.flip();
+    }
+
     /** Encodes a FULL_PAGE payload. */
     public static ByteBuffer encodeFullPage(final long dbId, final int areaId, final long pageNo, final byte[] image) {
         final ByteBuffer b = ByteBuffer.allocate(PAGE_ID_LENGTH + PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);

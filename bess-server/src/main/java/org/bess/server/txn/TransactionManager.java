@@ -27,7 +27,7 @@ import org.bess.server.log.LogWriter;
  * commit; abort restores the buffered before-images and undoes the already logged diffs backwards, writing {@code
  * CLR}s.
  *
- * <p>Not thread safe: the session thread only.
+ * <p>Not thread safe: called under the engine latch.
  */
 public final class TransactionManager {
     /** How a window maps to a durable page identity, and what to do with virtual frames. */
@@ -46,6 +46,7 @@ public final class TransactionManager {
     }
 
     private static final class Entry {
+        final Txn owner;
         final int window;
         final long pageNo;
         /** The page's kind now (a freed data page may come back as a control page in the same transaction). */
@@ -55,7 +56,8 @@ public final class TransactionManager {
 
         final byte[] before = new byte[PAGE_LENGTH];
 
-        Entry(final int window, final long pageNo, final boolean control) {
+        Entry(final Txn owner, final int window, final long pageNo, final boolean control) {
+            this.owner = owner;
             this.window = window;
             this.pageNo = pageNo;
             this.control = control;
@@ -63,10 +65,60 @@ public final class TransactionManager {
         }
     }
 
+    /**
+     * One transaction's logging state: its recovery buffer, the LSN chain of its records, and the nested top action in
+     * progress (space-map changes, logged at once and undone logically).
+     */
+    public static final class Txn {
+        private final long id;
+        private long lastLsn;
+        private long firstLsn;
+        private boolean begun;
+        private final Map<Long, Entry> buffer = new LinkedHashMap<>();
+        private int ntaDepth;
+        private long ntaUndoNext;
+        private final Map<Long, Entry> ntaPages = new LinkedHashMap<>();
+        private ByteBuffer ntaUndo;
+        private boolean compensating;
+
+        Txn(final long id) {
+            this.id = id;
+        }
+
+        /** The transaction id. */
+        public long id() {
+            return id;
+        }
+
+        /** Whether it logged anything. */
+        public boolean changed() {
+            return begun || !buffer.isEmpty();
+        }
+
+        /** The LSN of its last record, 0 before the first. */
+        public long lastLsn() {
+            return lastLsn;
+        }
+
+        /** The LSN of its first record, 0 before the first. */
+        public long firstLsn() {
+            return firstLsn;
+        }
+    }
+
     /** Record flag of page records: after the record, the page is a control page (checksum in its header). */
     public static final short FLAG_CONTROL_PAGE = 1;
     /** Record flag of page diffs: the before images belong to a control page (the kind an undo restores). */
     public static final short FLAG_BEFORE_CONTROL_PAGE = 2;
+
+    /** Logical undo action of a nested top action: free the block it allocated. */
+    public static final int UNDO_FREE = 1;
+    /** Logical undo action: allocate again the block it freed. */
+    public static final int UNDO_REALLOCATE = 2;
+    /** Logical undo action: shrink back the block it grew in place. */
+    public static final int UNDO_SHRINK = 3;
+    /** Bytes of one undo action in a {@code NESTED_TOP_ACTION} payload: action, database, area, page, order. */
+    public static final int UNDO_ACTION_LENGTH = 4 + 8 + 4 + 8 + 4;
 
     /** The flags of the CLR that undoes a page diff with these flags: the page goes back to its before kind. */
     public static short clrFlags(final short diffFlags) {
@@ -77,13 +129,12 @@ public final class TransactionManager {
     private final BufferCache cache;
     private final Pages pages;
     private final int bufferPages;
-    private final Map<Long, Entry> buffer = new LinkedHashMap<>();
+    private final Map<Long, Txn> active = new LinkedHashMap<>();
+    private final Map<Long, Entry> byPage = new java.util.HashMap<>();
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final int[] ranges = new int[2 * PAGE_LENGTH / Long.BYTES];
     private long nextTxnId;
-    private long txnId;
-    private long lastLsn;
-    private boolean begun;
+    private Txn current;
     private long commits;
     private long aborts;
     private long diffBytes;
@@ -91,7 +142,7 @@ public final class TransactionManager {
 
     /**
      * @param nextTxnId the first transaction id to hand out (above every id in the log).
-     * @param bufferPages pages the recovery buffer holds before it is logged early.
+     * @param bufferPages pages a transaction's recovery buffer holds before it is logged early.
      */
     public TransactionManager(
             final LogWriter log,
@@ -116,25 +167,50 @@ public final class TransactionManager {
         return nextTxnId;
     }
 
-    /** Starts a transaction. */
-    public long begin() {
-        if (txnId != 0) {
-            throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already active: txn=" + txnId);
-        }
-        txnId = nextTxnId++;
-        lastLsn = 0;
-        begun = false;
-        return txnId;
+    /** Starts a transaction and makes it current. */
+    public Txn begin() {
+        final Txn t = new Txn(nextTxnId++);
+        active.put(t.id, t);
+        current = t;
+        return t;
     }
 
-    /** The active transaction, or 0. */
+    /**
+     * Takes over a loser of restart recovery, to log its compensation records (its chain continues at {@code lastLsn}).
+     */
+    public Txn adopt(final long txnId, final long lastLsn) {
+        final Txn t = new Txn(txnId);
+        t.begun = true;
+        t.lastLsn = lastLsn;
+        t.firstLsn = lastLsn;
+        active.put(txnId, t);
+        current = t;
+        return t;
+    }
+
+    /** Makes a transaction current (the engine calls this whenever a session's thread enters it); null for none. */
+    public void use(final Txn txn) {
+        this.current = txn;
+    }
+
+    /** The current transaction, or null. */
+    public Txn current() {
+        return current;
+    }
+
+    /** The active transaction's id, or 0. */
     public long active() {
-        return txnId;
+        return current == null ? 0 : current.id;
     }
 
-    /** Whether the active transaction changed anything. */
+    /** Active transactions (for checkpoints), oldest first. */
+    public List<Txn> activeTransactions() {
+        return new ArrayList<>(active.values());
+    }
+
+    /** Whether the current transaction changed anything. */
     public boolean changed() {
-        return begun;
+        return current != null && current.changed();
     }
 
     /** Committed transactions so far. */
@@ -152,51 +228,136 @@ public final class TransactionManager {
         return new long[] {diffBytes, changedBytes};
     }
 
-    private long append(final short type, final ByteBuffer payload) {
-        return append(type, (short) 0, payload);
+    private long append(final Txn t, final short type, final ByteBuffer payload) {
+        return append(t, type, (short) 0, payload);
     }
 
-    private long append(final short type, final short flags, final ByteBuffer payload) {
-        if (!begun) {
-            begun = true;
-            lastLsn = log.append(LogRecordDescriptor.TYPE_BEGIN, (short) 0, txnId, 0, ByteBuffer.allocate(0));
+    private long append(final Txn t, final short type, final short flags, final ByteBuffer payload) {
+        if (!t.begun) {
+            t.begun = true;
+            t.lastLsn = log.append(LogRecordDescriptor.TYPE_BEGIN, (short) 0, t.id, 0, ByteBuffer.allocate(0));
+            t.firstLsn = t.lastLsn;
         }
-        lastLsn = log.append(type, flags, txnId, lastLsn, payload);
-        return lastLsn;
+        t.lastLsn = log.append(type, flags, t.id, t.lastLsn, payload);
+        return t.lastLsn;
     }
 
-    /**
-     * The first write of the active transaction to a page: copy to the recovery buffer (logging a full image of a
-     * clean page first); the caller then marks the frame dirty.
-     *
-     * @param frame the page's frame, pinned by the caller.
-     */
-    public void onFirstWrite(final int window, final long pageNo, final int frame) {
-        if (txnId == 0) {
+    private Txn requireCurrent(final int window, final long pageNo) {
+        if (current == null) {
             throw new BessException(
                     ErrorCode.ILLEGAL_STATE,
                     "page changed outside a transaction: window=" + window + ", page=" + pageNo);
         }
+        return current;
+    }
+
+    /**
+     * The first write of the current transaction to a page: copy to the recovery buffer (logging a full image of a
+     * clean page first); the caller then marks the frame dirty. Inside a nested top action the page joins the action
+     * instead, and is logged when the action ends.
+     *
+     * @param frame the page's frame, pinned by the caller.
+     */
+    public void onFirstWrite(final int window, final long pageNo, final int frame) {
+        final Txn t = requireCurrent(window, pageNo);
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
-        final Entry existing = buffer.get(key);
+        if (t.ntaDepth > 0) {
+            if (!t.ntaPages.containsKey(key)) {
+                final Entry e = new Entry(t, window, pageNo, cache.isControl(frame));
+                cache.wrap(view, frame).getBytes(0, e.before);
+                logFullImageIfClean(t, e, frame);
+                t.ntaPages.put(key, e);
+            }
+            return;
+        }
+        final Entry existing = t.buffer.get(key);
         if (existing != null) {
             existing.control = cache.isControl(frame);
             return;
         }
-        if (buffer.size() >= bufferPages) {
-            logBuffer();
+        if (t.buffer.size() >= bufferPages) {
+            logBuffer(t);
             pages.protectWrittenFrames();
         }
-        final Entry e = new Entry(window, pageNo, cache.isControl(frame));
+        final Entry e = new Entry(t, window, pageNo, cache.isControl(frame));
         cache.wrap(view, frame).getBytes(0, e.before);
+        logFullImageIfClean(t, e, frame);
+        t.buffer.put(key, e);
+        byPage.put(key, e);
+    }
+
+    private void logFullImageIfClean(final Txn t, final Entry e, final int frame) {
         if (!cache.isDirty(frame)) {
             final long lsn = append(
+                    t,
                     LogRecordDescriptor.TYPE_FULL_PAGE,
                     e.control ? FLAG_CONTROL_PAGE : 0,
-                    PageDiff.encodeFullPage(pages.databaseId(window), pages.areaId(window), pageNo, e.before));
+                    PageDiff.encodeFullPage(pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before));
             cache.pageLsn(frame, lsn);
         }
-        buffer.put(key, e);
+    }
+
+    /**
+     * Starts (or nests into) a nested top action of the current transaction: the pages it changes are logged when the
+     * outermost action ends, followed by a {@code NESTED_TOP_ACTION} record whose undo-next skips them, so that undo
+     * of the transaction never restores them physically but runs the action's logical undo instead.
+     */
+    public void beginNestedTopAction() {
+        final Txn t = current;
+        if (t == null) {
+            return;
+        }
+        if (t.ntaDepth++ == 0) {
+            t.ntaUndoNext = t.lastLsn;
+            t.ntaUndo = ByteBuffer.allocate(4 * UNDO_ACTION_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** Adds a logical undo action to the nested top action in progress. */
+    public void undoAction(final int action, final int window, final long pageNo, final int order) {
+        final Txn t = current;
+        if (t == null || t.ntaDepth == 0 || t.compensating) {
+            return;
+        }
+        if (t.ntaUndo.remaining() < UNDO_ACTION_LENGTH) {
+            final ByteBuffer bigger =
+                    ByteBuffer.allocate(t.ntaUndo.capacity() * 2).order(ByteOrder.LITTLE_ENDIAN);
+            t.ntaUndo.flip();
+            bigger.put(t.ntaUndo);
+            t.ntaUndo = bigger;
+        }
+        t.ntaUndo
+                .putInt(action)
+                .putLong(pages.databaseId(window))
+                .putInt(pages.areaId(window))
+                .putLong(pageNo)
+                .putInt(order);
+    }
+
+    /** Ends a nested top action: at the outermost end, logs its pages and the {@code NESTED_TOP_ACTION} record. */
+    public void endNestedTopAction() {
+        final Txn t = current;
+        if (t == null || --t.ntaDepth > 0) {
+            return;
+        }
+        for (final Entry e : t.ntaPages.values()) {
+            logDiff(e);
+        }
+        t.ntaPages.clear();
+        final ByteBuffer undo = t.ntaUndo.flip();
+        t.ntaUndo = null;
+        if (t.compensating || !t.begun) {
+            return;
+        }
+        final ByteBuffer payload =
+                ByteBuffer.allocate(Long.BYTES + undo.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        payload.putLong(t.ntaUndoNext).put(undo).flip();
+        t.lastLsn = log.append(LogRecordDescriptor.TYPE_NESTED_TOP_ACTION, (short) 0, t.id, t.lastLsn, payload);
+    }
+
+    /** The undo-next LSN of a {@code NESTED_TOP_ACTION} payload. */
+    public static long ntaUndoNext(final ByteBuffer payload) {
+        return payload.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     }
 
     /**
@@ -204,28 +365,30 @@ public final class TransactionManager {
      * pinned right now: it may be in the middle of changing one of them after its update-path call, so such an entry
      * stays, with its before-image refreshed to what was just logged.
      */
-    private void logBuffer() {
-        final java.util.Iterator<Entry> it = buffer.values().iterator();
+    private void logBuffer(final Txn t) {
+        final java.util.Iterator<Entry> it = t.buffer.values().iterator();
         while (it.hasNext()) {
             final Entry e = it.next();
             logDiff(e);
             final int frame = cache.frameOf(e.window, e.pageNo);
             if (frame < 0 || cache.pinCount(frame) == 0) {
                 it.remove();
+                byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
             }
         }
     }
 
     /** Logs every buffered page's diff and empties the buffer (commit: nothing is in the middle of a change). */
-    private void logAll() {
-        for (final Entry e : buffer.values()) {
+    private void logAll(final Txn t) {
+        for (final Entry e : t.buffer.values()) {
             logDiff(e);
+            byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
         }
-        buffer.clear();
+        t.buffer.clear();
     }
 
     private void logDiff(final Entry e) {
-        final int frame = cache.pin(e.window, e.pageNo, e.control);
+        final int frame = cache.pinUnlocked(e.window, e.pageNo, e.control);
         try {
             cache.wrap(view, frame);
             final int count = PageDiff.ranges(e.before, view, ranges);
@@ -236,7 +399,7 @@ public final class TransactionManager {
                     pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before, view, ranges, count);
             final short flags =
                     (short) ((e.control ? FLAG_CONTROL_PAGE : 0) | (e.beforeControl ? FLAG_BEFORE_CONTROL_PAGE : 0));
-            final long lsn = append(LogRecordDescriptor.TYPE_PAGE_DIFF, flags, payload);
+            final long lsn = append(e.owner, LogRecordDescriptor.TYPE_PAGE_DIFF, flags, payload);
             diffBytes += LogRecordDescriptor.recordLength(payload.remaining());
             changedBytes += PageDiff.changedBytes(payload);
             cache.pageLsn(frame, lsn);
@@ -248,12 +411,12 @@ public final class TransactionManager {
     }
 
     /**
-     * A dirty page is about to be written back: if it holds unlogged changes of the active transaction, log them now.
+     * A dirty page is about to be written back: if it holds unlogged changes of an active transaction, log them now.
      *
      * @return the LSN the log must be durable to before the page is written.
      */
     public long beforeWriteBack(final int window, final long pageNo, final int frame) {
-        final Entry e = buffer.get(CacheControlDescriptor.pageKey(window, pageNo));
+        final Entry e = byPage.get(CacheControlDescriptor.pageKey(window, pageNo));
         if (e != null) {
             logDiff(e);
         }
@@ -261,36 +424,48 @@ public final class TransactionManager {
     }
 
     /**
-     * Commits: logs the buffered diffs and the changed catalogs, then {@code COMMIT}, and returns once it is durable.
+     * First half of a commit, under the engine latch: logs the buffered diffs and the changed catalogs, then {@code
+     * COMMIT}.
      *
      * @param catalogs payloads of {@code CATALOG} records (database id + serialized catalog) of changed catalogs.
+     * @return the LSN the log must be forced to before the commit is acknowledged, or 0 when nothing was logged.
      */
-    public void commit(final List<ByteBuffer> catalogs) {
-        checkActive();
-        logAll();
+    public long commitAppend(final Txn t, final List<ByteBuffer> catalogs) {
+        logAll(t);
         for (final ByteBuffer c : catalogs) {
-            append(LogRecordDescriptor.TYPE_CATALOG, c);
+            append(t, LogRecordDescriptor.TYPE_CATALOG, c);
         }
-        if (begun) {
-            final long commitLsn = append(LogRecordDescriptor.TYPE_COMMIT, ByteBuffer.allocate(0));
+        long commitLsn = 0;
+        if (t.begun) {
+            commitLsn = append(t, LogRecordDescriptor.TYPE_COMMIT, ByteBuffer.allocate(0));
             org.bess.server.FaultPoints.hit("commit.afterAppend");
-            log.force(commitLsn);
-            org.bess.server.FaultPoints.hit("commit.afterForce");
-            append(LogRecordDescriptor.TYPE_END, ByteBuffer.allocate(0));
+        }
+        active.remove(t.id);
+        if (current == t) {
+            current = null;
         }
         commits++;
-        txnId = 0;
+        return commitLsn;
+    }
+
+    /** Last half of a commit, after the force: the {@code END} record. */
+    public void commitEnd(final Txn t) {
+        if (t.begun) {
+            log.append(LogRecordDescriptor.TYPE_END, (short) 0, t.id, t.lastLsn, ByteBuffer.allocate(0));
+        }
     }
 
     /**
-     * Aborts: restores buffered before-images, then undoes the transaction's logged diffs newest first, writing a
-     * {@code CLR} for each, then {@code ABORT} and {@code END}.
+     * Aborts: restores buffered before-images, then undoes the transaction's logged records newest first: page diffs
+     * with a {@code CLR} each, nested top actions by their logical undo followed by a {@code CLR} that skips them; then
+     * {@code ABORT} and {@code END}.
      *
      * @param redoTarget applies a record's images to its page (the engine pins the page by its durable id).
+     * @param structureUndo runs a nested top action's logical undo with the transaction current.
      */
-    public void abort(final PageApplier redoTarget) {
-        checkActive();
-        for (final Entry e : buffer.values()) {
+    public void abort(final Txn t, final PageApplier redoTarget, final StructureUndo structureUndo) {
+        current = t;
+        for (final Entry e : t.buffer.values()) {
             final int frame = cache.pinAs(e.window, e.pageNo, e.beforeControl);
             try {
                 cache.wrap(view, frame).putBytes(0, e.before);
@@ -298,30 +473,61 @@ public final class TransactionManager {
             } finally {
                 cache.unpin(frame);
             }
+            byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
         }
-        buffer.clear();
-        if (begun) {
+        t.buffer.clear();
+        if (t.begun) {
             log.forceAll();
-            long lsn = lastLsn;
-            final List<LogRecord> chain = new ArrayList<>();
+            long lsn = t.lastLsn;
             while (lsn != 0) {
                 final LogRecord r = read(lsn);
-                chain.add(r);
-                lsn = r.prevLsn();
-            }
-            for (final LogRecord r : chain) {
                 if (r.type() == LogRecordDescriptor.TYPE_PAGE_DIFF) {
                     final ByteBuffer clr = PageDiff.encodeClr(r.body(), r.prevLsn());
                     final short flags = clrFlags(r.flags());
-                    final long clrLsn = append(LogRecordDescriptor.TYPE_CLR, flags, clr);
+                    final long clrLsn = append(t, LogRecordDescriptor.TYPE_CLR, flags, clr);
                     redoTarget.apply(clr, clrLsn, flags);
+                    lsn = r.prevLsn();
+                } else if (r.type() == LogRecordDescriptor.TYPE_NESTED_TOP_ACTION) {
+                    compensate(t, r, structureUndo);
+                    lsn = ntaUndoNext(r.body());
+                } else if (r.type() == LogRecordDescriptor.TYPE_CLR) {
+                    lsn = PageDiff.undoNext(r.body());
+                } else {
+                    lsn = r.prevLsn();
                 }
             }
-            append(LogRecordDescriptor.TYPE_ABORT, ByteBuffer.allocate(0));
-            append(LogRecordDescriptor.TYPE_END, ByteBuffer.allocate(0));
+            append(t, LogRecordDescriptor.TYPE_ABORT, ByteBuffer.allocate(0));
+            append(t, LogRecordDescriptor.TYPE_END, ByteBuffer.allocate(0));
+        }
+        active.remove(t.id);
+        if (current == t) {
+            current = null;
         }
         aborts++;
-        txnId = 0;
+    }
+
+    /**
+     * Runs a nested top action's logical undo (itself logged as page diffs of the transaction, with no undo of its
+     * own), then a {@code CLR} whose undo-next is the action's, so that it is never undone twice.
+     */
+    public void compensate(final Txn t, final LogRecord nta, final StructureUndo structureUndo) {
+        current = t;
+        t.compensating = true;
+        try {
+            structureUndo.undo(
+                    nta.body().duplicate().order(ByteOrder.LITTLE_ENDIAN).position(Long.BYTES));
+        } finally {
+            t.compensating = false;
+        }
+        append(t, LogRecordDescriptor.TYPE_CLR, (short) 0, PageDiff.encodeEmptyClr(ntaUndoNext(nta.body())));
+    }
+
+    /** Forgets an adopted loser after restart recovery rolled it back. */
+    public void forget(final Txn t) {
+        active.remove(t.id);
+        if (current == t) {
+            current = null;
+        }
     }
 
     private LogRecord read(final long lsn) {
@@ -332,10 +538,11 @@ public final class TransactionManager {
         return r;
     }
 
-    private void checkActive() {
-        if (txnId == 0) {
-            throw new BessException(ErrorCode.ILLEGAL_STATE, "no active transaction");
-        }
+    /** Runs the logical undo of a nested top action. */
+    @FunctionalInterface
+    public interface StructureUndo {
+        /** Undoes the actions in {@code actions} (a sequence of {@link #UNDO_ACTION_LENGTH}-byte entries). */
+        void undo(ByteBuffer actions);
     }
 
     /** Applies a CLR to its page and records the CLR's LSN as the page's LSN. */
