@@ -179,7 +179,7 @@ public final class ControlConnection implements AutoCloseable {
     /** The connected clients (this one included). */
     public synchronized List<ClientInfo> listClients() {
         final BodyReader r = call(ControlProtocol.LIST_CLIENTS, w -> w);
-        final int n = r.getCount("count", 40);
+        final int n = r.getCount("count", 36);
         final List<ClientInfo> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(new ClientInfo(
