@@ -252,10 +252,20 @@ public final class ControlConnection implements AutoCloseable {
 
     private synchronized BodyReader call(final int type, final Body fill) {
         final long correlationId = nextCorrelationId++;
-        send(fill.write(writer.begin(type, correlationId)).finish());
+        try {
+            send(fill.write(writer.begin(type, correlationId)).finish());
+        } catch (final BessException e) {
+            // a server that refuses a connection writes one ERROR (correlation id 0) and closes: report that error
+            refusal(e);
+            throw e;
+        }
         final int length = receive(type);
         view.wrap(in.array(), 0, length);
         header.wrap(view, 0, length, ControlProtocol.MAX_FRAME_LENGTH);
+        if (header.type() == ControlProtocol.ERROR && header.correlationId() == 0) {
+            body.wrap(view, header);
+            throw remoteError(ErrorCode.fromCode(body.getInt("code")), body.getString("message", 1 << 16));
+        }
         if (header.correlationId() != correlationId) {
             throw new ProtocolException("reply to another request: expected correlationId=" + correlationId + ", got="
                     + header.correlationId());
@@ -271,6 +281,28 @@ public final class ControlConnection implements AutoCloseable {
                     + ControlProtocol.typeName(header.type()));
         }
         return body;
+    }
+
+    /** After a failed send: throws the server's connection-level ERROR if one is waiting, else returns. */
+    private void refusal(final BessException sendFailure) {
+        try {
+            final int length = receive(ControlProtocol.HELLO);
+            view.wrap(in.array(), 0, length);
+            header.wrap(view, 0, length, ControlProtocol.MAX_FRAME_LENGTH);
+            if (header.type() == ControlProtocol.ERROR) {
+                body.wrap(view, header);
+                final BessException e =
+                        remoteError(ErrorCode.fromCode(body.getInt("code")), body.getString("message", 1 << 16));
+                e.addSuppressed(sendFailure);
+                throw e;
+            }
+        } catch (final ProtocolException ignored) {
+            // nothing usable was waiting: report the send failure
+        } catch (final BessException e) {
+            if (e.errorCode() != ErrorCode.SERVER_LOST) {
+                throw e;
+            }
+        }
     }
 
     private static BessException remoteError(final ErrorCode code, final String message) {
