@@ -94,9 +94,11 @@ public final class ControlConnection implements AutoCloseable {
             channel.connect(UnixDomainSocketAddress.of(socket));
         } catch (final IOException e) {
             closeQuietly(channel);
-            final String why = Files.exists(socket) ? e.getMessage() : "no socket (is the node server running?)";
             throw new BessException(
-                    ErrorCode.SERVER_LOST, "cannot connect to the node server: socket=" + socket + ": " + why, e);
+                    ErrorCode.SERVER_LOST,
+                    "cannot connect to the node server: socket=" + socket + ": " + e.getMessage()
+                            + " (is the server running, and may this user search " + socket.getParent() + "?)",
+                    e);
         }
         final ControlConnection c;
         try {

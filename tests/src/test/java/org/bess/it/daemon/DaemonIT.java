@@ -141,8 +141,6 @@ class DaemonIT {
             }
             assertThat(c.ping(2)).isEqualTo(2);
             assertThat(counter(c.stat(), NodeCounter.CLIENTS_SHARED)).isZero();
-
-            c.close();
             assertThat(d.terminate())
                     .as("exit status after SIGTERM; log:%n%s", d.daemonLog())
                     .isZero();
@@ -162,7 +160,6 @@ class DaemonIT {
                 assertThat(db.path()).isEqualTo(dbPath.toString());
                 assertThat(db.open()).isTrue();
             });
-            c.close();
             assertThat(d.terminate()).isZero();
         }
     }
@@ -190,7 +187,6 @@ class DaemonIT {
                 assertThat(third.daemonLog())
                         .contains("taking over the node directory from a server that did not stop cleanly: pid="
                                 + first.pid() + " (gone)");
-                c.close();
                 assertThat(third.terminate()).isZero();
             }
         }
@@ -270,7 +266,6 @@ class DaemonIT {
                     .contains("truncated frame: the client closed after 10 bytes of a frame of 24")
                     .contains("frame not completed within frame.timeout.ms=300")
                     .contains("request before HELLO");
-            good.close();
             assertThat(d.terminate()).isZero();
         }
     }
@@ -338,7 +333,6 @@ class DaemonIT {
                     10_000,
                     "a connection slot freed");
             assertThat(counter(good.stat(), NodeCounter.CONNECTIONS_REFUSED)).isPositive();
-            good.close();
             assertThat(d.terminate()).isZero();
         }
     }

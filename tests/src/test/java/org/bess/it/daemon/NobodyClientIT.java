@@ -101,20 +101,11 @@ class NobodyClientIT {
     /** Runs ControlProbe as nobody; returns its exit code and output. */
     private String probeAsNobody(final Path node, final int expectedExit) throws Exception {
         final String cp = Files.readString(classes.resolve("classpath"), StandardCharsets.UTF_8);
-        final Process p = new ProcessBuilder(
-                        "runuser",
-                        "-u",
-                        "nobody",
-                        "--",
-                        DaemonProcess.JAVA,
-                        "-XX:-UsePerfData",
-                        "-Xmx64m",
-                        "-cp",
-                        cp,
-                        ControlProbe.class.getName(),
-                        node.toString())
-                .redirectErrorStream(true)
-                .start();
+        final List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--", DaemonProcess.JAVA));
+        command.addAll(DaemonProcess.OPENS); // Agrona's buffers need jdk.internal.misc
+        command.addAll(
+                List.of("-XX:-UsePerfData", "-Xmx64m", "-cp", cp, ControlProbe.class.getName(), node.toString()));
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         final boolean done = p.waitFor(60, TimeUnit.SECONDS);
         if (!done) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
