@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.bess.server.daemon.NodeServer;
+import org.bess.server.daemon.NodeServerMain;
 
 /**
- * A node server in a child JVM ({@code org.bess.server.daemon.NodeServer} on the test class path), for the daemon
+ * A node server in a child JVM ({@code org.bess.server.daemon.NodeServerMain} on the test class path), for the daemon
  * system tests. Every process started is stopped by its own handle (never by name).
  */
 final class DaemonProcess implements AutoCloseable {
@@ -61,7 +61,7 @@ final class DaemonProcess implements AutoCloseable {
                 "-XX:-UsePerfData",
                 "-cp",
                 System.getProperty("java.class.path"),
-                NodeServer.class.getName(),
+                NodeServerMain.class.getName(),
                 "--node-dir",
                 nodeDir.toString()));
         final Process p = new ProcessBuilder(command)
@@ -85,7 +85,7 @@ final class DaemonProcess implements AutoCloseable {
 
     String daemonLog() {
         try {
-            final Path log = nodeDir.resolve(NodeServer.LOG_DIR).resolve(NodeServer.LOG_FILE);
+            final Path log = nodeDir.resolve(NodeServerMain.LOG_DIR).resolve(NodeServerMain.LOG_FILE);
             return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
         } catch (final IOException e) {
             return "<unreadable: " + e + ">";

@@ -16,7 +16,7 @@ import org.bess.exceptions.BessException;
  * <p>This class touches no logger before the log file is chosen: the SLF4J backend (slf4j-simple) reads its
  * settings once, when the first logger is made.
  */
-public final class NodeServer {
+public final class NodeServerMain {
     /** The daemon's log directory inside the node directory. */
     public static final String LOG_DIR = "logs";
     /** The daemon's log file. */
@@ -24,7 +24,7 @@ public final class NodeServer {
 
     private static final int KEPT_LOGS = 5;
 
-    private NodeServer() {}
+    private NodeServerMain() {}
 
     /**
      * Runs the server.
