@@ -39,6 +39,11 @@ class DaemonIT {
     @TempDir
     Path tmp;
 
+    @org.junit.jupiter.api.AfterEach
+    void removeSharedMemory() throws java.io.IOException {
+        DaemonProcess.removeShm(tmp.resolve("node"));
+    }
+
     static long counter(final List<CounterValue> values, final NodeCounter c) {
         return values.stream()
                 .filter(v -> v.typeId() == c.typeId())

@@ -121,6 +121,20 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Removes the shared-memory directory a server of {@code nodeDir} used (its counters file outlives it). */
+    static void removeShm(final Path nodeDir) throws IOException {
+        if (!Files.exists(nodeDir.resolve(org.bess.server.daemon.NodeLock.FILE_NAME))) {
+            return;
+        }
+        final String shm = org.bess.server.daemon.NodeLock.peek(nodeDir).getProperty("shm");
+        if (shm != null && Files.isDirectory(Path.of(shm))) {
+            try (java.util.stream.Stream<Path> s = Files.walk(Path.of(shm))) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     /** Waits for a condition with backoff (1 ms doubling to 100 ms), failing after {@code timeoutMs}. */
     static void await(final BooleanSupplier condition, final long timeoutMs, final String what)
             throws InterruptedException {

@@ -48,6 +48,7 @@ class NobodyClientIT {
     @AfterEach
     void tearDown() throws IOException {
         if (work != null) {
+            DaemonProcess.removeShm(work.resolve("node"));
             try (Stream<Path> s = Files.walk(work)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
