@@ -582,6 +582,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void close(final ClientConnection c, final String why) {
+        c.closing = true; // stops the frame loop of a connection closed from inside it
         if (clients.remove(c.id) == null) {
             return;
         }

@@ -38,6 +38,8 @@ public final class EngineHost implements AutoCloseable {
         return t;
     });
     private final NodeCatalog catalog;
+    private final java.util.concurrent.atomic.AtomicBoolean samplePending =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private Session session;
     private EngineStats stats;
     private boolean closed;
@@ -127,10 +129,14 @@ public final class EngineHost implements AutoCloseable {
      */
     public record Outcome<T>(T value, RuntimeException failure) {}
 
-    /** Samples the engine's statistics into the counters (engine thread; queued). */
+    /** Samples the engine's statistics into the counters (engine thread; queued, at most one sample at a time). */
     public void sampleInto(final NodeCounters counters) {
+        if (!samplePending.compareAndSet(false, true)) {
+            return; // the engine is busy: one queued sample is enough
+        }
         submit(
                 () -> {
+                    samplePending.set(false);
                     if (stats != null && !closed) {
                         counters.engine(stats.sample());
                     }
