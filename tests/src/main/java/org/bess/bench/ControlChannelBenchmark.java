@@ -72,10 +72,10 @@ public class ControlChannelBenchmark {
                 .redirectErrorStream(true)
                 .redirectOutput(nodeDir.resolve("server.out").toFile())
                 .start();
-        final Path socket = ControlConnection.socketPath(nodeDir);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         long sleep = 1;
-        while (!Files.exists(socket) || NodeLock.peek(nodeDir).getProperty("counters") == null) {
+        // the ready line comes after the socket listens (its file exists from bind, a moment before listen)
+        while (!Files.readString(nodeDir.resolve("server.out")).contains("bess server: ready")) {
             if (!server.isAlive() || System.nanoTime() - deadline >= 0) {
                 throw new IllegalStateException(
                         "node server did not start: " + Files.readString(nodeDir.resolve("server.out")));
