@@ -72,19 +72,25 @@ public class ControlChannelBenchmark {
                 .redirectErrorStream(true)
                 .redirectOutput(nodeDir.resolve("server.out").toFile())
                 .start();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long sleep = 1;
-        // the ready line comes after the socket listens (its file exists from bind, a moment before listen)
-        while (!Files.readString(nodeDir.resolve("server.out")).contains("bess server: ready")) {
-            if (!server.isAlive() || System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(
-                        "node server did not start: " + Files.readString(nodeDir.resolve("server.out")));
+        try {
+            // the ready line comes after the socket listens (its file exists from bind, a moment before listen)
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long sleep = 1;
+            while (!Files.readString(nodeDir.resolve("server.out")).contains("bess server: ready")) {
+                if (!server.isAlive() || System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException(
+                            "node server did not start: " + Files.readString(nodeDir.resolve("server.out")));
+                }
+                Thread.sleep(sleep);
+                sleep = Math.min(100, sleep * 2);
             }
-            Thread.sleep(sleep);
-            sleep = Math.min(100, sleep * 2);
+            connection = ControlConnection.open(nodeDir, ControlProtocol.MODE_CONTROL);
+            counters = CountersFile.openReadOnly(Path.of(NodeLock.peek(nodeDir).getProperty("counters")));
+        } catch (final IOException | InterruptedException | RuntimeException e) {
+            // JMH skips the tear-down of a failed set-up: stop the child here, never leave it running
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw e;
         }
-        connection = ControlConnection.open(nodeDir, ControlProtocol.MODE_CONTROL);
-        counters = CountersFile.openReadOnly(Path.of(NodeLock.peek(nodeDir).getProperty("counters")));
     }
 
     /** Stops the server with SIGTERM and removes its node directory. */
