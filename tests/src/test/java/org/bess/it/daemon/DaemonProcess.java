@@ -38,7 +38,12 @@ final class DaemonProcess implements AutoCloseable {
     /** Starts a server on {@code nodeDir} (its config written first when given) and waits until it is ready. */
     static DaemonProcess start(final Path nodeDir, final String config) throws IOException, InterruptedException {
         final DaemonProcess d = launch(nodeDir, config);
-        await(() -> d.output().contains("bess server: ready") || !d.process.isAlive(), 60_000, "server ready");
+        try {
+            await(() -> d.output().contains("bess server: ready") || !d.process.isAlive(), 60_000, "server ready");
+        } catch (final AssertionError | InterruptedException e) {
+            d.close(); // never leave a child behind
+            throw e;
+        }
         if (!d.process.isAlive()) {
             throw new AssertionError("server exited with " + d.process.exitValue() + ":\n" + d.output());
         }
