@@ -21,13 +21,13 @@ public enum NodeCounter {
     CLIENTS_SHARED(7, "clients shared-memory"),
     /** Connected clients in copy-on-access mode. */
     CLIENTS_COPY(8, "clients copy-on-access"),
-    /** Page locks held (the lock manager is not wired into the engine yet: 0). */
+    /** Locks held. */
     LOCKS_HELD(9, "locks held"),
-    /** Lock requests waiting (0 until the lock manager is wired in). */
+    /** Lock requests waiting. */
     LOCKS_WAITING(10, "locks waiting"),
-    /** Deadlock victims (0 until the lock manager is wired in). */
+    /** Deadlock victims. */
     DEADLOCKS(11, "deadlocks"),
-    /** Lock waits that timed out (0 until the lock manager is wired in). */
+    /** Lock waits that timed out. */
     LOCK_TIMEOUTS(12, "lock timeouts"),
     /** Transactions committed. */
     COMMITS(13, "commits"),

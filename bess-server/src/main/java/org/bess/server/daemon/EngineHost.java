@@ -19,14 +19,15 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
-import org.bess.server.EngineStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hosts the engine in the daemon: one thread ({@code bess-engine}) owns the engine's session and runs every call into
- * it, in submission order (the engine has one session thread). Control requests that touch the engine are submitted
- * here and answered through a callback; the counters sample runs here too.
+ * Hosts the engine in the daemon: {@link BessServer#start} (restart recovery included) and one session of the daemon's
+ * own, which one thread ({@code bess-engine}) uses for every control request that touches the engine, in submission
+ * order (a session is used by one thread at a time), answering through a callback; the counters sample runs there
+ * too, so a slow engine call delays samples, never the control thread. Client sessions of the later client modes will
+ * be further sessions of the same engine.
  *
  * <p>Thread safe: any thread may submit.
  */
@@ -40,8 +41,8 @@ public final class EngineHost implements AutoCloseable {
     private final NodeCatalog catalog;
     private final java.util.concurrent.atomic.AtomicBoolean samplePending =
             new java.util.concurrent.atomic.AtomicBoolean();
+    private BessServer server;
     private Session session;
-    private EngineStats stats;
     private boolean closed;
 
     /**
@@ -54,9 +55,9 @@ public final class EngineHost implements AutoCloseable {
         this.catalog = catalog;
         call(() -> {
             final long began = System.nanoTime();
-            session = BessServer.embedded(context);
-            stats = EngineStats.of(session);
-            final String recovery = BessServer.recoverySummary(session);
+            server = BessServer.start(context);
+            session = server.openSession();
+            final String recovery = server.recovery();
             log.info(
                     "engine started in {} ms: recovery={}",
                     (System.nanoTime() - began) / 1_000_000,
@@ -137,8 +138,8 @@ public final class EngineHost implements AutoCloseable {
         submit(
                 () -> {
                     samplePending.set(false);
-                    if (stats != null && !closed) {
-                        counters.engine(stats.sample());
+                    if (server != null && !closed) {
+                        counters.engine(server);
                     }
                     return null;
                 },
@@ -196,7 +197,8 @@ public final class EngineHost implements AutoCloseable {
     }
 
     /**
-     * Stops the engine: waits for queued work, then closes the session (a checkpoint, then every database closed).
+     * Stops the engine: waits for queued work, takes a checkpoint (logged), closes the daemon's session and the engine
+     * (another checkpoint, then every database closed).
      * Idempotent.
      */
     @Override
@@ -207,15 +209,16 @@ public final class EngineHost implements AutoCloseable {
         try {
             call(() -> {
                 closed = true;
-                if (session != null) {
+                if (server != null) {
                     final long began = System.nanoTime();
-                    final long lsn = org.bess.server.EngineControl.checkpoint(session);
+                    final long lsn = server.checkpoint();
                     log.info(
                             "shutdown checkpoint done: lsn={}, checkpointsThisRun={}, ms={}",
                             lsn,
-                            stats.sample().checkpoints(),
+                            server.cacheCounters()[5],
                             (System.nanoTime() - began) / 1_000_000);
                     session.close();
+                    server.close();
                     log.info("engine closed");
                 }
                 return null;

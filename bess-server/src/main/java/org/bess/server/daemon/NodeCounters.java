@@ -4,12 +4,12 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.bess.format.NodeCounter;
-import org.bess.server.EngineStats;
+import org.bess.server.BessServer;
 
 /**
  * The server's live counters, one Agrona {@link AtomicCounter} per {@link NodeCounter} in the counters file. Engine
- * values are copied from an {@link EngineStats} sample (engine thread); connection values are counted by the control
- * thread. Each counter has one writer thread at a time (ordered stores), any number of readers.
+ * values are copied from the engine's counters (a sample on the engine thread); connection values are counted by the
+ * control thread. Each counter has one writer thread at a time (ordered stores), any number of readers.
  *
  * <p>Thread safe in that sense.
  */
@@ -38,18 +38,25 @@ public final class NodeCounters {
         return counters.get(c);
     }
 
-    /** Copies an engine sample (engine thread). */
-    public void engine(final EngineStats s) {
-        get(NodeCounter.CACHE_HITS).setRelease(s.cacheHits());
-        get(NodeCounter.CACHE_MISSES).setRelease(s.cacheMisses());
-        get(NodeCounter.FRAMES_IN_USE).setRelease(s.framesInUse());
-        get(NodeCounter.CACHE_FRAMES).setRelease(s.cacheFrames());
-        get(NodeCounter.EVICTIONS).setRelease(s.evictions());
-        get(NodeCounter.COMMITS).setRelease(s.commits());
-        get(NodeCounter.ABORTS).setRelease(s.aborts());
-        get(NodeCounter.LOG_BYTES).setRelease(s.logBytes());
-        get(NodeCounter.LOG_FORCES).setRelease(s.logForces());
-        get(NodeCounter.CHECKPOINTS).setRelease(s.checkpoints());
+    /** Copies the engine's counters (cache, checkpoints, transactions, log, locks); any thread. */
+    public void engine(final BessServer server) {
+        final long[] cache = server.cacheCounters();
+        get(NodeCounter.CACHE_HITS).setRelease(cache[0]);
+        get(NodeCounter.CACHE_MISSES).setRelease(cache[1]);
+        get(NodeCounter.EVICTIONS).setRelease(cache[2]);
+        get(NodeCounter.FRAMES_IN_USE).setRelease(cache[3]);
+        get(NodeCounter.CACHE_FRAMES).setRelease(cache[4]);
+        get(NodeCounter.CHECKPOINTS).setRelease(cache[5]);
+        final long[] txns = server.transactionCounters();
+        get(NodeCounter.COMMITS).setRelease(txns[0]);
+        get(NodeCounter.ABORTS).setRelease(txns[1]);
+        get(NodeCounter.LOG_BYTES).setRelease(txns[2]);
+        get(NodeCounter.LOG_FORCES).setRelease(txns[3]);
+        final long[] locks = server.lockCounters();
+        get(NodeCounter.LOCKS_HELD).setRelease(locks[0]);
+        get(NodeCounter.LOCKS_WAITING).setRelease(locks[1]);
+        get(NodeCounter.DEADLOCKS).setRelease(locks[2]);
+        get(NodeCounter.LOCK_TIMEOUTS).setRelease(locks[3]);
     }
 
     /** The counter of connected clients of a mode ({@code ControlProtocol.MODE_*}). */
