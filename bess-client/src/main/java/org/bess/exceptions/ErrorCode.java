@@ -31,7 +31,15 @@ public enum ErrorCode {
     /** The transaction was chosen as the victim of a deadlock; the caller aborts it. */
     DEADLOCK(13, Severity.TRANSACTION),
     /** A configured bound (locks per transaction, holders per resource) would be exceeded; nothing changed. */
-    QUOTA(14, Severity.OPERATION);
+    QUOTA(14, Severity.OPERATION),
+    /** A frame on the control channel broke the protocol (length, type, field, order); the connection is closed. */
+    PROTOCOL(15, Severity.SESSION),
+    /** The peer of a control connection is not allowed by the node's configuration (uid/gid allow-list). */
+    NOT_AUTHORISED(16, Severity.SESSION),
+    /** The connection to the node server is gone: the server stopped, or it disconnected this client. */
+    SERVER_LOST(17, Severity.SESSION),
+    /** Another live node server owns the node directory. */
+    NODE_IN_USE(18, Severity.OPERATION);
 
     private final int code;
     private final Severity severity;
@@ -44,6 +52,21 @@ public enum ErrorCode {
     /** The stable wire value. */
     public int code() {
         return code;
+    }
+
+    /**
+     * The code with a wire value.
+     *
+     * @param code a stable wire value.
+     * @return the code, or {@link #GENERIC} for a value this version does not know (a newer peer's code).
+     */
+    public static ErrorCode fromCode(final int code) {
+        for (final ErrorCode c : values()) {
+            if (c.code == code) {
+                return c;
+            }
+        }
+        return GENERIC;
     }
 
     /** What the failure did. */

@@ -64,6 +64,7 @@ public final class BessServer implements AutoCloseable {
     private int nextWindow;
     private int nextDatabaseNumber;
     private long lastCheckpointLsn;
+    private long checkpoints;
     private boolean closeWithLastSession;
     private String recovery;
     private boolean closed;
@@ -260,6 +261,43 @@ public final class BessServer implements AutoCloseable {
     /** The configuration. */
     public Context context() {
         return context;
+    }
+
+    /**
+     * Cache and checkpoint counters: {cache hits, misses, evictions, frames holding a page, frames, checkpoints taken
+     * since the engine started}. Counting the frames in use scans the frame descriptors: for statistics only.
+     */
+    public long[] cacheCounters() {
+        latch.lock();
+        try {
+            if (closed) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "engine is closed: " + context.nodeDir());
+            }
+            return new long[] {
+                cache.hits(), cache.misses(), cache.evictions(), cache.framesInUse(), cache.frameCount(), checkpoints
+            };
+        } finally {
+            latch.unlock();
+        }
+    }
+
+    /**
+     * Takes a checkpoint now (the node daemon's at shutdown, before {@link #close()}, which takes another).
+     *
+     * @return the log's durable end after it.
+     */
+    public long checkpoint() {
+        io.barrier();
+        latch.lock();
+        try {
+            if (closed) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "engine is closed: " + context.nodeDir());
+            }
+            checkpointNow();
+            return log.durableLsn();
+        } finally {
+            latch.unlock();
+        }
     }
 
     /** Lock-manager counters: {locks held, requests waiting, deadlock victims, lock wait timeouts}. */
@@ -757,6 +795,7 @@ public final class BessServer implements AutoCloseable {
             }
             log.recycleBefore(keep);
             lastCheckpointLsn = lsn;
+            checkpoints++;
         } finally {
             txns.use(outer);
         }

@@ -53,6 +53,25 @@ final class AdminSupport {
         }
     }
 
+    /** A command body that talks to a running node server. */
+    @FunctionalInterface
+    interface OnlineBody {
+        int run();
+    }
+
+    /** Runs a command against a running node server: prints one line and returns {@link #FAILED} on a failure. */
+    static int online(final PrintWriter err, final String command, final OnlineBody body) {
+        try {
+            return body.run();
+        } catch (final BessException e) {
+            err.println("bess-admin " + command + ": " + e.getMessage());
+            return FAILED;
+        } catch (final RuntimeException e) {
+            err.println("bess-admin " + command + ": " + e);
+            return FAILED;
+        }
+    }
+
     /** Deletes a directory tree, ignoring what cannot be deleted. */
     static void deleteTree(final Path dir) {
         if (!Files.exists(dir)) {

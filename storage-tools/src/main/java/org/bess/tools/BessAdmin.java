@@ -15,7 +15,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The {@code bess-admin} top-level command ({@code ./bess admin}): administers the databases, storage areas and files
  * of a node: create-db, add-area, remove-area, list-areas, list-files, move-file, compact and check, each run on an
- * embedded engine with a private temporary cache.
+ * embedded engine with a private temporary cache; and, against a running node server of a node directory, stat (from
+ * its counters file, no request), clients and kill-client (over its control socket).
  *
  * <p>To add a command, write one class per command in this package, annotated with {@code @Command(name = "...")} and
  * implementing {@code Callable<Integer>} (the exit code), and list it in {@code subcommands} below; remove its name
@@ -42,6 +43,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             CheckCommand.class,
             DumpLogCommand.class,
             RecoverCommand.class,
+            StatCommand.class,
+            ClientsCommand.class,
+            KillClientCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {"  0 done, 1 failed (one line says why), 2 usage error, 3 check found damage."})

@@ -204,6 +204,17 @@ public final class BufferCache implements AutoCloseable {
         return evictions;
     }
 
+    /** Frames that hold a page now (a scan of the frame descriptors: for statistics, not for hot paths). */
+    public int framesInUse() {
+        int used = 0;
+        for (int frame = 0; frame < frameCount; frame++) {
+            if (control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET) != 0) {
+                used++;
+            }
+        }
+        return used;
+    }
+
     /**
      * Pins a page, reading it from its area on a miss.
      *
