@@ -44,6 +44,9 @@ final class EngineDatabase implements Database {
     private final Map<Integer, StorageArea> areas = new LinkedHashMap<>();
     private Catalog catalog;
     private byte[] committedCatalog;
+    /** The catalog's change count when it was last compared with the committed bytes (-1: compare next time). */
+    private long checkedChanges = -1;
+
     private boolean catalogNeedsStore;
     /**
      * The object layer of each session: like a client process of BeSS, every session runs its own object layer (with
@@ -194,7 +197,11 @@ final class EngineDatabase implements Database {
         if (!server.ownsCatalog(this, t)) {
             return null;
         }
+        if (catalog.changes() == checkedChanges) {
+            return null;
+        }
         final byte[] bytes = catalog.serialize();
+        checkedChanges = catalog.changes();
         if (Arrays.equals(bytes, committedCatalog)) {
             return null;
         }
@@ -209,7 +216,7 @@ final class EngineDatabase implements Database {
 
     /** Whether the catalog differs from what the open transaction started from. */
     boolean catalogChanged() {
-        return !Arrays.equals(catalog.serialize(), committedCatalog);
+        return catalog.changes() != checkedChanges && !Arrays.equals(catalog.serialize(), committedCatalog);
     }
 
     /**
@@ -219,12 +226,14 @@ final class EngineDatabase implements Database {
     void afterAbort(final org.bess.server.txn.TransactionManager.Txn t) {
         if (server.ownsCatalog(this, t) && catalogChanged()) {
             catalog.restoreFrom(Catalog.deserialize(committedCatalog, rootPath.toString()));
+            checkedChanges = -1;
         }
         afterPagesRestored();
     }
 
     /** Restart recovery found a newer committed catalog in the log: it becomes current and is stored at checkpoint. */
     void installRecoveredCatalog(final byte[] bytes) {
+        checkedChanges = -1;
         catalog = Catalog.deserialize(bytes, rootPath.toString());
         committedCatalog = bytes;
         catalogNeedsStore = true;

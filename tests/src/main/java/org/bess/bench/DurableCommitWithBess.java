@@ -42,9 +42,13 @@ public abstract class DurableCommitWithBess extends DurableCommitPeers {
         Ref[] refs;
         EngineCounters atMeasurementStart;
 
-        /** Whether a clean page's first change logs its full image (off: the log holds only changed bytes). */
-        @org.openjdk.jmh.annotations.Param({"true"})
-        public boolean fullPageImages;
+        /**
+         * Whether a clean page's first change logs its full image (off: the log holds only changed bytes, for the
+         * log-bytes goal): {@code -jvmArgsAppend -Dbess.txn.full.page.images=false}. Not a JMH parameter, so that the
+         * suite still pairs {@code bessCommit} with its peers.
+         */
+        final boolean fullPageImages =
+                Boolean.parseBoolean(System.getProperty(Context.FULL_PAGE_IMAGES_PROP_NAME, "true"));
 
         /** Starts the engine and allocates the objects. */
         @Setup(Level.Trial)

@@ -77,6 +77,8 @@ public final class Catalog {
     private final Map<String, Long> roots = new TreeMap<>();
     private final List<ForeignEntry> foreign = new ArrayList<>();
     private boolean dirty;
+    /** Grows with every change (a commit serializes the catalog only when it moved). */
+    private long changes;
 
     /** A new, empty catalog. */
     public Catalog(final long databaseId) {
@@ -117,6 +119,12 @@ public final class Catalog {
         files.clear();
         files.addAll(restored);
         dirty = committed.dirty;
+        changes++;
+    }
+
+    /** A counter that grows with every change: equal counts mean no change in between. */
+    public long changes() {
+        return changes;
     }
 
     /** The database id. */
@@ -132,6 +140,9 @@ public final class Catalog {
     /** Marks the catalog changed (or stored). */
     public void dirty(final boolean value) {
         dirty = value;
+        if (value) {
+            changes++;
+        }
     }
 
     /** The areas. */
@@ -144,6 +155,7 @@ public final class Catalog {
         final AreaEntry e = new AreaEntry(nextAreaId++, path);
         areas.add(e);
         dirty = true;
+        changes++;
         return e;
     }
 
@@ -151,6 +163,7 @@ public final class Catalog {
     public void removeArea(final int id) {
         areas.removeIf(a -> a.id == id);
         dirty = true;
+        changes++;
     }
 
     /** The id the next area will get. */
@@ -178,6 +191,7 @@ public final class Catalog {
         final TypeEntry t = new TypeEntry(nextTypeId++, name, size, refOffsets.clone());
         types.add(t);
         dirty = true;
+        changes++;
         return t;
     }
 
@@ -211,6 +225,7 @@ public final class Catalog {
         final FileEntry f = new FileEntry(nextFileId++, name, areaId, 0, 0);
         files.add(f);
         dirty = true;
+        changes++;
         return f;
     }
 
@@ -218,6 +233,7 @@ public final class Catalog {
     public void removeFile(final int id) {
         files.removeIf(f -> f.id == id);
         dirty = true;
+        changes++;
     }
 
     /** Named roots. */
@@ -240,6 +256,7 @@ public final class Catalog {
         final ForeignEntry f = new ForeignEntry(foreign.size(), path, id);
         foreign.add(f);
         dirty = true;
+        changes++;
         return f.index();
     }
 
