@@ -104,6 +104,7 @@ final class RestartRecovery {
         if (!work) {
             return null;
         }
+        FaultPoints.hit("recovery.afterAnalysis");
         final long began = System.nanoTime();
         final BufferCache cache = server.cache();
         cache.verifying(false);
@@ -126,6 +127,7 @@ final class RestartRecovery {
             server.cache().checkpoint();
             FaultPoints.hit("recovery.afterRedo");
             final int losers = undo(server, log, txns);
+            FaultPoints.hit("recovery.afterUndo");
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
                 final EngineDatabase db = session.databaseById(e.getKey());
                 if (db != null) {
@@ -253,6 +255,7 @@ final class RestartRecovery {
             if (isPageRecord(r.type())) {
                 if (apply(server, r.body(), r.lsn(), r.flags(), r.type(), true)) {
                     redone++;
+                    FaultPoints.hit("recovery.redoRecord");
                 }
             }
             if (r.lsn() >= nextReport) {

@@ -298,6 +298,7 @@ public final class LogWriter implements AutoCloseable {
                 records += run.records;
                 lastSegment = segment;
             }
+            org.bess.server.FaultPoints.hit("log.afterWrite");
             device.force(lastSegment);
             segmentForces++;
         } catch (final RuntimeException | Error e) {
