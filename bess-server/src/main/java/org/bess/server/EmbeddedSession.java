@@ -123,6 +123,7 @@ final class EmbeddedSession implements Session {
         if (current != null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
         }
+        log.requireUsable();
         txns.begin();
         current = new EngineTransaction(this);
         return current;
@@ -143,14 +144,15 @@ final class EmbeddedSession implements Session {
         try {
             result = op.get();
         } catch (final RuntimeException e) {
-            try {
-                rollback();
-            } catch (final RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            rollbackAfter(e);
             throw e;
         }
-        commitLogged();
+        try {
+            commitLogged();
+        } catch (final RuntimeException e) {
+            rollbackAfter(e);
+            throw e;
+        }
         return result;
     }
 
@@ -175,7 +177,17 @@ final class EmbeddedSession implements Session {
     }
 
     void commit() {
-        commitLogged();
+        try {
+            commitLogged();
+        } catch (final RuntimeException e) {
+            // never acknowledged: roll back, so that the session is not left holding a half-committed transaction
+            try {
+                rollbackAfter(e);
+            } finally {
+                current = null;
+            }
+            throw e;
+        }
         current = null;
         if (log.endLsn() - lastCheckpointLsn > server.context().checkpointLogBytes()) {
             checkpointNow();
@@ -195,11 +207,33 @@ final class EmbeddedSession implements Session {
     }
 
     void abort() {
-        rollback();
-        current = null;
+        try {
+            rollback();
+        } catch (final RuntimeException e) {
+            log.failStop(e);
+            throw e;
+        } finally {
+            current = null;
+        }
+    }
+
+    /**
+     * Rolls back after {@code failure}; a rollback that fails too leaves pages half restored in memory, which must never
+     * be written back or checkpointed: the log is stopped, so only restart recovery goes on from the durable log.
+     */
+    private void rollbackAfter(final RuntimeException failure) {
+        try {
+            rollback();
+        } catch (final RuntimeException rollbackFailure) {
+            failure.addSuppressed(rollbackFailure);
+            log.failStop(rollbackFailure);
+        }
     }
 
     private void rollback() {
+        // a transaction that changed nothing has nothing to restore: it must not need the disk (a read-only
+        // transaction's abort after a read error would otherwise fail again re-reading allocation hints)
+        final boolean changed = hasUncommittedChanges();
         final UnsafeBuffer page = new UnsafeBuffer(0, 0);
         txns.abort((clr, lsn, flags) -> {
             final long[] id = PageDiff.pageId(clr);
@@ -217,8 +251,10 @@ final class EmbeddedSession implements Session {
                 server.cache().unpin(frame);
             }
         });
-        for (final EngineDatabase db : databases.values()) {
-            db.afterAbort();
+        if (changed) {
+            for (final EngineDatabase db : databases.values()) {
+                db.afterAbort();
+            }
         }
         endTransactionState();
     }

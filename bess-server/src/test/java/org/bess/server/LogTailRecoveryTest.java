@@ -64,10 +64,7 @@ class LogTailRecoveryTest {
     }
 
     private Context context() {
-        return new Context()
-                .nodeDir(node())
-                .cacheSizeBytes(8L << 20)
-                .checkpointLogBytes(1L << 30);
+        return new Context().nodeDir(node()).cacheSizeBytes(8L << 20).checkpointLogBytes(1L << 30);
     }
 
     @BeforeEach

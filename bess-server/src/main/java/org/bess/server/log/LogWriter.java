@@ -336,6 +336,33 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the log as a failed force would: nothing more is appended or reported durable, and every later call
+     * throws. The engine calls it when its state in memory can no longer be trusted (a rollback that could not
+     * finish): only restart recovery from the durable log can then give a consistent state.
+     */
+    public void failStop(final Throwable cause) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = cause;
+            }
+            flushed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws the log's failure ({@code IO}, "restart recovery is needed") when it failed earlier. */
+    public void requireUsable() {
+        lock.lock();
+        try {
+            checkNotFailed();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether a write or force failed (the log is fail-stop from then on). */
     public boolean failed() {
         lock.lock();
