@@ -56,6 +56,7 @@ class BenchmarkSmokeTest {
                 .param("count", "2000")
                 .param("chunkKiB", "256")
                 .param("cacheMiB", "4")
+                .param("logMiB", "2")
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(100))
