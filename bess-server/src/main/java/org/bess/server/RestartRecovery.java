@@ -250,7 +250,8 @@ final class RestartRecovery {
     private static long redo(final BessServer server, final LogWriter log, final long start, final long end) {
         final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
         long redone = 0;
-        long nextReport = start + (64L << 20);
+        final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
+        long nextReport = start + every;
         for (LogRecord r = scanner.next(); r != null && r.lsn() < end; r = scanner.next()) {
             if (isPageRecord(r.type())) {
                 if (apply(server, r.body(), r.lsn(), r.flags(), r.type(), true)) {
@@ -260,7 +261,7 @@ final class RestartRecovery {
             }
             if (r.lsn() >= nextReport) {
                 LOG.info("recovery: redo processed {} of {} log bytes", r.lsn() - start, end - start);
-                nextReport += 64L << 20;
+                nextReport += every;
             }
         }
         return redone;
