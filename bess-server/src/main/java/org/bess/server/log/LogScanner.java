@@ -83,6 +83,11 @@ public final class LogScanner {
                 stopReason = "end of log";
                 return null;
             }
+            if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+                // the last record filled its segment exactly: records go on after the next segment's header
+                position += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
+                continue;
+            }
             final long remaining = segmentLength - offset;
             int length = 0;
             if (remaining >= LogRecordDescriptor.recordLength(0) && ensure(segment, offset, Integer.BYTES)) {

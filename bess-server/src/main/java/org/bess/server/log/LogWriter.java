@@ -180,7 +180,12 @@ public final class LogWriter implements AutoCloseable {
         try {
             checkNotFailed();
             long lsn = nextLsn;
-            if (lsn % segmentLength + length > segmentLength) {
+            final long offset = lsn % segmentLength;
+            if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+                // the last record filled its segment exactly: the next one starts after the next segment's header,
+                // never over it
+                lsn += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
+            } else if (offset + length > segmentLength) {
                 lsn = (lsn / segmentLength + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
             }
             Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
