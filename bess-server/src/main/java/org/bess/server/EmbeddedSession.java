@@ -218,8 +218,9 @@ final class EmbeddedSession implements Session {
     }
 
     /**
-     * Rolls back after {@code failure}; a rollback that fails too leaves pages half restored in memory, which must never
-     * be written back or checkpointed: the log is stopped, so only restart recovery goes on from the durable log.
+     * Rolls back after {@code failure}; a rollback that fails too leaves pages half restored in memory, which must
+     * never be written back or checkpointed: the log is stopped, so only restart recovery goes on from the durable
+     * log.
      */
     private void rollbackAfter(final RuntimeException failure) {
         try {
