@@ -463,24 +463,17 @@ public final class BessServer implements AutoCloseable {
      * under the latch; lets the latch go while the log is forced (group commit); then releases its locks.
      */
     void commit(final TransactionManager.Txn t) {
-        for (final EngineDatabase db : databases.values()) {
-            db.applyDeferredFrees(t);
-        }
-        final List<ByteBuffer> catalogs = new ArrayList<>();
-        for (final EngineDatabase db : databases.values()) {
-            final ByteBuffer change = db.catalogChange(t);
-            if (change != null) {
-                catalogs.add(change);
-            }
-        }
         final long commitLsn;
         try {
-            commitLsn = txns.commitAppend(t, catalogs);
-        } finally {
-            endTransactionState(t);
+            commitLsn = commitAppend(t);
+        } catch (final RuntimeException e) {
+            // never acknowledged: roll back, so that the session is not left with a half-committed transaction
+            rollbackAfter(t, e);
+            throw e;
         }
         try {
             if (commitLsn > 0) {
+                // a failed force is sticky: the commit is not acknowledged, and restart recovery decides its fate
                 withoutLatch(() -> {
                     log.force(commitLsn);
                     FaultPoints.hit("commit.afterForce");
@@ -495,8 +488,44 @@ public final class BessServer implements AutoCloseable {
         }
     }
 
+    /** Frees what the transaction freed, logs its diffs, catalogs and {@code COMMIT}: the part under the latch. */
+    private long commitAppend(final TransactionManager.Txn t) {
+        for (final EngineDatabase db : databases.values()) {
+            db.applyDeferredFrees(t);
+        }
+        final List<ByteBuffer> catalogs = new ArrayList<>();
+        for (final EngineDatabase db : databases.values()) {
+            final ByteBuffer change = db.catalogChange(t);
+            if (change != null) {
+                catalogs.add(change);
+            }
+        }
+        try {
+            return txns.commitAppend(t, catalogs);
+        } finally {
+            endTransactionState(t);
+        }
+    }
+
+    /**
+     * Rolls back after {@code failure}; a rollback that fails too leaves pages half restored in memory, which must
+     * never be written back or checkpointed: the log is stopped, so that only restart recovery goes on, from the
+     * durable log.
+     */
+    private void rollbackAfter(final TransactionManager.Txn t, final RuntimeException failure) {
+        try {
+            rollback(t);
+        } catch (final RuntimeException rollbackFailure) {
+            failure.addSuppressed(rollbackFailure);
+            log.failStop(rollbackFailure);
+        }
+    }
+
     /** Rolls a transaction back: restores its pages and undoes its logged work, then releases its locks. */
     void rollback(final TransactionManager.Txn t) {
+        // a transaction that changed nothing has nothing to restore: it must not need the disk (a read-only
+        // transaction's abort after a read error would otherwise fail again re-reading allocation hints)
+        final boolean changed = t.changed() || catalogChangedBy(t);
         try {
             final UnsafeBuffer page = new UnsafeBuffer(0, 0);
             txns.abort(
@@ -518,13 +547,27 @@ public final class BessServer implements AutoCloseable {
                         }
                     },
                     this::undoStructure);
-            for (final EngineDatabase db : databases.values()) {
-                db.afterAbort(t);
+            if (changed) {
+                for (final EngineDatabase db : databases.values()) {
+                    db.afterAbort(t);
+                }
             }
+        } catch (final RuntimeException e) {
+            log.failStop(e);
+            throw e;
         } finally {
             endTransactionState(t);
             locks.releaseAll(t.id());
         }
+    }
+
+    private boolean catalogChangedBy(final TransactionManager.Txn t) {
+        for (final EngineDatabase db : databases.values()) {
+            if (ownsCatalog(db, t) && db.catalogChanged()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The logical undo of a nested top action's space-map changes (see {@link TransactionManager#UNDO_FREE}). */
@@ -574,9 +617,7 @@ public final class BessServer implements AutoCloseable {
             result = op.get();
         } catch (final RuntimeException e) {
             try {
-                rollback(t);
-            } catch (final RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
+                rollbackAfter(t, e);
             } finally {
                 txns.use(outer);
             }
@@ -584,6 +625,9 @@ public final class BessServer implements AutoCloseable {
         }
         try {
             commitInternal(t);
+        } catch (final RuntimeException e) {
+            rollbackAfter(t, e);
+            throw e;
         } finally {
             txns.use(outer);
         }
@@ -591,24 +635,13 @@ public final class BessServer implements AutoCloseable {
     }
 
     private void commitInternal(final TransactionManager.Txn t) {
-        for (final EngineDatabase db : databases.values()) {
-            db.applyDeferredFrees(t);
-        }
-        final List<ByteBuffer> catalogs = new ArrayList<>();
-        for (final EngineDatabase db : databases.values()) {
-            final ByteBuffer change = db.catalogChange(t);
-            if (change != null) {
-                catalogs.add(change);
-            }
-        }
+        final long lsn = commitAppend(t);
         try {
-            final long lsn = txns.commitAppend(t, catalogs);
             if (lsn > 0) {
                 log.force(lsn);
                 txns.commitEnd(t);
             }
         } finally {
-            endTransactionState(t);
             locks.releaseAll(t.id());
         }
     }
@@ -874,6 +907,15 @@ public final class BessServer implements AutoCloseable {
         latch.lock();
         try {
             closed = true;
+            // every session's reserved address range goes (a process would lose them all with its life)
+            for (final EmbeddedSession s : sessions) {
+                try {
+                    s.frames().close();
+                } catch (final RuntimeException e) {
+                    // a power cut does not report errors
+                }
+            }
+            sessions.clear();
             for (final EngineDatabase db : databases.values()) {
                 db.closeFilesOnly();
             }

@@ -112,6 +112,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             if (current != null) {
                 throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
             }
+            server.log().requireUsable();
             txn = server.txns().begin();
             current = new EngineTransaction(this);
             return current;

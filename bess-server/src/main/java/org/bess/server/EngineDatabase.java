@@ -798,29 +798,65 @@ final class EngineDatabase implements Database {
     }
 
     void closeAreas() {
+        closeAreas(true);
+    }
+
+    /**
+     * Drops the areas' cached pages (written back first when {@code writeBack}) and closes every area, also when one of
+     * them fails, so that no file (and its lock) is left open; the first failure is thrown at the end.
+     */
+    private void closeAreas(final boolean writeBack) {
+        RuntimeException failure = null;
         for (final StorageArea a : areas.values()) {
-            server.invalidateWindowInSessions(a.window());
-            cache.dropWindow(a.window(), 0, false);
+            try {
+                server.invalidateWindowInSessions(a.window());
+                cache.dropWindow(a.window(), 0, !writeBack);
+            } catch (final RuntimeException e) {
+                failure = failure == null ? e : failure;
+                cache.dropWindow(a.window(), 0, true);
+            }
         }
         for (final StorageArea a : areas.values()) {
-            cache.unregister(a.window());
-            server.unbindWindow(a.window());
-            a.close();
+            try {
+                cache.unregister(a.window());
+                server.unbindWindow(a.window());
+                a.close();
+            } catch (final RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
         }
         areas.clear();
         forgetLastArea();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**
      * Closes the areas (the session checkpointed first).
      *
-     * @param clean whether everything is on disk, so that another node may open the database next.
+     * @param clean whether everything is on disk, so that another node may open the database next; when not, dirty
+     *     pages are dropped unwritten (the log holds their changes, and restart recovery redoes them): after a failure
+     *     they may be half rolled back, and writing them would need the log, which may have failed.
      */
     void close(final boolean clean) {
+        RuntimeException failure = null;
         if (clean && root != null) {
-            root.openByNode(0);
+            try {
+                root.openByNode(0);
+            } catch (final RuntimeException e) {
+                // the header still names this node: it recovers the database when it next starts
+                failure = e;
+            }
         }
-        closeAreas();
+        try {
+            closeAreas(clean);
+        } catch (final RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     @Override

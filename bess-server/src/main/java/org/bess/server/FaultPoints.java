@@ -11,9 +11,14 @@ import java.util.Properties;
  * static final flag.
  *
  * <p>Points: {@code commit.afterAppend} (commit record appended, not yet forced), {@code commit.afterForce} (durable,
- * not yet acknowledged), {@code writeBack.afterLogForce} (a dirty page's log forced, the page not yet written),
- * {@code checkpoint.afterFlush} (pages written, checkpoint record not yet logged), {@code recovery.afterRedo}, {@code
- * recovery.afterClr} (during undo). Thread safe.
+ * not yet acknowledged), {@code log.afterWrite} (a log flush written, not yet forced), {@code writeBack.afterLogForce}
+ * (a dirty page's log forced, the page not yet written), {@code checkpoint.afterFlush} (pages written, checkpoint
+ * record not yet logged), {@code master.beforeRename} (new master record forced as a temporary file, not yet renamed
+ * over the old one); in restart recovery: {@code recovery.afterAnalysis}, {@code recovery.redoRecord} (each page
+ * record redone), {@code recovery.afterRedo}, {@code recovery.afterClr} (each compensation record written and forced
+ * during undo), {@code recovery.afterUndo} (losers ended, before the recovered catalogs are installed and the
+ * end-of-recovery checkpoint). {@code CrashMatrixTest} collects every {@code hit} in the sources and fails when one is
+ * missing from its matrix. Thread safe.
  */
 public final class FaultPoints {
     /** Exit status of a JVM halted at a fault point. */

@@ -34,6 +34,7 @@ final class MasterRecord {
                 ch.write(b);
                 ch.force(true);
             }
+            FaultPoints.hit("master.beforeRename");
             Files.move(tmp, logDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel d = FileChannel.open(logDir, StandardOpenOption.READ)) {
                 d.force(true);

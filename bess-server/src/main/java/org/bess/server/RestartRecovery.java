@@ -103,6 +103,7 @@ final class RestartRecovery {
         if (!work) {
             return null;
         }
+        FaultPoints.hit("recovery.afterAnalysis");
         final long began = System.nanoTime();
         final BufferCache cache = server.cache();
         cache.verifying(false);
@@ -125,6 +126,7 @@ final class RestartRecovery {
             server.cache().checkpoint();
             FaultPoints.hit("recovery.afterRedo");
             final int losers = undo(server, log, txns);
+            FaultPoints.hit("recovery.afterUndo");
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
                 final EngineDatabase db = server.databaseById(e.getKey());
                 if (db != null) {
@@ -256,16 +258,18 @@ final class RestartRecovery {
     private static long redo(final BessServer server, final LogWriter log, final long start, final long end) {
         final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
         long redone = 0;
-        long nextReport = start + (64L << 20);
+        final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
+        long nextReport = start + every;
         for (LogRecord r = scanner.next(); r != null && r.lsn() < end; r = scanner.next()) {
             if (isPageRecord(r.type())) {
                 if (apply(server, r.body(), r.lsn(), r.flags(), r.type(), true)) {
                     redone++;
+                    FaultPoints.hit("recovery.redoRecord");
                 }
             }
             if (r.lsn() >= nextReport) {
                 LOG.info("recovery: redo processed {} of {} log bytes", r.lsn() - start, end - start);
-                nextReport += 64L << 20;
+                nextReport += every;
             }
         }
         return redone;

@@ -38,8 +38,17 @@ final class SimulatedDisk implements StorageIo {
 
     private record Write(Path file, long offset, byte[] before, byte[] after, long lengthBefore) {}
 
+    /** An area page that a power cut left torn: neither its durable bytes nor the last bytes written to it. */
+    record TornPage(Path file, long pageNo, byte[] lastWritten) {}
+
     private final List<Write> unsynced = new ArrayList<>();
+    private final List<TornPage> torn = new ArrayList<>();
     private long writes;
+
+    /** The area pages the last {@link #crash} tore (none but in the {@code TORN_*} modes). */
+    synchronized List<TornPage> tornPages() {
+        return new ArrayList<>(torn);
+    }
 
     /** Un-forced writes recorded now. */
     synchronized int pending() {
@@ -72,6 +81,55 @@ final class SimulatedDisk implements StorageIo {
 
     /** Applies the power cut to the files: newest un-forced writes first. */
     synchronized void crash(final long seed, final Mode mode) {
+        final List<Write> cut = new ArrayList<>(unsynced);
+        crashWrites(seed, mode);
+        torn.clear();
+        if (mode == Mode.TORN_512 || mode == Mode.TORN_4096) {
+            findTornPages(cut);
+        }
+    }
+
+    /** Pages of area files whose bytes after the cut are neither the oldest before-image nor the newest after-image. */
+    private void findTornPages(final List<Write> cut) {
+        // every version each page had: the durable one, then each un-forced write's
+        final java.util.Map<String, List<byte[]>> pages = new java.util.LinkedHashMap<>();
+        for (final Write w : cut) {
+            if (w.file.getFileName().toString().startsWith("log-")
+                    || w.offset % PAGE_LENGTH != 0
+                    || w.after.length % PAGE_LENGTH != 0) {
+                continue;
+            }
+            for (int p = 0; p < w.after.length / PAGE_LENGTH; p++) {
+                final long pageNo = (w.offset >> PAGE_SHIFT) + p;
+                final List<byte[]> v = pages.computeIfAbsent(w.file + "\n" + pageNo, k -> new ArrayList<>());
+                if (v.isEmpty()) {
+                    v.add(java.util.Arrays.copyOfRange(w.before, p * PAGE_LENGTH, (p + 1) * PAGE_LENGTH));
+                }
+                v.add(java.util.Arrays.copyOfRange(w.after, p * PAGE_LENGTH, (p + 1) * PAGE_LENGTH));
+            }
+        }
+        for (final java.util.Map.Entry<String, List<byte[]>> e : pages.entrySet()) {
+            final String[] key = e.getKey().split("\n", 2);
+            final Path file = Path.of(key[0]);
+            final long pageNo = Long.parseLong(key[1]);
+            final byte[] now = new byte[PAGE_LENGTH];
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+                if (f.length() < (pageNo + 1) * PAGE_LENGTH) {
+                    continue;
+                }
+                f.seek(pageNo << PAGE_SHIFT);
+                f.readFully(now);
+            } catch (final IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            if (e.getValue().stream().noneMatch(v -> java.util.Arrays.equals(now, v))) {
+                torn.add(
+                        new TornPage(file, pageNo, e.getValue().get(e.getValue().size() - 1)));
+            }
+        }
+    }
+
+    private void crashWrites(final long seed, final Mode mode) {
         final Random random = new Random(seed);
         for (int i = unsynced.size() - 1; i >= 0; i--) {
             final Write w = unsynced.get(i);

@@ -58,6 +58,7 @@ class BenchmarkSmokeTest {
                 .param("chunkKiB", "256")
                 .param("cacheMiB", "4")
                 .param("config", "tiny")
+                .param("logMiB", "2")
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(100))

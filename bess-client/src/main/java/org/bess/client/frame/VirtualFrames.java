@@ -65,6 +65,7 @@ public final class VirtualFrames implements AutoCloseable {
     private long[] locked = new long[64];
     private int lockedCount;
     private long faultCount;
+    private boolean released;
 
     /**
      * Reserves the address range.
@@ -341,6 +342,10 @@ public final class VirtualFrames implements AutoCloseable {
     /** Unmaps everything and releases the address range. */
     @Override
     public void close() {
+        if (released) {
+            return;
+        }
+        released = true;
         writableCount = 0;
         lockedCount = 0;
         for (int i = 0; i < ring.length; i++) {

@@ -42,6 +42,9 @@ import org.bess.server.txn.TransactionManager;
 public final class StorageArea implements PageSource, AutoCloseable {
     private final String databaseName;
     private final PageStore store;
+    /** The first failed force: sticky (see {@link #force()}). */
+    private RuntimeException forceFailure;
+
     private final BufferCache cache;
     private final int window;
     private final PageChecksums checksums = new PageChecksums();
@@ -899,7 +902,25 @@ public final class StorageArea implements PageSource, AutoCloseable {
 
     @Override
     public void force() {
-        store.force();
+        if (forceFailure != null) {
+            throw forceFailed(forceFailure);
+        }
+        try {
+            store.force();
+        } catch (final RuntimeException e) {
+            // after a failed fdatasync the kernel may have dropped the dirty pages and a retry may report success
+            // (PostgreSQL's fsyncgate): never let a later force, and so a checkpoint, pretend they are durable
+            forceFailure = e;
+            throw forceFailed(e);
+        }
+    }
+
+    private BessException forceFailed(final RuntimeException cause) {
+        return new BessException(
+                ErrorCode.IO,
+                "storage area failed to force its pages; no checkpoint can complete, restart recovery is needed: path="
+                        + store.path() + ": " + cause.getMessage(),
+                cause);
     }
 
     /** Closes the file (the caller wrote back its pages first). */

@@ -68,6 +68,7 @@ public final class DatabaseChecker {
     private BufferCache cache;
     private Catalog catalog;
     private StorageArea root;
+    private long logEnd = -1;
 
     /**
      * A checker of the database whose root area is {@code rootPath}.
@@ -77,6 +78,56 @@ public final class DatabaseChecker {
     public DatabaseChecker(final Path rootPath, final Path cacheDir) {
         this.rootPath = rootPath;
         this.cacheDir = cacheDir;
+    }
+
+    /**
+     * Also verifies that no control page's LSN lies beyond {@code lsn}, the end of the log of the node that wrote the
+     * database (a page from the future is a damaged page, a page from another node's log, or a lost log tail).
+     *
+     * @return this checker.
+     */
+    public DatabaseChecker logEnd(final long lsn) {
+        this.logEnd = lsn;
+        return this;
+    }
+
+    /**
+     * Reads every page of every area from its file and reports each control page (one whose header checksum is right)
+     * whose page LSN is beyond the end of the log.
+     */
+    private void checkPageLsns() {
+        final java.nio.ByteBuffer page =
+                java.nio.ByteBuffer.allocate(PageHeaderDescriptor.PAGE_LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        for (final StorageArea a : areas.values()) {
+            try (java.nio.channels.FileChannel ch =
+                    java.nio.channels.FileChannel.open(a.path(), java.nio.file.StandardOpenOption.READ)) {
+                final long pages = ch.size() / PageHeaderDescriptor.PAGE_LENGTH;
+                for (long p = 0; p < pages; p++) {
+                    page.clear();
+                    while (page.hasRemaining()
+                            && ch.read(page, p * PageHeaderDescriptor.PAGE_LENGTH + page.position()) > 0) {
+                        // to the end of the page
+                    }
+                    crc.reset();
+                    crc.update(
+                            page.array(),
+                            PageHeaderDescriptor.CHECKSUMMED_FROM,
+                            PageHeaderDescriptor.PAGE_LENGTH - PageHeaderDescriptor.CHECKSUMMED_FROM);
+                    if ((int) crc.getValue() != page.getInt(PageHeaderDescriptor.CHECKSUM_OFFSET)
+                            || page.getInt(PageHeaderDescriptor.PAGE_NO_OFFSET) != (int) p) {
+                        continue;
+                    }
+                    final long lsn = page.getLong(PageHeaderDescriptor.PAGE_LSN_OFFSET);
+                    if (Long.compareUnsigned(lsn, logEnd) > 0) {
+                        report.problem("page LSN beyond the end of the log: area=" + a.path() + ", page=" + p + ", lsn="
+                                + Long.toUnsignedString(lsn) + ", logEnd=" + logEnd);
+                    }
+                }
+            } catch (final java.io.IOException e) {
+                report.problem("cannot read storage area to check page LSNs: area=" + a.path() + ": " + e);
+            }
+        }
     }
 
     private static long key(final int area, final long page) {
@@ -121,6 +172,10 @@ public final class DatabaseChecker {
                     }
                 }
                 checkLeaks();
+            }
+            if (logEnd >= 0) {
+                progress.accept("checking page LSNs against the end of the log (" + logEnd + ")");
+                checkPageLsns();
             }
         } catch (final BessException e) {
             report.problem(e.getMessage());

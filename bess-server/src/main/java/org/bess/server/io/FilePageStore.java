@@ -107,7 +107,7 @@ public final class FilePageStore implements PageStore {
 
     @Override
     public void read(final long pageNo, final long address) {
-        final long n = Native.pread(fd, address, PAGE_LENGTH, pageNo << PAGE_SHIFT);
+        final long n = pread(address, PAGE_LENGTH, pageNo, 1);
         if (n != PAGE_LENGTH) {
             throw new BessException(
                     ErrorCode.BAD_FORMAT,
@@ -118,7 +118,7 @@ public final class FilePageStore implements PageStore {
     @Override
     public void read(final long pageNo, final int count, final long address) {
         final long expected = (long) count << PAGE_SHIFT;
-        final long n = Native.pread(fd, address, expected, pageNo << PAGE_SHIFT);
+        final long n = pread(address, expected, pageNo, count);
         if (n != expected) {
             throw new BessException(
                     ErrorCode.BAD_FORMAT,
@@ -129,7 +129,7 @@ public final class FilePageStore implements PageStore {
 
     @Override
     public void write(final long pageNo, final long address) {
-        final long n = Native.pwrite(fd, address, PAGE_LENGTH, pageNo << PAGE_SHIFT);
+        final long n = pwrite(address, PAGE_LENGTH, pageNo, 1);
         if (n != PAGE_LENGTH) {
             throw new BessException(
                     ErrorCode.IO, "short write to storage area: path=" + path + ", page=" + pageNo + ", bytes=" + n);
@@ -139,7 +139,7 @@ public final class FilePageStore implements PageStore {
     @Override
     public void write(final long pageNo, final int count, final long address) {
         final long expected = (long) count << PAGE_SHIFT;
-        final long n = Native.pwrite(fd, address, expected, pageNo << PAGE_SHIFT);
+        final long n = pwrite(address, expected, pageNo, count);
         if (n != expected) {
             throw new BessException(
                     ErrorCode.IO,
@@ -150,7 +150,37 @@ public final class FilePageStore implements PageStore {
 
     @Override
     public void force() {
-        Native.fdatasync(fd);
+        try {
+            Native.fdatasync(fd);
+        } catch (final NativeException e) {
+            throw new BessException(ErrorCode.IO, "cannot force storage area: path=" + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code pread}, with a failure (EIO, ...) turned into an {@code IO} error naming the area and the pages. */
+    private long pread(final long address, final long bytes, final long pageNo, final int count) {
+        try {
+            return Native.pread(fd, address, bytes, pageNo << PAGE_SHIFT);
+        } catch (final NativeException e) {
+            throw new BessException(
+                    ErrorCode.IO,
+                    "cannot read storage area: path=" + path + ", page=" + pageNo + ", pages=" + count + ": "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** {@code pwrite}, with a failure (EIO, ENOSPC, ...) turned into an {@code IO} error naming the area and pages. */
+    private long pwrite(final long address, final long bytes, final long pageNo, final int count) {
+        try {
+            return Native.pwrite(fd, address, bytes, pageNo << PAGE_SHIFT);
+        } catch (final NativeException e) {
+            throw new BessException(
+                    e.errnoName().equals("ENOSPC") ? ErrorCode.STORAGE_FULL : ErrorCode.IO,
+                    "cannot write storage area: path=" + path + ", page=" + pageNo + ", pages=" + count + ": "
+                            + e.getMessage(),
+                    e);
+        }
     }
 
     @Override

@@ -29,10 +29,21 @@ import org.bess.format.LogSegmentHeaderDescriptor;
  * <p>Not thread safe.
  */
 public final class LogScanner {
+    private static final int FIRST_READ = 4096;
+    private static final int MAX_READ = 1 << 20;
+
     private final LogDevice device;
     private final long segmentLength;
     private final List<Long> segments;
-    private final ByteBuffer lengthBuffer = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** Read-ahead: bytes [windowStart, windowStart + windowBytes) of segment windowSegment. */
+    private ByteBuffer window = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+
+    private long windowSegment = -1;
+    private long windowStart;
+    private int windowBytes;
+    /** The next read-ahead: small for a scanner that reads one record (undo), doubling while it scans on. */
+    private int nextRead = FIRST_READ;
+
     private final CRC32C crc = new CRC32C();
     private long position;
     private String stopReason = "not started";
@@ -72,13 +83,15 @@ public final class LogScanner {
                 stopReason = "end of log";
                 return null;
             }
+            if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+                // the last record filled its segment exactly: records go on after the next segment's header
+                position += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
+                continue;
+            }
             final long remaining = segmentLength - offset;
             int length = 0;
-            if (remaining >= LogRecordDescriptor.recordLength(0)) {
-                lengthBuffer.clear();
-                if (device.read(segment, offset, lengthBuffer) == Integer.BYTES) {
-                    length = lengthBuffer.getInt(0);
-                }
+            if (remaining >= LogRecordDescriptor.recordLength(0) && ensure(segment, offset, Integer.BYTES)) {
+                length = window.getInt((int) (offset - windowStart));
             }
             if (length == 0) {
                 // the rest of this segment is unused: go on in the next one if the writer got there
@@ -103,11 +116,13 @@ public final class LogScanner {
             stopReason = "bad record length " + length + " at lsn " + position;
             return null;
         }
-        final ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-        if (device.read(segment, offset, buf) != length) {
+        if (!ensure(segment, offset, length)) {
             stopReason = "record cut short at lsn " + position + " (length " + length + ")";
             return null;
         }
+        final byte[] bytes = new byte[length];
+        window.get((int) (offset - windowStart), bytes);
+        final ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (buf.getInt(length - TRAILER_LENGTH) != length) {
             stopReason = "record lengths disagree at lsn " + position;
             return null;
@@ -137,6 +152,29 @@ public final class LogScanner {
                 buf.slice(PAYLOAD_OFFSET, payloadLength).asReadOnlyBuffer());
         position += length;
         return record;
+    }
+
+    /**
+     * Makes bytes [offset, offset + length) of a segment available in the read-ahead window, reading from the device
+     * when they are not there (bytes before the end of a segment never change once written, so a window stays valid).
+     *
+     * @return false when the segment holds fewer bytes.
+     */
+    private boolean ensure(final long segment, final long offset, final int length) {
+        if (segment == windowSegment && offset >= windowStart && offset + length <= windowStart + windowBytes) {
+            return true;
+        }
+        final int want = (int) Math.min(Math.max(length, nextRead), Math.max(length, segmentLength - offset));
+        nextRead = Math.min(MAX_READ, nextRead * 2);
+        if (window.capacity() < want) {
+            window = ByteBuffer.allocate(Math.max(want, Math.min(MAX_READ, window.capacity() * 2)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        window.clear().limit(want);
+        windowSegment = segment;
+        windowStart = offset;
+        windowBytes = device.read(segment, offset, window);
+        return windowBytes >= length;
     }
 
     /** Reads and checks a segment header; throws {@code BAD_FORMAT} naming the segment when it is not one. */

@@ -180,7 +180,12 @@ public final class LogWriter implements AutoCloseable {
         try {
             checkNotFailed();
             long lsn = nextLsn;
-            if (lsn % segmentLength + length > segmentLength) {
+            final long offset = lsn % segmentLength;
+            if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+                // the last record filled its segment exactly: the next one starts after the next segment's header,
+                // never over it
+                lsn += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
+            } else if (offset + length > segmentLength) {
                 lsn = (lsn / segmentLength + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
             }
             Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
@@ -298,6 +303,7 @@ public final class LogWriter implements AutoCloseable {
                 records += run.records;
                 lastSegment = segment;
             }
+            org.bess.server.FaultPoints.hit("log.afterWrite");
             device.force(lastSegment);
             segmentForces++;
         } catch (final RuntimeException | Error e) {
@@ -332,6 +338,33 @@ public final class LogWriter implements AutoCloseable {
     private void checkNotFailed() {
         if (failure != null) {
             throw new LogFailedException(failure);
+        }
+    }
+
+    /**
+     * Stops the log as a failed force would: nothing more is appended or reported durable, and every later call
+     * throws. The engine calls it when its state in memory can no longer be trusted (a rollback that could not
+     * finish): only restart recovery from the durable log can then give a consistent state.
+     */
+    public void failStop(final Throwable cause) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = cause;
+            }
+            flushed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws the log's failure ({@code IO}, "restart recovery is needed") when it failed earlier. */
+    public void requireUsable() {
+        lock.lock();
+        try {
+            checkNotFailed();
+        } finally {
+            lock.unlock();
         }
     }
 
