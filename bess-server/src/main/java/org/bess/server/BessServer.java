@@ -64,6 +64,7 @@ public final class BessServer implements AutoCloseable {
     private int nextWindow;
     private int nextDatabaseNumber;
     private long lastCheckpointLsn;
+    private long lastCheckpointNanos = System.nanoTime();
     private long checkpoints;
     private boolean closeWithLastSession;
     private String recovery;
@@ -483,7 +484,9 @@ public final class BessServer implements AutoCloseable {
         } finally {
             locks.releaseAll(t.id());
         }
-        if (log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes() && !log.failed()) {
+        final boolean byVolume = log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes();
+        final boolean byTime = System.nanoTime() - lastCheckpointNanos > context.checkpointIntervalMs() * 1_000_000L;
+        if ((byVolume || byTime) && !log.failed()) {
             checkpointNow();
         }
     }
@@ -828,6 +831,7 @@ public final class BessServer implements AutoCloseable {
             }
             log.recycleBefore(keep);
             lastCheckpointLsn = lsn;
+            lastCheckpointNanos = System.nanoTime();
             checkpoints++;
         } finally {
             txns.use(outer);

@@ -280,4 +280,23 @@ public final class Context {
         this.fullPageImages = on;
         return this;
     }
+
+    /** Property: the longest time between checkpoints while transactions commit, in milliseconds. */
+    public static final String CHECKPOINT_INTERVAL_PROP_NAME = "bess.checkpoint.interval.ms";
+
+    private long checkpointIntervalMs = Long.getLong(CHECKPOINT_INTERVAL_PROP_NAME, 300_000L);
+
+    /**
+     * The longest time between checkpoints while transactions commit (default 5 minutes): a commit after it takes one,
+     * as one does after {@link #checkpointLogBytes()} of log; both bound restart time.
+     */
+    public long checkpointIntervalMs() {
+        return checkpointIntervalMs;
+    }
+
+    /** Sets the longest time between checkpoints, in milliseconds. */
+    public Context checkpointIntervalMs(final long ms) {
+        this.checkpointIntervalMs = ms;
+        return this;
+    }
 }

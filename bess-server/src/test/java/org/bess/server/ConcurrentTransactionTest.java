@@ -396,4 +396,25 @@ class ConcurrentTransactionTest {
         }
         assertHealthy(root);
     }
+
+    @Test
+    void shouldCheckpointByTimeAsWellAsByLogVolume() throws Exception {
+        server = BessServer.start(new Context()
+                .nodeDir(dir.resolve("node"))
+                .cacheSizeBytes(8L << 20)
+                .checkpointIntervalMs(50));
+        final Session s = server.openSession();
+        final Database db = s.createDatabase(dir.resolve("timed.root"), 1L << 20);
+        final List<Ref> refs = accounts(s, db, 1, 5);
+        final long before = server.cacheCounters()[5];
+        Thread.sleep(120);
+        try (Transaction tx = s.begin()) {
+            tx.open(refs.get(0)).putLong(0, 6);
+            tx.commit();
+        }
+        assertThat(server.cacheCounters()[5])
+                .as("a commit after the interval checkpoints")
+                .isGreaterThan(before);
+        s.close();
+    }
 }
