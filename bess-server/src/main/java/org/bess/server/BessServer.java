@@ -344,7 +344,11 @@ public final class BessServer implements AutoCloseable {
         if (latch.getHoldCount() == 1) {
             currentSession = s;
             txns.use(s.txn());
-            THREAD_SESSION.set(s);
+            final Thread thread = Thread.currentThread();
+            if (s.lastThread != thread) {
+                s.lastThread = thread;
+                THREAD_SESSION.set(s);
+            }
         }
     }
 
@@ -408,12 +412,6 @@ public final class BessServer implements AutoCloseable {
 
     // ---- locks
 
-    /** The lock resource of a page of an open window. */
-    private long pageResource(final int window, final long pageNo) {
-        final EngineDatabase db = windowDb[window];
-        return LockResource.page(db.number(), windowArea[window], pageNo);
-    }
-
     /**
      * Locks a page for the current transaction before the engine or the application reads ({@code S}) or changes
      * ({@code X}) it: none for area metadata (changed only as nested top actions), outside transactions, or inside a
@@ -428,16 +426,25 @@ public final class BessServer implements AutoCloseable {
         if (db == null) {
             return;
         }
+        final long resource = LockResource.page(db.number(), windowArea[window], pageNo);
+        if (t.holdsLocally(resource, mode == LockMode.X)) {
+            return;
+        }
         final StorageArea area = db.areaOrNull(windowArea[window]);
         if (area == null || area.isMetaPage(pageNo)) {
             return;
         }
-        lock(t, pageResource(window, pageNo), mode);
+        lock(t, resource, mode);
     }
 
     /** Locks a resource for the current transaction (a page, a database's catalog); see {@link #lockPageForAccess}. */
     void lock(final TransactionManager.Txn t, final long resource, final LockMode mode) {
+        final boolean exclusive = mode == LockMode.X;
+        if (t.holdsLocally(resource, exclusive)) {
+            return;
+        }
         if (locks.tryLock(t.id(), resource, mode)) {
+            t.rememberLock(resource, exclusive);
             return;
         }
         final EmbeddedSession s = currentSession;
@@ -449,6 +456,7 @@ public final class BessServer implements AutoCloseable {
             }
             throw e;
         }
+        t.rememberLock(resource, exclusive);
     }
 
     /** Whether the current transaction holds {@code resource} in a mode covering {@code mode}. */

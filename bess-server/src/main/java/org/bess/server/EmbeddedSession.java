@@ -37,6 +37,8 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private EngineTransaction current;
     private TransactionManager.Txn txn;
     private boolean closed;
+    /** The thread that entered last (the engine's thread-to-session map is updated when it changes). */
+    Thread lastThread;
 
     EmbeddedSession(final BessServer server) {
         this.server = server;

@@ -80,6 +80,10 @@ public final class TransactionManager {
         private final Map<Long, Entry> ntaPages = new LinkedHashMap<>();
         private ByteBuffer ntaUndo;
         private boolean compensating;
+        /** Resources this transaction holds shared / exclusive: the lock manager need not be asked again. */
+        private final org.agrona.collections.LongHashSet sharedHeld = new org.agrona.collections.LongHashSet();
+
+        private final org.agrona.collections.LongHashSet exclusiveHeld = new org.agrona.collections.LongHashSet();
 
         Txn(final long id) {
             this.id = id;
@@ -103,6 +107,16 @@ public final class TransactionManager {
         /** The LSN of its first record, 0 before the first. */
         public long firstLsn() {
             return firstLsn;
+        }
+
+        /** Whether this transaction is known to hold {@code resource} shared (or exclusive, when {@code exclusive}). */
+        public boolean holdsLocally(final long resource, final boolean exclusive) {
+            return exclusiveHeld.contains(resource) || (!exclusive && sharedHeld.contains(resource));
+        }
+
+        /** Records a lock the lock manager granted (held until the transaction ends: strict 2PL). */
+        public void rememberLock(final long resource, final boolean exclusive) {
+            (exclusive ? exclusiveHeld : sharedHeld).add(resource);
         }
     }
 
