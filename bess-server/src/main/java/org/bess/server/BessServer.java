@@ -138,7 +138,7 @@ public final class BessServer implements AutoCloseable {
         public void protectWrittenFrames() {
             final EmbeddedSession s = currentSession;
             if (s != null && !io.onIoThread()) {
-                s.frames().protectWritten();
+                s.protectWritten();
             }
         }
     }
@@ -369,7 +369,7 @@ public final class BessServer implements AutoCloseable {
     // ---- locks
 
     /** The lock resource of a page of an open window. */
-    private long pageResource(final int window, final long pageNo) {
+    long pageResource(final int window, final long pageNo) {
         final EngineDatabase db = windowDb[window];
         return LockResource.page(db.number(), windowArea[window], pageNo);
     }

@@ -37,6 +37,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private EngineTransaction current;
     private TransactionManager.Txn txn;
     private boolean closed;
+    private long writtenProtections;
 
     EmbeddedSession(final BessServer server) {
         this.server = server;
@@ -55,6 +56,20 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     /** The logging state of the open transaction, or null. */
     TransactionManager.Txn txn() {
         return txn;
+    }
+
+    /**
+     * The recovery buffer was logged early: written frames go back to read-only (here, and, through {@link
+     * #writtenProtections()}, in a client process working for this session).
+     */
+    void protectWritten() {
+        frames.protectWritten();
+        writtenProtections++;
+    }
+
+    /** How many times written frames had to go back to read-only (a remote client follows this count). */
+    long writtenProtections() {
+        return writtenProtections;
     }
 
     EngineTransaction current() {
