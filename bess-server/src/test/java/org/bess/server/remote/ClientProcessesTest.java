@@ -200,6 +200,78 @@ class ClientProcessesTest {
                 .isEmpty();
     }
 
+    private Process serverChild(final String name, final Path node) throws IOException {
+        final Process p = new ProcessBuilder(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-CreateCoredumpOnCrash",
+                        "--add-opens",
+                        "java.base/jdk.internal.misc=ALL-UNNAMED",
+                        "--add-opens",
+                        "java.base/java.nio=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ServerChild.class.getName(),
+                        node.toString(),
+                        dir.resolve("server-cache").toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".out").toFile())
+                .start();
+        children.add(p);
+        return p;
+    }
+
+    @Test
+    void shouldTellClientsTheServerIsLostAndKeepAcknowledgedCommitsAcrossItsRestart() throws Exception {
+        final Path node = dir.resolve("server-node");
+        final Path db2 = dir.resolve("lost.root");
+        final Process first = serverChild("server-1", node);
+        await("the server to start", () -> contains("server-1", "READY") || !first.isAlive());
+        final Ref ref;
+        final Session shm = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.SHARED_MEMORY);
+        final Session coa = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS);
+        try {
+            final Database db = shm.createDatabase(db2, 1L << 20);
+            final TypeId t = db.defineType("V", 16, new int[0]);
+            try (Transaction tx = shm.begin()) {
+                final ObjectRef o = tx.allocate(tx.createFile(db, "f"), t);
+                o.putLong(0, 4242);
+                ref = o.ref();
+                tx.commit();
+            }
+            final Database coaDb = coa.openDatabase(db2);
+            try (Transaction tx = coa.begin()) {
+                final ObjectRef o = tx.open(new Ref(coaDb, ref.word()));
+                o.putLong(8, 99);
+                tx.commit();
+            }
+            final Transaction open = shm.begin();
+            open.open(ref).putLong(0, -1);
+            first.destroyForcibly(); // SIGKILL
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> open.commit())
+                    .isInstanceOf(org.bess.exceptions.BessException.class)
+                    .hasMessageContaining("server lost");
+            assertThat(open.isActive()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(coa::begin).hasMessageContaining("server lost");
+        } finally {
+            shm.close();
+            coa.close();
+        }
+        final Process second = serverChild("server-2", node);
+        await("the server to restart", () -> contains("server-2", "READY") || !second.isAlive());
+        assertThat(output("server-2")).contains("READY");
+        try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS)) {
+            final Database db = s.openDatabase(db2);
+            try (Transaction tx = s.begin()) {
+                final ObjectRef o = tx.open(new Ref(db, ref.word()));
+                assertThat(o.getLong(0)).isEqualTo(4242);
+                assertThat(o.getLong(8)).isEqualTo(99);
+            }
+        }
+        second.destroyForcibly();
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
     @Test
     void shouldKillAClientThatWritesIntoAReadOnlyFrameAndKeepTheDatabaseIntact() throws Exception {
         final Process p = child("stray", "SHARED_MEMORY", "stray", String.valueOf(ACCOUNTS), "1");
