@@ -208,10 +208,11 @@ public final class RemoteSession implements Session {
             throw serverLost(e.toString(), e);
         }
         final long replyCorr = in.getLong();
-        if (replyCorr != corr) {
+        final int status = in.getInt();
+        if (replyCorr != corr && !(replyCorr == 0 && status != Wire.OK)) {
+            // correlation 0 with an error: the server refused the connection before reading a request
             throw serverLost("reply " + replyCorr + " to request " + corr, null);
         }
-        final int status = in.getInt();
         final int flags = in.getInt();
         stamp = in.getInt();
         afterReply(flags);

@@ -70,6 +70,7 @@ final class Connection implements Runnable {
     private long protections;
     private String peer = "?";
     private Thread thread;
+    private boolean authorised;
 
     Connection(final SessionEndpoint endpoint, final SocketChannel channel, final long id) {
         this.endpoint = endpoint;
@@ -89,22 +90,33 @@ final class Connection implements Runnable {
         this.thread = t;
     }
 
-    /** Checks the peer's credentials; a refused peer gets an error reply and the connection is closed. */
+    /**
+     * Checks the peer's credentials. A refused connection is still served once: its first request gets an error reply
+     * ({@code not authorised}), then it is closed.
+     *
+     * @return whether the peer is allowed.
+     */
     boolean authenticate(final Predicate<UnixDomainPrincipal> allowed) {
         try {
             final UnixDomainPrincipal p = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
             peer = p.user().getName() + "/" + p.group().getName();
-            if (allowed.test(p)) {
-                return true;
+            authorised = allowed.test(p);
+            if (!authorised) {
+                LOG.warn("session endpoint: refused peer {} (not allowed)", peer);
             }
-            LOG.warn("session endpoint: refused peer {} (not allowed)", peer);
-            error(0, new BessException(ErrorCode.ILLEGAL_STATE, "not authorised: peer=" + peer));
-            send(out.frame());
         } catch (final IOException | RuntimeException e) {
             LOG.warn("session endpoint: cannot read the peer's credentials: {}", e.toString());
+            authorised = false;
         }
-        closeChannel();
-        return false;
+        return authorised;
+    }
+
+    private void refuse() throws IOException {
+        if (readFrame()) {
+            final long corr = in.getLong();
+            error(corr, new BessException(ErrorCode.ILLEGAL_STATE, "not authorised: peer=" + peer));
+            send(out.frame());
+        }
     }
 
     void disconnect() {
@@ -133,6 +145,10 @@ final class Connection implements Runnable {
     @Override
     public void run() {
         try {
+            if (!authorised) {
+                refuse();
+                return;
+            }
             session = endpoint.server().openSession();
             faults = (FrameFaultHandler) session;
             while (readFrame()) {

@@ -138,7 +138,6 @@ public final class SessionEndpoint implements AutoCloseable {
             final Connection c = new Connection(this, ch, nextId.getAndIncrement());
             if (!c.authenticate(allowed)) {
                 refused.incrementAndGet();
-                continue;
             }
             connections.add(c);
             final Thread t = new Thread(c, "bess-session-" + c.id());

@@ -441,6 +441,60 @@ class ClientModesTest {
     @EnumSource(
             value = Way.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
+    void shouldReadAndWriteHotObjectsWithoutAnyFaultOrRequest(final Way way) {
+        final Session s = open(way);
+        final Database db = s.createDatabase(dir.resolve("hot.root"), 1L << 20);
+        final TypeId t = db.defineType("Hot", 100, new int[0]);
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "hot");
+            final List<ObjectRef> objects = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                objects.add(tx.allocate(f, t));
+            }
+            for (final ObjectRef o : objects) {
+                o.putLong(0, 1);
+            }
+            final RemoteSession remote = (RemoteSession) s;
+            final long faults = remote.frameFaults();
+            long sum = 0;
+            for (int round = 0; round < 100; round++) {
+                for (final ObjectRef o : objects) {
+                    o.putLong(8, o.getLong(8) + o.getLong(0));
+                    sum += o.getLong(8);
+                }
+            }
+            // every frame was already writable: no fault, hence no request, mmap or mprotect
+            assertThat(remote.frameFaults()).isEqualTo(faults);
+            assertThat(sum).isEqualTo(40L * 100 * 101 / 2);
+            tx.commit();
+        }
+    }
+
+    @Test
+    void shouldRefuseAPeerTheAllowListDoesNotName() throws Exception {
+        final java.util.concurrent.atomic.AtomicReference<String> seen =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final Path socket = dir.resolve("node").resolve("refusing.sock");
+        try (SessionEndpoint refusing = SessionEndpoint.start(server, socket, peer -> {
+            seen.set(peer.user().getName());
+            return false;
+        })) {
+            assertThatThrownBy(() -> RemoteSession.connect(socket, Bess.Mode.SHARED_MEMORY))
+                    .isInstanceOf(BessException.class)
+                    .hasMessageContaining("not authorised");
+            assertThat(seen.get()).isEqualTo(System.getProperty("user.name"));
+            assertThat(refusing.refusedCount()).isEqualTo(1);
+            await("the refused connection to close", () -> refusing.connectionCount() == 0);
+        }
+        // the default allow-list (this process's user) lets us in
+        final Session s = open(Way.SHARED_MEMORY);
+        assertThat(s.databases()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Way.class,
+            names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldReportAServerLostWhenTheServerGoesAway(final Way way) {
         final Session s = open(way);
         final Database db = s.createDatabase(dir.resolve("lost.root"), 1L << 20);
