@@ -133,7 +133,8 @@ public class ClientModeBenchmark {
      */
     @Benchmark
     public long bessReadByRef(final Store s) {
-        final int i = s.next++ & (s.count - 1);
+        final int i = s.next;
+        s.next = i + 1 == s.count ? 0 : i + 1;
         return s.support.tx.open(s.support.refs[i]).getLong(0);
     }
 
@@ -145,7 +146,8 @@ public class ClientModeBenchmark {
      */
     @Benchmark
     public long bessLockedRead(final Idle s) {
-        final int i = s.next++ & (s.count - 1);
+        final int i = s.next;
+        s.next = i + 1 == s.count ? 0 : i + 1;
         try (Transaction t = s.support.session.begin()) {
             final long v = t.open(s.support.refs[i]).getLong(0);
             t.commit();
