@@ -154,6 +154,10 @@ public final class SessionAccess {
             }
             final int frame = server.cache().pin(window, pageNo, false);
             try {
+                // the page is in the recovery buffer unless the buffer was logged early since the client's first
+                // write: then this takes a new before-image (the page as logged), so commit logs, and abort undoes,
+                // the shipped bytes like any other change (a no-op when the page is still buffered)
+                server.updatePath().onFirstWrite(window, pageNo, frame);
                 final UnsafeBuffer b = server.cache().wrap(new UnsafeBuffer(0, 0), frame);
                 for (int i = 0; i < count; i++) {
                     final int offset = ranges.getInt();
@@ -166,7 +170,6 @@ public final class SessionAccess {
                     b.putBytes(offset, ranges, ranges.position(), length);
                     ranges.position(ranges.position() + length);
                 }
-                server.cache().markDirty(frame);
             } finally {
                 server.cache().unpin(frame);
             }

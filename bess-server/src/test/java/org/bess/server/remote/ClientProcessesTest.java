@@ -201,6 +201,10 @@ class ClientProcessesTest {
     }
 
     private Process serverChild(final String name, final Path node) throws IOException {
+        return serverChild(name, node, 1024);
+    }
+
+    private Process serverChild(final String name, final Path node, final int bufferPages) throws IOException {
         final Process p = new ProcessBuilder(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-XX:-CreateCoredumpOnCrash",
@@ -212,7 +216,8 @@ class ClientProcessesTest {
                         System.getProperty("java.class.path"),
                         ServerChild.class.getName(),
                         node.toString(),
-                        dir.resolve("server-cache").toString()))
+                        dir.resolve("server-cache").toString(),
+                        Integer.toString(bufferPages)))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".out").toFile())
                 .start();
@@ -266,6 +271,63 @@ class ClientProcessesTest {
                 final ObjectRef o = tx.open(new Ref(db, ref.word()));
                 assertThat(o.getLong(0)).isEqualTo(4242);
                 assertThat(o.getLong(8)).isEqualTo(99);
+            }
+        }
+        second.destroyForcibly();
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void shouldLogCopyOnAccessChangesAcrossEarlyLoggingOfASmallRecoveryBuffer() throws Exception {
+        final Path node = dir.resolve("small-node");
+        final Path db2 = dir.resolve("small.root");
+        final Process first = serverChild("small-1", node, 8);
+        await("the server to start", () -> contains("small-1", "READY") || !first.isAlive());
+        final List<Ref> refs = new ArrayList<>();
+        try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS)) {
+            final Database db = s.createDatabase(db2, 1L << 20);
+            final TypeId t = db.defineType("Page", 3000, new int[0]);
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "pages");
+                for (int i = 0; i < 60; i++) {
+                    refs.add(tx.allocate(f, t).ref());
+                }
+                tx.commit();
+            }
+            // many more written pages than the buffer holds, the same pages written again after each early log
+            try (Transaction tx = s.begin()) {
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < refs.size(); i++) {
+                        final ObjectRef o = tx.open(refs.get(i));
+                        o.putLong(8 * round, 1000L * round + i);
+                        o.putLong(2990, i);
+                    }
+                }
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                for (final Ref r : refs) {
+                    tx.open(r).putLong(0, -5);
+                    tx.open(r).putLong(2000, -5);
+                }
+                tx.abort();
+            }
+        }
+        first.destroyForcibly(); // SIGKILL: what commit acknowledged must come back from the log
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        final Process second = serverChild("small-2", node, 8);
+        await("the server to restart", () -> contains("small-2", "READY") || !second.isAlive());
+        try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.SHARED_MEMORY)) {
+            final Database db = s.openDatabase(db2);
+            try (Transaction tx = s.begin()) {
+                for (int i = 0; i < refs.size(); i++) {
+                    final ObjectRef o = tx.open(new Ref(db, refs.get(i).word()));
+                    for (int round = 0; round < 3; round++) {
+                        assertThat(o.getLong(8 * round)).isEqualTo(1000L * round + i);
+                    }
+                    assertThat(o.getLong(2990)).isEqualTo(i);
+                    assertThat(o.getLong(2000)).isZero();
+                }
             }
         }
         second.destroyForcibly();

@@ -9,7 +9,7 @@ import org.bess.server.Context;
  * A node server process for {@link ClientProcessesTest}: starts an engine (restart recovery first) with its session
  * endpoint on {@code <nodeDir>/sessions.sock}, prints {@code READY} and serves until killed.
  *
- * <p>Arguments: node dir, cache dir.
+ * <p>Arguments: node dir, cache dir, recovery-buffer pages (optional).
  */
 public final class ServerChild {
     private ServerChild() {}
@@ -17,12 +17,15 @@ public final class ServerChild {
     /**
      * Runs the server.
      *
-     * @param args node dir, cache dir.
+     * @param args node dir, cache dir, recovery-buffer pages (optional).
      */
     public static void main(final String[] args) throws InterruptedException {
         final Path node = Path.of(args[0]);
-        final BessServer server = BessServer.start(
-                new Context().nodeDir(node).cacheDir(Path.of(args[1])).cacheSizeBytes(8L << 20));
+        final BessServer server = BessServer.start(new Context()
+                .nodeDir(node)
+                .cacheDir(Path.of(args[1]))
+                .cacheSizeBytes(8L << 20)
+                .recoveryBufferPages(args.length > 2 ? Integer.parseInt(args[2]) : 1024));
         SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
         System.out.println("READY recovery=" + server.recovery());
         System.out.flush();
