@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Real client processes on one database: a shared-memory and a copy-on-access client run bank transfers at the same
@@ -334,9 +336,10 @@ class ClientProcessesTest {
         assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
 
-    @Test
-    void shouldKillAClientThatWritesIntoAReadOnlyFrameAndKeepTheDatabaseIntact() throws Exception {
-        final Process p = child("stray", "SHARED_MEMORY", "stray", String.valueOf(ACCOUNTS), "1");
+    @ParameterizedTest
+    @ValueSource(strings = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
+    void shouldKillAClientThatWritesIntoAReadOnlyFrameAndKeepTheDatabaseIntact(final String mode) throws Exception {
+        final Process p = child("stray", mode, "stray", String.valueOf(ACCOUNTS), "1");
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(output("stray"))
                 .contains("read 1000")
