@@ -470,6 +470,62 @@ class ClientModesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = Way.class,
+            names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
+    void shouldLetOtherClientsWorkWhenOneExhaustsItsLockQuota(final Way way) {
+        stop();
+        sessions.clear();
+        final Path node = dir.resolve("quota-node");
+        final Path root = dir.resolve("quota.root");
+        final List<Ref> refs = new ArrayList<>();
+        try (Session loader = BessServer.embedded(new Context().nodeDir(node).cacheSizeBytes(8L << 20))) {
+            final Database db = loader.createDatabase(root, 1L << 20);
+            final TypeId t = db.defineType("Big", 3000, new int[0]);
+            try (Transaction tx = loader.begin()) {
+                final BessFile f = tx.createFile(db, "big");
+                for (int i = 0; i < 64; i++) {
+                    final ObjectRef o = tx.allocate(f, t);
+                    o.putLong(0, i);
+                    refs.add(o.ref());
+                }
+                tx.commit();
+            }
+        }
+        server = BessServer.start(new Context()
+                .nodeDir(node)
+                .cacheSizeBytes(8L << 20)
+                .frameBudget(64)
+                .lockContext(new LockContext().maxLocksPerTransaction(24)));
+        endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
+        final Session greedy = Bess.connect(node, Bess.Mode.valueOf(way.name()));
+        final Session modest = Bess.connect(node, Bess.Mode.valueOf(way.name()));
+        sessions.add(greedy);
+        sessions.add(modest);
+        final Database greedyDb = greedy.openDatabase(root);
+        final Database modestDb = modest.openDatabase(root);
+        try (Transaction tx = greedy.begin()) {
+            assertThatThrownBy(() -> {
+                        for (final Ref r : refs) {
+                            tx.open(new Ref(greedyDb, r.word())).getLong(0);
+                        }
+                    })
+                    .isInstanceOf(BessException.class)
+                    .extracting(e -> ((BessException) e).errorCode())
+                    .isEqualTo(ErrorCode.QUOTA);
+            try (Transaction other = modest.begin()) {
+                final ObjectRef o = other.open(new Ref(modestDb, refs.get(5).word()));
+                assertThat(o.getLong(0)).isEqualTo(5);
+                other.commit();
+            }
+        }
+        try (Transaction tx = greedy.begin()) {
+            assertThat(tx.open(new Ref(greedyDb, refs.get(1).word())).getLong(0))
+                    .isEqualTo(1);
+        }
+    }
+
     @Test
     void shouldRefuseAPeerTheAllowListDoesNotName() throws Exception {
         final java.util.concurrent.atomic.AtomicReference<String> seen =
