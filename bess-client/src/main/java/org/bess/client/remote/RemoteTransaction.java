@@ -195,17 +195,20 @@ final class RemoteTransaction implements Transaction {
 
     @Override
     public LargeObject createLarge(final BessFile file) {
-        return createLarge(file, List.of());
+        return createLarge(file, null);
     }
 
     @Override
     public LargeObject createLarge(final BessFile file, final List<Path> areas) {
         final RemoteFile f = file(file);
-        final Wire w = session.request(Wire.CREATE_LARGE).putInt(f.handle()).putInt(areas.size());
-        for (final Path p : areas) {
-            w.putString(p.toAbsolutePath().toString());
-        }
         session.faults().beforeServerChange();
+        // -1: no stripe list (the file's area); an empty list is sent as such, and refused by the server
+        final Wire w = session.request(Wire.CREATE_LARGE).putInt(f.handle()).putInt(areas == null ? -1 : areas.size());
+        if (areas != null) {
+            for (final Path p : areas) {
+                w.putString(p.toAbsolutePath().toString());
+            }
+        }
         final RemoteLargeObject lo = RemoteLargeObject.read(this, session.call(w));
         session.faults().afterServerChange();
         return lo;

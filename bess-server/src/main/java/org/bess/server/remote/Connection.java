@@ -560,12 +560,16 @@ final class Connection implements Runnable {
             case Wire.CREATE_LARGE -> {
                 final BessFile f = get(in.getInt(), BessFile.class);
                 final int n = in.getInt();
+                if (n < 0) {
+                    putLarge(tx().createLarge(f));
+                    return;
+                }
                 Wire.checkCount(in, n);
                 final List<Path> areas = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     areas.add(Path.of(getString(in)));
                 }
-                putLarge(n == 0 ? tx().createLarge(f) : tx().createLarge(f, areas));
+                putLarge(tx().createLarge(f, areas));
             }
             case Wire.OPEN_LARGE -> putLarge(tx().openLarge(ref()));
             case Wire.FREE_LARGE -> tx().free(get(in.getInt(), LargeObject.class));
