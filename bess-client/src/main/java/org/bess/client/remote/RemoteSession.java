@@ -287,6 +287,17 @@ public final class RemoteSession implements Session {
         return databases.computeIfAbsent(handle, h -> new RemoteDatabase(this, h, Path.of(path), id));
     }
 
+    /** This session's database at {@code path}, opened here when needed. */
+    RemoteDatabase databaseAt(final Path path) {
+        final Path want = path.toAbsolutePath().normalize();
+        for (final RemoteDatabase d : databases.values()) {
+            if (d.path().toAbsolutePath().normalize().equals(want)) {
+                return d;
+            }
+        }
+        return (RemoteDatabase) openDatabase(want);
+    }
+
     static TypeId readType(final ByteBuffer r) {
         final int id = r.getInt();
         final String name = Wire.getString(r);

@@ -41,10 +41,14 @@ final class RemoteTransaction implements Transaction {
 
     private RemoteDatabase db(final Database database) {
         checkActive();
-        if (!(database instanceof RemoteDatabase d) || d.session() != session) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        if (database instanceof RemoteDatabase d && d.session() == session) {
+            return d;
         }
-        return d;
+        if (database == null) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is null");
+        }
+        // a reference read in another session of this process (or an engine's database): the same database by path
+        return session.databaseAt(database.path());
     }
 
     private RemoteFile file(final BessFile file) {
@@ -156,13 +160,14 @@ final class RemoteTransaction implements Transaction {
     @Override
     public void setRoot(final Database database, final String name, final Ref ref) {
         final RemoteDatabase d = db(database);
+        final RemoteDatabase target = ref == null ? d : db(ref.database());
+        session.faults().beforeServerChange();
         final Wire w = session.request(Wire.SET_ROOT).putInt(d.handle()).putString(name);
-        if (ref == null) {
-            w.putInt(0).putInt(d.handle()).putLong(RefDescriptor.NULL_REF);
-        } else {
-            w.putInt(1).putInt(db(ref.database()).handle()).putLong(ref.word());
-        }
-        change(w);
+        w.putInt(ref == null ? 0 : 1)
+                .putInt(target.handle())
+                .putLong(ref == null ? RefDescriptor.NULL_REF : ref.word());
+        session.call(w);
+        session.faults().afterServerChange();
     }
 
     @Override
