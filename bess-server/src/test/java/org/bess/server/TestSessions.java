@@ -49,39 +49,57 @@ final class TestSessions {
             server.close();
             throw e;
         }
-        return new Session() {
-            @Override
-            public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
-                return client.createDatabase(rootAreaPath, extentBytes);
-            }
+        return new ClientSession(client, endpoint, server);
+    }
 
-            @Override
-            public Database openDatabase(final Path rootAreaPath) {
-                return client.openDatabase(rootAreaPath);
-            }
+    /** The engine behind a session {@link #open} returned. */
+    static BessServer serverOf(final Session s) {
+        return s instanceof ClientSession c ? c.server : ((EmbeddedSession) s).server();
+    }
 
-            @Override
-            public List<Database> databases() {
-                return client.databases();
-            }
+    /** A client session that stops its endpoint and engine when closed. */
+    private static final class ClientSession implements Session {
+        private final Session client;
+        private final SessionEndpoint endpoint;
+        private final BessServer server;
 
-            @Override
-            public Transaction begin() {
-                return client.begin();
-            }
+        ClientSession(final Session client, final SessionEndpoint endpoint, final BessServer server) {
+            this.client = client;
+            this.endpoint = endpoint;
+            this.server = server;
+        }
 
-            @Override
-            public void close() {
+        @Override
+        public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
+            return client.createDatabase(rootAreaPath, extentBytes);
+        }
+
+        @Override
+        public Database openDatabase(final Path rootAreaPath) {
+            return client.openDatabase(rootAreaPath);
+        }
+
+        @Override
+        public List<Database> databases() {
+            return client.databases();
+        }
+
+        @Override
+        public Transaction begin() {
+            return client.begin();
+        }
+
+        @Override
+        public void close() {
+            try {
+                client.close();
+            } finally {
                 try {
-                    client.close();
+                    endpoint.close();
                 } finally {
-                    try {
-                        endpoint.close();
-                    } finally {
-                        server.close();
-                    }
+                    server.close();
                 }
             }
-        };
+        }
     }
 }
