@@ -190,12 +190,17 @@ public final class BessServer implements AutoCloseable {
      * @return a new session.
      */
     public Session openSession() {
+        return openSession(true);
+    }
+
+    /** Opens a session; {@code localFrames} false for a client process's session (see {@link EmbeddedSession}). */
+    Session openSession(final boolean localFrames) {
         latch.lock();
         try {
             if (closed) {
                 throw new BessException(ErrorCode.ILLEGAL_STATE, "engine is closed: " + context.nodeDir());
             }
-            final EmbeddedSession s = new EmbeddedSession(this);
+            final EmbeddedSession s = new EmbeddedSession(this, localFrames);
             sessions.add(s);
             return s;
         } finally {

@@ -40,9 +40,18 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private long writtenProtections;
 
     EmbeddedSession(final BessServer server) {
+        this(server, true);
+    }
+
+    /**
+     * A session; {@code localFrames} false for the session of a client process (its frames live in the client, so
+     * this one reserves no address range).
+     */
+    EmbeddedSession(final BessServer server, final boolean localFrames) {
         this.server = server;
         final Context context = server.context();
-        this.frames = new VirtualFrames(context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this);
+        this.frames = new VirtualFrames(
+                context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this, localFrames);
     }
 
     BessServer server() {

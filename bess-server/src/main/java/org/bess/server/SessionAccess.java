@@ -36,6 +36,14 @@ public final class SessionAccess {
         return s;
     }
 
+    /**
+     * Opens the engine session of a client process: like {@link BessServer#openSession()}, but its virtual frames
+     * reserve no address range in the server (the client's own frames map the pages), so a server holds many clients.
+     */
+    public static Session openClientSession(final BessServer server) {
+        return server.openSession(false);
+    }
+
     /** The path of the engine's cache file (shared-memory clients map its frames). */
     public static Path cacheFile(final BessServer server) {
         return server.cache().dir().resolve("cache");

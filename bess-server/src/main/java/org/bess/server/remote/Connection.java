@@ -149,7 +149,7 @@ final class Connection implements Runnable {
                 refuse();
                 return;
             }
-            session = endpoint.server().openSession();
+            session = SessionAccess.openClientSession(endpoint.server());
             faults = (FrameFaultHandler) session;
             while (readFrame()) {
                 final long corr = in.getLong();
@@ -685,21 +685,29 @@ final class Connection implements Runnable {
         try {
             if (session != null) {
                 // in this order: roll back (before-images and CLRs through the log, then the locks go), then the
-                // client's frame mappings, then the session
-                if (tx != null && tx.isActive()) {
-                    tx.abort();
-                }
-                for (final Map.Entry<Integer, Integer> e : mapped.entrySet()) {
-                    for (int i = 0; i < e.getValue(); i++) {
-                        faults.releaseFrame(e.getKey());
+                // client's frame mappings, then the session; each step runs even when one before it failed
+                try {
+                    if (tx != null && tx.isActive()) {
+                        tx.abort();
                     }
+                } catch (final RuntimeException e) {
+                    LOG.warn("client {}: rolling back its transaction failed", id, e);
+                }
+                try {
+                    for (final Map.Entry<Integer, Integer> e : mapped.entrySet()) {
+                        for (int i = 0; i < e.getValue(); i++) {
+                            faults.releaseFrame(e.getKey());
+                        }
+                    }
+                } catch (final RuntimeException e) {
+                    LOG.warn("client {}: releasing its frames failed", id, e);
                 }
                 mapped.clear();
                 mappedTotal = 0;
                 session.close();
             }
         } catch (final RuntimeException e) {
-            LOG.warn("client {}: cleaning up its session failed", id, e);
+            LOG.warn("client {}: closing its session failed", id, e);
         } finally {
             endpoint.closed(this);
             LOG.info("client {} disconnected and cleaned up", id);

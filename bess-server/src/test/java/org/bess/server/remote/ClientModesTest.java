@@ -387,7 +387,9 @@ class ClientModesTest {
                         .isEqualTo(i);
             }
         }
-        other.close();
+        for (final Session open : sessions) {
+            open.close();
+        }
         sessions.clear();
         endpoint.close();
         server.close();
