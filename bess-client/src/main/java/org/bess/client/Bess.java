@@ -1,6 +1,7 @@
 package org.bess.client;
 
 import java.nio.file.Path;
+import org.bess.client.remote.RemoteSession;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 
@@ -16,16 +17,21 @@ public final class Bess {
 
     private Bess() {}
 
+    /** The session socket's file name in a node directory. */
+    public static final String SESSION_SOCKET = "sessions.sock";
+
     /**
-     * Connects to the node server of {@code nodeDir}. Not built yet: the node daemon and the client modes arrive with
-     * their own issue; use {@code BessServer.embedded(nodeDir)} meanwhile.
+     * Connects to the node server of {@code nodeDir} through its session socket ({@code <nodeDir>/sessions.sock}).
      *
-     * @return never, for now.
+     * @param nodeDir the node directory of a running server.
+     * @param mode how this process reaches pages: in place in the server's cache, or through a private cache.
+     * @return a session with the embedded API; close it to disconnect (an open transaction is rolled back).
+     * @throws BessException {@code IO} when no server answers on the socket.
      */
     public static Session connect(final Path nodeDir, final Mode mode) {
-        throw new BessException(
-                ErrorCode.NOT_BUILT_YET,
-                "client modes are not built yet (they arrive with the node server daemon): nodeDir=" + nodeDir
-                        + ", mode=" + mode + "; use BessServer.embedded(nodeDir)");
+        if (mode == null) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "mode is null: SHARED_MEMORY or COPY_ON_ACCESS");
+        }
+        return RemoteSession.connect(nodeDir.resolve(SESSION_SOCKET), mode);
     }
 }

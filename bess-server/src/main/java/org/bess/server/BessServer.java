@@ -141,7 +141,7 @@ public final class BessServer implements AutoCloseable {
         public void protectWrittenFrames() {
             final EmbeddedSession s = currentSession;
             if (s != null && !io.onIoThread()) {
-                s.frames().protectWritten();
+                s.protectWritten();
             }
         }
     }
@@ -193,12 +193,17 @@ public final class BessServer implements AutoCloseable {
      * @return a new session.
      */
     public Session openSession() {
+        return openSession(true);
+    }
+
+    /** Opens a session; {@code localFrames} false for a client process's session (see {@link EmbeddedSession}). */
+    Session openSession(final boolean localFrames) {
         latch.lock();
         try {
             if (closed) {
                 throw new BessException(ErrorCode.ILLEGAL_STATE, "engine is closed: " + context.nodeDir());
             }
-            final EmbeddedSession s = new EmbeddedSession(this);
+            final EmbeddedSession s = new EmbeddedSession(this, localFrames);
             sessions.add(s);
             return s;
         } finally {
@@ -411,6 +416,12 @@ public final class BessServer implements AutoCloseable {
     }
 
     // ---- locks
+
+    /** The lock resource of a page of an open window. */
+    long pageResource(final int window, final long pageNo) {
+        final EngineDatabase db = windowDb[window];
+        return LockResource.page(db.number(), windowArea[window], pageNo);
+    }
 
     /**
      * Locks a page for the current transaction before the engine or the application reads ({@code S}) or changes

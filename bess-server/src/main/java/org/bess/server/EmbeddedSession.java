@@ -40,10 +40,21 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     /** The thread that entered last (the engine's thread-to-session map is updated when it changes). */
     Thread lastThread;
 
+    private long writtenProtections;
+
     EmbeddedSession(final BessServer server) {
+        this(server, true);
+    }
+
+    /**
+     * A session; {@code localFrames} false for the session of a client process (its frames live in the client, so
+     * this one reserves no address range).
+     */
+    EmbeddedSession(final BessServer server, final boolean localFrames) {
         this.server = server;
         final Context context = server.context();
-        this.frames = new VirtualFrames(context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this);
+        this.frames = new VirtualFrames(
+                context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this, localFrames);
     }
 
     BessServer server() {
@@ -57,6 +68,20 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     /** The logging state of the open transaction, or null. */
     TransactionManager.Txn txn() {
         return txn;
+    }
+
+    /**
+     * The recovery buffer was logged early: written frames go back to read-only (here, and, through {@link
+     * #writtenProtections()}, in a client process working for this session).
+     */
+    void protectWritten() {
+        frames.protectWritten();
+        writtenProtections++;
+    }
+
+    /** How many times written frames had to go back to read-only (a remote client follows this count). */
+    long writtenProtections() {
+        return writtenProtections;
     }
 
     EngineTransaction current() {

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -26,10 +27,13 @@ import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.LockTimeoutException;
 import org.bess.server.check.DatabaseChecker;
 import org.bess.server.lock.LockContext;
+import org.bess.server.remote.SessionEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Several sessions on one engine, each on its own thread, with transactions isolated by strict two-phase page locks:
@@ -46,14 +50,35 @@ class ConcurrentTransactionTest {
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private BessServer server;
+    private SessionEndpoint endpoint;
 
     @AfterEach
     void stop() throws InterruptedException {
         pool.shutdownNow();
         assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        closeServer();
+    }
+
+    private void closeServer() {
+        if (endpoint != null) {
+            endpoint.close();
+            endpoint = null;
+        }
         if (server != null) {
             server.close();
+            server = null;
         }
+    }
+
+    /** A session of the running engine, the given way (client sessions through the endpoint). */
+    private Session open(final TestSessions.Way way) {
+        if (way == TestSessions.Way.EMBEDDED) {
+            return server.openSession();
+        }
+        if (endpoint == null) {
+            endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
+        }
+        return Bess.connect(dir.resolve("node"), Bess.Mode.valueOf(way.name()));
     }
 
     private BessServer start(final long lockTimeoutMs) {
@@ -94,18 +119,20 @@ class ConcurrentTransactionTest {
                 .isEmpty();
     }
 
-    @Test
-    void shouldMakeAReaderWaitForTheWritersCommitAndSeeOnlyCommittedValues() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldMakeAReaderWaitForTheWritersCommitAndSeeOnlyCommittedValues(final TestSessions.Way way)
+            throws Exception {
         start(10_000);
         final Path root = dir.resolve("rw.root");
-        final Session a = server.openSession();
+        final Session a = open(way);
         final Database db = a.createDatabase(root, 1L << 20);
         final List<Ref> refs = accounts(a, db, 2, 100);
         final Transaction writer = a.begin();
         writer.open(refs.get(0)).putLong(0, 555);
         final CountDownLatch started = new CountDownLatch(1);
         final Future<Long> read = pool.submit(() -> {
-            try (Session b = server.openSession();
+            try (Session b = open(way);
                     Transaction tx = b.begin()) {
                 started.countDown();
                 final long v = tx.open(refs.get(0)).getLong(0);
@@ -123,17 +150,18 @@ class ConcurrentTransactionTest {
         assertThat(server.lockCounters()[0]).as("no lock left behind").isZero();
     }
 
-    @Test
-    void shouldTimeOutALockWaitAndRollTheWaiterBack() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldTimeOutALockWaitAndRollTheWaiterBack(final TestSessions.Way way) throws Exception {
         start(300);
         final Path root = dir.resolve("timeout.root");
-        final Session a = server.openSession();
+        final Session a = open(way);
         final Database db = a.createDatabase(root, 1L << 20);
         final List<Ref> refs = accounts(a, db, 2, 100);
         final Transaction holder = a.begin();
         holder.open(refs.get(0)).putLong(0, 7);
         final Future<Throwable> waiter = pool.submit(() -> {
-            try (Session b = server.openSession()) {
+            try (Session b = open(way)) {
                 final Transaction tx = b.begin();
                 tx.open(refs.get(1)).putLong(0, 99);
                 try {
@@ -159,23 +187,23 @@ class ConcurrentTransactionTest {
     }
 
     private void assertHealthyAfterClose(final Path root) {
-        server.close();
-        server = null;
+        closeServer();
         assertHealthy(root);
     }
 
-    @Test
-    void shouldBreakADeadlockByRollingBackTheYoungestTransaction() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldBreakADeadlockByRollingBackTheYoungestTransaction(final TestSessions.Way way) throws Exception {
         start(30_000);
         final Path root = dir.resolve("deadlock.root");
-        final Session a = server.openSession();
+        final Session a = open(way);
         final Database db = a.createDatabase(root, 1L << 20);
         final List<Ref> refs = accounts(a, db, 2, 100);
         final Transaction older = a.begin();
         older.open(refs.get(0)).putLong(0, 1);
         final CountDownLatch youngHasB = new CountDownLatch(1);
         final Future<Throwable> young = pool.submit(() -> {
-            try (Session b = server.openSession()) {
+            try (Session b = open(way)) {
                 final Transaction tx = b.begin();
                 tx.open(refs.get(1)).putLong(0, 2);
                 youngHasB.countDown();
@@ -206,7 +234,7 @@ class ConcurrentTransactionTest {
 
     /** Random transfers on several threads (retried when chosen as a deadlock victim): the total never changes. */
     private static long transfers(
-            final BessServer server,
+            final java.util.function.Supplier<Session> sessions,
             final List<Ref> refs,
             final int threads,
             final int perThread,
@@ -218,7 +246,7 @@ class ConcurrentTransactionTest {
             final int seed = t;
             done.add(pool.submit(() -> {
                 final Random random = new Random(seed);
-                try (Session s = server.openSession()) {
+                try (Session s = sessions.get()) {
                     for (int i = 0; i < perThread; i++) {
                         final int from = random.nextInt(refs.size());
                         final int to = random.nextInt(refs.size());
@@ -258,15 +286,16 @@ class ConcurrentTransactionTest {
         return sum;
     }
 
-    @Test
-    void shouldKeepTheTotalUnderConcurrentTransfersAndShareLogForces() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldKeepTheTotalUnderConcurrentTransfersAndShareLogForces(final TestSessions.Way way) throws Exception {
         start(30_000);
         final Path root = dir.resolve("bank.root");
-        final Session admin = server.openSession();
+        final Session admin = open(way);
         final Database db = admin.createDatabase(root, 1L << 20);
         final List<Ref> refs = accounts(admin, db, 16, 1000);
         final long[] before = server.transactionCounters();
-        transfers(server, refs, 6, 150, pool);
+        transfers(() -> open(way), refs, 6, 150, pool);
         final long[] after = server.transactionCounters();
         assertThat(total(admin, refs)).isEqualTo(16 * 1000L);
         final long commits = after[0] - before[0];
@@ -368,7 +397,7 @@ class ConcurrentTransactionTest {
         }
         // committed work by others meanwhile, enough to checkpoint several times
         final List<Ref> others = refs.subList(0, 10);
-        transfers(server, others, 3, 200, pool);
+        transfers(server::openSession, others, 3, 200, pool);
         assertThat(total(admin, others)).isEqualTo(10 * 1000L);
         final long[] balances = new long[10];
         try (Transaction tx = admin.begin()) {

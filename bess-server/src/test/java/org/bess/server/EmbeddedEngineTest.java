@@ -16,22 +16,24 @@ import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class EmbeddedEngineTest {
     @TempDir
     Path dir;
 
-    private Session session() {
-        return BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20));
+    private Session session(final TestSessions.Way way) {
+        return TestSessions.open(way, new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20));
     }
 
-    @Test
-    void shouldKeepObjectsAndReferencesAcrossReopen() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldKeepObjectsAndReferencesAcrossReopen(final TestSessions.Way way) {
         final Path root = dir.resolve("db.root");
         final List<Long> words = new ArrayList<>();
-        try (Session s = session()) {
+        try (Session s = session(way)) {
             final Database db = s.createDatabase(root, 1L << 20);
             final TypeId node = db.defineType("Node", 24, new int[] {8});
             try (Transaction tx = s.begin()) {
@@ -49,7 +51,7 @@ class EmbeddedEngineTest {
                 tx.commit();
             }
         }
-        try (Session s = session()) {
+        try (Session s = session(way)) {
             final Database db = s.openDatabase(root);
             try (Transaction tx = s.begin()) {
                 Ref r = tx.root(db, "head");
@@ -75,9 +77,10 @@ class EmbeddedEngineTest {
         }
     }
 
-    @Test
-    void shouldRefuseAFreedReference() {
-        try (Session s = session()) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRefuseAFreedReference(final TestSessions.Way way) {
+        try (Session s = session(way)) {
             final Database db = s.createDatabase(dir.resolve("db2.root"), 1L << 20);
             final TypeId t = db.defineType("T", 16, new int[0]);
             try (Transaction tx = s.begin()) {
@@ -94,11 +97,12 @@ class EmbeddedEngineTest {
         }
     }
 
-    @Test
-    void shouldKeepALimitedAreaWithinItsLimitAndSpillToAnotherArea() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldKeepALimitedAreaWithinItsLimitAndSpillToAnotherArea(final TestSessions.Way way) {
         final Path root = dir.resolve("lim.root");
         final Path small = dir.resolve("lim.small");
-        try (Session s = session()) {
+        try (Session s = session(way)) {
             final Database db = s.createDatabase(root, 1L << 20);
             db.addArea(small, (1L << 20) + 4096);
             final TypeId t = db.defineType("Blob", 8000, new int[0]);
@@ -128,12 +132,13 @@ class EmbeddedEngineTest {
         }
     }
 
-    @Test
-    void shouldKeepEveryPageIntactUnderCachePressureInOneTransaction() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldKeepEveryPageIntactUnderCachePressureInOneTransaction(final TestSessions.Way way) {
         final Path root = dir.resolve("pressure.root");
         final List<Ref> refs = new ArrayList<>();
         try (Session s =
-                BessServer.embedded(new Context().nodeDir(dir.resolve("pn")).cacheSizeBytes(1L << 20))) {
+                TestSessions.open(way, new Context().nodeDir(dir.resolve("pn")).cacheSizeBytes(1L << 20))) {
             final Database db = s.createDatabase(root, 1L << 20);
             final TypeId t = db.defineType("Page", 4000, new int[0]);
             try (Transaction tx = s.begin()) {

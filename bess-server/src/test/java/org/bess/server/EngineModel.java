@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.bess.client.AreaInfo;
+import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Cursor;
 import org.bess.client.Database;
@@ -34,6 +35,7 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlottedSegmentDescriptor;
+import org.bess.server.remote.SessionEndpoint;
 
 /**
  * One run of the engine against an in-memory model: the bytes of every live object by reference word, per file, the
@@ -81,6 +83,9 @@ final class EngineModel implements AutoCloseable {
     private static final String[] FILES = {"f0", "f1", "f2"};
 
     private final Path dir;
+    private final Way way;
+    private BessServer server;
+    private SessionEndpoint endpoint;
     private final Path rootPath;
     private final List<Path> areas = new ArrayList<>();
     private final Map<String, Path> fileArea = new LinkedHashMap<>();
@@ -99,7 +104,12 @@ final class EngineModel implements AutoCloseable {
     private TypeId node;
 
     EngineModel(final Path dir) {
+        this(dir, Way.EMBEDDED);
+    }
+
+    EngineModel(final Path dir, final Way way) {
         this.dir = dir;
+        this.way = way;
         this.rootPath = dir.resolve("db.root");
     }
 
@@ -131,8 +141,55 @@ final class EngineModel implements AutoCloseable {
         return Kind.COMMIT;
     }
 
+    /** How the model's session reaches the engine. */
+    enum Way {
+        /** {@code BessServer.embedded}. */
+        EMBEDDED,
+        /** A shared-memory client session through a {@link SessionEndpoint} in this JVM. */
+        SHARED_MEMORY,
+        /** A copy-on-access client session through a {@link SessionEndpoint} in this JVM. */
+        COPY_ON_ACCESS
+    }
+
     private Session openSession() {
-        return BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(4L << 20));
+        final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(4L << 20);
+        if (way == Way.EMBEDDED) {
+            return BessServer.embedded(context);
+        }
+        server = BessServer.start(context);
+        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
+        return Bess.connect(dir.resolve("node"), Bess.Mode.valueOf(way.name()));
+    }
+
+    /** Closes the session, and the client modes' engine and endpoint with it (as closing an embedded session does). */
+    private void closeSession() {
+        try {
+            session.close();
+        } finally {
+            session = null;
+            if (endpoint != null) {
+                endpoint.close();
+                endpoint = null;
+                server.close();
+                server = null;
+            }
+        }
+    }
+
+    /** The engine's object for the model's database (the session's own in embedded mode). */
+    private EngineDatabase engineDb() {
+        if (db instanceof EngineDatabase e) {
+            return e;
+        }
+        for (final EngineDatabase e : server.openDatabases()) {
+            if (e.path()
+                    .toAbsolutePath()
+                    .normalize()
+                    .equals(db.path().toAbsolutePath().normalize())) {
+                return e;
+            }
+        }
+        throw new IllegalStateException("database not open in the engine: " + db.path());
     }
 
     /** Creates the database: the root area, one more area, three files (two in the root area, one in the other). */
@@ -335,7 +392,7 @@ final class EngineModel implements AutoCloseable {
     private void compact(final Op op) {
         final int i = Math.floorMod(op.a(), FILES.length + 1);
         db.compact(i == FILES.length ? null : FILES[i]);
-        assertThat(StoreInvariants.check((EngineDatabase) db))
+        assertThat(StoreInvariants.check(engineDb()))
                 .as("store after compaction")
                 .isEmpty();
     }
@@ -445,9 +502,7 @@ final class EngineModel implements AutoCloseable {
         assertThat(db.areas().stream().map(AreaInfo::path).toList())
                 .as("areas")
                 .containsExactlyInAnyOrderElementsOf(areas);
-        assertThat(StoreInvariants.check((EngineDatabase) db))
-                .as("store invariants")
-                .isEmpty();
+        assertThat(StoreInvariants.check(engineDb())).as("store invariants").isEmpty();
     }
 
     /** Commits, checks everything, closes the session, reopens the database and checks everything again. */
@@ -457,8 +512,7 @@ final class EngineModel implements AutoCloseable {
         final Map<String, List<Long>> before = scanAll();
         tx.commit();
         tx = null;
-        session.close();
-        session = null;
+        closeSession();
 
         session = openSession();
         db = session.openDatabase(rootPath);
@@ -474,7 +528,7 @@ final class EngineModel implements AutoCloseable {
     public void close() throws IOException {
         try {
             if (session != null) {
-                session.close();
+                closeSession();
             }
         } finally {
             try (Stream<Path> paths = Files.walk(dir)) {

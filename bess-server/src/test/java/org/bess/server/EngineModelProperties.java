@@ -39,7 +39,23 @@ class EngineModelProperties {
     @Property(tries = 30, edgeCases = EdgeCasesMode.NONE)
     void shouldKeepEveryObjectAndCursorWhenReopenedAfterRandomOperations(
             @ForAll("sequences") final List<EngineModel.Op> ops) throws IOException {
-        try (EngineModel model = new EngineModel(Files.createTempDirectory("bess-model")).start()) {
+        run(ops, EngineModel.Way.EMBEDDED);
+    }
+
+    @Property(tries = 12, edgeCases = EdgeCasesMode.NONE)
+    void shouldDoTheSameThroughASharedMemoryClient(@ForAll("sequences") final List<EngineModel.Op> ops)
+            throws IOException {
+        run(ops, EngineModel.Way.SHARED_MEMORY);
+    }
+
+    @Property(tries = 12, edgeCases = EdgeCasesMode.NONE)
+    void shouldDoTheSameThroughACopyOnAccessClient(@ForAll("sequences") final List<EngineModel.Op> ops)
+            throws IOException {
+        run(ops, EngineModel.Way.COPY_ON_ACCESS);
+    }
+
+    private static void run(final List<EngineModel.Op> ops, final EngineModel.Way way) throws IOException {
+        try (EngineModel model = new EngineModel(Files.createTempDirectory("bess-model"), way).start()) {
             for (final EngineModel.Op op : ops) {
                 Statistics.label("kinds").collect(EngineModel.kindOf(op.kind()));
                 model.apply(op);

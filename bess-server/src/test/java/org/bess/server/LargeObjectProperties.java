@@ -73,10 +73,20 @@ class LargeObjectProperties {
 
     @Property(tries = 30)
     void shouldBehaveLikeAByteArray(@ForAll("sequences") final List<Op> ops, @ForAll final boolean deep) {
+        run(ops, deep, TestSessions.Way.EMBEDDED);
+    }
+
+    @Property(tries = 8)
+    void shouldBehaveLikeAByteArrayThroughAClient(
+            @ForAll("sequences") final List<Op> ops, @ForAll final boolean deep, @ForAll final boolean sharedMemory) {
+        run(ops, deep, sharedMemory ? TestSessions.Way.SHARED_MEMORY : TestSessions.Way.COPY_ON_ACCESS);
+    }
+
+    private void run(final List<Op> ops, final boolean deep, final TestSessions.Way way) {
         final Path root = dir.resolve("p" + (run++) + ".root");
         final Models models = new Models();
         final Ref[] refs = new Ref[2];
-        try (Session s = session("a" + run, deep)) {
+        try (Session s = session(way, "a" + run, deep)) {
             final Database db = s.createDatabase(root, 1L << 20);
             try (Transaction tx = s.begin()) {
                 final BessFile f = tx.createFile(db, "blobs");
@@ -102,7 +112,7 @@ class LargeObjectProperties {
         }
         final CheckReport report = new DatabaseChecker(root, dir.resolve("chk" + run)).run(l -> {});
         assertThat(report.problems()).as(report.summary()).isEmpty();
-        try (Session s = session("b" + run, false)) {
+        try (Session s = session(way, "b" + run, false)) {
             final Database db = s.openDatabase(root);
             try (Transaction tx = s.begin()) {
                 final LargeObject a = tx.openLarge(tx.root(db, "a"));
@@ -114,14 +124,14 @@ class LargeObjectProperties {
         }
     }
 
-    private Session session(final String node, final boolean deep) {
+    private Session session(final TestSessions.Way way, final String node, final boolean deep) {
         // a small cache: the sequences evict, write back and read runs back
         final Context context = new Context().nodeDir(dir.resolve(node)).cacheSizeBytes(2L << 20);
         if (deep) {
             // one-page leaves and nodes of 8 entries: a few hundred KiB make trees of several levels
             context.largeLeafOrder(0).largeNodeFanout(8);
         }
-        return BessServer.embedded(context);
+        return TestSessions.open(way, context);
     }
 
     /** The two objects' models. */

@@ -25,15 +25,16 @@ import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.server.check.DatabaseChecker;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class LargeObjectTest {
     @TempDir
     Path dir;
 
-    private Session session(final String node) {
-        return BessServer.embedded(new Context().nodeDir(dir.resolve(node)).cacheSizeBytes(8L << 20));
+    private Session session(final TestSessions.Way way, final String node) {
+        return TestSessions.open(way, new Context().nodeDir(dir.resolve(node)).cacheSizeBytes(8L << 20));
     }
 
     private static byte[] bytes(final long seed, final int length) {
@@ -55,14 +56,15 @@ class LargeObjectTest {
                 .isEmpty();
     }
 
-    @Test
-    void shouldAppendReadInsertDeleteAndKeepBytesAcrossReopen() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldAppendReadInsertDeleteAndKeepBytesAcrossReopen(final TestSessions.Way way) {
         final Path root = dir.resolve("db.root");
         final byte[] a = bytes(1, 3_000_000);
         final byte[] ins = bytes(2, 100_000);
         Ref ref;
         byte[] expected;
-        try (Session s = session("n1")) {
+        try (Session s = session(way, "n1")) {
             final Database db = s.createDatabase(root, 1L << 20);
             try (Transaction tx = s.begin()) {
                 final BessFile f = tx.createFile(db, "blobs");
@@ -89,7 +91,7 @@ class LargeObjectTest {
             }
         }
         assertHealthy(root);
-        try (Session s = session("n2")) {
+        try (Session s = session(way, "n2")) {
             final Database db = s.openDatabase(root);
             try (Transaction tx = s.begin()) {
                 final LargeObject lo = tx.openLarge(tx.root(db, "blob"));
@@ -99,9 +101,10 @@ class LargeObjectTest {
         }
     }
 
-    @Test
-    void shouldRefuseBadRangesNamingObjectPositionAndLength() {
-        try (Session s = session("n")) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRefuseBadRangesNamingObjectPositionAndLength(final TestSessions.Way way) {
+        try (Session s = session(way, "n")) {
             final Database db = s.createDatabase(dir.resolve("r.root"), 1L << 20);
             try (Transaction tx = s.begin()) {
                 final LargeObject lo = tx.createLarge(tx.createFile(db, "f"));
@@ -121,11 +124,12 @@ class LargeObjectTest {
         }
     }
 
-    @Test
-    void shouldMatchAModelUnderRandomOperations() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldMatchAModelUnderRandomOperations(final TestSessions.Way way) {
         final SplittableRandom rnd = new SplittableRandom(42);
         final Path root = dir.resolve("m.root");
-        try (Session s = session("m")) {
+        try (Session s = session(way, "m")) {
             final Database db = s.createDatabase(root, 1L << 20);
             try (Transaction tx = s.begin()) {
                 final LargeObject lo = tx.createLarge(tx.createFile(db, "f"));
@@ -174,15 +178,16 @@ class LargeObjectTest {
         assertHealthy(root);
     }
 
-    @Test
-    void shouldGrowAndShrinkADeepTreeAndKeepItChecked() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldGrowAndShrinkADeepTreeAndKeepItChecked(final TestSessions.Way way) {
         final Path root = dir.resolve("deep.root");
         final Context context = new Context()
                 .nodeDir(dir.resolve("deep"))
                 .cacheSizeBytes(4L << 20)
                 .largeLeafOrder(0)
                 .largeNodeFanout(8);
-        try (Session s = BessServer.embedded(context)) {
+        try (Session s = TestSessions.open(way, context)) {
             final Database db = s.createDatabase(root, 1L << 20);
             try (Transaction tx = s.begin()) {
                 final LargeObject lo = tx.createLarge(tx.createFile(db, "f"));
@@ -220,12 +225,13 @@ class LargeObjectTest {
         assertHealthy(root);
     }
 
-    @Test
-    void shouldStripeSegmentsOverEveryAreaAndKeepThemThroughAMove() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldStripeSegmentsOverEveryAreaAndKeepThemThroughAMove(final TestSessions.Way way) {
         final Path root = dir.resolve("s.root");
         final List<Path> stripes = List.of(dir.resolve("s.a1"), dir.resolve("s.a2"), dir.resolve("s.a3"));
         final byte[] data = bytes(5, 5_000_000);
-        try (Session s = session("s")) {
+        try (Session s = session(way, "s")) {
             final Database db = s.createDatabase(root, 1L << 20);
             for (final Path p : stripes) {
                 db.addArea(p);
@@ -266,9 +272,10 @@ class LargeObjectTest {
         assertHealthy(root);
     }
 
-    @Test
-    void shouldRefuseStripeListsThatAreEmptyRepeatedOrForeign() {
-        try (Session s = session("sr")) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRefuseStripeListsThatAreEmptyRepeatedOrForeign(final TestSessions.Way way) {
+        try (Session s = session(way, "sr")) {
             final Database db = s.createDatabase(dir.resolve("sr.root"), 1L << 20);
             db.addArea(dir.resolve("sr.a"));
             try (Transaction tx = s.begin()) {
@@ -283,10 +290,11 @@ class LargeObjectTest {
         }
     }
 
-    @Test
-    void shouldBeAnOrdinaryObjectToCursorsReferencesFreeAndDrop() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldBeAnOrdinaryObjectToCursorsReferencesFreeAndDrop(final TestSessions.Way way) {
         final Path root = dir.resolve("o.root");
-        try (Session s = session("o")) {
+        try (Session s = session(way, "o")) {
             final Database db = s.createDatabase(root, 1L << 20);
             final TypeId t = db.defineType("Holder", 8, new int[] {0});
             try (Transaction tx = s.begin()) {
@@ -327,7 +335,7 @@ class LargeObjectTest {
             }
         }
         assertHealthy(root);
-        try (Session s = session("o2")) {
+        try (Session s = session(way, "o2")) {
             final Database db = s.openDatabase(root);
             try (Transaction tx = s.begin()) {
                 tx.dropFile(tx.file(db, "mixed"));
@@ -337,9 +345,10 @@ class LargeObjectTest {
         assertHealthy(root);
     }
 
-    @Test
-    void shouldStreamAndSeekThroughTheAdapters() throws IOException {
-        try (Session s = session("st")) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldStreamAndSeekThroughTheAdapters(final TestSessions.Way way) throws IOException {
+        try (Session s = session(way, "st")) {
             final Database db = s.createDatabase(dir.resolve("st.root"), 1L << 20);
             try (Transaction tx = s.begin()) {
                 final LargeObject lo = tx.createLarge(tx.createFile(db, "f"));
@@ -378,9 +387,10 @@ class LargeObjectTest {
         }
     }
 
-    @Test
-    void shouldCopyBetweenDatabases() {
-        try (Session s = session("x")) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldCopyBetweenDatabases(final TestSessions.Way way) {
+        try (Session s = session(way, "x")) {
             final Database one = s.createDatabase(dir.resolve("x1.root"), 1L << 20);
             final Database two = s.createDatabase(dir.resolve("x2.root"), 1L << 20);
             try (Transaction tx = s.begin()) {

@@ -16,7 +16,6 @@ import org.bess.client.Transaction;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.server.check.DatabaseChecker;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,16 +42,19 @@ class LargeObjectTransactionTest {
         return all;
     }
 
-    @Test
-    void shouldRestoreLargeObjectsOnAbortEvenAfterEarlyLogging() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRestoreLargeObjectsOnAbortEvenAfterEarlyLogging(final TestSessions.Way way) {
         final Path root = dir.resolve("abort.root");
         final byte[] original = bytes(1, 2_000_000);
         final Ref kept;
         final Ref freedInLoser;
-        try (Session s = BessServer.embedded(new Context()
-                .nodeDir(dir.resolve("node"))
-                .cacheSizeBytes(2L << 20)
-                .recoveryBufferPages(8))) {
+        try (Session s = TestSessions.open(
+                way,
+                new Context()
+                        .nodeDir(dir.resolve("node"))
+                        .cacheSizeBytes(2L << 20)
+                        .recoveryBufferPages(8))) {
             final Database db = s.createDatabase(root, 1L << 20);
             db.addArea(dir.resolve("abort.a1"));
             try (Transaction tx = s.begin()) {

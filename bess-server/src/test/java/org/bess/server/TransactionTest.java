@@ -23,17 +23,21 @@ import org.bess.server.check.DatabaseChecker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(180)
 class TransactionTest {
     @TempDir
     Path dir;
 
-    private Session session(final int bufferPages) {
-        return BessServer.embedded(new Context()
-                .nodeDir(dir.resolve("node"))
-                .cacheSizeBytes(2L << 20)
-                .recoveryBufferPages(bufferPages));
+    private Session session(final TestSessions.Way way, final int bufferPages) {
+        return TestSessions.open(
+                way,
+                new Context()
+                        .nodeDir(dir.resolve("node"))
+                        .cacheSizeBytes(2L << 20)
+                        .recoveryBufferPages(bufferPages));
     }
 
     private void assertHealthy(final Path root) {
@@ -41,11 +45,12 @@ class TransactionTest {
                 .isEmpty();
     }
 
-    @Test
-    void shouldRollBackEveryKindOfChangeOnAbortEvenAfterEarlyLogging() {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRollBackEveryKindOfChangeOnAbortEvenAfterEarlyLogging(final TestSessions.Way way) {
         final Path root = dir.resolve("abort.root");
         final List<Ref> refs = new ArrayList<>();
-        try (Session s = session(8)) {
+        try (Session s = session(way, 8)) {
             final Database db = s.createDatabase(root, 1L << 20);
             final TypeId t = db.defineType("Rec", 600, new int[] {8});
             try (Transaction tx = s.begin()) {
@@ -87,14 +92,15 @@ class TransactionTest {
                 }
                 tx.commit();
             }
-            assertThat(((EmbeddedSession) s).server().txns().aborts()).isEqualTo(1);
+            assertThat(TestSessions.serverOf(s).transactionCounters()[1]).isEqualTo(1);
         }
         assertHealthy(root);
     }
 
-    @Test
-    void shouldAbortWhenClosedWithoutCommit() {
-        try (Session s = session(64)) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldAbortWhenClosedWithoutCommit(final TestSessions.Way way) {
+        try (Session s = session(way, 64)) {
             final Database db = s.createDatabase(dir.resolve("close.root"), 1L << 20);
             final TypeId t = db.defineType("Rec", 16, new int[0]);
             final Ref ref;
@@ -178,9 +184,10 @@ class TransactionTest {
         }
     }
 
-    @Test
-    void shouldRestoreASegmentWhoseFreedBlockTheSameTransactionWouldReuse() {
-        try (Session s = session(64)) {
+    @ParameterizedTest
+    @EnumSource(TestSessions.Way.class)
+    void shouldRestoreASegmentWhoseFreedBlockTheSameTransactionWouldReuse(final TestSessions.Way way) {
+        try (Session s = session(way, 64)) {
             final Database db = s.createDatabase(dir.resolve("reuse.root"), 1L << 20);
             final TypeId t = db.defineType("Rec", 3000, new int[0]);
             final List<Ref> kept = new ArrayList<>();

@@ -77,10 +77,30 @@ public final class VirtualFrames implements AutoCloseable {
      */
     public VirtualFrames(
             final int maxWindows, final long windowLength, final int budget, final FrameFaultHandler handler) {
+        this(maxWindows, windowLength, budget, handler, true);
+    }
+
+    /**
+     * Frames with the given layout; without a reservation when {@code reserve} is false: the session that owns them
+     * works for a client process, whose own frames map its pages, so nothing is ever mapped here (a fault is refused)
+     * and no address range is taken from this process.
+     *
+     * @param maxWindows windows (open areas) the range can hold.
+     * @param windowLength bytes per window, a multiple of the page length: the largest area size.
+     * @param budget most frames mapped at once (level-one clock).
+     * @param handler the slow path.
+     * @param reserve whether to reserve the address range.
+     */
+    public VirtualFrames(
+            final int maxWindows,
+            final long windowLength,
+            final int budget,
+            final FrameFaultHandler handler,
+            final boolean reserve) {
         if (windowLength % PAGE_LENGTH != 0 || budget < 16) {
             throw new IllegalArgumentException("bad frame layout: windowLength=" + windowLength + ", budget=" + budget);
         }
-        this.space = AddressSpace.reserve(maxWindows * windowLength);
+        this.space = reserve ? AddressSpace.reserve(maxWindows * windowLength) : null;
         this.windowLength = windowLength;
         this.maxWindows = maxWindows;
         this.handler = handler;
@@ -131,7 +151,7 @@ public final class VirtualFrames implements AutoCloseable {
 
     /** The address of a page's virtual frame. */
     public long address(final int window, final long pageNo) {
-        return space.baseAddress() + window * windowLength + (pageNo << PAGE_SHIFT);
+        return (space == null ? 0 : space.baseAddress()) + window * windowLength + (pageNo << PAGE_SHIFT);
     }
 
     /**
@@ -180,6 +200,11 @@ public final class VirtualFrames implements AutoCloseable {
     }
 
     private void faultOne(final int window, final long pageNo, final byte needed) {
+        if (space == null) {
+            throw new BessException(
+                    ErrorCode.ILLEGAL_STATE,
+                    "frames of a client's session are not mapped in the server: window=" + window + ", page=" + pageNo);
+        }
         faultCount++;
         final int p = (int) pageNo;
         byte s = states[window][p];
@@ -357,6 +382,8 @@ public final class VirtualFrames implements AutoCloseable {
                 unmapOne(i, window, pageNo);
             }
         }
-        space.release();
+        if (space != null) {
+            space.release();
+        }
     }
 }

@@ -474,6 +474,11 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, Math.max(0, control.getInt(d + FRAME_ACCESS_COUNT_OFFSET) - 1));
     }
 
+    /** How many processes map a frame now (acquired and not yet released). */
+    public int accessCount(final int frame) {
+        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_ACCESS_COUNT_OFFSET);
+    }
+
     /** The frame currently holding a page, or -1. */
     public int frameOf(final int window, final long pageNo) {
         return lookup(CacheControlDescriptor.pageKey(window, pageNo));

@@ -66,6 +66,7 @@ public final class Daemon {
             final Context context =
                     new Context().nodeDir(nodeDir).cacheDir(shmDir).cacheSizeBytes(config.cacheSizeBytes());
             host = new EngineHost(context, cat);
+            host.startSessions(nodeDir.resolve(org.bess.client.Bess.SESSION_SOCKET), allow::allows);
             this.control = new ControlServer(config, allow, socket, nodeCounters, host, cat.nodeId());
             control.start();
         } catch (final RuntimeException e) {

@@ -43,6 +43,7 @@ public final class EngineHost implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicBoolean();
     private BessServer server;
     private Session session;
+    private org.bess.server.remote.SessionEndpoint endpoint;
     private boolean closed;
 
     /**
@@ -73,6 +74,22 @@ public final class EngineHost implements AutoCloseable {
                             ex.toString());
                 }
             }
+            return null;
+        });
+    }
+
+    /**
+     * Opens the session socket ({@code <nodeDir>/sessions.sock}) for client processes ({@code Bess.connect}): each
+     * connection gets a session of the engine; peers are checked against {@code allowed} by {@code SO_PEERCRED}.
+     *
+     * @param socket the socket path.
+     * @param allowed the allow-list check.
+     */
+    public void startSessions(
+            final Path socket, final java.util.function.Predicate<jdk.net.UnixDomainPrincipal> allowed) {
+        call(() -> {
+            endpoint = org.bess.server.remote.SessionEndpoint.start(server, socket, allowed);
+            log.info("session endpoint listening: socket={}", socket);
             return null;
         });
     }
@@ -209,6 +226,9 @@ public final class EngineHost implements AutoCloseable {
         try {
             call(() -> {
                 closed = true;
+                if (endpoint != null) {
+                    endpoint.close();
+                }
                 if (server != null) {
                     final long began = System.nanoTime();
                     final long lsn = server.checkpoint();

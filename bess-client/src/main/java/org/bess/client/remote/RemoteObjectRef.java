@@ -1,0 +1,162 @@
+package org.bess.client.remote;
+
+import java.nio.ByteBuffer;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.TypeId;
+import org.bess.client.frame.ObjectView;
+import org.bess.format.RefDescriptor;
+
+/**
+ * An object of a remote session, read and written in place through the client's virtual frames. It keeps where its
+ * bytes are (from the server) and asks again only when the server's layout stamp moved, so a hot access is a flag
+ * test, one stamp compare, one frame-state check and the memory access.
+ */
+final class RemoteObjectRef implements ObjectRef {
+    private final RemoteTransaction tx;
+    private final RemoteSession session;
+    private final RemoteDatabase db;
+    private final int handle;
+    private final long word;
+    private final ObjectView view;
+    private int stamp;
+    private int typeId;
+    private int size;
+
+    RemoteObjectRef(final RemoteTransaction tx, final RemoteDatabase db, final int handle, final long word) {
+        this.tx = tx;
+        this.session = tx.session();
+        this.db = db;
+        this.handle = handle;
+        this.word = word;
+        this.view = new ObjectView(session.frames());
+    }
+
+    /** Reads an object (handle, database, word, placement) from a reply. */
+    static RemoteObjectRef read(final RemoteTransaction tx, final ByteBuffer r) {
+        final int handle = r.getInt();
+        final RemoteDatabase db = tx.session().readDatabase(r);
+        final RemoteObjectRef o = new RemoteObjectRef(tx, db, handle, r.getLong());
+        o.place(r);
+        return o;
+    }
+
+    /** Reads a placement: window, first page, page offset, size, type id, area page count. */
+    void place(final ByteBuffer r) {
+        final int window = r.getInt();
+        final long firstPage = r.getLong();
+        final int pageOffset = r.getInt();
+        size = r.getInt();
+        typeId = r.getInt();
+        final long areaPages = r.getLong();
+        session.frames().ensureWindow(window, Math.max(areaPages, firstPage + 1));
+        view.wrap(window, firstPage, pageOffset, size);
+        stamp = session.stamp;
+    }
+
+    int handle() {
+        return handle;
+    }
+
+    private ObjectView view() {
+        tx.checkActive();
+        if (stamp != session.stamp) {
+            place(session.call(session.request(Wire.RESOLVE).putInt(handle)));
+        }
+        return view;
+    }
+
+    long address() {
+        return view().address();
+    }
+
+    @Override
+    public Ref ref() {
+        return new Ref(db, word);
+    }
+
+    @Override
+    public TypeId type() {
+        view();
+        return db.typeById(typeId, this);
+    }
+
+    @Override
+    public int size() {
+        view();
+        return size;
+    }
+
+    @Override
+    public Database database() {
+        return db;
+    }
+
+    @Override
+    public byte getByte(final int offset) {
+        return view().getByte(offset);
+    }
+
+    @Override
+    public void putByte(final int offset, final byte value) {
+        view().putByte(offset, value);
+    }
+
+    @Override
+    public int getInt(final int offset) {
+        return view().getInt(offset);
+    }
+
+    @Override
+    public void putInt(final int offset, final int value) {
+        view().putInt(offset, value);
+    }
+
+    @Override
+    public long getLong(final int offset) {
+        return view().getLong(offset);
+    }
+
+    @Override
+    public void putLong(final int offset, final long value) {
+        view().putLong(offset, value);
+    }
+
+    @Override
+    public double getDouble(final int offset) {
+        return Double.longBitsToDouble(view().getLong(offset));
+    }
+
+    @Override
+    public void putDouble(final int offset, final double value) {
+        view().putLong(offset, Double.doubleToRawLongBits(value));
+    }
+
+    @Override
+    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int length) {
+        view().getBytes(offset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int length) {
+        view().putBytes(offset, src, srcOffset, length);
+    }
+
+    @Override
+    public Ref getRef(final int offset) {
+        final long w = view().getLong(offset);
+        return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
+    }
+
+    @Override
+    public void putRef(final int offset, final Ref ref) {
+        view();
+        view().putLong(offset, tx.storedWord(db, ref));
+    }
+
+    @Override
+    public String toString() {
+        return "object " + RefDescriptor.toString(word) + " in " + db.path() + " (remote)";
+    }
+}

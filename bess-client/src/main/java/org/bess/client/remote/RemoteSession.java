@@ -1,0 +1,423 @@
+package org.bess.client.remote;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bess.client.Bess;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.client.frame.VirtualFrames;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.DeadlockException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.exceptions.LockTimeoutException;
+import org.bess.nativeshim.Native;
+
+/**
+ * A session of a node's engine used from this process: every operation is a request over the session socket, run by
+ * the server on a session of its own; objects are read and written in place through this process's virtual frames
+ * ({@link SharedMemoryFaults} or {@link CopyOnAccessFaults} behind them), so a hot access makes no request.
+ *
+ * <p>Not thread safe: one thread at a time uses a session.
+ */
+public final class RemoteSession implements Session {
+    private final SocketChannel channel;
+    private final Path socket;
+    private final Bess.Mode mode;
+    private final Wire out = new Wire();
+    private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    private ByteBuffer in = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    private final Map<Integer, RemoteDatabase> databases = new HashMap<>();
+    private final VirtualFrames frames;
+    private final ClientFaults faults;
+    private final int recoveryBufferPages;
+    private final long serverPid;
+    private final long connectionId;
+    private long correlation;
+    /** The server's layout stamp, from the last reply: objects re-resolve when it moves. */
+    int stamp;
+
+    private RemoteTransaction current;
+    private String lost;
+    private boolean closed;
+
+    private RemoteSession(final Path socket, final Bess.Mode mode) {
+        this.socket = socket;
+        this.mode = mode;
+        try {
+            this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (final IOException e) {
+            throw new BessException(
+                    ErrorCode.IO, "cannot connect to the node server: socket=" + socket + " (is it running?)", e);
+        }
+        try {
+            final ByteBuffer r = call(request(Wire.HELLO)
+                    .putInt(mode.ordinal())
+                    .putInt(Wire.VERSION)
+                    .putLong(Native.pid()));
+            final Path cache = Path.of(Wire.getString(r));
+            final int maxWindows = r.getInt();
+            final long windowBytes = r.getLong();
+            final int budget = r.getInt();
+            this.recoveryBufferPages = r.getInt();
+            this.serverPid = r.getLong();
+            this.connectionId = r.getLong();
+            if (mode == Bess.Mode.SHARED_MEMORY) {
+                this.faults = new SharedMemoryFaults(this, cache);
+            } else {
+                this.faults = new CopyOnAccessFaults(this, budget + 64, Math.max(1, recoveryBufferPages / 2));
+            }
+            this.frames = new VirtualFrames(maxWindows, windowBytes, budget, faults);
+            faults.frames(frames);
+        } catch (final RuntimeException e) {
+            closeChannel();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to the session socket of a node server.
+     *
+     * @param socket the socket ({@code <nodeDir>/sessions.sock}).
+     * @param mode how this process reaches pages.
+     * @return the session.
+     */
+    public static RemoteSession connect(final Path socket, final Bess.Mode mode) {
+        return new RemoteSession(socket, mode);
+    }
+
+    /** The mode. */
+    public Bess.Mode mode() {
+        return mode;
+    }
+
+    /** The server's process id. */
+    public long serverPid() {
+        return serverPid;
+    }
+
+    /** The server's id of this connection. */
+    public long connectionId() {
+        return connectionId;
+    }
+
+    /** How many times this process's virtual frames took their slow path (each fault is at most a request). */
+    public long frameFaults() {
+        return frames.faultCount();
+    }
+
+    /** Frames mapped now. */
+    public int mappedFrames() {
+        return frames.mappedCount();
+    }
+
+    /**
+     * The virtual address of an open object's first byte (for protection tests: a stray write there must kill this
+     * process when the frame is not writable).
+     */
+    public static long addressOf(final ObjectRef object) {
+        return ((RemoteObjectRef) object).address();
+    }
+
+    /** The engine's lock counters: {held, waiting, deadlocks, timeouts}. */
+    public long[] serverLockCounters() {
+        final ByteBuffer r = call(request(Wire.LOCK_COUNTERS));
+        final long[] c = new long[r.getInt()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = r.getLong();
+        }
+        return c;
+    }
+
+    /**
+     * Drops the connection without ending the open transaction, as a crashed process would: the server rolls the
+     * transaction back and releases its locks and mappings. The session is unusable afterwards (for tests and tools).
+     */
+    public void abandon() {
+        closeChannel();
+        lost = "session abandoned";
+    }
+
+    VirtualFrames frames() {
+        return frames;
+    }
+
+    ClientFaults faults() {
+        return faults;
+    }
+
+    RemoteTransaction current() {
+        return current;
+    }
+
+    // ---- requests
+
+    /** Starts a request in the session's buffer. */
+    Wire request(final int op) {
+        return request(op, out);
+    }
+
+    /** Starts a request in another buffer (one built while a request is pending in the session's buffer). */
+    Wire request(final int op, final Wire w) {
+        return w.reset().putLong(++correlation).putInt(op);
+    }
+
+    /**
+     * Sends the request built in {@code w} and waits for its reply.
+     *
+     * @return the reply's payload (valid until the next call).
+     */
+    ByteBuffer call(final Wire w) {
+        if (lost != null) {
+            throw new BessException(ErrorCode.IO, lost);
+        }
+        if (closed) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "session is closed");
+        }
+        final ByteBuffer b = w.frame();
+        final long corr = b.getLong(4);
+        try {
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            header.clear();
+            readFully(header);
+            final int length = header.getInt(0);
+            if (length < Wire.REPLY_HEADER - 4 || length > Wire.MAX_FRAME) {
+                throw serverLost("bad reply length " + length, null);
+            }
+            if (in.capacity() < length) {
+                in = ByteBuffer.allocate(Math.max(length, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            in.clear().limit(length);
+            readFully(in);
+            in.flip();
+        } catch (final IOException e) {
+            throw serverLost(e.toString(), e);
+        }
+        final long replyCorr = in.getLong();
+        final int status = in.getInt();
+        if (replyCorr != corr && !(replyCorr == 0 && status != Wire.OK)) {
+            // correlation 0 with an error: the server refused the connection before reading a request
+            throw serverLost("reply " + replyCorr + " to request " + corr, null);
+        }
+        final int flags = in.getInt();
+        stamp = in.getInt();
+        afterReply(flags);
+        if (status != Wire.OK) {
+            throw failure(status);
+        }
+        return in;
+    }
+
+    private void readFully(final ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b) < 0) {
+                throw new IOException("end of stream");
+            }
+        }
+    }
+
+    private BessException serverLost(final String why, final Throwable cause) {
+        lost = "server lost: the node server closed the session connection (socket=" + socket + ", " + why
+                + "); the open transaction is rolled back by the server's recovery";
+        closeChannel();
+        if (current != null) {
+            current.ended();
+            current = null;
+        }
+        return new BessException(ErrorCode.IO, lost, cause);
+    }
+
+    private void afterReply(final int flags) {
+        if ((flags & Wire.FLAG_PROTECT_WRITTEN) != 0 && frames != null) {
+            frames.protectWritten();
+        }
+        if ((flags & Wire.FLAG_TXN_OPEN) == 0 && current != null) {
+            // the server rolled the transaction back (deadlock victim, lock timeout)
+            final RemoteTransaction t = current;
+            current = null;
+            t.ended();
+            faults.transactionEnded(false);
+            frames.endTransaction();
+        }
+    }
+
+    private BessException failure(final int status) {
+        ErrorCode code = ErrorCode.GENERIC;
+        for (final ErrorCode c : ErrorCode.values()) {
+            if (c.code() == status) {
+                code = c;
+            }
+        }
+        final String message = Wire.getString(in);
+        if (code == ErrorCode.LOCK_TIMEOUT) {
+            return new LockTimeoutException(in.getLong(), in.getLong(), message);
+        }
+        if (code == ErrorCode.DEADLOCK) {
+            final long txn = in.getLong();
+            final long resource = in.getLong();
+            final long[] cycle = new long[in.getInt()];
+            for (int i = 0; i < cycle.length; i++) {
+                cycle[i] = in.getLong();
+            }
+            return new DeadlockException(txn, resource, cycle, message);
+        }
+        return new BessException(code, message);
+    }
+
+    // ---- decoding shared by the API classes
+
+    RemoteDatabase readDatabase(final ByteBuffer r) {
+        final int handle = r.getInt();
+        final String path = Wire.getString(r);
+        final long id = r.getLong();
+        return databases.computeIfAbsent(handle, h -> new RemoteDatabase(this, h, Path.of(path), id));
+    }
+
+    /** This session's database at {@code path}, opened here when needed. */
+    RemoteDatabase databaseAt(final Path path) {
+        final Path want = path.toAbsolutePath().normalize();
+        for (final RemoteDatabase d : databases.values()) {
+            if (d.path().toAbsolutePath().normalize().equals(want)) {
+                return d;
+            }
+        }
+        return (RemoteDatabase) openDatabase(want);
+    }
+
+    static TypeId readType(final ByteBuffer r) {
+        final int id = r.getInt();
+        final String name = Wire.getString(r);
+        final int size = r.getInt();
+        final int n = r.getInt();
+        Wire.checkCount(r, n * 4);
+        final int[] offsets = new int[n];
+        for (int i = 0; i < n; i++) {
+            offsets[i] = r.getInt();
+        }
+        return new TypeId(id, name, size, offsets);
+    }
+
+    // ---- Session
+
+    @Override
+    public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
+        return readDatabase(call(request(Wire.CREATE_DB)
+                .putString(rootAreaPath.toAbsolutePath().toString())
+                .putLong(extentBytes)));
+    }
+
+    @Override
+    public Database openDatabase(final Path rootAreaPath) {
+        return readDatabase(call(
+                request(Wire.OPEN_DB).putString(rootAreaPath.toAbsolutePath().toString())));
+    }
+
+    @Override
+    public List<Database> databases() {
+        final ByteBuffer r = call(request(Wire.DATABASES));
+        final int n = r.getInt();
+        final List<Database> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(readDatabase(r));
+        }
+        return list;
+    }
+
+    @Override
+    public Transaction begin() {
+        if (current != null) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
+        }
+        call(request(Wire.BEGIN));
+        current = new RemoteTransaction(this);
+        return current;
+    }
+
+    /** Commits the open transaction: shipped changes first (copy-on-access), then the commit request. */
+    void commit(final RemoteTransaction t) {
+        boolean done = false;
+        try {
+            faults.beforeCommit();
+            call(request(Wire.COMMIT));
+            done = true;
+        } finally {
+            if (current == t) {
+                current = null;
+                t.ended();
+                faults.transactionEnded(done);
+                frames.endTransaction();
+                if (!done && lost == null) {
+                    abortQuietly();
+                }
+            }
+        }
+    }
+
+    private void abortQuietly() {
+        try {
+            call(request(Wire.ABORT));
+        } catch (final BessException e) {
+            // the commit's failure is the one the caller sees
+        }
+    }
+
+    /** Rolls the open transaction back. */
+    void abort(final RemoteTransaction t) {
+        try {
+            if (current == t) {
+                call(request(Wire.ABORT));
+            }
+        } finally {
+            if (current == t) {
+                current = null;
+                t.ended();
+                faults.transactionEnded(false);
+                frames.endTransaction();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (current != null && lost == null) {
+                abort(current);
+            }
+        } finally {
+            faults.closing();
+            try {
+                frames.close();
+            } catch (final RuntimeException e) {
+                // the server drops this connection's mappings when the socket closes
+            }
+            closed = true;
+            faults.close();
+            closeChannel();
+        }
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (final IOException e) {
+            // closing a broken connection: nothing more to do
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package org.bess.server;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.server.area.StorageArea;
+import org.bess.server.lock.LockMode;
+
+/**
+ * What the session endpoint ({@code org.bess.server.remote}) needs of an embedded session beyond the public API, so
+ * that a client process can work on that session's objects in place: where an object lives (window, page, offset),
+ * the layout stamp, page images for copy-on-access clients and the application of their shipped changes. Every call
+ * runs on the session's thread and takes the engine latch itself.
+ */
+@SuppressWarnings("try") // the latch guard is used for its close() only
+public final class SessionAccess {
+    /** Where an object's bytes are, as {@link #placement} returns it. */
+    public static final int PLACEMENT_LENGTH = 6;
+
+    private SessionAccess() {}
+
+    private static EmbeddedSession embedded(final Session session) {
+        if (!(session instanceof EmbeddedSession s)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "not an embedded session: " + session);
+        }
+        return s;
+    }
+
+    /**
+     * Opens the engine session of a client process: like {@link BessServer#openSession()}, but its virtual frames
+     * reserve no address range in the server (the client's own frames map the pages), so a server holds many clients.
+     */
+    public static Session openClientSession(final BessServer server) {
+        return server.openSession(false);
+    }
+
+    /** The path of the engine's cache file (shared-memory clients map its frames). */
+    public static Path cacheFile(final BessServer server) {
+        return server.cache().dir().resolve("cache");
+    }
+
+    /** How many cache frames are mapped by processes now (the sum of the frames' access counts). */
+    public static long mappedFrames(final BessServer server) {
+        long total = 0;
+        for (int f = 0; f < server.cache().frameCount(); f++) {
+            total += server.cache().accessCount(f);
+        }
+        return total;
+    }
+
+    /**
+     * A stamp that changes whenever the layout epoch of any open database moves (a data segment grew, moved or was
+     * compacted): a client re-resolves its open objects when it changes.
+     */
+    public static int layoutStamp(final Session session) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            int stamp = 0;
+            for (final EngineDatabase db : s.server().openDatabases()) {
+                stamp = stamp * 31 + db.layoutEpoch();
+            }
+            return stamp;
+        }
+    }
+
+    /** Whether the session has a transaction open (a deadlock or a lock timeout rolls it back on the server). */
+    public static boolean inTransaction(final Session session) {
+        return embedded(session).current() != null;
+    }
+
+    /** How many times the engine asked the session's written frames to go back to read-only. */
+    public static long writtenProtections(final Session session) {
+        return embedded(session).writtenProtections();
+    }
+
+    /**
+     * Where an open object's bytes are now.
+     *
+     * @return {window, first page, offset in that page, size, type id, page count of the area}.
+     */
+    public static long[] placement(final Session session, final ObjectRef object) {
+        final EmbeddedSession s = embedded(session);
+        if (!(object instanceof EngineObjectRef o)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "object is not of this session: " + object);
+        }
+        try (EmbeddedSession.Guard g = s.enter()) {
+            final EngineDatabase db = (EngineDatabase) o.database();
+            final ObjectStore.Slot slot = new ObjectStore.Slot();
+            db.objects().resolve(o.word(), slot);
+            final StorageArea area = db.area(slot.area);
+            return new long[] {
+                area.window(),
+                slot.dataPage + (slot.dataOffset >>> PAGE_SHIFT),
+                slot.dataOffset & (PAGE_LENGTH - 1),
+                slot.size,
+                slot.typeId,
+                area.pageCount()
+            };
+        }
+    }
+
+    /**
+     * The word to store for a reference in an object of {@code db} (a reference into another database goes through a
+     * forward object, created here when needed).
+     */
+    public static long storedWord(final Transaction tx, final Database db, final Ref ref) {
+        if (!(tx instanceof EngineTransaction t) || !(db instanceof EngineDatabase d)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "not an engine transaction or database: " + tx);
+        }
+        try (EmbeddedSession.Guard g = t.session().enter()) {
+            t.checkActive();
+            return t.storedWord(d, ref);
+        }
+    }
+
+    /**
+     * Copies a data page's bytes for a copy-on-access client, after taking the transaction's shared lock on it.
+     *
+     * @param dst receives {@code PAGE_LENGTH} bytes at its position.
+     */
+    public static void fetchPage(final Session session, final int window, final long pageNo, final ByteBuffer dst) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            s.server().lockPageForAccess(window, pageNo, LockMode.S);
+            final int frame = s.server().cache().pin(window, pageNo, false);
+            try {
+                final UnsafeBuffer b = s.server().cache().wrap(new UnsafeBuffer(0, 0), frame);
+                b.getBytes(0, dst, dst.position(), PAGE_LENGTH);
+                dst.position(dst.position() + PAGE_LENGTH);
+            } finally {
+                s.server().cache().unpin(frame);
+            }
+        }
+    }
+
+    /**
+     * Applies a copy-on-access client's changed byte ranges to a page of the cache. The session's transaction must
+     * hold the page's exclusive lock (taken, with the before-image, by {@code beforeFirstWrite}).
+     *
+     * @param ranges {@code count} ranges of (int offset, int length, bytes), read from its position.
+     */
+    public static void applyRanges(
+            final Session session, final int window, final long pageNo, final int count, final ByteBuffer ranges) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            final BessServer server = s.server();
+            if (s.txn() == null || !server.holds(server.pageResource(window, pageNo), LockMode.X)) {
+                throw new BessException(
+                        ErrorCode.ILLEGAL_STATE,
+                        "shipped page not locked exclusively by the transaction: window=" + window + ", page="
+                                + pageNo);
+            }
+            final int frame = server.cache().pin(window, pageNo, false);
+            try {
+                // the page is in the recovery buffer unless the buffer was logged early since the client's first
+                // write: then this takes a new before-image (the page as logged), so commit logs, and abort undoes,
+                // the shipped bytes like any other change (a no-op when the page is still buffered)
+                server.updatePath().onFirstWrite(window, pageNo, frame);
+                final UnsafeBuffer b = server.cache().wrap(new UnsafeBuffer(0, 0), frame);
+                for (int i = 0; i < count; i++) {
+                    final int offset = ranges.getInt();
+                    final int length = ranges.getInt();
+                    if (offset < 0 || length < 0 || offset > PAGE_LENGTH - length || length > ranges.remaining()) {
+                        throw new BessException(
+                                ErrorCode.BAD_ARGUMENT,
+                                "shipped range outside the page: offset=" + offset + ", length=" + length);
+                    }
+                    b.putBytes(offset, ranges, ranges.position(), length);
+                    ranges.position(ranges.position() + length);
+                }
+            } finally {
+                server.cache().unpin(frame);
+            }
+        }
+    }
+}

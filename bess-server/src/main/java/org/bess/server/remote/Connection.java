@@ -1,0 +1,725 @@
+package org.bess.server.remote;
+
+import static org.bess.client.remote.Wire.getBytes;
+import static org.bess.client.remote.Wire.getString;
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.bess.client.AreaInfo;
+import org.bess.client.BessFile;
+import org.bess.client.CompactionReport;
+import org.bess.client.Cursor;
+import org.bess.client.Database;
+import org.bess.client.FileInfo;
+import org.bess.client.LargeObject;
+import org.bess.client.LargeObjectInfo;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.client.frame.FrameFaultHandler;
+import org.bess.client.remote.Wire;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.DeadlockException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.exceptions.LockTimeoutException;
+import org.bess.nativeshim.Native;
+import org.bess.server.SessionAccess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: a session of the engine, the handles the client names its objects by, and the cache frames
+ * the client mapped. Served by its own thread; a malformed, oversized or truncated frame closes the connection, and
+ * closing (for any reason) rolls the session's transaction back, drops the client's frame mappings and closes the
+ * session.
+ */
+final class Connection implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+    private final SessionEndpoint endpoint;
+    private final SocketChannel channel;
+    private final long id;
+    private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer page = ByteBuffer.allocate(PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    private final Wire out = new Wire();
+    private ByteBuffer in = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+    private final Map<Integer, Object> handles = new HashMap<>();
+    private final Map<Database, Integer> dbHandles = new IdentityHashMap<>();
+    private final List<Integer> txHandles = new ArrayList<>();
+    private final Map<Integer, Integer> mapped = new HashMap<>();
+    private volatile int mappedTotal;
+    private int nextHandle = 1;
+    private Session session;
+    private FrameFaultHandler faults;
+    private Transaction tx;
+    private long protections;
+    private String peer = "?";
+    private Thread thread;
+    private boolean authorised;
+
+    Connection(final SessionEndpoint endpoint, final SocketChannel channel, final long id) {
+        this.endpoint = endpoint;
+        this.channel = channel;
+        this.id = id;
+    }
+
+    long id() {
+        return id;
+    }
+
+    int mappedFrames() {
+        return mappedTotal;
+    }
+
+    void thread(final Thread t) {
+        this.thread = t;
+    }
+
+    /**
+     * Checks the peer's credentials. A refused connection is still served once: its first request gets an error reply
+     * ({@code not authorised}), then it is closed.
+     *
+     * @return whether the peer is allowed.
+     */
+    boolean authenticate(final Predicate<UnixDomainPrincipal> allowed) {
+        try {
+            final UnixDomainPrincipal p = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            peer = p.user().getName() + "/" + p.group().getName();
+            authorised = allowed.test(p);
+            if (!authorised) {
+                LOG.warn("session endpoint: refused peer {} (not allowed)", peer);
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("session endpoint: cannot read the peer's credentials: {}", e.toString());
+            authorised = false;
+        }
+        return authorised;
+    }
+
+    private void refuse() throws IOException {
+        if (readFrame()) {
+            final long corr = in.getLong();
+            error(corr, new BessException(ErrorCode.ILLEGAL_STATE, "not authorised: peer=" + peer));
+            send(out.frame());
+        }
+    }
+
+    void disconnect() {
+        closeChannel();
+    }
+
+    void join() {
+        final Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(30_000);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (final IOException e) {
+            LOG.debug("closing a client connection: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (!authorised) {
+                refuse();
+                return;
+            }
+            session = SessionAccess.openClientSession(endpoint.server());
+            faults = (FrameFaultHandler) session;
+            while (readFrame()) {
+                final long corr = in.getLong();
+                final int op = in.getInt();
+                serve(corr, op);
+                send(out.frame());
+            }
+        } catch (final IOException e) {
+            LOG.debug("client {} gone: {}", id, e.toString());
+        } catch (final BufferUnderflowException | MalformedFrame e) {
+            LOG.warn("client {} ({}) sent a malformed frame, closing its connection: {}", id, peer, e.toString());
+        } catch (final RuntimeException e) {
+            LOG.warn("client {} ({}): connection failed", id, peer, e);
+        } finally {
+            cleanUp();
+        }
+    }
+
+    /** Reads one request into {@code in}; false at a clean end of stream before a frame. */
+    private boolean readFrame() throws IOException {
+        header.clear();
+        if (!readFully(header, true)) {
+            return false;
+        }
+        final int length = header.getInt(0);
+        if (length < Wire.REQUEST_HEADER || length > Wire.MAX_FRAME) {
+            throw new MalformedFrame("bad frame length: " + length);
+        }
+        if (in.capacity() < length) {
+            in = ByteBuffer.allocate(Math.max(length, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        in.clear().limit(length);
+        if (!readFully(in, false)) {
+            throw new MalformedFrame("truncated frame: expected " + length + " bytes");
+        }
+        in.flip();
+        return true;
+    }
+
+    private boolean readFully(final ByteBuffer b, final boolean eofOk) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b) < 0) {
+                if (eofOk && b.position() == 0) {
+                    return false;
+                }
+                throw new MalformedFrame("truncated frame at end of stream");
+            }
+        }
+        return true;
+    }
+
+    private void send(final ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    private void serve(final long corr, final int op) {
+        out.reset().putLong(corr).putInt(Wire.OK).putInt(0).putInt(0);
+        try {
+            dispatch(op);
+        } catch (final BufferUnderflowException | MalformedFrame e) {
+            throw e;
+        } catch (final RuntimeException e) {
+            error(corr, e);
+        }
+        int flags = 0;
+        if (SessionAccess.inTransaction(session)) {
+            flags |= Wire.FLAG_TXN_OPEN;
+        } else if (tx != null) {
+            txEnded();
+        }
+        final long p = SessionAccess.writtenProtections(session);
+        if (p != protections) {
+            protections = p;
+            flags |= Wire.FLAG_PROTECT_WRITTEN;
+        }
+        out.patchInt(16, flags);
+        out.patchInt(20, SessionAccess.layoutStamp(session));
+    }
+
+    private void error(final long corr, final RuntimeException e) {
+        final ErrorCode code = e instanceof BessException b ? b.errorCode() : ErrorCode.GENERIC;
+        if (!(e instanceof BessException)) {
+            LOG.warn("client {}: unexpected failure", id, e);
+        }
+        out.reset().putLong(corr).putInt(code.code()).putInt(0).putInt(0);
+        out.putString(e.getMessage() == null ? e.toString() : e.getMessage());
+        if (e instanceof LockTimeoutException t) {
+            out.putLong(t.txnId()).putLong(t.resource());
+        } else if (e instanceof DeadlockException d) {
+            out.putLong(d.txnId()).putLong(d.resource());
+            final long[] cycle = d.cycleTxnIds();
+            out.putInt(cycle.length);
+            for (final long c : cycle) {
+                out.putLong(c);
+            }
+        }
+    }
+
+    private void txEnded() {
+        tx = null;
+        for (final Integer h : txHandles) {
+            final Object o = handles.remove(h);
+            if (o instanceof Cursor c) {
+                c.close();
+            }
+        }
+        txHandles.clear();
+    }
+
+    // ---- handles
+
+    private int handle(final Object o, final boolean txScoped) {
+        final int h = nextHandle++;
+        handles.put(h, o);
+        if (txScoped) {
+            txHandles.add(h);
+        }
+        return h;
+    }
+
+    private <T> T get(final int h, final Class<T> type) {
+        final Object o = handles.get(h);
+        if (!type.isInstance(o)) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT, "no such " + type.getSimpleName() + " handle (ended transaction?): " + h);
+        }
+        return type.cast(o);
+    }
+
+    private Database db() {
+        return get(in.getInt(), Database.class);
+    }
+
+    private Transaction tx() {
+        if (tx == null || !tx.isActive()) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+        }
+        return tx;
+    }
+
+    private void putDb(final Database db) {
+        Integer h = dbHandles.get(db);
+        if (h == null) {
+            h = handle(db, false);
+            dbHandles.put(db, h);
+        }
+        out.putInt(h).putString(db.path().toString()).putLong(db.id());
+    }
+
+    private void putType(final TypeId t) {
+        out.putInt(t.id()).putString(t.name()).putInt(t.size());
+        final int[] offsets = t.refOffsets();
+        out.putInt(offsets.length);
+        for (final int o : offsets) {
+            out.putInt(o);
+        }
+    }
+
+    private void putPlacement(final ObjectRef o) {
+        final long[] p = SessionAccess.placement(session, o);
+        out.putInt((int) p[0])
+                .putLong(p[1])
+                .putInt((int) p[2])
+                .putInt((int) p[3])
+                .putInt((int) p[4])
+                .putLong(p[5]);
+    }
+
+    private void putObject(final ObjectRef o) {
+        out.putInt(handle(o, true));
+        putDb(o.database());
+        out.putLong(o.ref().word());
+        putPlacement(o);
+    }
+
+    private void putLarge(final LargeObject lo) {
+        out.putInt(handle(lo, true));
+        putDb(lo.database());
+        out.putLong(lo.ref().word());
+    }
+
+    private void putLargeInfo(final LargeObjectInfo i) {
+        putDb(i.ref().database());
+        out.putLong(i.ref().word())
+                .putString(i.file())
+                .putLong(i.length())
+                .putInt(i.segments())
+                .putInt(i.nodes())
+                .putInt(i.height());
+        out.putInt(i.segmentsByArea().size());
+        for (final Map.Entry<Path, Integer> e : i.segmentsByArea().entrySet()) {
+            out.putString(e.getKey().toString()).putInt(e.getValue());
+        }
+    }
+
+    private Ref ref() {
+        final Database d = db();
+        return new Ref(d, in.getLong());
+    }
+
+    // ---- requests
+
+    private void dispatch(final int op) {
+        if (op >= Wire.ACQUIRE_FRAME) {
+            fault(op);
+        } else if (op >= Wire.CREATE_LARGE) {
+            large(op);
+        } else if (op >= Wire.BEGIN) {
+            transaction(op);
+        } else {
+            database(op);
+        }
+    }
+
+    private void database(final int op) {
+        switch (op) {
+            case Wire.HELLO -> hello();
+            case Wire.CREATE_DB -> putDb(session.createDatabase(Path.of(getString(in)), in.getLong()));
+            case Wire.OPEN_DB -> putDb(session.openDatabase(Path.of(getString(in))));
+            case Wire.DATABASES -> {
+                final List<Database> dbs = session.databases();
+                out.putInt(dbs.size());
+                dbs.forEach(this::putDb);
+            }
+            case Wire.ADD_AREA -> {
+                final Database d = db();
+                putArea(d.addArea(Path.of(getString(in)), in.getLong()));
+            }
+            case Wire.REMOVE_AREA -> db().removeArea(Path.of(getString(in)));
+            case Wire.AREAS -> {
+                final List<AreaInfo> areas = db().areas();
+                out.putInt(areas.size());
+                areas.forEach(this::putArea);
+            }
+            case Wire.DEFINE_TYPE -> {
+                final Database d = db();
+                final String name = getString(in);
+                final int size = in.getInt();
+                final int n = in.getInt();
+                Wire.checkCount(in, n * 4);
+                final int[] offsets = new int[n];
+                for (int i = 0; i < n; i++) {
+                    offsets[i] = in.getInt();
+                }
+                putType(d.defineType(name, size, offsets));
+            }
+            case Wire.TYPE -> {
+                final Database d = db();
+                putType(d.type(getString(in)));
+            }
+            case Wire.TYPES -> {
+                final List<TypeId> types = db().types();
+                out.putInt(types.size());
+                types.forEach(this::putType);
+            }
+            case Wire.FILES -> {
+                final List<FileInfo> files = db().files();
+                out.putInt(files.size());
+                for (final FileInfo f : files) {
+                    out.putString(f.name()).putString(f.area().toString()).putInt(f.segments());
+                    out.putLong(f.objects()).putLong(f.liveBytes());
+                }
+            }
+            case Wire.LARGE_OBJECTS -> {
+                final Database d = db();
+                final List<LargeObjectInfo> infos = d.largeObjects(getString(in));
+                out.putInt(infos.size());
+                infos.forEach(this::putLargeInfo);
+            }
+            case Wire.MOVE_FILE -> {
+                final Database d = db();
+                d.moveFile(getString(in), Path.of(getString(in)));
+            }
+            case Wire.COMPACT -> {
+                final Database d = db();
+                final String name = getString(in);
+                final CompactionReport r = d.compact(name.isEmpty() ? null : name);
+                out.putInt(r.segmentsCompacted()).putInt(r.segmentsShrunk()).putInt(r.extentsFreed());
+                out.putLong(r.bytesTruncated());
+            }
+            default -> throw new MalformedFrame("unknown op code: " + op);
+        }
+    }
+
+    private void hello() {
+        final int mode = in.getInt();
+        final int version = in.getInt();
+        final long pid = in.getLong();
+        if (version != Wire.VERSION) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "session protocol version mismatch: client=" + version + ", server=" + Wire.VERSION);
+        }
+        LOG.info("client {} connected: peer={}, pid={}, mode={}", id, peer, pid, mode);
+        out.putString(SessionAccess.cacheFile(endpoint.server()).toString());
+        out.putInt(endpoint.server().context().maxWindows());
+        out.putLong(endpoint.server().context().windowSizeBytes());
+        out.putInt(endpoint.server().context().frameBudget());
+        out.putInt(endpoint.server().context().recoveryBufferPages());
+        out.putLong(Native.pid());
+        out.putLong(id);
+    }
+
+    private void putArea(final AreaInfo a) {
+        out.putInt(a.id()).putString(a.path().toString()).putLong(a.sizeBytes()).putInt(a.extents());
+        out.putLong(a.freeBytes());
+    }
+
+    private void transaction(final int op) {
+        switch (op) {
+            case Wire.BEGIN -> tx = session.begin();
+            case Wire.COMMIT -> tx().commit();
+            case Wire.ABORT -> {
+                if (tx != null && tx.isActive()) {
+                    tx.abort();
+                }
+            }
+            case Wire.CREATE_FILE -> {
+                final Database d = db();
+                final String name = getString(in);
+                final String area = getString(in);
+                final BessFile f = area.isEmpty() ? tx().createFile(d, name) : tx().createFile(d, name, Path.of(area));
+                out.putInt(handle(f, false));
+            }
+            case Wire.FILE -> {
+                final Database d = db();
+                out.putInt(handle(tx().file(d, getString(in)), false));
+            }
+            case Wire.DROP_FILE -> tx().dropFile(get(in.getInt(), BessFile.class));
+            case Wire.ALLOCATE -> {
+                final BessFile f = get(in.getInt(), BessFile.class);
+                final TypeId t = typeById(f.database(), in.getInt());
+                final int size = in.getInt();
+                putObject(size < 0 ? tx().allocate(f, t) : tx().allocate(f, t, size));
+            }
+            case Wire.ALLOCATE_NEAR -> {
+                final ObjectRef near = get(in.getInt(), ObjectRef.class);
+                final TypeId t = typeById(near.database(), in.getInt());
+                putObject(tx().allocateNear(near, t, in.getInt()));
+            }
+            case Wire.OPEN -> putObject(tx().open(ref()));
+            case Wire.FREE -> tx().free(get(in.getInt(), ObjectRef.class));
+            case Wire.RESIZE -> {
+                final ObjectRef o = get(in.getInt(), ObjectRef.class);
+                tx().resize(o, in.getInt());
+                putPlacement(o);
+            }
+            case Wire.SET_ROOT -> {
+                final Database d = db();
+                final String name = getString(in);
+                final boolean present = in.getInt() != 0;
+                final Ref r = ref();
+                tx().setRoot(d, name, present ? r : null);
+            }
+            case Wire.ROOT -> {
+                final Database d = db();
+                final Ref r = tx().root(d, getString(in));
+                out.putInt(r == null ? 0 : 1);
+                if (r != null) {
+                    putDb(r.database());
+                    out.putLong(r.word());
+                }
+            }
+            case Wire.STORED_WORD -> {
+                final Database d = db();
+                out.putLong(SessionAccess.storedWord(tx(), d, ref()));
+            }
+            case Wire.RESOLVE -> putPlacement(get(in.getInt(), ObjectRef.class));
+            case Wire.OBJECT_TYPE -> putType(get(in.getInt(), ObjectRef.class).type());
+            case Wire.SCAN -> out.putInt(handle(tx().scan(get(in.getInt(), BessFile.class)), true));
+            case Wire.CURSOR_NEXT -> cursorNext(get(in.getInt(), Cursor.class));
+            case Wire.CURSOR_CLOSE -> {
+                final int h = in.getInt();
+                get(h, Cursor.class).close();
+                handles.remove(h);
+            }
+            default -> throw new MalformedFrame("unknown op code: " + op);
+        }
+    }
+
+    private TypeId typeById(final Database d, final int typeId) {
+        for (final TypeId t : d.types()) {
+            if (t.id() == typeId) {
+                return t;
+            }
+        }
+        throw new BessException(ErrorCode.NAME, "no such type: id=" + typeId + ", database=" + d.path());
+    }
+
+    private void cursorNext(final Cursor c) {
+        final boolean has = c.next();
+        out.putInt(has ? 1 : 0);
+        if (has) {
+            final boolean large = c.isLarge();
+            out.putInt(large ? 1 : 0);
+            if (large) {
+                putLarge(c.largeObject());
+            } else {
+                putObject(c.object());
+            }
+        }
+    }
+
+    private void large(final int op) {
+        switch (op) {
+            case Wire.CREATE_LARGE -> {
+                final BessFile f = get(in.getInt(), BessFile.class);
+                final int n = in.getInt();
+                if (n < 0) {
+                    putLarge(tx().createLarge(f));
+                    return;
+                }
+                Wire.checkCount(in, n);
+                final List<Path> areas = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    areas.add(Path.of(getString(in)));
+                }
+                putLarge(tx().createLarge(f, areas));
+            }
+            case Wire.OPEN_LARGE -> putLarge(tx().openLarge(ref()));
+            case Wire.FREE_LARGE -> tx().free(get(in.getInt(), LargeObject.class));
+            default -> largeOp(op, get(in.getInt(), LargeObject.class));
+        }
+    }
+
+    private void largeOp(final int op, final LargeObject lo) {
+        switch (op) {
+            case Wire.LO_LENGTH -> out.putLong(lo.length());
+            case Wire.LO_READ -> {
+                final long position = in.getLong();
+                final int length = in.getInt();
+                if (length < 0 || length > Wire.MAX_FRAME / 2) {
+                    throw new BessException(ErrorCode.BAD_ARGUMENT, "read too large for one request: " + length);
+                }
+                final byte[] b = new byte[length];
+                lo.read(position, b, 0, length);
+                out.putBytes(b, 0, length);
+            }
+            case Wire.LO_WRITE -> {
+                final long position = in.getLong();
+                final byte[] b = getBytes(in);
+                lo.write(position, b, 0, b.length);
+            }
+            case Wire.LO_INSERT -> {
+                final long position = in.getLong();
+                final byte[] b = getBytes(in);
+                lo.insert(position, b, 0, b.length);
+            }
+            case Wire.LO_DELETE -> lo.delete(in.getLong(), in.getLong());
+            case Wire.LO_APPEND -> {
+                final byte[] b = getBytes(in);
+                out.putLong(lo.append(b, 0, b.length));
+            }
+            case Wire.LO_TRUNCATE -> lo.truncate(in.getLong());
+            case Wire.LO_COMPARE -> {
+                final long position = in.getLong();
+                final byte[] b = getBytes(in);
+                out.putInt(lo.compare(position, b, 0, b.length));
+            }
+            case Wire.LO_COPY -> {
+                final long src = in.getLong();
+                final LargeObject dst = get(in.getInt(), LargeObject.class);
+                lo.copy(src, dst, in.getLong(), in.getLong());
+            }
+            case Wire.LO_INDEX_BYTE -> {
+                final byte v = (byte) in.getInt();
+                out.putLong(lo.indexOf(v, in.getLong()));
+            }
+            case Wire.LO_INDEX_PATTERN -> {
+                final byte[] b = getBytes(in);
+                out.putLong(lo.indexOf(b, in.getLong()));
+            }
+            case Wire.LO_INFO -> putLargeInfo(lo.info());
+            case Wire.LO_PREFETCH -> lo.prefetch(in.getLong(), in.getLong());
+            default -> throw new MalformedFrame("unknown op code: " + op);
+        }
+    }
+
+    private void fault(final int op) {
+        switch (op) {
+            case Wire.ACQUIRE_FRAME -> {
+                final int frame = faults.acquireFrame(in.getInt(), in.getLong());
+                mapped.merge(frame, 1, Integer::sum);
+                mappedTotal++;
+                out.putInt(frame);
+            }
+            case Wire.LOCK_FOR_READ -> faults.lockForRead(in.getInt(), in.getLong());
+            case Wire.RELEASE_FRAME -> {
+                final int frame = in.getInt();
+                final Integer count = mapped.get(frame);
+                if (count == null) {
+                    throw new BessException(ErrorCode.BAD_ARGUMENT, "frame not mapped by this client: " + frame);
+                }
+                if (count == 1) {
+                    mapped.remove(frame);
+                } else {
+                    mapped.put(frame, count - 1);
+                }
+                mappedTotal--;
+                faults.releaseFrame(frame);
+            }
+            case Wire.BEFORE_FIRST_WRITE -> faults.beforeFirstWrite(in.getInt(), in.getLong());
+            case Wire.FETCH_PAGE -> {
+                page.clear();
+                SessionAccess.fetchPage(session, in.getInt(), in.getLong(), page);
+                page.flip();
+                out.putRaw(page);
+            }
+            case Wire.SHIP_PAGES -> {
+                final int pages = in.getInt();
+                for (int i = 0; i < pages; i++) {
+                    final int window = in.getInt();
+                    final long pageNo = in.getLong();
+                    final int ranges = in.getInt();
+                    SessionAccess.applyRanges(session, window, pageNo, ranges, in);
+                }
+            }
+            case Wire.LOCK_COUNTERS -> {
+                final long[] c = endpoint.server().lockCounters();
+                out.putInt(c.length);
+                for (final long v : c) {
+                    out.putLong(v);
+                }
+            }
+            default -> throw new MalformedFrame("unknown op code: " + op);
+        }
+    }
+
+    private void cleanUp() {
+        closeChannel();
+        try {
+            if (session != null) {
+                // in this order: roll back (before-images and CLRs through the log, then the locks go), then the
+                // client's frame mappings, then the session; each step runs even when one before it failed
+                try {
+                    if (tx != null && tx.isActive()) {
+                        tx.abort();
+                    }
+                } catch (final RuntimeException e) {
+                    LOG.warn("client {}: rolling back its transaction failed", id, e);
+                }
+                try {
+                    for (final Map.Entry<Integer, Integer> e : mapped.entrySet()) {
+                        for (int i = 0; i < e.getValue(); i++) {
+                            faults.releaseFrame(e.getKey());
+                        }
+                    }
+                } catch (final RuntimeException e) {
+                    LOG.warn("client {}: releasing its frames failed", id, e);
+                }
+                mapped.clear();
+                mappedTotal = 0;
+                session.close();
+            }
+        } catch (final RuntimeException e) {
+            LOG.warn("client {}: closing its session failed", id, e);
+        } finally {
+            endpoint.closed(this);
+            LOG.info("client {} disconnected and cleaned up", id);
+        }
+    }
+
+    /** A frame the server cannot parse: the connection closes. */
+    private static final class MalformedFrame extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedFrame(final String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package org.bess.server.remote;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import jdk.net.UnixDomainPrincipal;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.server.BessServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves client sessions of an engine over a Unix domain socket: a connection is authenticated by {@code SO_PEERCRED},
+ * bound to a new session of the engine, and served by its own thread until it closes; then the session is closed,
+ * which rolls back its open transaction, releases its locks and drops the cache frames its client had mapped.
+ *
+ * <p>Thread safe.
+ */
+public final class SessionEndpoint implements AutoCloseable {
+    /** The socket's file name in a node directory. */
+    public static final String SOCKET_NAME = "sessions.sock";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionEndpoint.class);
+
+    private final BessServer server;
+    private final Path socket;
+    private final ServerSocketChannel listener;
+    private final Predicate<UnixDomainPrincipal> allowed;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong refused = new AtomicLong();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private SessionEndpoint(final BessServer server, final Path socket, final Predicate<UnixDomainPrincipal> allowed)
+            throws IOException {
+        this.server = server;
+        this.socket = socket;
+        this.allowed = allowed;
+        Files.deleteIfExists(socket);
+        this.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        this.acceptor = new Thread(this::acceptLoop, "bess-sessions-accept");
+        acceptor.setDaemon(true);
+    }
+
+    /**
+     * Starts serving sessions of {@code server} on {@code socket}, allowing only this process's own user.
+     *
+     * @return the running endpoint.
+     */
+    public static SessionEndpoint start(final BessServer server, final Path socket) {
+        final String me = System.getProperty("user.name");
+        return start(server, socket, peer -> peer.user().getName().equals(me));
+    }
+
+    /**
+     * Starts serving sessions of {@code server} on {@code socket}.
+     *
+     * @param allowed which peers ({@code SO_PEERCRED} user and group) may connect.
+     * @return the running endpoint.
+     */
+    public static SessionEndpoint start(
+            final BessServer server, final Path socket, final Predicate<UnixDomainPrincipal> allowed) {
+        try {
+            final SessionEndpoint e = new SessionEndpoint(server, socket, allowed);
+            e.acceptor.start();
+            LOG.info("session endpoint listening: socket={}", socket);
+            return e;
+        } catch (final IOException e) {
+            throw new BessException(ErrorCode.IO, "cannot listen on the session socket: socket=" + socket, e);
+        }
+    }
+
+    /** The socket's path. */
+    public Path socket() {
+        return socket;
+    }
+
+    /** The engine. */
+    BessServer server() {
+        return server;
+    }
+
+    /** Connections open now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Connections refused because their peer was not allowed. */
+    public long refusedCount() {
+        return refused.get();
+    }
+
+    /** Client-mapped cache frames of every open connection (shared-memory clients). */
+    public long clientMappedFrames() {
+        long total = 0;
+        for (final Connection c : connections) {
+            total += c.mappedFrames();
+        }
+        return total;
+    }
+
+    /** Ids of the open connections (for tools and tests). */
+    public List<Long> connectionIds() {
+        final List<Long> ids = new ArrayList<>();
+        for (final Connection c : connections) {
+            ids.add(c.id());
+        }
+        return ids;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            final SocketChannel ch;
+            try {
+                ch = listener.accept();
+            } catch (final ClosedChannelException e) {
+                return;
+            } catch (final IOException e) {
+                if (!closed) {
+                    LOG.warn("session endpoint: accept failed: {}", e.toString());
+                }
+                return;
+            }
+            final Connection c = new Connection(this, ch, nextId.getAndIncrement());
+            if (!c.authenticate(allowed)) {
+                refused.incrementAndGet();
+            }
+            connections.add(c);
+            final Thread t = new Thread(c, "bess-session-" + c.id());
+            t.setDaemon(true);
+            c.thread(t);
+            t.start();
+        }
+    }
+
+    void closed(final Connection c) {
+        connections.remove(c);
+    }
+
+    /**
+     * Stops accepting, disconnects every client (their sessions roll back) and waits for the connection threads.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (final IOException e) {
+            LOG.warn("session endpoint: closing the listener: {}", e.toString());
+        }
+        for (final Connection c : connections) {
+            c.disconnect();
+        }
+        for (final Connection c : connections) {
+            c.join();
+        }
+        try {
+            acceptor.join(10_000);
+            Files.deleteIfExists(socket);
+        } catch (final IOException e) {
+            LOG.warn("session endpoint: removing the socket: {}", e.toString());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

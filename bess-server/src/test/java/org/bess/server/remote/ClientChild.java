@@ -1,0 +1,128 @@
+package org.bess.server.remote;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.client.Bess;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.remote.RemoteSession;
+import org.bess.exceptions.DeadlockException;
+import org.bess.exceptions.LockTimeoutException;
+
+/**
+ * A client process for {@link ClientProcessesTest}: connects to a node server in the given mode and runs bank transfers
+ * on the accounts named by the root {@code table} (an object of references), or stops mid-transaction ({@code hang}),
+ * or writes into a read-only frame behind the engine's back ({@code stray}: must die of SIGSEGV).
+ *
+ * <p>Arguments: node dir, mode, root area, action ({@code bank N}, {@code hang}, {@code stray}), accounts, seed.
+ */
+public final class ClientChild {
+    private ClientChild() {}
+
+    /**
+     * Runs the child.
+     *
+     * @param args see the class comment.
+     */
+    public static void main(final String[] args) throws Exception {
+        final Bess.Mode mode = Bess.Mode.valueOf(args[1]);
+        try (Session s = Bess.connect(Path.of(args[0]), mode)) {
+            final Database db = s.openDatabase(Path.of(args[2]));
+            final int accounts = Integer.parseInt(args[4]);
+            final Random random = new Random(Long.parseLong(args[5]));
+            switch (args[3]) {
+                case "bank" -> bank(s, db, accounts, Integer.parseInt(args[6]), random, mode);
+                case "hang" -> hang(s, db);
+                case "stray" -> stray(s, db);
+                default -> throw new IllegalArgumentException("unknown action: " + args[3]);
+            }
+        }
+    }
+
+    private static ObjectRef account(final Transaction tx, final Database db, final int i) {
+        final ObjectRef table = tx.open(tx.root(db, "table"));
+        final Ref r = table.getRef(8 * i);
+        return tx.open(r);
+    }
+
+    private static void bank(
+            final Session s,
+            final Database db,
+            final int accounts,
+            final int transfers,
+            final Random random,
+            final Bess.Mode mode) {
+        int commits = 0;
+        int retries = 0;
+        int audits = 0;
+        int bad = 0;
+        while (commits < transfers) {
+            try (Transaction tx = s.begin()) {
+                if (random.nextInt(10) == 0) {
+                    long total = 0;
+                    for (int i = 0; i < accounts; i++) {
+                        total += account(tx, db, i).getLong(0);
+                    }
+                    audits++;
+                    if (total != accounts * 1000L) {
+                        bad++;
+                        System.out.println("AUDIT BAD total=" + total);
+                    }
+                    tx.commit();
+                    continue;
+                }
+                final int a = random.nextInt(accounts);
+                final int b = (a + 1 + random.nextInt(accounts - 1)) % accounts;
+                final long amount = 1 + random.nextInt(50);
+                final ObjectRef from = account(tx, db, a);
+                final ObjectRef to = account(tx, db, b);
+                from.putLong(0, from.getLong(0) - amount);
+                to.putLong(0, to.getLong(0) + amount);
+                from.putLong(8, from.getLong(8) + 1);
+                tx.commit();
+                commits++;
+            } catch (final LockTimeoutException | DeadlockException e) {
+                retries++;
+            }
+        }
+        System.out.println("DONE mode=" + mode + " commits=" + commits + " retries=" + retries + " audits=" + audits
+                + " bad=" + bad);
+    }
+
+    private static void hang(final Session s, final Database db) throws InterruptedException {
+        while (true) {
+            final Transaction tx = s.begin();
+            try {
+                // money leaves two accounts and arrives nowhere: must never become visible
+                for (int i = 0; i < 2; i++) {
+                    final ObjectRef o = account(tx, db, i);
+                    o.putLong(0, o.getLong(0) - 500);
+                }
+                break;
+            } catch (final LockTimeoutException | DeadlockException e) {
+                tx.close();
+            }
+        }
+        System.out.println("IN_TXN");
+        System.out.flush();
+        Thread.sleep(TimeUnit.MINUTES.toMillis(5));
+        System.out.println("NOT KILLED");
+    }
+
+    private static void stray(final Session s, final Database db) {
+        final Transaction tx = s.begin();
+        final ObjectRef o = account(tx, db, 0);
+        System.out.println("read " + o.getLong(0));
+        final long address = RemoteSession.addressOf(o);
+        System.out.println("stray write at 0x" + Long.toHexString(address));
+        System.out.flush();
+        new UnsafeBuffer(address, 16).putLong(0, 666);
+        System.out.println("SURVIVED");
+        System.exit(3);
+    }
+}

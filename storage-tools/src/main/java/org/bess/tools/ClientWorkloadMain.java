@@ -1,0 +1,58 @@
+package org.bess.tools;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Random;
+import org.bess.client.Bess;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.exceptions.DeadlockException;
+import org.bess.exceptions.LockTimeoutException;
+
+/**
+ * The client process of {@link ClientCampaign}: connects to the node server in a mode and runs bank transfers between
+ * the accounts of the root {@code table} until it is killed, printing {@code ack N} after each commit returns. Each
+ * transfer also counts itself in the source account, so the campaign can tell how many transfers are in the database.
+ *
+ * <p>Arguments: node dir, mode, root area, accounts, seed.
+ */
+public final class ClientWorkloadMain {
+    private ClientWorkloadMain() {}
+
+    /**
+     * Runs transfers until killed.
+     *
+     * @param args see the class comment.
+     */
+    public static void main(final String[] args) {
+        final PrintStream out = System.out;
+        final Random random = new Random(Long.parseLong(args[4]));
+        final int accounts = Integer.parseInt(args[3]);
+        try (Session s = Bess.connect(Path.of(args[0]), Bess.Mode.valueOf(args[1]))) {
+            final Database db = s.openDatabase(Path.of(args[2]));
+            out.println("ready");
+            out.flush();
+            long n = 0;
+            while (true) {
+                try (Transaction tx = s.begin()) {
+                    final ObjectRef table = tx.open(tx.root(db, "table"));
+                    final int a = random.nextInt(accounts);
+                    final int b = (a + 1 + random.nextInt(accounts - 1)) % accounts;
+                    final long amount = 1 + random.nextInt(100);
+                    final ObjectRef from = tx.open(table.getRef(8 * a));
+                    final ObjectRef to = tx.open(table.getRef(8 * b));
+                    from.putLong(0, from.getLong(0) - amount);
+                    to.putLong(0, to.getLong(0) + amount);
+                    from.putLong(8, from.getLong(8) + 1);
+                    tx.commit();
+                    out.println("ack " + ++n);
+                    out.flush();
+                } catch (final LockTimeoutException | DeadlockException e) {
+                    // rolled back by the server: try another transfer
+                }
+            }
+        }
+    }
+}
