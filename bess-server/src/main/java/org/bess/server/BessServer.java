@@ -75,6 +75,7 @@ public final class BessServer implements AutoCloseable {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "bess needs a little-endian machine");
         }
         this.context = context;
+        sweepStaleCaches(context.cacheDir());
         try {
             Files.createDirectories(context.nodeDir());
         } catch (final IOException e) {
@@ -113,6 +114,48 @@ public final class BessServer implements AutoCloseable {
             }
             FaultPoints.hit("writeBack.afterLogForce");
         });
+    }
+
+    /**
+     * Deletes the cache directories that engines of this node directory left behind when their process died (SIGKILL,
+     * power cut): siblings named {@code bess-<same node>-<pid>} whose process is gone. Other nodes' caches, and those
+     * of live processes, are left alone.
+     */
+    private static void sweepStaleCaches(final Path cacheDir) {
+        final Path parent = cacheDir.toAbsolutePath().getParent();
+        final String name = cacheDir.getFileName().toString();
+        final int dash = name.lastIndexOf('-');
+        if (parent == null || !name.startsWith("bess-") || dash <= "bess-".length()) {
+            return;
+        }
+        final String prefix = name.substring(0, dash + 1);
+        try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, prefix + "*")) {
+            for (final Path d : dirs) {
+                final String pid = d.getFileName().toString().substring(prefix.length());
+                if (d.equals(cacheDir) || !pid.matches("[0-9]+")) {
+                    continue;
+                }
+                if (ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    deleteQuietly(d);
+                }
+            }
+        } catch (final IOException | RuntimeException e) {
+            // best effort: a stale cache only costs memory
+        }
+    }
+
+    private static void deleteQuietly(final Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (final IOException e) {
+                    // best effort
+                }
+            });
+        } catch (final IOException e) {
+            // best effort
+        }
     }
 
     /** Durable page identities of windows, and the frames hook, for the transaction manager. */
