@@ -61,6 +61,9 @@ public final class BessServer implements AutoCloseable {
     private long[] windowDatabase = new long[16];
     private int[] windowArea = new int[16];
     private EngineDatabase[] windowDb = new EngineDatabase[16];
+    /** Pages per extent of each window's area: which pages are metadata (never locked), without an area lookup. */
+    private int[] windowExtentPages = new int[16];
+
     private int nextWindow;
     private int nextDatabaseNumber;
     private long lastCheckpointLsn;
@@ -484,8 +487,7 @@ public final class BessServer implements AutoCloseable {
         if (t.holdsLocally(resource, mode == LockMode.X)) {
             return;
         }
-        final StorageArea area = db.areaOrNull(windowArea[window]);
-        if (area == null || area.isMetaPage(pageNo)) {
+        if (StorageArea.isMetaPage(pageNo, windowExtentPages[window])) {
             return;
         }
         lock(t, resource, mode);
@@ -831,15 +833,17 @@ public final class BessServer implements AutoCloseable {
     }
 
     /** Records which database and area a window shows (its durable page identity for the log). */
-    void bindWindow(final int window, final EngineDatabase db, final int areaId) {
+    void bindWindow(final int window, final EngineDatabase db, final StorageArea area) {
         if (window >= windowDatabase.length) {
             windowDatabase = java.util.Arrays.copyOf(windowDatabase, window * 2);
             windowArea = java.util.Arrays.copyOf(windowArea, window * 2);
             windowDb = java.util.Arrays.copyOf(windowDb, window * 2);
+            windowExtentPages = java.util.Arrays.copyOf(windowExtentPages, window * 2);
         }
         windowDatabase[window] = db.id();
-        windowArea[window] = areaId;
+        windowArea[window] = area.id();
         windowDb[window] = db;
+        windowExtentPages[window] = area.extentPages();
     }
 
     /** Forgets a window's identity (its area closed). */

@@ -86,7 +86,7 @@ final class EngineDatabase implements Database {
 
     /** Binds an open area's window to its durable identity and routes its map changes through the update path. */
     private void attach(final StorageArea area) {
-        server.bindWindow(area.window(), this, area.id());
+        server.bindWindow(area.window(), this, area);
         area.writeHook(server.updatePath());
     }
 

@@ -653,11 +653,16 @@ public final class StorageArea implements PageSource, AutoCloseable {
      * actions under the engine latch, never locked by transactions.
      */
     public boolean isMetaPage(final long pageNo) {
-        if (pageNo == 0) {
+        return isMetaPage(pageNo, extentPages());
+    }
+
+    /** Whether a page is area metadata in an area of {@code extentPages} pages per extent. */
+    public static boolean isMetaPage(final long pageNo, final int extentPages) {
+        if (pageNo == 0 || extentPages <= 0) {
             return true;
         }
-        final long rel = (pageNo - 1) % extentPages();
-        return rel <= ExtentMapDescriptor.pageInfoPages(extentPages());
+        final long rel = (pageNo - 1) % extentPages;
+        return rel <= ExtentMapDescriptor.pageInfoPages(extentPages);
     }
 
     /** The extent holding a page. */
