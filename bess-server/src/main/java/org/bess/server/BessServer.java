@@ -110,12 +110,27 @@ public final class BessServer implements AutoCloseable {
             }
         });
         cache.pinHook((window, pageNo) -> lockPageForAccess(window, pageNo, LockMode.S));
-        cache.writeBackGate((window, pageNo, frame) -> {
-            final long lsn = txns.beforeWriteBack(window, pageNo, frame);
-            if (lsn > 0 && lsn >= log.durableLsn()) {
-                log.force(lsn);
+        cache.recLsnSource(log::endLsn);
+        cache.writeBackGate(new org.bess.server.cache.WriteBackGate() {
+            @Override
+            public void beforeWriteBack(final int window, final long pageNo, final int frame) {
+                final long lsn = txns.beforeWriteBack(window, pageNo, frame);
+                if (lsn > 0 && lsn >= log.durableLsn()) {
+                    log.force(lsn);
+                }
+                FaultPoints.hit("writeBack.afterLogForce");
             }
-            FaultPoints.hit("writeBack.afterLogForce");
+
+            @Override
+            public boolean mayWriteBack(final int window, final long pageNo, final int frame) {
+                // only the owner's own thread may write a page its transaction is changing in place
+                final TransactionManager.Txn owner = txns.bufferOwner(window, pageNo);
+                if (owner == null || owner == txns.current() || cache.accessCount(frame) == 0) {
+                    return true;
+                }
+                final EmbeddedSession mine = THREAD_SESSION.get();
+                return mine != null && mine.txn() == owner;
+            }
         });
     }
 
@@ -551,7 +566,7 @@ public final class BessServer implements AutoCloseable {
         final boolean byVolume = log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes();
         final boolean byTime = System.nanoTime() - lastCheckpointNanos > context.checkpointIntervalMs() * 1_000_000L;
         if ((byVolume || byTime) && !log.failed()) {
-            checkpointNow();
+            checkpointNow(true);
         }
     }
 
@@ -863,30 +878,58 @@ public final class BessServer implements AutoCloseable {
      * log before both the checkpoint and the oldest active transaction's first record.
      */
     void checkpointNow() {
+        checkpointNow(false);
+    }
+
+    /**
+     * A checkpoint. A full one (at close, after admin operations, when a catalog must be stored) writes back every
+     * dirty page it may; a fuzzy one (by log volume or time while transactions run) writes back only pages dirty since
+     * before the previous checkpoint and the pages the log cannot redo. Either way, pages another session may be
+     * changing in place stay dirty, and the {@code CHECKPOINT} record lists what is still dirty with recovery LSNs:
+     * restart redoes from the smallest of them.
+     */
+    void checkpointNow(final boolean fuzzy) {
         final TransactionManager.Txn outer = txns.current();
         try {
             final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
+            boolean storeCatalogs = false;
             for (final EngineDatabase db : databases.values()) {
-                if (db.catalogNeedsStore()) {
-                    stored.put(db, runInternal(db::writeCatalogPages));
-                }
+                storeCatalogs |= db.catalogNeedsStore();
             }
-            log.forceAll();
-            cache.checkpoint();
-            if (!stored.isEmpty()) {
-                runInternal(() -> {
-                    for (final Map.Entry<EngineDatabase, long[]> e : stored.entrySet()) {
-                        e.getKey().freeCatalogBlock(e.getKey().switchCatalog(e.getValue()));
+            if (!fuzzy || storeCatalogs) {
+                for (final EngineDatabase db : databases.values()) {
+                    if (db.catalogNeedsStore()) {
+                        stored.put(db, runInternal(db::writeCatalogPages));
                     }
-                    return null;
-                });
+                }
                 log.forceAll();
                 cache.checkpoint();
+                if (!stored.isEmpty()) {
+                    runInternal(() -> {
+                        for (final Map.Entry<EngineDatabase, long[]> e : stored.entrySet()) {
+                            e.getKey().freeCatalogBlock(e.getKey().switchCatalog(e.getValue()));
+                        }
+                        return null;
+                    });
+                    log.forceAll();
+                    cache.checkpoint();
+                }
+            } else {
+                log.forceAll();
+                cache.checkpointFuzzy(lastCheckpointLsn);
             }
             FaultPoints.hit("checkpoint.afterFlush");
-            final List<TransactionManager.Txn> active = txns.activeTransactions();
+            // transactions that logged nothing yet need no undo: they are not listed
+            final List<TransactionManager.Txn> active = new ArrayList<>();
+            for (final TransactionManager.Txn t : txns.activeTransactions()) {
+                if (t.lastLsn() > 0) {
+                    active.add(t);
+                }
+            }
+            final List<long[]> dirty = new ArrayList<>();
+            cache.dirtyPageTable(dirty);
             final long lsn =
-                    log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload(active));
+                    log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload(active, dirty));
             log.force(lsn);
             MasterRecord.write(context.nodeDir().resolve("log"), lsn);
             long keep = lsn;
@@ -894,6 +937,9 @@ public final class BessServer implements AutoCloseable {
                 if (t.firstLsn() > 0) {
                     keep = Math.min(keep, t.firstLsn());
                 }
+            }
+            for (final long[] d : dirty) {
+                keep = Math.min(keep, d[1]);
             }
             log.recycleBefore(keep);
             lastCheckpointLsn = lsn;
@@ -905,10 +951,11 @@ public final class BessServer implements AutoCloseable {
     }
 
     /**
-     * The {@code CHECKPOINT} payload: next transaction id, the databases (id, root path), and the transactions active
-     * at the checkpoint (id, last LSN), whose records before it restart recovery reaches through their back chains.
+     * The {@code CHECKPOINT} payload: next transaction id, the databases (id, root path), the transactions active at
+     * the checkpoint (id, last LSN), whose records before it restart recovery reaches through their back chains, and
+     * the dirty page table (database id, area id, page, recovery LSN): redo starts at the smallest recovery LSN.
      */
-    private ByteBuffer checkpointPayload(final List<TransactionManager.Txn> active) {
+    private ByteBuffer checkpointPayload(final List<TransactionManager.Txn> active, final List<long[]> dirty) {
         final List<byte[]> paths = new ArrayList<>();
         int length = Long.BYTES + Integer.BYTES;
         for (final EngineDatabase db : databases.values()) {
@@ -917,6 +964,7 @@ public final class BessServer implements AutoCloseable {
             length += Long.BYTES + Integer.BYTES + p.length;
         }
         length += Integer.BYTES + active.size() * 2 * Long.BYTES;
+        length += Integer.BYTES + dirty.size() * (3 * Long.BYTES + Integer.BYTES);
         final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(txns.nextTxnId()).putInt(databases.size());
         int i = 0;
@@ -927,6 +975,14 @@ public final class BessServer implements AutoCloseable {
         b.putInt(active.size());
         for (final TransactionManager.Txn t : active) {
             b.putLong(t.id()).putLong(t.lastLsn());
+        }
+        b.putInt(dirty.size());
+        for (final long[] d : dirty) {
+            final int window = (int) (d[0] >>> 40) - 1;
+            b.putLong(window >= 0 && window < windowDatabase.length ? windowDatabase[window] : 0)
+                    .putInt(window >= 0 && window < windowArea.length ? windowArea[window] : -1)
+                    .putLong(d[0] & ((1L << 40) - 1))
+                    .putLong(d[1]);
         }
         return b.flip();
     }

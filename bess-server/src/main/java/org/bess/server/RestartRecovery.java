@@ -98,7 +98,8 @@ final class RestartRecovery {
         final Map<Long, String> paths = new LinkedHashMap<>();
         final Map<Long, byte[]> catalogs = new HashMap<>();
         final long[] pageRecords = new long[1];
-        final long end = analyse(log, start, txns, paths, catalogs, pageRecords);
+        final long[] redoStart = {start};
+        final long end = analyse(log, start, txns, paths, catalogs, pageRecords, redoStart);
         final boolean work = pageRecords[0] > 0 || !txns.isEmpty() || !catalogs.isEmpty();
         if (!work) {
             return null;
@@ -117,7 +118,7 @@ final class RestartRecovery {
                             e.getValue());
                 }
             }
-            final long redone = redo(server, log, start, end);
+            final long redone = redo(server, log, Math.max(firstLsn(log), redoStart[0]), end);
             // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
             // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
             // below would no longer see it
@@ -185,7 +186,8 @@ final class RestartRecovery {
             final Map<Long, Txn> txns,
             final Map<Long, String> paths,
             final Map<Long, byte[]> catalogs,
-            final long[] pageRecords) {
+            final long[] pageRecords,
+            final long[] redoStart) {
         final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
         for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
             if (isPageRecord(r.type())) {
@@ -216,6 +218,20 @@ final class RestartRecovery {
                             final long id = b.getLong();
                             final long lastLsn = b.getLong();
                             txns.computeIfAbsent(id, k -> new Txn()).lastLsn = lastLsn;
+                        }
+                        // the dirty page table: redo starts at the smallest recovery LSN
+                        if (b.remaining() >= Integer.BYTES) {
+                            final int dirty = b.getInt();
+                            for (int i = 0; i < dirty; i++) {
+                                b.getLong();
+                                b.getInt();
+                                b.getLong();
+                                final long recLsn = b.getLong();
+                                if (recLsn > 0 && recLsn < redoStart[0]) {
+                                    redoStart[0] = recLsn;
+                                }
+                                pageRecords[0]++;
+                            }
                         }
                     }
                 }

@@ -38,8 +38,10 @@ final class UpdatePath implements PageWriteHook {
             server.lockPageForAccess(window, pageNo, LockMode.X);
         }
         firstWrites++;
+        // the recovery LSN is taken before a full page image of a clean page is logged: redo must start at or before it
+        final long recLsn = txns.log().endLsn();
         txns.onFirstWrite(window, pageNo, frame);
-        cache.markDirty(frame);
+        cache.markDirty(frame, recLsn);
     }
 
     @Override

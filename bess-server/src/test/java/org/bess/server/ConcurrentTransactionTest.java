@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a crash with transactions in flight at a checkpoint recovers every commit and nothing else.
  */
 @Timeout(180)
+@SuppressWarnings("try") // the latch guard is used for its close() only
 class ConcurrentTransactionTest {
     private static final int SIZE = 64;
 
@@ -445,5 +446,40 @@ class ConcurrentTransactionTest {
                 .as("a commit after the interval checkpoints")
                 .isGreaterThan(before);
         s.close();
+    }
+
+    @Test
+    void shouldRedoFromTheDirtyPageTableOfAFuzzyCheckpoint() throws Exception {
+        server = BessServer.start(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20));
+        final Path root = dir.resolve("fuzzy-dpt.root");
+        final Session s = server.openSession();
+        final Database db = s.createDatabase(root, 1L << 20);
+        final List<Ref> refs = accounts(s, db, 3, 100);
+        // a full checkpoint: everything on disk, then a committed change that only the log holds
+        ((EmbeddedSession) s).server().checkpoint();
+        try (Transaction tx = s.begin()) {
+            tx.open(refs.get(1)).putLong(0, 777);
+            tx.commit();
+        }
+        // a fuzzy checkpoint leaves the page dirty (changed since the previous checkpoint) and lists it with its
+        // recovery LSN, which lies before the checkpoint record: redo must start there, not at the checkpoint
+        try (EmbeddedSession.Guard g = ((EmbeddedSession) s).enter()) {
+            server.checkpointNow(true);
+        }
+        ((EmbeddedSession) s).crash();
+        server = null;
+        try (Session again =
+                BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20))) {
+            assertThat(BessServer.recoverySummary(again)).contains("recovered");
+            final Database reopened = again.openDatabase(root);
+            try (Transaction tx = again.begin()) {
+                assertThat(tx.open(new Ref(reopened, refs.get(1).word())).getLong(0))
+                        .as("the committed change before the fuzzy checkpoint was redone")
+                        .isEqualTo(777);
+                assertThat(tx.open(new Ref(reopened, refs.get(0).word())).getLong(0))
+                        .isEqualTo(100);
+            }
+        }
+        assertHealthy(root);
     }
 }

@@ -76,6 +76,7 @@ public final class BufferCache implements AutoCloseable {
     public BufferCache(final Path dir, final int frameCount) {
         this.dir = dir;
         this.frameCount = frameCount;
+        this.recLsns = new long[frameCount];
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("cache"));
@@ -243,6 +244,8 @@ public final class BufferCache implements AutoCloseable {
     }
 
     private PinHook pinHook;
+    private final long[] recLsns;
+    private java.util.function.LongSupplier recLsnSource = () -> 0;
 
     /** Sets the pin hook. */
     public void pinHook(final PinHook hook) {
@@ -445,8 +448,107 @@ public final class BufferCache implements AutoCloseable {
 
     /** Marks a pinned frame dirty: it is written back before it is replaced and at the next checkpoint. */
     public void markDirty(final int frame) {
+        markDirty(frame, recLsnSource.getAsLong());
+    }
+
+    /**
+     * Marks a frame dirty; when it was clean, {@code recLsn} becomes its recovery LSN: no log record that changed the
+     * page since it was last clean lies before it (the checkpoint's dirty page table, where redo must start).
+     */
+    public void markDirty(final int frame, final long recLsn) {
         final int d = CacheControlDescriptor.frameOffset(frame);
-        control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) | FLAG_DIRTY);
+        final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+        if ((flags & FLAG_DIRTY) == 0) {
+            recLsns[frame] = recLsn;
+        }
+        control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_DIRTY);
+    }
+
+    /** Where recovery LSNs come from when the caller gives none: the log's end now. */
+    public void recLsnSource(final java.util.function.LongSupplier source) {
+        this.recLsnSource = source;
+    }
+
+    /** The recovery LSN of a dirty frame. */
+    public long recLsn(final int frame) {
+        return recLsns[frame];
+    }
+
+    /** The page key ({@code window + 1 << 40 | page}) of a frame, 0 when it holds none. */
+    public long pageKeyOf(final int frame) {
+        return control.getLong(CacheControlDescriptor.frameOffset(frame) + FRAME_PAGE_KEY_OFFSET);
+    }
+
+    /**
+     * The write-back of a fuzzy checkpoint: every dirty page whose recovery LSN is below {@code olderThan} (dirty since
+     * before the previous checkpoint), then every dirty page that is not logged (page-info pages, catalog pages: the
+     * log cannot redo them), data pages first; then every source is forced. Pages changed since the previous
+     * checkpoint stay dirty: the checkpoint lists them with their recovery LSNs.
+     *
+     * @return frames written.
+     */
+    public int checkpointFuzzy(final long olderThan) {
+        int written = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            final boolean controlPass = pass == 1;
+            if (controlPass) {
+                for (final PageSource source : sources) {
+                    if (source != null) {
+                        source.flushPending();
+                    }
+                }
+            }
+            for (int frame = 0; frame < frameCount; frame++) {
+                final int d = CacheControlDescriptor.frameOffset(frame);
+                final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
+                if ((flags & FLAG_DIRTY) == 0 || ((flags & FLAG_CONTROL) != 0) != controlPass) {
+                    continue;
+                }
+                if ((recLsns[frame] < olderThan || (controlPass && !isLoggedKind(frame))) && mayWriteBack(frame)) {
+                    writeBack(frame);
+                    written++;
+                }
+            }
+        }
+        for (final PageSource source : sources) {
+            if (source != null) {
+                source.force();
+            }
+        }
+        return written;
+    }
+
+    private boolean mayWriteBack(final int frame) {
+        final long key = pageKeyOf(frame);
+        return gate == null || gate.mayWriteBack((int) (key >>> 40) - 1, key & ((1L << 40) - 1), frame);
+    }
+
+    /**
+     * The dirty frames of logged pages with their recovery LSNs, for a checkpoint's dirty page table.
+     *
+     * @param into receives {page key, recovery LSN} pairs.
+     */
+    public void dirtyPageTable(final java.util.List<long[]> into) {
+        for (int frame = 0; frame < frameCount; frame++) {
+            final int flags = control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET);
+            if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) == 0 || isLoggedKind(frame))) {
+                into.add(new long[] {pageKeyOf(frame), recLsns[frame]});
+            }
+        }
+    }
+
+    private boolean isLoggedKind(final int frame) {
+        final short type = frameView(frame).getShort(org.bess.format.PageHeaderDescriptor.PAGE_TYPE_OFFSET);
+        return type != org.bess.format.PageHeaderDescriptor.TYPE_PAGE_INFO
+                && type != org.bess.format.PageHeaderDescriptor.TYPE_CATALOG
+                && type != org.bess.format.PageHeaderDescriptor.TYPE_AREA_HEADER;
+    }
+
+    private final UnsafeBuffer typeView = new UnsafeBuffer(0, 0);
+
+    private UnsafeBuffer frameView(final int frame) {
+        typeView.wrap(frameAddress(frame), PAGE_LENGTH);
+        return typeView;
     }
 
     /** Whether a frame is dirty. */
@@ -504,7 +606,7 @@ public final class BufferCache implements AutoCloseable {
             for (int frame = 0; frame < frameCount; frame++) {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-                if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) != 0) == controlPass) {
+                if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) != 0) == controlPass && mayWriteBack(frame)) {
                     written += writeBackRun(frame);
                 }
             }
@@ -616,7 +718,8 @@ public final class BufferCache implements AutoCloseable {
             if ((flags & FLAG_DIRTY) == 0
                     || (flags & FLAG_CONTROL) != 0
                     || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
-                    || control.getInt(fd + FRAME_ACCESS_COUNT_OFFSET) > 0) {
+                    || control.getInt(fd + FRAME_ACCESS_COUNT_OFFSET) > 0
+                    || !mayWriteBack(f)) {
                 break;
             }
             runFrames[n++] = f;

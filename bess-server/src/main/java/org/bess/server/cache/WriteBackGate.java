@@ -11,4 +11,17 @@ public interface WriteBackGate {
      * @param frame the frame, pinned.
      */
     void beforeWriteBack(int window, long pageNo, int frame);
+
+    /**
+     * Whether a checkpoint may write the frame now: not while another session's transaction may be changing it in
+     * place through a mapped, writable frame (its bytes could reach the disk ahead of any log record of them).
+     *
+     * @param window the page's window.
+     * @param pageNo the page.
+     * @param frame the frame.
+     * @return true to write it; false leaves it dirty (the checkpoint lists it with its recovery LSN).
+     */
+    default boolean mayWriteBack(int window, long pageNo, int frame) {
+        return true;
+    }
 }

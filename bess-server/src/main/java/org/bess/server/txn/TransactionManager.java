@@ -430,6 +430,12 @@ public final class TransactionManager {
         }
     }
 
+    /** The transaction whose recovery buffer holds a page (it may be changing it in place), or null. */
+    public Txn bufferOwner(final int window, final long pageNo) {
+        final Entry e = byPage.get(CacheControlDescriptor.pageKey(window, pageNo));
+        return e == null ? null : e.owner;
+    }
+
     /**
      * A dirty page is about to be written back: if it holds unlogged changes of an active transaction, log them now.
      *
