@@ -14,7 +14,8 @@ import org.bess.exceptions.LockTimeoutException;
 /**
  * The client process of {@link ClientCampaign}: connects to the node server in a mode and runs bank transfers between
  * the accounts of the root {@code table} until it is killed, printing {@code ack N} after each commit returns. Each
- * transfer also counts itself in the source account, so the campaign can tell how many transfers are in the database.
+ * transfer also counts itself in the source account, so the campaign can tell how many transfers are in the database,
+ * and prints {@code try N FROM TO AMOUNT} just before its commit, so {@code ./bess demo} can rebuild every balance.
  *
  * <p>Arguments: node dir, mode, root area, accounts, seed.
  */
@@ -46,6 +47,9 @@ public final class ClientWorkloadMain {
                     from.putLong(0, from.getLong(0) - amount);
                     to.putLong(0, to.getLong(0) + amount);
                     from.putLong(8, from.getLong(8) + 1);
+                    // before the commit: a try without its ack is in flight (it may or may not have committed)
+                    out.println("try " + (n + 1) + " " + a + " " + b + " " + amount);
+                    out.flush();
                     tx.commit();
                     out.println("ack " + ++n);
                     out.flush();
