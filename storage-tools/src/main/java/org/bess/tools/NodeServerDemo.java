@@ -22,6 +22,8 @@ import org.bess.client.ObjectRef;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
+import org.bess.client.wire.CounterValue;
+import org.bess.server.daemon.CountersFile;
 import org.bess.server.daemon.NodeLock;
 import org.bess.server.daemon.NodeServerMain;
 
@@ -138,7 +140,13 @@ final class NodeServerDemo {
         if (failure != null) {
             return failure;
         }
-        out.println("counters (bess admin stat):");
+        // the counters are a sample of the engine taken every heartbeat: wait for one after the verifying session
+        final long sampled = System.nanoTime();
+        await(() -> counter("locks held") == 0, "the counters to show no lock held after every session closed");
+        out.printf(
+                Locale.ROOT,
+                "counters (bess admin stat; no lock held %d ms after the last session closed):%n",
+                (System.nanoTime() - sampled) / 1_000_000);
         final PrintWriter w = new PrintWriter(out, true, StandardCharsets.UTF_8);
         StatCommand.print(w, StatCommand.countersPath(node));
         w.flush();
@@ -308,6 +316,18 @@ final class NodeServerDemo {
         }
         return "the balances do not match the " + acked + " acknowledged transfers plus any subset of the "
                 + inFlight.size() + " in flight: an acknowledged transfer is lost";
+    }
+
+    /** A counter's value from the server's counters file, or -1 when it is not there. */
+    private long counter(final String label) {
+        try (CountersFile file = CountersFile.openReadOnly(StatCommand.countersPath(node))) {
+            for (final CounterValue v : file.read()) {
+                if (v.label().equals(label)) {
+                    return v.value();
+                }
+            }
+            return -1;
+        }
     }
 
     private static void apply(final long[] balance, final long[] count, final long[] t, final int sign) {
