@@ -67,7 +67,7 @@ final class NodeServerDemo {
     private int serverRuns;
 
     /** A client process and its output file. */
-    private record Client(String mode, Process process, Path output) {}
+    private record Client(String mode, Process process, Path output, Path hold) {}
 
     NodeServerDemo(final Path dir, final PrintStream out) {
         this.dir = dir;
@@ -112,14 +112,19 @@ final class NodeServerDemo {
         awaitAcks(copy, ACKS_BEFORE_KILL);
         out.printf("both committing: shared-memory %d acks, copy-on-access %d acks%n", acks(shared), acks(copy));
 
-        final String cleanup = killClient(shared);
+        final String[] held = killClient(shared);
+        final long before = acks(copy); // the acks after this one all came after the kill
+        final String cleanup = held[0];
         out.println("server cleaned up the dead client (daemon log): " + cleanup);
-        if (!cleanup.contains("rolledBack=")) {
-            return "unexpected cleanup line: " + cleanup;
+        if (!cleanup.contains("rolledBack=true")) {
+            return "the server did not roll back the killed client's open transaction: " + cleanup;
         }
-        final long before = acks(copy);
-        awaitAcks(copy, before + ACKS_BEFORE_KILL);
-        out.printf("copy-on-access client goes on: %d more commits since the kill%n", acks(copy) - before);
+        final String[] h = held[1].split(" ");
+        final String touching = awaitAckTouching(copy, before, h[2], h[3]);
+        out.printf(
+                "copy-on-access client goes on: %d more commits since the kill, among them '%s' on an account the"
+                        + " killed transaction had locked%n",
+                acks(copy) - before, touching);
 
         out.printf(
                 "SIGKILL node server pid %d while the copy-on-access client commits (%d acks so far)%n",
@@ -158,18 +163,67 @@ final class NodeServerDemo {
         return restarted.exitValue() == 0 ? null : "the server exited with " + restarted.exitValue() + " on SIGTERM";
     }
 
-    /** SIGKILLs a client and returns the daemon's line about cleaning up after it. */
-    private String killClient(final Client c) throws IOException, InterruptedException {
+    /**
+     * Makes a client hold its next transaction open (after its writes), SIGKILLs it there, and returns the daemon's
+     * line about cleaning up after it and the client's {@code hold} line.
+     */
+    private String[] killClient(final Client c) throws IOException, InterruptedException {
         final long pid = c.process.pid();
         final Matcher m = awaitLog(Pattern.compile("client (\\d+) connected: .*pid=" + pid + ",.*"));
         final String id = m.group(1);
+        Files.createFile(c.hold);
+        final String[] hold = new String[1];
+        await(
+                () -> {
+                    hold[0] = completeLines(c).stream()
+                            .filter(l -> l.startsWith("hold "))
+                            .findFirst()
+                            .orElse(null);
+                    return hold[0] != null || !c.process.isAlive();
+                },
+                "the " + c.mode + " client to hold a transaction open");
+        if (hold[0] == null) {
+            throw new IllegalStateException("the " + c.mode + " client exited: " + read(c.output));
+        }
         kill(c.process);
+        final String[] f = hold[0].split(" ");
         out.printf(
-                "SIGKILL %s client pid %d (server client %s) after %d acks; its last line '%s'%n",
-                c.mode.toLowerCase(Locale.ROOT).replace('_', '-'), pid, id, acks(c), lastLine(c));
-        return awaitLog(Pattern.compile("client " + id + " disconnected and cleaned up.*"))
+                "SIGKILL %s client pid %d (server client %s) inside a transaction after %d acks: '%s' (accounts %s"
+                        + " and %s written and locked, not committed)%n",
+                c.mode, pid, id, acks(c), hold[0], f[2], f[3]);
+        final String cleanup = awaitLog(Pattern.compile("client " + id + " disconnected and cleaned up.*"))
                 .group()
                 .replace("client " + id + " disconnected and cleaned up: ", "client " + id + " ");
+        return new String[] {cleanup, hold[0]};
+    }
+
+    /** Waits until a client acknowledges, after its first {@code after} acks, a transfer touching account a or b. */
+    private String awaitAckTouching(final Client c, final long after, final String a, final String b)
+            throws InterruptedException {
+        final String[] found = new String[1];
+        await(
+                () -> {
+                    String pending = null;
+                    long n = 0;
+                    for (final String line : completeLines(c)) {
+                        if (line.startsWith("try ")) {
+                            pending = line;
+                        } else if (line.startsWith("ack ") && pending != null) {
+                            final String[] f = pending.split(" ");
+                            if (++n > after && (f[2].equals(a) || f[3].equals(a) || f[2].equals(b) || f[3].equals(b))) {
+                                found[0] = pending;
+                                return true;
+                            }
+                            pending = null;
+                        }
+                    }
+                    return !c.process.isAlive();
+                },
+                "the " + c.mode + " client to commit a transfer on account " + a + " or " + b);
+        if (found[0] == null) {
+            throw new IllegalStateException("the " + c.mode + " client exited: " + read(c.output));
+        }
+        return found[0];
     }
 
     private Process startServer(final String what) throws IOException, InterruptedException {
@@ -209,6 +263,7 @@ final class NodeServerDemo {
 
     private Client startClient(final String mode, final int seed) throws IOException, InterruptedException {
         final Path output = dir.resolve("client-" + mode.toLowerCase(Locale.ROOT) + ".out");
+        final Path hold = dir.resolve("client-" + mode.toLowerCase(Locale.ROOT) + ".hold");
         final List<String> command = new ArrayList<>();
         command.add(JAVA);
         command.addAll(JVM_FLAGS);
@@ -220,13 +275,14 @@ final class NodeServerDemo {
                 mode,
                 root.toString(),
                 Integer.toString(ACCOUNTS),
-                Integer.toString(seed)));
+                Integer.toString(seed),
+                hold.toString()));
         final Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
         started.add(p);
-        return new Client(mode.toLowerCase(Locale.ROOT).replace('_', '-'), p, output);
+        return new Client(mode.toLowerCase(Locale.ROOT).replace('_', '-'), p, output, hold);
     }
 
     private void createBank() {
