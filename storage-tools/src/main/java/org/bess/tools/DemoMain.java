@@ -17,7 +17,10 @@ import java.util.Locale;
  * protects one read-only, and lets a child JVM prove that a stray write into a read-only page kills the writer with
  * SIGSEGV and never reaches the file (see {@link ShimSelfCheck}). Then the storage engine, embedded (see {@link
  * StorageDemo}): two databases, two areas, objects with references across both databases, a file moved and compacted,
- * a reopen, a walk of every reference and an offline check.
+ * a reopen, a walk of every reference and an offline check. Last the node server (see {@link NodeServerDemo}): a
+ * daemon in a child JVM, a shared-memory and a copy-on-access client process running bank transfers at once, one
+ * SIGKILLed mid-transaction and cleaned up by the server, the server SIGKILLed and restarted (recovery), every
+ * acknowledged transfer verified, the counters printed, the server stopped with SIGTERM.
  *
  * <p>Usage: {@code DemoMain [--keep]}; {@code --keep} keeps the node directory (file, crash report) for inspection.
  * Exit codes: 0 when every step held, 1 when one failed (the last line says which), 2 for a usage error.
@@ -100,7 +103,13 @@ public final class DemoMain {
             out.println(SHIM_OK_LINE);
             out.println();
             out.println("storage: databases, areas, objects and references, embedded");
-            return new StorageDemo(nodeDir, out).run();
+            final String storage = new StorageDemo(nodeDir, out).run();
+            if (storage != null) {
+                return storage;
+            }
+            out.println();
+            out.println("node server: a daemon, a shared-memory and a copy-on-access client process, kills, recovery");
+            return new NodeServerDemo(nodeDir.resolve("node-server"), out).run();
         } catch (final ShimSelfCheck.CheckFailedException e) {
             return e.getMessage();
         } catch (final InterruptedException e) {

@@ -77,7 +77,7 @@ final class StatCommand implements Callable<Integer> {
         return Path.of(path);
     }
 
-    private static void print(final PrintWriter out, final Path counters) {
+    static void print(final PrintWriter out, final Path counters) {
         try (CountersFile file = CountersFile.openReadOnly(counters)) {
             final long pid = file.pid();
             final long age = System.currentTimeMillis() - file.heartbeatMs();

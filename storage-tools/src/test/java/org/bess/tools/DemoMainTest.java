@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(120)
+@Timeout(240)
 class DemoMainTest {
     @Test
     void shouldReportOkAfterTheProbeDiedOfSigsegvAndDeleteTheNodeDirectory() {
@@ -35,7 +35,31 @@ class DemoMainTest {
                 .contains(DemoMain.SHIM_OK_LINE)
                 .contains("walked 20,000 parts")
                 .contains("check parts.root: ok")
-                .contains("check suppliers.root: ok");
+                .contains("check suppliers.root: ok")
+                .contains("inside a transaction after")
+                .contains("rolledBack=true")
+                .contains("on an account the killed transaction had locked")
+                .contains("recovery=recovered")
+                .contains("verified after the restart: all")
+                .contains("total 20,000 unchanged")
+                .contains("locks held")
+                .contains("exit code 0")
+                .contains("node-server tour: ok");
+
+        // every process the node-server tour started (server twice, two clients) is gone, its shared memory too
+        final Matcher pids = Pattern.compile("pid (\\d+)").matcher(report);
+        int processes = 0;
+        while (pids.find()) {
+            final long pid = Long.parseLong(pids.group(1));
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("process %d still alive", pid)
+                    .isFalse();
+            processes++;
+        }
+        assertThat(processes).isGreaterThanOrEqualTo(4);
+        final Matcher shm = Pattern.compile("shared memory removed: (\\S+)").matcher(report);
+        assertThat(shm.find()).isTrue();
+        assertThat(Files.exists(Path.of(shm.group(1)))).isFalse();
 
         final Matcher nodeDir = Pattern.compile("node directory: (\\S+)").matcher(report);
         assertThat(nodeDir.find()).isTrue();

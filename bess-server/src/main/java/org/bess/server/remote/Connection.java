@@ -682,6 +682,8 @@ final class Connection implements Runnable {
 
     private void cleanUp() {
         closeChannel();
+        boolean rolledBack = false;
+        int released = 0;
         try {
             if (session != null) {
                 // in this order: roll back (before-images and CLRs through the log, then the locks go), then the
@@ -689,6 +691,7 @@ final class Connection implements Runnable {
                 try {
                     if (tx != null && tx.isActive()) {
                         tx.abort();
+                        rolledBack = true;
                     }
                 } catch (final RuntimeException e) {
                     LOG.warn("client {}: rolling back its transaction failed", id, e);
@@ -697,6 +700,7 @@ final class Connection implements Runnable {
                     for (final Map.Entry<Integer, Integer> e : mapped.entrySet()) {
                         for (int i = 0; i < e.getValue(); i++) {
                             faults.releaseFrame(e.getKey());
+                            released++;
                         }
                     }
                 } catch (final RuntimeException e) {
@@ -710,7 +714,12 @@ final class Connection implements Runnable {
             LOG.warn("client {}: closing its session failed", id, e);
         } finally {
             endpoint.closed(this);
-            LOG.info("client {} disconnected and cleaned up", id);
+            // ./bess demo shows this line: what the server undid for a client that died
+            LOG.info(
+                    "client {} disconnected and cleaned up: rolledBack={}, framesReleased={}",
+                    id,
+                    rolledBack,
+                    released);
         }
     }
 
