@@ -89,7 +89,7 @@ final class ClientModeSupport implements AutoCloseable {
         }
     }
 
-    private static int[] cycle(final int count) {
+    static int[] cycle(final int count) {
         final int[] order = new int[count];
         for (int i = 0; i < count; i++) {
             order[i] = i;

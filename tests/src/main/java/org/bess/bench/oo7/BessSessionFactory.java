@@ -9,9 +9,11 @@ import org.bess.server.Context;
 
 /**
  * How {@link BessOo7} gets its {@link Session}: the one hook between the benchmark and a client mode. Everything after
- * it uses the {@code Session} interface only, so the same OO7 code runs embedded today and against the shared-memory
- * and copy-on-access client sessions when {@link Bess#connect} is built. The benchmarks take the mode from the system
- * property {@value #MODE_PROP_NAME} ({@code embedded}, {@code shared-memory} or {@code copy-on-access}).
+ * it uses the {@code Session} interface only, so the same OO7 code runs embedded and as a shared-memory or
+ * copy-on-access client ({@link Bess#connect}) of an engine and session endpoint the factory starts in this JVM
+ * ({@link HostedClientSession}: closing the session stops them). The benchmarks take the mode from the system property
+ * {@value #MODE_PROP_NAME} ({@code embedded}, {@code shared-memory} or {@code copy-on-access}; {@code shared} and
+ * {@code copy} for short).
  */
 @FunctionalInterface
 public interface BessSessionFactory {
@@ -34,19 +36,33 @@ public interface BessSessionFactory {
     }
 
     /**
+     * A shared-memory client of an engine and endpoint started in this JVM with a {@link #CACHE_SIZE_BYTES} cache.
+     */
+    static BessSessionFactory sharedMemory() {
+        return nodeDir -> HostedClientSession.start(nodeDir, CACHE_SIZE_BYTES, Bess.Mode.SHARED_MEMORY);
+    }
+
+    /**
+     * A copy-on-access client of an engine and endpoint started in this JVM with a {@link #CACHE_SIZE_BYTES} cache.
+     */
+    static BessSessionFactory copyOnAccess() {
+        return nodeDir -> HostedClientSession.start(nodeDir, CACHE_SIZE_BYTES, Bess.Mode.COPY_ON_ACCESS);
+    }
+
+    /**
      * The factory of a mode name.
      *
-     * @param mode {@code embedded}, {@code shared-memory} or {@code copy-on-access}.
+     * @param mode {@code embedded}, {@code shared-memory} ({@code shared}) or {@code copy-on-access} ({@code copy}).
      * @return the factory.
      * @throws IllegalArgumentException naming the mode when it is none of these.
      */
     static BessSessionFactory of(final String mode) {
         return switch (mode.toLowerCase(Locale.ROOT)) {
             case "embedded" -> embedded();
-            case "shared-memory" -> nodeDir -> Bess.connect(nodeDir, Bess.Mode.SHARED_MEMORY);
-            case "copy-on-access" -> nodeDir -> Bess.connect(nodeDir, Bess.Mode.COPY_ON_ACCESS);
+            case "shared-memory", "shared" -> sharedMemory();
+            case "copy-on-access", "copy" -> copyOnAccess();
             default -> throw new IllegalArgumentException("unknown bess session mode: " + MODE_PROP_NAME + "=" + mode
-                    + ", expected embedded, shared-memory or copy-on-access");
+                    + ", expected embedded, shared-memory (shared) or copy-on-access (copy)");
         };
     }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The three OO7 implementations (heap objects, lmdbjava, bess embedded) return the same result for every operation,
+ * The three OO7 implementations (heap objects, lmdbjava, bess embedded, and bess's shared-memory and copy-on-access
+ * client sessions on the tiny module) return the same result for every operation,
  * in the same sequence of operations on the same generated module, and the results are the ones the module's shape
  * dictates (every part of a composite is reached, the extents have every part, the manual has the 'I's it was made
  * with). Updates are checked through a checksum of every atomic part, and bess's through a reopen as well.
@@ -39,12 +40,39 @@ class Oo7CorrectnessTest {
             Oo7Operation.Q7,
             Oo7Operation.Q8);
 
+    /** Results after the checksum that follows T3a, the last update of {@link #SEQUENCE}: T8 T9 Q1 Q1 Q5 Q6 Q7 Q8. */
+    private static final int SEQUENCE_TAIL_AFTER_LAST_UPDATE = 9;
+
     @TempDir
     Path dir;
 
     @Test
     void shouldReturnTheSameResultsOnEverySystemForTheTinyConfiguration() {
         checkAllSystemsAgree(Oo7Config.parse("tiny"));
+    }
+
+    @Test
+    void shouldReturnTheSameResultsAsHeapInEveryBessSessionModeForTheTinyConfiguration() {
+        final Oo7Data data = Oo7Generator.generate(Oo7Config.parse("tiny"), Oo7Generator.DEFAULT_SEED);
+        final List<Long> expected;
+        try (Oo7Store heap = HeapOo7.create(data)) {
+            expected = runSequence(heap);
+        }
+        checkShape(data, expected);
+        for (final String mode : List.of("embedded", "shared-memory", "copy-on-access")) {
+            final Path bessDir = mkdirs(dir.resolve("bess-" + mode));
+            try (Oo7Store bess = BessOo7.create(data, bessDir, BessSessionFactory.of(mode))) {
+                assertThat(runSequence(bess))
+                        .as("bess %s against heap, in order: %s", mode, SEQUENCE)
+                        .isEqualTo(expected);
+            }
+            // the updates were committed through the mode's session: an embedded reopen sees them
+            try (BessOo7 reopened = BessOo7.open(data, bessDir, BessSessionFactory.embedded())) {
+                assertThat(reopened.checksum())
+                        .as("bess %s checksum after reopen", mode)
+                        .isEqualTo(expected.get(expected.size() - SEQUENCE_TAIL_AFTER_LAST_UPDATE));
+            }
+        }
     }
 
     @Test
@@ -106,15 +134,7 @@ class Oo7CorrectnessTest {
                 Oo7Store lmdb = LmdbOo7.create(data, mkdirs(dir.resolve("lmdb")));
                 Oo7Store bess = BessOo7.create(data, mkdirs(dir.resolve("bess")), BessSessionFactory.embedded())) {
             for (final Oo7Store store : List.of(heap, lmdb, bess)) {
-                final List<Long> sequence = new ArrayList<>();
-                sequence.add(store.checksum());
-                for (final Oo7Operation op : SEQUENCE) {
-                    sequence.add(store.run(op));
-                    if (op.isUpdate()) {
-                        sequence.add(store.checksum());
-                    }
-                }
-                results.put(store.system(), sequence);
+                results.put(store.system(), runSequence(store));
             }
         }
         final List<Long> expected = results.get("heap");
@@ -125,6 +145,19 @@ class Oo7CorrectnessTest {
                 .as("bess against heap, in order: %s", SEQUENCE)
                 .isEqualTo(expected);
         checkShape(data, expected);
+    }
+
+    /** The checksum, then every operation's result in order, each update followed by the checksum after it. */
+    private static List<Long> runSequence(final Oo7Store store) {
+        final List<Long> sequence = new ArrayList<>();
+        sequence.add(store.checksum());
+        for (final Oo7Operation op : SEQUENCE) {
+            sequence.add(store.run(op));
+            if (op.isUpdate()) {
+                sequence.add(store.checksum());
+            }
+        }
+        return sequence;
     }
 
     /** The results the module's shape dictates, whatever the system. */
