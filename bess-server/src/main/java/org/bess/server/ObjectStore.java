@@ -184,7 +184,8 @@ final class ObjectStore {
         if (size > MAX_DATA_LENGTH) {
             throw new BessException(
                     ErrorCode.NOT_BUILT_YET,
-                    "object larger than a data segment (64 KiB) is a large object, which is not built yet: size=" + size
+                    "an ordinary object larger than a data segment (64 KiB) is not built; make it a large object"
+                            + " (Transaction.createLarge): size=" + size
                             + ", file=" + file.name);
         }
         if (nearSegment != 0) {
@@ -504,7 +505,8 @@ final class ObjectStore {
                     newSize < 0 ? ErrorCode.BAD_ARGUMENT : ErrorCode.NOT_BUILT_YET,
                     newSize < 0
                             ? "negative object size: size=" + newSize
-                            : "object larger than a data segment (64 KiB) is a large object, not built yet: size="
+                            : "an ordinary object cannot grow beyond a data segment (64 KiB); make it a large object"
+                                    + " (Transaction.createLarge): size="
                                     + newSize);
         }
         final Slot slot = new Slot();
