@@ -76,6 +76,9 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
+    /** The highest segment that exists (written by the flush leader only, or at open). */
+    private long highestSegment = -1;
+
     /**
      * Opens the log: finds the end of the valid log, cuts any torn or invalid tail after it (so that stale bytes can
      * never be read as records later), and appends from there. An empty log starts at segment 0.
@@ -105,8 +108,11 @@ public final class LogWriter implements AutoCloseable {
             for (final long s : segments) {
                 if (s > endSegment) {
                     device.delete(s);
-                } else if (s == endSegment && device.size(s) > nextLsn % segmentLength) {
-                    device.truncate(s, nextLsn % segmentLength);
+                } else {
+                    if (s == endSegment && device.size(s) > nextLsn % segmentLength) {
+                        device.truncate(s, nextLsn % segmentLength);
+                    }
+                    highestSegment = Math.max(highestSegment, s);
                 }
             }
         }
@@ -295,8 +301,10 @@ public final class LogWriter implements AutoCloseable {
                     device.force(lastSegment);
                     segmentForces++;
                 }
-                if (!device.segments().contains(segment)) {
+                // segments are made in order, by the flush leader only: no directory listing per flush
+                if (segment > highestSegment) {
                     device.create(segment, header(segment));
+                    highestSegment = segment;
                 }
                 run.bytes.flip();
                 device.write(segment, run.startLsn % segmentLength, run.bytes);
