@@ -144,8 +144,14 @@ public final class ControlConnection implements AutoCloseable {
         return reply;
     }
 
-    /** This process's effective uid or gid: the owner of {@code /proc/self}. */
-    private static int procSelfAttribute(final String attribute) {
+    /**
+     * This process's effective uid or gid: the owner of {@code /proc/self} (the server checks the same ids with
+     * {@code SO_PEERCRED}).
+     *
+     * @param attribute {@code unix:uid} or {@code unix:gid}.
+     * @return the id.
+     */
+    public static int procSelfAttribute(final String attribute) {
         try {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), attribute);
         } catch (final IOException | UnsupportedOperationException e) {

@@ -2,8 +2,6 @@ package org.bess.server.daemon;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
@@ -38,7 +36,7 @@ public final class AllowList {
      * @throws BessException {@code BAD_ARGUMENT} naming an entry that is no user or group.
      */
     public AllowList(final NodeConfig config) {
-        this.ownUid = processId("unix:uid");
+        this.ownUid = org.bess.client.wire.ControlConnection.procSelfAttribute("unix:uid");
         users.add(user(Integer.toString(ownUid)));
         described.put("uid:" + ownUid, "server");
         boolean others = false;
@@ -67,15 +65,6 @@ public final class AllowList {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "bad config: allow.uids names no user: '" + u + "'");
         } catch (final IOException e) {
             throw new BessException(ErrorCode.IO, "cannot look up user '" + u + "': " + e, e);
-        }
-    }
-
-    /** This process's effective uid or gid (the owner of {@code /proc/self}). */
-    static int processId(final String attribute) {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), attribute);
-        } catch (final IOException | UnsupportedOperationException e) {
-            throw new BessException(ErrorCode.IO, "cannot read this process's " + attribute + " from /proc/self", e);
         }
     }
 
