@@ -511,11 +511,16 @@ public final class BessServer implements AutoCloseable {
     /** Locks a resource for the current transaction (a page, a database's catalog); see {@link #lockPageForAccess}. */
     void lock(final TransactionManager.Txn t, final long resource, final LockMode mode) {
         final boolean exclusive = mode == LockMode.X;
-        if (t.holdsLocally(resource, exclusive)) {
+        // the local set knows S and X only: an intention mode always asks the lock manager (which answers a covered
+        // request at once)
+        final boolean plain = exclusive || mode == LockMode.S;
+        if (plain && t.holdsLocally(resource, exclusive)) {
             return;
         }
         if (locks.tryLock(t.id(), resource, mode)) {
-            t.rememberLock(resource, exclusive);
+            if (plain) {
+                t.rememberLock(resource, exclusive);
+            }
             return;
         }
         final EmbeddedSession s = currentSession;
@@ -527,7 +532,9 @@ public final class BessServer implements AutoCloseable {
             }
             throw e;
         }
-        t.rememberLock(resource, exclusive);
+        if (plain) {
+            t.rememberLock(resource, exclusive);
+        }
     }
 
     /** Whether the current transaction holds {@code resource} in a mode covering {@code mode}. */
@@ -753,6 +760,17 @@ public final class BessServer implements AutoCloseable {
 
     static long catalogResource(final EngineDatabase db) {
         return LockResource.file(db.number(), -1);
+    }
+
+    /**
+     * Locks a file for the current transaction (no lock outside transactions): {@code IX} to add objects or segments
+     * to it, {@code IS} to scan it, {@code X} to drop or move it (see {@link LockResource#file}).
+     */
+    void lockFile(final EngineDatabase db, final int fileId, final LockMode mode) {
+        final TransactionManager.Txn t = txns.current();
+        if (t != null) {
+            lock(t, LockResource.file(db.number(), fileId), mode);
+        }
     }
 
     /** Locks a database's catalog for the current transaction (no lock outside transactions). */

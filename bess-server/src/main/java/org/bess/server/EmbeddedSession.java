@@ -35,6 +35,10 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private final VirtualFrames frames;
     private final Guard guard = new Guard();
     private EngineTransaction current;
+    /** What the current transaction opened, by reference (see {@link EngineTransaction#open}). */
+    private final org.bess.client.frame.OpenedObjects<EngineObjectRef> opened =
+            new org.bess.client.frame.OpenedObjects<>();
+
     private TransactionManager.Txn txn;
     private boolean closed;
     /** The thread that entered last (the engine's thread-to-session map is updated when it changes). */
@@ -141,9 +145,15 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             }
             server.log().requireUsable();
             txn = server.txns().begin();
+            opened.begin();
             current = new EngineTransaction(this);
             return current;
         }
+    }
+
+    /** The objects the current transaction opened. */
+    org.bess.client.frame.OpenedObjects<EngineObjectRef> opened() {
+        return opened;
     }
 
     void checkNoTransaction(final String what) {

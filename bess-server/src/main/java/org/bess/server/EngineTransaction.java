@@ -61,11 +61,17 @@ final class EngineTransaction implements Transaction {
         return db;
     }
 
-    private EngineFile file(final BessFile file) {
+    /**
+     * The engine's file behind a handle, locked in {@code mode} for the transaction first ({@code IX} to add to it,
+     * {@code IS} to scan it, {@code X} to drop it), so that a drop another transaction has not committed yet is waited
+     * for rather than seen.
+     */
+    private EngineFile file(final BessFile file, final LockMode mode) {
         enter();
         if (!(file instanceof EngineFile f) || f.db().server() != session.server()) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "file is not of this session: " + file);
         }
+        f.db().server().lockFile(f.db(), f.entry().id, mode);
         if (f.current() == null) {
             throw new BessException(ErrorCode.NAME, "file was dropped: " + file);
         }
@@ -124,7 +130,10 @@ final class EngineTransaction implements Transaction {
     @Override
     public void dropFile(final BessFile file) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            final EngineFile f = file(file);
+            // the whole file first (it waits for transactions adding to it (IX) or scanning it (IS), which may still
+            // need the catalog for the file's first segment), then the catalog
+            final EngineFile f = file(file, LockMode.X);
+            session.opened().begin();
             f.db().server().lockCatalog(f.db(), LockMode.X);
             f.db().largeObjects().dropFile(f.entry());
             f.db().objects().dropFile(f.entry());
@@ -141,7 +150,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public ObjectRef allocate(final BessFile file, final TypeId type, final int size) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            final EngineFile f = file(file);
+            final EngineFile f = file(file, LockMode.IX);
             checkType(f.db(), type);
             final long word = f.db().objects().allocate(f.entry(), type.id(), size, 0, 0);
             return open(f.db(), word);
@@ -180,6 +189,14 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
+        // opened before in this transaction: its slot page is still locked, the handle still valid (no latch needed,
+        // nothing shared is read)
+        if (ref != null && active) {
+            final EngineObjectRef again = session.opened().get(ref.database(), ref.word());
+            if (again != null) {
+                return again;
+            }
+        }
         try (EmbeddedSession.Guard g = session.enter()) {
             if (ref == null) {
                 throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
@@ -195,7 +212,11 @@ final class EngineTransaction implements Transaction {
                                 ErrorCode.BAD_ARGUMENT,
                                 "reference names a large object: open it with openLarge: ref=" + ref);
                     }
-                    return new EngineObjectRef(this, db, word, slot);
+                    final EngineObjectRef opened = new EngineObjectRef(this, db, word, slot);
+                    if (hops == 0) {
+                        session.opened().put(ref.database(), word, opened);
+                    }
+                    return opened;
                 }
                 if (hops > 8) {
                     throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
@@ -237,7 +258,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public LargeObject createLarge(final BessFile file) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            final EngineFile f = file(file);
+            final EngineFile f = file(file, LockMode.IX);
             return new EngineLargeObject(
                     this, f.db(), f.db().largeObjects().create(f.entry(), new int[] {f.entry().areaId}));
         }
@@ -246,7 +267,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public LargeObject createLarge(final BessFile file, final List<Path> areas) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            final EngineFile f = file(file);
+            final EngineFile f = file(file, LockMode.IX);
             if (areas == null || areas.isEmpty() || areas.size() > LargeObjectNodeDescriptor.MAX_STRIPE_AREAS) {
                 throw new BessException(
                         ErrorCode.BAD_ARGUMENT,
@@ -300,6 +321,7 @@ final class EngineTransaction implements Transaction {
         try (EmbeddedSession.Guard g = session.enter()) {
             final EngineObjectRef o = object(object);
             ((EngineDatabase) o.database()).objects().free(o.word());
+            session.opened().remove(o.word());
         }
     }
 
@@ -339,7 +361,9 @@ final class EngineTransaction implements Transaction {
     @Override
     public Cursor scan(final BessFile file) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            return new EngineCursor(this, file(file));
+            // intention to read the whole file: a transaction dropping or moving it (X) waits for the scan's end
+            final EngineFile f = file(file, LockMode.IS);
+            return new EngineCursor(this, f);
         }
     }
 

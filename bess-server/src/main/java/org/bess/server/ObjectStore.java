@@ -177,7 +177,14 @@ final class ObjectStore {
      * @return the reference.
      */
     long allocate(
-            final Catalog.FileEntry file, final int typeId, final int size, final long nearSegment, final int flags) {
+            final Catalog.FileEntry entry, final int typeId, final int size, final long nearSegment, final int flags) {
+        // intention to add to the file: waits for a transaction that drops or moves it (X), then finds it still there
+        db.server().lockFile(db, entry.id, org.bess.server.lock.LockMode.IX);
+        final Catalog.FileEntry file = db.catalog().file(entry.id);
+        if (file == null) {
+            throw new BessException(
+                    ErrorCode.NAME, "the file was dropped: file=" + entry.name + ", database=" + db.path());
+        }
         if (size < 0) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "negative object size: size=" + size);
         }
@@ -194,10 +201,18 @@ final class ObjectStore {
                 return ref;
             }
         }
-        if (file.lastSegment != 0 && file.lastSegment != nearSegment) {
-            final long ref = tryPlace(file.lastSegment, typeId, size, flags);
-            if (ref != 0) {
-                return ref;
+        // the catalog's last segment is a hint: other transactions append segments as nested top actions that do not
+        // change the catalog, and an abort puts back the committed hint (the segments appended since stay, empty);
+        // so the hint and every segment linked after it are tried before a new one is appended
+        for (long segPage = file.lastSegment != 0 ? file.lastSegment : file.firstSegment;
+                segPage != 0;
+                segPage = nextSegment(segPage)) {
+            if (segPage != nearSegment) {
+                final long ref = tryPlace(segPage, typeId, size, flags);
+                if (ref != 0) {
+                    file.lastSegment = segPage;
+                    return ref;
+                }
             }
         }
         final long segPage = newSegment(file);
@@ -327,9 +342,97 @@ final class ObjectStore {
                 "no area has room for a data segment: database=" + db.path() + ", pages=" + (1 << order));
     }
 
+    /** The next segment of a file's chain after {@code segPage} (0 at the end); the page is locked shared. */
+    private long nextSegment(final long segPage) {
+        final UnsafeBuffer s = new UnsafeBuffer(0, 0);
+        final int frame = pinSegment(segPage, false, s, 0);
+        try {
+            return s.getInt(NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** The last segment of the chain that goes through {@code segPage}. */
+    private long chainEnd(final long segPage) {
+        long seg = segPage;
+        for (long next = nextSegment(seg); next != 0; next = nextSegment(seg)) {
+            seg = next;
+        }
+        return seg;
+    }
+
+    /**
+     * Adds a slotted segment to a file. The first one is a change of the catalog (which names it), under the catalog
+     * lock held to commit, and undone by an abort like the rest of the transaction; so is every segment a
+     * transaction holding the catalog lock appends (it may have created the file itself). Every other one is a redo-only
+     * nested top action under the latch: the chain's end is locked exclusively first (a second transaction appending
+     * to the same file waits there), then the page is allocated, formatted and linked, and all of it is logged at
+     * once; an abort of the transaction leaves the segment in the file, empty, and the catalog is not touched (its
+     * last-segment field is a hint, see {@link #allocate}).
+     */
     private long newSegment(final Catalog.FileEntry file) {
-        // the file's segment chain is in the catalog: its lock is held to commit (taken before anything changes)
-        db.server().lockCatalog(db, org.bess.server.lock.LockMode.X);
+        if (file.firstSegment == 0) {
+            // X on the file too: other transactions adding to it (IX) must not read the uncommitted first segment
+            db.server().lockFile(db, file.id, org.bess.server.lock.LockMode.X);
+            db.server().lockCatalog(db, org.bess.server.lock.LockMode.X);
+            if (file.firstSegment != 0) {
+                return newSegment(file);
+            }
+            final long segPage = formatSegment(file, 0);
+            file.firstSegment = segPage;
+            file.lastSegment = segPage;
+            db.catalog().dirty(true);
+            return segPage;
+        }
+        final long last = lockedChainEnd(file);
+        if (db.server().holds(BessServer.catalogResource(db), org.bess.server.lock.LockMode.X)) {
+            // the transaction changes the catalog anyway (it may have created this very file, which its abort drops):
+            // the append is part of it and undone with it
+            final long segPage = formatSegment(file, last);
+            link(last, segPage);
+            file.lastSegment = segPage;
+            db.catalog().dirty(true);
+            return segPage;
+        }
+        final long segPage;
+        updates.beginRedoOnlyStructureChange();
+        try {
+            segPage = formatSegment(file, last);
+            link(last, segPage);
+        } finally {
+            updates.endStructureChange();
+        }
+        file.lastSegment = segPage;
+        return segPage;
+    }
+
+    /** The end of a file's chain, locked exclusively (waits for another transaction appending to the file). */
+    private long lockedChainEnd(final Catalog.FileEntry file) {
+        long last = chainEnd(file.lastSegment != 0 ? file.lastSegment : file.firstSegment);
+        while (true) {
+            db.server().lockPageForAccess(db.root().window(), last, org.bess.server.lock.LockMode.X);
+            final long next = nextSegment(last);
+            if (next == 0) {
+                return last;
+            }
+            last = chainEnd(next);
+        }
+    }
+
+    /** Links {@code segPage} after {@code last}, the end of its file's chain. */
+    private void link(final long last, final long segPage) {
+        final UnsafeBuffer prev = new UnsafeBuffer(0, 0);
+        final int pf = pinSegment(last, true, prev, 0);
+        try {
+            prev.putInt(NEXT_SEGMENT_OFFSET, (int) segPage);
+        } finally {
+            cache.unpin(pf);
+        }
+    }
+
+    /** Allocates and formats an empty slotted segment of {@code file} whose previous segment is {@code prevSegment}. */
+    private long formatSegment(final Catalog.FileEntry file, final long prevSegment) {
         final StorageArea root = db.root();
         final long segPage = root.allocate(0);
         if (segPage < 0) {
@@ -344,7 +447,7 @@ final class ObjectStore {
             s.putShort(FORMAT_VERSION_OFFSET, PageHeaderDescriptor.FORMAT_VERSION);
             s.putInt(FILE_ID_OFFSET, file.id);
             s.putShort(SLOT_CAPACITY_OFFSET, (short) SLOT_CAPACITY);
-            s.putInt(PREV_SEGMENT_OFFSET, (int) file.lastSegment);
+            s.putInt(PREV_SEGMENT_OFFSET, (int) prevSegment);
             s.putShort(DATA_ORDER_OFFSET, (short) NO_DATA);
             // a fresh random generation base: references into a dropped file's reused page are caught
             final int base = ThreadLocalRandom.current().nextInt(1 << 16);
@@ -355,19 +458,6 @@ final class ObjectStore {
         } finally {
             cache.unpin(frame);
         }
-        if (file.lastSegment != 0) {
-            final UnsafeBuffer prev = new UnsafeBuffer(0, 0);
-            final int pf = pinSegment(file.lastSegment, true, prev, 0);
-            try {
-                prev.putInt(NEXT_SEGMENT_OFFSET, (int) segPage);
-            } finally {
-                cache.unpin(pf);
-            }
-        } else {
-            file.firstSegment = segPage;
-        }
-        file.lastSegment = segPage;
-        db.catalog().dirty(true);
         return segPage;
     }
 

@@ -55,6 +55,12 @@ final class UpdatePath implements PageWriteHook {
         txns.beginNestedTopAction();
     }
 
+    /** Starts a redo-only nested top action (a segment appended to a file: kept when the transaction aborts). */
+    void beginRedoOnlyStructureChange() {
+        structureDepth++;
+        txns.beginNestedTopAction(true);
+    }
+
     @Override
     public void structureUndo(final int action, final int window, final long pageNo, final int order) {
         txns.undoAction(action, window, pageNo, order);

@@ -108,14 +108,17 @@ final class StoreInvariants {
                 expectedPages.merge(db.root().id(), 1L, Long::sum);
                 checkSlots(view, where, expectedPages, problems);
                 prev = seg;
-                last = seg;
+                if (seg == f.lastSegment) {
+                    last = seg;
+                }
                 seg = view.getInt(NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
             } finally {
                 db.cache().unpin(frame);
             }
         }
+        // the catalog's last segment is a hint (segments appended later are linked only): it must be on the chain
         if (last != f.lastSegment) {
-            problems.add("file " + f.name + ": last segment " + last + ", catalog says " + f.lastSegment);
+            problems.add("file " + f.name + ": the catalog's last segment " + f.lastSegment + " is not on the chain");
         }
     }
 

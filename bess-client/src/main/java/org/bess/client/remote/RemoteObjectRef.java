@@ -59,6 +59,10 @@ final class RemoteObjectRef implements ObjectRef {
         return handle;
     }
 
+    long word() {
+        return word;
+    }
+
     private ObjectView view() {
         tx.checkActive();
         if (stamp != session.stamp) {

@@ -49,6 +49,10 @@ public final class RemoteSession implements Session {
     int stamp;
 
     private RemoteTransaction current;
+    /** What the current transaction opened, by reference (see {@link RemoteTransaction#open}). */
+    private final org.bess.client.frame.OpenedObjects<RemoteObjectRef> opened =
+            new org.bess.client.frame.OpenedObjects<>();
+
     private String lost;
     private boolean closed;
 
@@ -343,8 +347,14 @@ public final class RemoteSession implements Session {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
         }
         call(request(Wire.BEGIN));
+        opened.begin();
         current = new RemoteTransaction(this);
         return current;
+    }
+
+    /** The objects the current transaction opened. */
+    org.bess.client.frame.OpenedObjects<RemoteObjectRef> opened() {
+        return opened;
     }
 
     /** Commits the open transaction: shipped changes first (copy-on-access), then the commit request. */

@@ -104,6 +104,7 @@ final class RemoteTransaction implements Transaction {
     @Override
     public void dropFile(final BessFile file) {
         change(session.request(Wire.DROP_FILE).putInt(file(file).handle()));
+        session.opened().begin();
     }
 
     @Override
@@ -139,14 +140,28 @@ final class RemoteTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
+        // opened before in this transaction: the server still holds its handle and the slot page's lock, no request
+        if (ref != null && active) {
+            final RemoteObjectRef again = session.opened().get(ref.database(), ref.word());
+            if (again != null) {
+                return again;
+            }
+        }
         final RemoteDatabase d = db(ref.database());
-        return RemoteObjectRef.read(
+        final RemoteObjectRef o = RemoteObjectRef.read(
                 this, session.call(session.request(Wire.OPEN).putInt(d.handle()).putLong(ref.word())));
+        if (o.word() == ref.word() && o.database() == d) {
+            // not through a forward object (whose own word a free would name)
+            session.opened().put(ref.database(), ref.word(), o);
+        }
+        return o;
     }
 
     @Override
     public void free(final ObjectRef object) {
-        change(session.request(Wire.FREE).putInt(object(object).handle()));
+        final RemoteObjectRef o = object(object);
+        change(session.request(Wire.FREE).putInt(o.handle()));
+        session.opened().remove(o.word());
     }
 
     @Override

@@ -294,6 +294,9 @@ public final class DatabaseChecker {
         }
         long prev = 0;
         long seen = 0;
+        // the catalog's last segment is a hint (segments appended later are linked, not named in the catalog): it must
+        // be on the chain
+        boolean lastOnChain = f.lastSegment == 0;
         for (long seg = f.firstSegment; seg != 0; ) {
             if (++seen > root.pageCount()) {
                 report.problem("segment chain of file " + f.name + " has a cycle");
@@ -326,11 +329,14 @@ public final class DatabaseChecker {
             } finally {
                 cache.unpin(frame);
             }
-            if (next == 0 && seg != f.lastSegment) {
-                report.problem("file's last segment is not the end of its chain: file=" + f.name);
+            if (seg == f.lastSegment) {
+                lastOnChain = true;
             }
             prev = seg;
             seg = next;
+        }
+        if (!lastOnChain) {
+            report.problem("file's last segment is not on its chain: file=" + f.name + ", page=" + f.lastSegment);
         }
     }
 

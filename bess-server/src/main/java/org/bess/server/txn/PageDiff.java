@@ -101,24 +101,48 @@ public final class PageDiff {
         return b.flip();
     }
 
-    /** Encodes a CLR payload that writes {@code images} (the undone record's before images). */
+    /**
+     * Encodes a CLR payload that writes the undone record's before images, byte for byte only where they differ from
+     * its after images: a diff's ranges are 8-byte granular and merged across gaps, so they carry unchanged bytes
+     * too, and writing those back would undo a change made later to the same bytes by a nested top action of the same
+     * transaction (the next-segment link of a slotted segment, beside the counters an allocation changes).
+     */
     public static ByteBuffer encodeClr(final ByteBuffer undoneDiff, final long undoNextLsn) {
         final ByteBuffer d = undoneDiff.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         final long dbId = d.getLong();
         final int areaId = d.getInt();
         final int pageNo = d.getInt();
-        final int count = d.getInt();
-        final ByteBuffer out = ByteBuffer.allocate(d.capacity() + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(dbId).putInt(areaId).putInt(pageNo).putLong(undoNextLsn).putInt(count);
+        final int count = checkCount(d.getInt());
+        // worst case, every other byte differs: a 4-byte range header per changed byte
+        final ByteBuffer out =
+                ByteBuffer.allocate(3 * d.capacity() + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(dbId).putInt(areaId).putInt(pageNo).putLong(undoNextLsn);
+        final int countAt = out.position();
+        out.putInt(0);
+        int runs = 0;
         for (int r = 0; r < count; r++) {
             final int off = d.getShort() & 0xFFFF;
-            final int len = d.getShort() & 0xFFFF;
-            out.putShort((short) off).putShort((short) len);
-            final byte[] before = new byte[len];
-            d.get(before);
-            out.put(before);
-            d.position(d.position() + len);
+            final int len = checkRange(off, d.getShort() & 0xFFFF);
+            final int before = d.position();
+            final int after = before + len;
+            int i = 0;
+            while (i < len) {
+                if (d.get(before + i) == d.get(after + i)) {
+                    i++;
+                    continue;
+                }
+                final int start = i;
+                while (i < len && d.get(before + i) != d.get(after + i)) {
+                    i++;
+                }
+                out.putShort((short) (off + start)).putShort((short) (i - start));
+                out.put(out.position(), d, before + start, i - start);
+                out.position(out.position() + i - start);
+                runs++;
+            }
+            d.position(after + len);
         }
+        out.putInt(countAt, runs);
         return out.flip();
     }
 

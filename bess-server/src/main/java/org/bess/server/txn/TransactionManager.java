@@ -79,6 +79,9 @@ public final class TransactionManager {
         private long ntaUndoNext;
         private final Map<Long, Entry> ntaPages = new LinkedHashMap<>();
         private ByteBuffer ntaUndo;
+        /** The outermost nested top action is redo-only: no logical undo (its inner actions' undo is dropped too). */
+        private boolean ntaRedoOnly;
+
         private boolean compensating;
         /** Resources this transaction holds shared / exclusive: the lock manager need not be asked again. */
         private final org.agrona.collections.LongHashSet sharedHeld = new org.agrona.collections.LongHashSet();
@@ -323,12 +326,22 @@ public final class TransactionManager {
      * of the transaction never restores them physically but runs the action's logical undo instead.
      */
     public void beginNestedTopAction() {
+        beginNestedTopAction(false);
+    }
+
+    /**
+     * Starts (or nests into) a nested top action; a {@code redoOnly} outermost action has no logical undo at all: what
+     * it did stays when the transaction aborts (a segment appended to a file's chain stays with the file), and the undo
+     * actions of the actions nested in it (the allocation of the segment's page) are dropped with it.
+     */
+    public void beginNestedTopAction(final boolean redoOnly) {
         final Txn t = current;
         if (t == null) {
             return;
         }
         if (t.ntaDepth++ == 0) {
             t.ntaUndoNext = t.lastLsn;
+            t.ntaRedoOnly = redoOnly;
             t.ntaUndo = ByteBuffer.allocate(4 * UNDO_ACTION_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
@@ -336,7 +349,7 @@ public final class TransactionManager {
     /** Adds a logical undo action to the nested top action in progress. */
     public void undoAction(final int action, final int window, final long pageNo, final int order) {
         final Txn t = current;
-        if (t == null || t.ntaDepth == 0 || t.compensating) {
+        if (t == null || t.ntaDepth == 0 || t.compensating || t.ntaRedoOnly) {
             return;
         }
         if (t.ntaUndo.remaining() < UNDO_ACTION_LENGTH) {
@@ -361,9 +374,11 @@ public final class TransactionManager {
             return;
         }
         for (final Entry e : t.ntaPages.values()) {
+            keepInBeforeImage(t, e);
             logDiff(e);
         }
         t.ntaPages.clear();
+        t.ntaRedoOnly = false;
         final ByteBuffer undo = t.ntaUndo.flip();
         t.ntaUndo = null;
         if (t.compensating || !t.begun) {
@@ -373,6 +388,31 @@ public final class TransactionManager {
                 ByteBuffer.allocate(Long.BYTES + undo.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         payload.putLong(t.ntaUndoNext).put(undo).flip();
         t.lastLsn = log.append(LogRecordDescriptor.TYPE_NESTED_TOP_ACTION, (short) 0, t.id, t.lastLsn, payload);
+    }
+
+    /**
+     * A page the nested top action changed may also be in the transaction's recovery buffer (it wrote the page before
+     * the action: a segment that filled up, then got a successor): the action's bytes go into the buffered
+     * before-image, so that neither the transaction's later diff of the page nor its abort (which puts the
+     * before-image back) takes them as the transaction's own change and undoes them physically.
+     */
+    private void keepInBeforeImage(final Txn t, final Entry nta) {
+        final Entry buffered = t.buffer.get(CacheControlDescriptor.pageKey(nta.window, nta.pageNo));
+        if (buffered == null) {
+            return;
+        }
+        final int frame = cache.pinUnlocked(nta.window, nta.pageNo, nta.control);
+        try {
+            cache.wrap(view, frame);
+            for (int i = 0; i < PAGE_LENGTH; i++) {
+                final byte now = view.getByte(i);
+                if (now != nta.before[i]) {
+                    buffered.before[i] = now;
+                }
+            }
+        } finally {
+            cache.unpin(frame);
+        }
     }
 
     /** The undo-next LSN of a {@code NESTED_TOP_ACTION} payload. */
