@@ -143,6 +143,23 @@ final class ObjectStore {
     }
 
     /**
+     * The used slots of a slotted segment, raw ({@link SlotDescriptor#SLOT_LENGTH} bytes each), read with the
+     * transaction's shared lock on the page.
+     */
+    byte[] slotArray(final long segPage) {
+        final UnsafeBuffer s = new UnsafeBuffer(0, 0);
+        final int frame = pinSegment(segPage, false, s, RefDescriptor.pack(segPage, 0, 0));
+        try {
+            final int used = Math.min(s.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
+            final byte[] slots = new byte[used * SlotDescriptor.SLOT_LENGTH];
+            s.getBytes(SlottedSegmentDescriptor.slotOffset(0), slots);
+            return slots;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /**
      * Resolves a reference to its live slot.
      *
      * @throws BessException {@code INVALID_REFERENCE} for null, freed or reused slots.

@@ -5,6 +5,8 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -106,6 +108,47 @@ public final class SessionAccess {
                 slot.typeId,
                 area.pageCount()
             };
+        }
+    }
+
+    /**
+     * The used slots of a slotted segment, raw, read under the session's transaction's shared lock on the page: a
+     * client resolves references into the segment itself for the rest of the transaction (no other transaction can
+     * change the page before it ends).
+     *
+     * @throws BessException {@code INVALID_REFERENCE} when the page is not a slotted segment of the database.
+     */
+    public static byte[] segmentSlots(final Session session, final Database database, final long segPage) {
+        final EmbeddedSession s = embedded(session);
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        try (EmbeddedSession.Guard g = s.enter()) {
+            if (s.txn() == null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+            }
+            return db.objects().slotArray(segPage);
+        }
+    }
+
+    /** The open areas of a database: {area id, window, page count} for each, flattened. */
+    public static long[] areaWindows(final Session session, final Database database) {
+        final EmbeddedSession s = embedded(session);
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        try (EmbeddedSession.Guard g = s.enter()) {
+            final List<Long> out = new ArrayList<>();
+            for (final StorageArea a : db.openAreas()) {
+                out.add((long) a.id());
+                out.add((long) a.window());
+                out.add(a.pageCount());
+            }
+            final long[] r = new long[out.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = out.get(i);
+            }
+            return r;
         }
     }
 

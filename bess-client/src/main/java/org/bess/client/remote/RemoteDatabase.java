@@ -42,8 +42,9 @@ final class RemoteDatabase implements Database {
         if (t != null) {
             return t;
         }
+        final int handle = o.handle();
         final TypeId fetched = RemoteSession.readType(
-                session.call(session.request(Wire.OBJECT_TYPE).putInt(o.handle())));
+                session.call(session.request(Wire.OBJECT_TYPE).putInt(handle)));
         typesById.put(fetched.id(), fetched);
         return fetched;
     }

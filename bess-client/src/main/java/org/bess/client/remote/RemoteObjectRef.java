@@ -17,7 +17,9 @@ final class RemoteObjectRef implements ObjectRef {
     private final RemoteTransaction tx;
     private final RemoteSession session;
     private final RemoteDatabase db;
-    private final int handle;
+    /** The server's handle, or -1 until something needs it (an object the client resolved itself). */
+    private int handle;
+
     private final long word;
     private final ObjectView view;
     private int stamp;
@@ -47,15 +49,41 @@ final class RemoteObjectRef implements ObjectRef {
         final int window = r.getInt();
         final long firstPage = r.getLong();
         final int pageOffset = r.getInt();
-        size = r.getInt();
-        typeId = r.getInt();
-        final long areaPages = r.getLong();
+        final int newSize = r.getInt();
+        final int newType = r.getInt();
+        place(window, firstPage, pageOffset, newSize, newType, r.getLong());
+    }
+
+    /** Places the object as {@link SegmentSlots#placement} computed it (no server handle yet). */
+    void place(final long[] p) {
+        place((int) p[0], p[1], (int) p[2], (int) p[3], (int) p[4], p[5]);
+    }
+
+    private void place(
+            final int window,
+            final long firstPage,
+            final int pageOffset,
+            final int newSize,
+            final int newType,
+            final long areaPages) {
+        size = newSize;
+        typeId = newType;
         session.frames().ensureWindow(window, Math.max(areaPages, firstPage + 1));
         view.wrap(window, firstPage, pageOffset, size);
         stamp = session.stamp;
     }
 
+    /** The server's handle of the object, opened there now if the client resolved the object itself. */
     int handle() {
+        if (handle < 0) {
+            final ByteBuffer r =
+                    session.call(session.request(Wire.OPEN).putInt(db.handle()).putLong(word));
+            final int h = r.getInt();
+            session.readDatabase(r);
+            r.getLong();
+            place(r);
+            handle = h;
+        }
         return handle;
     }
 
@@ -66,7 +94,8 @@ final class RemoteObjectRef implements ObjectRef {
     private ObjectView view() {
         tx.checkActive();
         if (stamp != session.stamp) {
-            place(session.call(session.request(Wire.RESOLVE).putInt(handle)));
+            final int h = handle();
+            place(session.call(session.request(Wire.RESOLVE).putInt(h)));
         }
         return view;
     }

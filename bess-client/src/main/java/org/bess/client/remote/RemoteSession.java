@@ -50,6 +50,8 @@ public final class RemoteSession implements Session {
 
     private RemoteTransaction current;
     /** What the current transaction opened, by reference (see {@link RemoteTransaction#open}). */
+    private final SegmentSlots segmentSlots = new SegmentSlots();
+
     private final org.bess.client.frame.OpenedObjects<RemoteObjectRef> opened =
             new org.bess.client.frame.OpenedObjects<>();
 
@@ -348,8 +350,20 @@ public final class RemoteSession implements Session {
         }
         call(request(Wire.BEGIN));
         opened.begin();
+        segmentSlots.clear();
         current = new RemoteTransaction(this);
         return current;
+    }
+
+    /** The slot snapshots of the current transaction. */
+    SegmentSlots segmentSlots() {
+        return segmentSlots;
+    }
+
+    /** The transaction changed pages on the server: drop what the fault handler and the slot snapshots copied. */
+    void afterServerChange() {
+        segmentSlots.clear();
+        faults.afterServerChange();
     }
 
     /** The objects the current transaction opened. */

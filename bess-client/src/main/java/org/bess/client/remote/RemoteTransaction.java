@@ -71,7 +71,7 @@ final class RemoteTransaction implements Transaction {
     private ByteBuffer change(final Wire w) {
         session.faults().beforeServerChange();
         final ByteBuffer r = session.call(w);
-        session.faults().afterServerChange();
+        session.afterServerChange();
         return r;
     }
 
@@ -125,15 +125,15 @@ final class RemoteTransaction implements Transaction {
     private RemoteObjectRef objectAfterChange(final Wire w) {
         session.faults().beforeServerChange();
         final RemoteObjectRef o = RemoteObjectRef.read(this, session.call(w));
-        session.faults().afterServerChange();
+        session.afterServerChange();
         return o;
     }
 
     @Override
     public ObjectRef allocateNear(final ObjectRef near, final TypeId type, final int size) {
-        final RemoteObjectRef n = object(near);
+        final int handle = object(near).handle();
         return objectAfterChange(session.request(Wire.ALLOCATE_NEAR)
-                .putInt(n.handle())
+                .putInt(handle)
                 .putInt(type.id())
                 .putInt(size));
     }
@@ -148,6 +148,14 @@ final class RemoteTransaction implements Transaction {
             }
         }
         final RemoteDatabase d = db(ref.database());
+        // resolved by the client from its segment's slots (one request per segment and transaction), else by OPEN
+        final long[] placement = session.segmentSlots().placement(session, d, ref.word());
+        if (placement != null) {
+            final RemoteObjectRef o = new RemoteObjectRef(this, d, -1, ref.word());
+            o.place(placement);
+            session.opened().put(ref.database(), ref.word(), o);
+            return o;
+        }
         final RemoteObjectRef o = RemoteObjectRef.read(
                 this, session.call(session.request(Wire.OPEN).putInt(d.handle()).putLong(ref.word())));
         if (o.word() == ref.word() && o.database() == d) {
@@ -160,16 +168,19 @@ final class RemoteTransaction implements Transaction {
     @Override
     public void free(final ObjectRef object) {
         final RemoteObjectRef o = object(object);
-        change(session.request(Wire.FREE).putInt(o.handle()));
+        // the handle first: fetching it is a request of its own
+        final int handle = o.handle();
+        change(session.request(Wire.FREE).putInt(handle));
         session.opened().remove(o.word());
     }
 
     @Override
     public void resize(final ObjectRef object, final int newSize) {
         final RemoteObjectRef o = object(object);
+        final int handle = o.handle();
         session.faults().beforeServerChange();
-        o.place(session.call(session.request(Wire.RESIZE).putInt(o.handle()).putInt(newSize)));
-        session.faults().afterServerChange();
+        o.place(session.call(session.request(Wire.RESIZE).putInt(handle).putInt(newSize)));
+        session.afterServerChange();
     }
 
     @Override
@@ -182,7 +193,7 @@ final class RemoteTransaction implements Transaction {
                 .putInt(target.handle())
                 .putLong(ref == null ? RefDescriptor.NULL_REF : ref.word());
         session.call(w);
-        session.faults().afterServerChange();
+        session.afterServerChange();
     }
 
     @Override
@@ -230,7 +241,7 @@ final class RemoteTransaction implements Transaction {
             }
         }
         final RemoteLargeObject lo = RemoteLargeObject.read(this, session.call(w));
-        session.faults().afterServerChange();
+        session.afterServerChange();
         return lo;
     }
 

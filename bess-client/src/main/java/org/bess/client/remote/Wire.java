@@ -97,6 +97,13 @@ public final class Wire {
     public static final int CURSOR_NEXT = 37;
     /** Close a cursor: cursor handle. */
     public static final int CURSOR_CLOSE = 38;
+    /**
+     * A slotted segment's slots, for the client to resolve references into it itself for the rest of the transaction:
+     * db, segment page; reply: the used slots' raw bytes ({@code bytes}), then {@code int n} areas of the database
+     * ({@code int id, int window, long pages}).
+     * The server takes the transaction's shared lock on the page, as an open would.
+     */
+    public static final int SEGMENT_SLOTS = 39;
     /** Create a large object: file handle, area count, paths; reply: large object. */
     public static final int CREATE_LARGE = 40;
     /** Open a large object: db, word; reply: large object. */

@@ -209,6 +209,7 @@ final class Connection implements Runnable {
 
     private void serve(final long corr, final int op) {
         out.reset().putLong(corr).putInt(Wire.OK).putInt(0).putInt(0);
+        endpoint.served();
         try {
             dispatch(op);
         } catch (final BufferUnderflowException | MalformedFrame e) {
@@ -493,6 +494,19 @@ final class Connection implements Runnable {
                 putObject(tx().allocateNear(near, t, in.getInt()));
             }
             case Wire.OPEN -> putObject(tx().open(ref()));
+            case Wire.SEGMENT_SLOTS -> {
+                final int dbHandle = in.getInt();
+                final long segPage = in.getLong();
+                final Database d = get(dbHandle, Database.class);
+                tx();
+                final byte[] slots = SessionAccess.segmentSlots(session, d, segPage);
+                out.putBytes(slots, 0, slots.length);
+                final long[] areas = SessionAccess.areaWindows(session, d);
+                out.putInt(areas.length / 3);
+                for (int i = 0; i < areas.length; i += 3) {
+                    out.putInt((int) areas[i]).putInt((int) areas[i + 1]).putLong(areas[i + 2]);
+                }
+            }
             case Wire.FREE -> tx().free(get(in.getInt(), ObjectRef.class));
             case Wire.RESIZE -> {
                 final ObjectRef o = get(in.getInt(), ObjectRef.class);

@@ -41,6 +41,7 @@ public final class SessionEndpoint implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong served = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -97,6 +98,15 @@ public final class SessionEndpoint implements AutoCloseable {
     /** Connections open now. */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** Requests served so far, over every connection (what the client paths that need none can be checked by). */
+    public long requestsServed() {
+        return served.get();
+    }
+
+    void served() {
+        served.incrementAndGet();
     }
 
     /** Connections refused because their peer was not allowed. */

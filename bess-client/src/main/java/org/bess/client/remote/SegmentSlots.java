@@ -1,0 +1,147 @@
+package org.bess.client.remote;
+
+import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.RefDescriptor;
+import org.bess.format.SlotDescriptor;
+import org.bess.format.SlottedSegmentDescriptor;
+
+/**
+ * The slot arrays of the slotted segments the current transaction has opened objects in, so that a client resolves
+ * further references into those segments itself: an open is a lookup here instead of a request. A snapshot is valid
+ * while the transaction holds the shared lock the server took on the page when it sent the slots (no other
+ * transaction can change them) and until the transaction itself changes something on the server (allocation, free,
+ * resize, roots: {@link #clear()}) or the layout stamp moves.
+ *
+ * <p>Only live, ordinary slots are resolved here; a freed or reused slot, a forward object, a large object, or a data
+ * area the client does not know yet goes to the server's {@code OPEN}, which answers with the object or the precise
+ * error. Bounded: past {@link #MAX_SEGMENTS} snapshots the table starts over.
+ *
+ * <p>Not thread safe: used by the session's thread.
+ */
+final class SegmentSlots {
+    /** Snapshots kept at most (4 KiB each at most). */
+    static final int MAX_SEGMENTS = 2048;
+
+    private final Map<RemoteDatabase, Long2ObjectHashMap<ByteBuffer>> slots = new HashMap<>();
+    /** Per database: area id to {window, page count}. */
+    private final Map<RemoteDatabase, Int2ObjectHashMap<long[]>> areas = new HashMap<>();
+
+    private int count;
+    private int stamp;
+
+    /** Forgets every snapshot: a new transaction, or the current one changed pages on the server. */
+    void clear() {
+        slots.clear();
+        areas.clear();
+        count = 0;
+    }
+
+    /**
+     * Where a reference's object is, from the slot snapshot of its segment (fetched with one request the first time),
+     * or null when the server must answer ({@code OPEN}).
+     *
+     * @return {window, first page, offset in the page, size, type id, area page count}, or null.
+     */
+    long[] placement(final RemoteSession session, final RemoteDatabase db, final long word) {
+        if (word == RefDescriptor.NULL_REF) {
+            return null;
+        }
+        if (stamp != session.stamp) {
+            clear();
+            stamp = session.stamp;
+        }
+        final long segPage = RefDescriptor.segmentPage(word);
+        final int index = RefDescriptor.slotIndex(word);
+        if (segPage < 1 || index < 0 || index >= SlottedSegmentDescriptor.SLOT_CAPACITY) {
+            return null;
+        }
+        final Long2ObjectHashMap<ByteBuffer> ofDb = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
+        ByteBuffer s = ofDb.get(segPage);
+        if (s == null) {
+            if (count >= MAX_SEGMENTS) {
+                clear();
+                return placement(session, db, word);
+            }
+            s = fetch(session, db, segPage);
+            if (s == null) {
+                return null;
+            }
+            slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>()).put(segPage, s);
+            count++;
+        }
+        final int off = index * SlotDescriptor.SLOT_LENGTH;
+        if (off + SlotDescriptor.SLOT_LENGTH > s.capacity()) {
+            return null;
+        }
+        final int generation = s.getShort(off + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF;
+        final int flags = s.getShort(off + SlotDescriptor.FLAGS_OFFSET) & 0xFFFF;
+        if ((flags & SlotDescriptor.FLAG_LIVE) == 0
+                || (flags & (SlotDescriptor.FLAG_LARGE | SlotDescriptor.FLAG_FORWARD)) != 0
+                || generation != RefDescriptor.generation(word)) {
+            return null;
+        }
+        final Int2ObjectHashMap<long[]> ofAreas = areas.get(db);
+        final long[] area =
+                ofAreas == null ? null : ofAreas.get(s.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF);
+        if (area == null) {
+            return null;
+        }
+        final long dataPage = s.getInt(off + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
+        final int dataOffset = s.getInt(off + SlotDescriptor.DATA_OFFSET_OFFSET);
+        final int size = s.getInt(off + SlotDescriptor.SIZE_OFFSET);
+        if (dataOffset < 0 || size < 0) {
+            return null;
+        }
+        return new long[] {
+            area[0],
+            dataPage + (dataOffset >>> PAGE_SHIFT),
+            dataOffset & (PAGE_LENGTH - 1),
+            size,
+            s.getInt(off + SlotDescriptor.TYPE_ID_OFFSET),
+            area[1]
+        };
+    }
+
+    /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */
+    private ByteBuffer fetch(final RemoteSession session, final RemoteDatabase db, final long segPage) {
+        final ByteBuffer r;
+        try {
+            r = session.call(
+                    session.request(Wire.SEGMENT_SLOTS).putInt(db.handle()).putLong(segPage));
+        } catch (final BessException e) {
+            if (e.errorCode() == ErrorCode.INVALID_REFERENCE) {
+                return null;
+            }
+            throw e;
+        }
+        final int length = r.getInt();
+        if (length < 0 || length > r.remaining() || length % SlotDescriptor.SLOT_LENGTH != 0) {
+            throw new BessException(ErrorCode.PROTOCOL, "bad slot array in a SEGMENT_SLOTS reply: bytes=" + length);
+        }
+        final byte[] bytes = new byte[length];
+        r.get(bytes);
+        final int n = r.getInt();
+        if (n < 0 || n > r.remaining() / 16) {
+            throw new BessException(ErrorCode.PROTOCOL, "bad area count in a SEGMENT_SLOTS reply: " + n);
+        }
+        final Int2ObjectHashMap<long[]> ofAreas = new Int2ObjectHashMap<>();
+        for (int i = 0; i < n; i++) {
+            final int id = r.getInt();
+            final int window = r.getInt();
+            final long pages = r.getLong();
+            ofAreas.put(id, new long[] {window, pages});
+        }
+        areas.put(db, ofAreas);
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}

@@ -1,0 +1,243 @@
+package org.bess.server.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.bess.client.Bess;
+import org.bess.client.BessFile;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.client.remote.Wire;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.RefDescriptor;
+import org.bess.server.BessServer;
+import org.bess.server.Context;
+import org.bess.server.lock.LockContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A client resolves references itself from the slots of segments it already asked for in the transaction: one request
+ * per segment, none per further open; the server's shared lock on the segment holds for the transaction; freed,
+ * reused and bad references still get the server's precise error; objects resolved by the client get a server handle
+ * when an operation needs one; and a truncated {@code SEGMENT_SLOTS} frame closes only its connection.
+ */
+@Timeout(120)
+class ClientResolutionTest {
+    private static final int COUNT = 100;
+
+    @TempDir
+    Path dir;
+
+    private BessServer server;
+    private SessionEndpoint endpoint;
+    private final List<Session> sessions = new ArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void start() {
+        server = BessServer.start(new Context()
+                .nodeDir(dir.resolve("node"))
+                .cacheSizeBytes(8L << 20)
+                .lockContext(new LockContext().lockTimeoutNs(TimeUnit.SECONDS.toNanos(20))));
+        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        for (final Session s : sessions) {
+            try {
+                s.close();
+            } catch (final RuntimeException e) {
+                // a test may have broken it on purpose
+            }
+        }
+        endpoint.close();
+        server.close();
+    }
+
+    private Session open(final Bess.Mode mode) {
+        final Session s = Bess.connect(dir.resolve("node"), mode);
+        sessions.add(s);
+        return s;
+    }
+
+    private static List<Ref> objects(final Session s, final Database db) {
+        final TypeId t = db.defineType("Small", 32, new int[0]);
+        final List<Ref> refs = new ArrayList<>();
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "small");
+            for (int i = 0; i < COUNT; i++) {
+                final ObjectRef o = tx.allocate(f, t);
+                o.putLong(0, i);
+                refs.add(o.ref());
+            }
+            tx.commit();
+        }
+        return refs;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Bess.Mode.class)
+    void shouldOpenTheObjectsOfASegmentWithOneRequest(final Bess.Mode mode) {
+        final Session s = open(mode);
+        final Database db = s.createDatabase(dir.resolve("one.root"), 1L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(refs.stream().map(r -> RefDescriptor.segmentPage(r.word())).distinct())
+                .as("the objects share one slotted segment")
+                .hasSize(1);
+        try (Transaction tx = s.begin()) {
+            final List<ObjectRef> opened = new ArrayList<>();
+            opened.add(tx.open(refs.get(0)));
+            final long before = endpoint.requestsServed();
+            for (int i = 1; i < COUNT; i++) {
+                opened.add(tx.open(refs.get(i)));
+            }
+            assertThat(endpoint.requestsServed())
+                    .as("no request for the other objects of the segment")
+                    .isEqualTo(before);
+            long sum = 0;
+            for (final ObjectRef o : opened) {
+                sum += o.getLong(0);
+            }
+            assertThat(sum).isEqualTo((long) COUNT * (COUNT - 1) / 2);
+            assertThat(opened.get(3).size()).isEqualTo(32);
+            assertThat(opened.get(3).type().name()).isEqualTo("Small");
+            tx.commit();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Bess.Mode.class)
+    void shouldGiveTheServersErrorsAndHandlesForObjectsTheClientResolved(final Bess.Mode mode) {
+        final Session s = open(mode);
+        final Database db = s.createDatabase(dir.resolve("errors.root"), 1L << 20);
+        final List<Ref> refs = objects(s, db);
+        try (Transaction tx = s.begin()) {
+            tx.open(refs.get(0));
+            // resolved by the client, then freed and resized: the server handle is fetched when needed
+            tx.free(tx.open(refs.get(5)));
+            final ObjectRef grown = tx.open(refs.get(6));
+            tx.resize(grown, 200);
+            grown.putLong(192, 77);
+            assertThat(grown.getLong(0)).isEqualTo(6);
+            tx.commit();
+        }
+        try (Transaction tx = s.begin()) {
+            tx.open(refs.get(0));
+            assertThatThrownBy(() -> tx.open(refs.get(5)))
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE))
+                    .hasMessageContaining("freed");
+            final long w = refs.get(7).word();
+            final Ref reused = new Ref(
+                    db,
+                    RefDescriptor.pack(
+                            RefDescriptor.segmentPage(w), RefDescriptor.slotIndex(w), RefDescriptor.generation(w) + 1));
+            assertThatThrownBy(() -> tx.open(reused)).isInstanceOf(BessException.class);
+            assertThatThrownBy(() -> tx.open(new Ref(db, RefDescriptor.pack(1_000_000, 0, 0))))
+                    .isInstanceOf(BessException.class);
+            final ObjectRef o = tx.open(refs.get(6));
+            assertThat(o.size()).isEqualTo(200);
+            assertThat(o.getLong(192)).isEqualTo(77);
+            tx.commit();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Bess.Mode.class)
+    void shouldHoldTheSegmentsSharedLockUntilTheTransactionEnds(final Bess.Mode mode) throws Exception {
+        final Session a = open(mode);
+        final Database db = a.createDatabase(dir.resolve("lock.root"), 1L << 20);
+        final List<Ref> refs = objects(a, db);
+        final Session b = open(mode);
+        final Database dbB = b.openDatabase(dir.resolve("lock.root"));
+        final Transaction reading = a.begin();
+        assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
+        final Future<?> freeing = pool.submit(() -> {
+            try (Transaction tx = b.begin()) {
+                tx.free(tx.open(new Ref(dbB, refs.get(2).word())));
+                tx.commit();
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> freeing.get(300, TimeUnit.MILLISECONDS))
+                .as("the free waits for the reader's shared lock on the segment")
+                .isInstanceOf(TimeoutException.class);
+        assertThat(reading.open(refs.get(2)).getLong(0)).isEqualTo(2);
+        reading.commit();
+        reading.close();
+        freeing.get(20, TimeUnit.SECONDS);
+        try (Transaction tx = a.begin()) {
+            assertThatThrownBy(() -> tx.open(refs.get(2))).isInstanceOf(BessException.class);
+            assertThat(tx.open(refs.get(3)).getLong(0)).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldCloseOnlyTheConnectionThatSentATruncatedSegmentSlotsFrame() throws Exception {
+        final Session good = open(Bess.Mode.SHARED_MEMORY);
+        final Database db = good.createDatabase(dir.resolve("bad.root"), 1L << 20);
+        final List<Ref> refs = objects(good, db);
+        try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+            // a SEGMENT_SLOTS request whose payload stops after the database handle
+            final ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(16).putLong(1).putInt(Wire.SEGMENT_SLOTS).putInt(0).flip();
+            bad.write(b);
+            assertThat(closedByPeer(bad)).isTrue();
+        }
+        try (Transaction tx = good.begin()) {
+            assertThat(tx.open(refs.get(4)).getLong(0)).isEqualTo(4);
+        }
+    }
+
+    /** Whether the server closes the connection within 20 seconds (end of stream, or a reset). */
+    private static boolean closedByPeer(final SocketChannel ch) throws InterruptedException {
+        try {
+            ch.configureBlocking(false);
+            final ByteBuffer b = ByteBuffer.allocate(4096);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long sleepMs = 1;
+            while (System.nanoTime() < deadline) {
+                final int n = ch.read(b);
+                if (n == -1) {
+                    return true;
+                }
+                b.clear();
+                if (n == 0) {
+                    Thread.sleep(sleepMs);
+                    sleepMs = Math.min(100, sleepMs * 2);
+                }
+            }
+            return false;
+        } catch (final java.io.IOException e) {
+            return true;
+        }
+    }
+}
