@@ -384,9 +384,9 @@ final class ObjectStore {
      * lock held to commit, and undone by an abort like the rest of the transaction; so is every segment a
      * transaction holding the catalog lock appends (it may have created the file itself). Every other one is a
      * redo-only nested top action under the latch: the chain's end is locked exclusively first (a second
-     * transaction appending to the same file waits there), then the page is allocated, formatted and linked, and all
-     * of it is logged at once; an abort of the transaction leaves the segment in the file, empty, and the catalog is not touched (its
-     * last-segment field is a hint, see {@link #allocate}).
+     * transaction appending to the same file waits there), then the page is allocated, formatted and linked, and
+     * all of it is logged at once; an abort of the transaction leaves the segment in the file, empty, and the
+     * catalog is not touched (its last-segment field is a hint, see {@link #allocate}).
      */
     private long newSegment(final Catalog.FileEntry file) {
         if (file.firstSegment == 0) {
