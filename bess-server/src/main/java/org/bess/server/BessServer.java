@@ -499,14 +499,27 @@ public final class BessServer implements AutoCloseable {
             return;
         }
         final long resource = LockResource.page(db.number(), windowArea[window], pageNo);
-        if (t.holdsLocally(resource, mode == LockMode.X)) {
+        final boolean exclusive = mode == LockMode.X;
+        // the page this transaction locked last (a traversal pins one slotted segment many times in a row)
+        if (t == lastLockTxn && resource == lastLockResource && (lastLockExclusive || !exclusive)) {
             return;
         }
-        if (StorageArea.isMetaPage(pageNo, windowExtentPages[window])) {
-            return;
+        if (!t.holdsLocally(resource, exclusive)) {
+            if (StorageArea.isMetaPage(pageNo, windowExtentPages[window])) {
+                return;
+            }
+            lock(t, resource, mode);
         }
-        lock(t, resource, mode);
+        lastLockTxn = t;
+        lastLockResource = resource;
+        lastLockExclusive = exclusive;
     }
+
+    /** The last page lock {@link #lockPageForAccess} found held or took, and by which transaction (under the latch). */
+    private TransactionManager.Txn lastLockTxn;
+
+    private long lastLockResource;
+    private boolean lastLockExclusive;
 
     /** Locks a resource for the current transaction (a page, a database's catalog); see {@link #lockPageForAccess}. */
     void lock(final TransactionManager.Txn t, final long resource, final LockMode mode) {
