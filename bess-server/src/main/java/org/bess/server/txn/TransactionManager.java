@@ -53,6 +53,10 @@ public final class TransactionManager {
         boolean control;
         /** The kind of the page when the before-image was taken. */
         boolean beforeControl;
+        /** The transaction allocated the page (its undo frees it) and has not logged it yet. */
+        boolean fresh;
+        /** The page was clean in the cache at the first write (a full image protects it from a torn write). */
+        boolean cleanAtFirstWrite;
 
         final byte[] before = new byte[PAGE_LENGTH];
 
@@ -83,6 +87,8 @@ public final class TransactionManager {
         private boolean ntaRedoOnly;
 
         private boolean compensating;
+        /** Pages this transaction allocated with an undo that frees them: their changes need no before-images. */
+        private final org.agrona.collections.LongHashSet allocated = new org.agrona.collections.LongHashSet();
         /** Resources this transaction holds shared / exclusive: the lock manager need not be asked again. */
         private final org.agrona.collections.LongHashSet sharedHeld = new org.agrona.collections.LongHashSet();
 
@@ -299,7 +305,13 @@ public final class TransactionManager {
         }
         final Entry e = new Entry(t, window, pageNo, cache.isControl(frame));
         cache.wrap(view, frame).getBytes(0, e.before);
-        logFullImageIfClean(t, e, frame);
+        if (t.allocated.contains(key)) {
+            // decided when the page is logged (see logDiff)
+            e.fresh = true;
+            e.cleanAtFirstWrite = !cache.isDirty(frame);
+        } else {
+            logFullImageIfClean(t, e, frame);
+        }
         t.buffer.put(key, e);
         byPage.put(key, e);
     }
@@ -358,6 +370,11 @@ public final class TransactionManager {
             t.ntaUndo.flip();
             bigger.put(t.ntaUndo);
             t.ntaUndo = bigger;
+        }
+        if (action == UNDO_FREE) {
+            for (long p = pageNo; p < pageNo + (1L << order); p++) {
+                t.allocated.add(CacheControlDescriptor.pageKey(window, p));
+            }
         }
         t.ntaUndo
                 .putInt(action)
@@ -455,6 +472,9 @@ public final class TransactionManager {
             if (count == 0) {
                 return;
             }
+            if (e.fresh && logFresh(e, frame, count)) {
+                return;
+            }
             final ByteBuffer payload = PageDiff.encodeDiff(
                     pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before, view, ranges, count);
             final short flags =
@@ -468,6 +488,43 @@ public final class TransactionManager {
         } finally {
             cache.unpin(frame);
         }
+    }
+
+    /**
+     * The first log of a page the transaction allocated. Its undo is the allocation's (the block is freed), so no
+     * before-image is needed: when the diff would take half a page or more, one full image of the page as it is now
+     * replaces it (redo, and the repair of a torn write, start from that image); otherwise the page is logged as any
+     * other, its full image first when it was clean.
+     *
+     * @return whether the page is logged (nothing more to do).
+     */
+    private boolean logFresh(final Entry e, final int frame, final int count) {
+        e.fresh = false;
+        int diffBytes = PageDiff.PAGE_ID_LENGTH + Integer.BYTES;
+        for (int r = 0; r < count; r++) {
+            diffBytes += 4 + 2 * ranges[2 * r + 1];
+        }
+        if (diffBytes < PAGE_LENGTH / 2) {
+            if (fullPageImages && e.cleanAtFirstWrite) {
+                final long lsn = append(
+                        e.owner,
+                        LogRecordDescriptor.TYPE_FULL_PAGE,
+                        e.beforeControl ? FLAG_CONTROL_PAGE : 0,
+                        PageDiff.encodeFullPage(
+                                pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before));
+                cache.pageLsn(frame, lsn);
+            }
+            return false;
+        }
+        view.getBytes(0, e.before);
+        final long lsn = append(
+                e.owner,
+                LogRecordDescriptor.TYPE_FULL_PAGE,
+                e.control ? FLAG_CONTROL_PAGE : 0,
+                PageDiff.encodeFullPage(pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before));
+        cache.pageLsn(frame, lsn);
+        e.beforeControl = e.control;
+        return true;
     }
 
     /** The transaction whose recovery buffer holds a page (it may be changing it in place), or null. */
