@@ -75,7 +75,7 @@ public final class LockTableDescriptor {
 
     /** The file length for the given geometry. */
     public static long fileLength(final int capacity, final int logSlots, final int logEntries) {
-        return entryOffset(capacity, 0) + (long) logSlots * logSlotLength(logEntries);
+        return entryOffset(capacity, capacity) + (long) logSlots * logSlotLength(logEntries);
     }
 
     /** Offset of entry {@code index} (its key; the word is {@link LockWordDescriptor#ENTRY_WORD_OFFSET} after). */

@@ -853,7 +853,11 @@ public final class LockManager {
             }
             final long waiters = head.queue.isEmpty() ? 0 : LockWordDescriptor.WAITERS_FLAG;
             final long old = head.word();
-            t.putWord(head.entry, holders | waiters | (old & LockWordDescriptor.GENERATION_MASK));
+            // a new generation: a live client's CAS prepared against the word before L must fail even when the
+            // recount happens to give the same holders
+            t.putWord(
+                    head.entry,
+                    LockWordDescriptor.withGeneration(holders | waiters, LockWordDescriptor.generation(old) + 1));
             recountCount.incrementAndGet();
             grantWaiters(shard, head);
         } finally {
