@@ -195,6 +195,39 @@ final class FastLocks {
         return -1;
     }
 
+    /**
+     * Gives one fast-path S lock back with the client's own CAS, as the spec allows while the word has neither W nor L
+     * (for benchmarks: the engine itself releases at the transaction's end, in the server).
+     *
+     * @return whether it was released here; false leaves it to the server at the transaction's end.
+     */
+    boolean releaseShared(final int window, final long pageNo) {
+        final long key = keys.get(frame(window, pageNo));
+        if (key == 0 || !held.contains(key) || logCount == 0) {
+            return false;
+        }
+        final int logEntry = (int) LockTableDescriptor.logEntryOffset(capacity, logEntries, slot, logCount - 1);
+        if (buffer.getLong(logEntry + LOG_KEY_OFFSET) != key
+                || LockTableDescriptor.stateOf(buffer.getLongVolatile(logEntry + LOG_STATE_OFFSET)) != HELD) {
+            return false; // not the last entry, or the server took it over: the transaction's end releases it
+        }
+        final int entry = find(key);
+        if (entry < 0) {
+            return false;
+        }
+        final int wordOffset = (int) LockTableDescriptor.entryOffset(capacity, entry) + ENTRY_WORD_OFFSET;
+        final long word = buffer.getLongVolatile(wordOffset);
+        if ((word & (LockWordDescriptor.WAITERS_FLAG | LockWordDescriptor.LATCH_FLAG)) != 0
+                || LockWordDescriptor.count(word, MODE_S) == 0
+                || !buffer.compareAndSetLong(wordOffset, word, LockWordDescriptor.remove(word, MODE_S))) {
+            return false;
+        }
+        buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, FREE);
+        logCount--;
+        held.remove(key);
+        return true;
+    }
+
     /** The transaction ended: the server released this log's locks and cleared it inside the ending request. */
     void transactionEnded() {
         held.clear();

@@ -23,6 +23,8 @@ final class RemoteObjectRef implements ObjectRef {
     private int stamp;
     private int typeId;
     private int size;
+    private int window;
+    private long firstPage;
 
     RemoteObjectRef(final RemoteTransaction tx, final RemoteDatabase db, final int handle, final long word) {
         this.tx = tx;
@@ -44,8 +46,8 @@ final class RemoteObjectRef implements ObjectRef {
 
     /** Reads a placement: window, first page, page offset, size, type id, area page count. */
     void place(final ByteBuffer r) {
-        final int window = r.getInt();
-        final long firstPage = r.getLong();
+        window = r.getInt();
+        firstPage = r.getLong();
         final int pageOffset = r.getInt();
         size = r.getInt();
         typeId = r.getInt();
@@ -57,6 +59,18 @@ final class RemoteObjectRef implements ObjectRef {
 
     int handle() {
         return handle;
+    }
+
+    /** The window of the object's first page. */
+    int window() {
+        view();
+        return window;
+    }
+
+    /** The object's first page. */
+    long firstPage() {
+        view();
+        return firstPage;
     }
 
     private ObjectView view() {

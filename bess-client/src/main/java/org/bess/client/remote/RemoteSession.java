@@ -128,6 +128,28 @@ public final class RemoteSession implements Session {
                 : 0;
     }
 
+    /**
+     * For benchmarks: takes the S lock of an open object's first page exactly as a fault on its mapped frame does
+     * (shared-memory mode: the fast path, or the {@code LOCK_FOR_READ} request when {@code fastPath} is false or the
+     * fast path declines), then gives a fast-path lock back at once with the client's own CAS, so that every call
+     * locks again. Needs an open transaction.
+     *
+     * @return whether the fast path took the lock.
+     */
+    public boolean relockForBenchmark(final ObjectRef object, final boolean fastPath) {
+        final RemoteObjectRef o = (RemoteObjectRef) object;
+        final int window = o.window();
+        final long page = o.firstPage();
+        if (fastPath && faults instanceof SharedMemoryFaults s && s.fastLocks() != null && current != null) {
+            if (s.fastLocks().tryLockShared(window, page)) {
+                s.fastLocks().releaseShared(window, page);
+                return true;
+            }
+        }
+        call(request(Wire.LOCK_FOR_READ).putInt(window).putLong(page));
+        return false;
+    }
+
     /** How many times this process's virtual frames took their slow path (each fault is at most a request). */
     public long frameFaults() {
         return frames.faultCount();
