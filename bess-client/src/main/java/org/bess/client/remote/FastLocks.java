@@ -34,7 +34,7 @@ import org.bess.format.LockWordDescriptor;
  * <p>Not thread safe: used by its session's thread.
  */
 final class FastLocks {
-    /** Test hook: halt this JVM after the log append, before the CAS ({@code beforeCas}) or after it ({@code afterCas}). */
+    /** Test hook: halt the JVM after the log append, before the CAS ({@code beforeCas}) or after ({@code afterCas}). */
     static final String HALT_PROP = "bess.test.fastPathHalt";
 
     private static final int HALT_NONE = 0;

@@ -322,6 +322,36 @@ class SharedLockTableTest {
     }
 
     @Test
+    void shouldKeepServingWhenAClientWritesGarbageOverTheEntries() throws Exception {
+        for (long p = 1; p <= 20; p++) {
+            assertThat(locks.share(page(p))).isTrue();
+        }
+        final Client vandal = new Client(1);
+        final Random random = new Random(3);
+        for (int e = 0; e < 64; e++) {
+            final int at = (int) LockTableDescriptor.entryOffset(64, e);
+            vandal.buffer.putLong(at, random.nextLong());
+            vandal.buffer.putLong(at + 8, random.nextLong());
+        }
+        // the server's own index is private: every request is answered (granted, refused or timed out), nothing else
+        long txn = 10;
+        for (long p = 1; p <= 20; p++) {
+            for (final LockMode mode : new LockMode[] {LockMode.S, LockMode.X}) {
+                txn++;
+                try {
+                    locks.lock(txn, page(p), mode, TimeUnit.MILLISECONDS.toNanos(5));
+                } catch (final BessException e) {
+                    assertThat(e.errorCode()).isIn(ErrorCode.LOCK_TIMEOUT, ErrorCode.QUOTA);
+                }
+                locks.releaseAll(txn);
+            }
+        }
+        locks.share(page(99)); // may find no entry with a free word left: then the page is locked in the server only
+        locks.lock(txn + 1, page(99), LockMode.X, SECOND);
+        assertThat(locks.lockCount()).isEqualTo(1);
+    }
+
+    @Test
     void shouldRefuseAGarbageTableFileNamingWhatIsWrong() throws IOException {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) LockTableDescriptor.fileLength(64, 4, 8)]);
         assertThatThrownBy(() -> LockTableDescriptor.checkHeader(b, b.capacity(), "f"))
