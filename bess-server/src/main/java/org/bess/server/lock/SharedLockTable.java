@@ -50,6 +50,8 @@ public final class SharedLockTable implements AutoCloseable {
     private final Long2LongHashMap txnSlots = new Long2LongHashMap(-1);
     private long inserts;
     private long evictions;
+    /** Where the next slot search starts: a freed slot is reused as late as possible (see {@link #claimLog}). */
+    private int nextSlot;
 
     private SharedLockTable(
             final Path path, final MappedByteBuffer mapped, final int capacity, final int logSlots, final int logs) {
@@ -252,15 +254,19 @@ public final class SharedLockTable implements AutoCloseable {
     }
 
     /**
-     * Gives a connection a lock-log slot (cleared, not revoked).
+     * Gives a connection a lock-log slot (cleared, not revoked). Slots are taken round-robin, so that a slot freed by a
+     * client the server disconnected while it still ran (its last fast-path step may still write its old log entry)
+     * is reused only after every other slot.
      *
      * @return the slot, or -1 when every slot is taken (that client locks by request only).
      */
     public int claimLog(final long connectionId) {
         lock.lock();
         try {
-            for (int s = 0; s < logSlots; s++) {
+            for (int i = 0; i < logSlots; i++) {
+                final int s = (nextSlot + i) % logSlots;
                 if (!slotInUse[s]) {
+                    nextSlot = (s + 1) % logSlots;
                     slotInUse[s] = true;
                     slotTxn[s] = -1;
                     buffer.setMemory(logOffset(s), (int) LockTableDescriptor.logSlotLength(logEntries), (byte) 0);

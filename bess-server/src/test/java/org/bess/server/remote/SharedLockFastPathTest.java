@@ -16,10 +16,12 @@ import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.client.remote.RemoteSession;
+import org.bess.format.LockWordDescriptor;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
 import org.bess.server.SessionAccess;
 import org.bess.server.lock.LockContext;
+import org.bess.server.lock.LockManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,69 @@ class SharedLockFastPathTest {
         }
         await("both clients cleaned up", () -> endpoint.connectionCount() == 0);
         assertThat(server.lockCounters()[0]).isZero();
+    }
+
+    @Test
+    void shouldMakeAWriterWaitForALockHeldOnlyByTheFastPathUntilItsHolderCommits() throws Exception {
+        try (RemoteSession reader = connect();
+                RemoteSession writer = connect()) {
+            final Database db = reader.createDatabase(dir.resolve("big.root"), 1L << 20);
+            final TypeId big = db.defineType("Big", 9000, new int[0]);
+            try (Transaction tx = reader.begin()) {
+                final ObjectRef o = tx.allocate(tx.createFile(db, "big"), big);
+                o.putLong(0, 1);
+                o.putLong(8000, 1);
+                tx.setRoot(db, "big", o.ref());
+                ref = o.ref();
+                tx.commit();
+            }
+            // the page of byte 8000 (not the object's first page), as the engine names it
+            final long key;
+            final long firstKey;
+            try (Session e = server.openSession();
+                    Transaction t = e.begin()) {
+                final ObjectRef eo = t.open(new Ref(e.openDatabase(db.path()), ref.word()));
+                final long[] p = SessionAccess.placement(e, eo);
+                firstKey = SessionAccess.pageResource(e, (int) p[0], p[1]);
+                key = SessionAccess.pageResource(e, (int) p[0], p[1] + (p[2] + 8000) / 4096);
+                t.commit();
+            }
+            assertThat(key).isNotEqualTo(firstKey);
+            final LockManager locks = SessionAccess.lockManager(server);
+
+            final Transaction tx = reader.begin();
+            final ObjectRef o = tx.open(ref);
+            final long requests = reader.requestCount();
+            assertThat(o.getLong(8000)).isEqualTo(1);
+            assertThat(reader.requestCount()).as("requests for the re-lock").isEqualTo(requests);
+            assertThat(LockWordDescriptor.count(locks.sharedWord(key), LockWordDescriptor.MODE_S))
+                    .as("the reader's S on that page: its fast-path lock only")
+                    .isEqualTo(1);
+            final long serverHeld = server.lockCounters()[0];
+
+            final Database wdb = writer.openDatabase(db.path());
+            final CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+                try (Transaction w = writer.begin()) {
+                    w.open(w.root(wdb, "big")).putLong(8000, 2);
+                    w.commit();
+                }
+            });
+            await("the writer to wait", () -> server.lockCounters()[1] == 1);
+            assertThat(LockWordDescriptor.hasWaiters(locks.sharedWord(key)))
+                    .as("W set on that page")
+                    .isTrue();
+            assertThat(LockWordDescriptor.hasWaiters(locks.sharedWord(firstKey)))
+                    .isFalse();
+            assertThat(write).isNotDone();
+            assertThat(serverHeld)
+                    .as("the server's own holders do not include that page")
+                    .isPositive();
+            tx.commit(); // the server releases the fast-path S with W set and grants the writer
+            write.get(20, TimeUnit.SECONDS);
+            try (Transaction t = reader.begin()) {
+                assertThat(t.open(ref).getLong(8000)).isEqualTo(2);
+            }
+        }
     }
 
     @Test
