@@ -649,6 +649,9 @@ public final class LockManager {
         }
         for (int i = 0; i < t.logEntries(); i++) {
             final long state = t.logState(slot, i);
+            if (state == 0) {
+                break; // a client appends at its log's end: the first free entry ends it
+            }
             if (LockTableDescriptor.stateOf(state) != LockTableDescriptor.HELD || t.logKey(slot, i) != head.resource) {
                 continue;
             }
@@ -684,6 +687,9 @@ public final class LockManager {
         }
         for (int i = 0; i < t.logEntries(); i++) {
             final long state = t.logState(slot, i);
+            if (state == 0) {
+                break;
+            }
             if (LockTableDescriptor.stateOf(state) == LockTableDescriptor.HELD && t.logKey(slot, i) == resource) {
                 return LockMode.S;
             }
@@ -711,6 +717,9 @@ public final class LockManager {
             }
             for (int i = 0; i < t.logEntries(); i++) {
                 final int state = LockTableDescriptor.stateOf(t.logState(slot, i));
+                if (state == LockTableDescriptor.FREE) {
+                    break;
+                }
                 if ((state == LockTableDescriptor.HELD || state == LockTableDescriptor.ACQUIRING)
                         && t.logKey(slot, i) == head.resource) {
                     out.add(holder);
