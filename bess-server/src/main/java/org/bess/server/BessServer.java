@@ -484,6 +484,17 @@ public final class BessServer implements AutoCloseable {
         return LockResource.page(db.number(), windowArea[window], pageNo);
     }
 
+    /** The lock resource of a page, or 0 when its window is not open or the page is area metadata (never locked). */
+    long pageResourceOrZero(final int window, final long pageNo) {
+        if (window < 0 || window >= windowDb.length || windowDb[window] == null) {
+            return 0;
+        }
+        if (StorageArea.isMetaPage(pageNo, windowExtentPages[window])) {
+            return 0;
+        }
+        return LockResource.page(windowDb[window].number(), windowArea[window], pageNo);
+    }
+
     /**
      * Locks a page for the current transaction before the engine or the application reads ({@code S}) or changes
      * ({@code X}) it: none for area metadata (changed only as nested top actions), outside transactions, or inside a
@@ -1059,6 +1070,18 @@ public final class BessServer implements AutoCloseable {
         return context.windowSizeBytes() / org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
     }
 
+    /** The lock manager (the session endpoint attaches the shared-memory lock table to it). */
+    LockManager locks() {
+        return locks;
+    }
+
+    private void closeSharedLockTable() {
+        final org.bess.server.lock.SharedLockTable t = locks.sharedTable();
+        if (t != null) {
+            t.close();
+        }
+    }
+
     /** Stops without writing anything more: closes files and drops the cache, as a power cut would (tests only). */
     void halt() {
         latch.lock();
@@ -1080,6 +1103,7 @@ public final class BessServer implements AutoCloseable {
             io.close();
             log.device().close();
         } finally {
+            closeSharedLockTable(); // its file lives in the cache directory, which goes next
             cache.close();
             latch.unlock();
         }
@@ -1125,6 +1149,7 @@ public final class BessServer implements AutoCloseable {
             try {
                 log.close();
             } finally {
+                closeSharedLockTable(); // its file lives in the cache directory, which goes next
                 cache.close();
             }
             if (failure != null) {

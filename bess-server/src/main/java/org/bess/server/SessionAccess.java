@@ -46,6 +46,27 @@ public final class SessionAccess {
         return server.openSession(false);
     }
 
+    /** The engine's lock manager (the endpoint attaches the shared lock table and serves clients' fast-path logs). */
+    public static org.bess.server.lock.LockManager lockManager(final BessServer server) {
+        return server.locks();
+    }
+
+    /** The id of the session's open transaction, or -1 (a client's lock log is bound to it). */
+    public static long txnId(final Session session) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            return s.txn() == null ? -1 : s.txn().id();
+        }
+    }
+
+    /** The lock resource of a page of an open window (0 when the window is not open). */
+    public static long pageResource(final Session session, final int window, final long pageNo) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            return s.server().pageResourceOrZero(window, pageNo);
+        }
+    }
+
     /** The path of the engine's cache file (shared-memory clients map its frames). */
     public static Path cacheFile(final BessServer server) {
         return server.cache().dir().resolve("cache");

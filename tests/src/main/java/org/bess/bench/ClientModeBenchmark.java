@@ -3,6 +3,10 @@ package org.bess.bench;
 import java.util.concurrent.TimeUnit;
 import org.bess.client.ObjectRef;
 import org.bess.client.Transaction;
+import org.bess.client.remote.RemoteSession;
+import org.bess.server.SessionAccess;
+import org.bess.server.lock.LockManager;
+import org.bess.server.lock.LockResource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,7 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code *ReadByRef}: follow a reference ({@code tx.open}) and read the object: a request in the client modes;
  *   <li>{@code *LockedRead}: a whole transaction that reads one object: begin, open, shared lock on the page (the
  *       frame stays mapped from the trial's transaction, so the lock is the only fault), commit: the uncontended lock
- *       round trip plus three others in the client modes.
+ *       round trip plus three others in the client modes (the shared-memory fast path takes that lock without
+ *       a request when the page has a word in the shared lock table);
+ *   <li>{@code uncontendedLock}: one uncontended page S lock and its release, as a client process takes it:
+ *       {@code FAST_PATH} is the shared-memory fast path (log append, one CAS, then the client's own CAS release),
+ *       {@code REQUEST} the {@code LOCK_FOR_READ} round trip over the socket it replaces, {@code EMBEDDED} the
+ *       engine's in-process lock manager ({@code tryLock} then {@code releaseAll}, as an embedded session pays).
  * </ul>
  *
  * <p>{@code mode} is {@code EMBEDDED}, {@code SHARED_MEMORY} or {@code COPY_ON_ACCESS}; the client sessions run in this
@@ -104,6 +113,63 @@ public class ClientModeBenchmark {
         public void tearDown() {
             support.close();
         }
+    }
+
+    /** One open object of a session, for the uncontended lock. */
+    @State(Scope.Thread)
+    public static class Relock {
+        /** How the lock is taken. */
+        @Param({"EMBEDDED", "REQUEST", "FAST_PATH"})
+        public String path;
+
+        ClientModeSupport support;
+        RemoteSession client;
+        LockManager locks;
+        long resource;
+        long txnId = 1L << 40; // far above the engine's own transaction ids
+
+        /** Loads a small store and opens its objects in a transaction that stays open. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            final boolean embedded = path.equals("EMBEDDED");
+            support = new ClientModeSupport(
+                    embedded ? ClientModeSupport.Way.EMBEDDED : ClientModeSupport.Way.SHARED_MEMORY,
+                    64,
+                    64,
+                    4096,
+                    true);
+            locks = SessionAccess.lockManager(support.server);
+            resource = LockResource.page(0, 0, 7);
+            if (!embedded) {
+                client = (RemoteSession) support.session;
+                final boolean fast = client.relockForBenchmark(support.objects[0], path.equals("FAST_PATH"));
+                if (fast != path.equals("FAST_PATH")) {
+                    throw new IllegalStateException("the fast path " + (fast ? "took" : "declined") + " the lock");
+                }
+            }
+        }
+
+        /** Stops everything. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            support.close();
+        }
+    }
+
+    /**
+     * One uncontended page S lock and its release.
+     *
+     * @return whether the fast path took it (consumed by JMH).
+     */
+    @Benchmark
+    public boolean uncontendedLock(final Relock s) {
+        if (s.client == null) {
+            final long txn = s.txnId++;
+            final boolean taken = s.locks.tryLock(txn, s.resource, org.bess.server.lock.LockMode.S);
+            s.locks.releaseAll(txn);
+            return taken;
+        }
+        return s.client.relockForBenchmark(s.support.objects[0], s.path.equals("FAST_PATH"));
     }
 
     /**

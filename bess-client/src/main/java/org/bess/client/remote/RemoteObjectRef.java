@@ -25,6 +25,8 @@ final class RemoteObjectRef implements ObjectRef {
     private int stamp;
     private int typeId;
     private int size;
+    private int window;
+    private long firstPage;
 
     RemoteObjectRef(final RemoteTransaction tx, final RemoteDatabase db, final int handle, final long word) {
         this.tx = tx;
@@ -46,12 +48,12 @@ final class RemoteObjectRef implements ObjectRef {
 
     /** Reads a placement: window, first page, page offset, size, type id, area page count. */
     void place(final ByteBuffer r) {
-        final int window = r.getInt();
-        final long firstPage = r.getLong();
+        final int newWindow = r.getInt();
+        final long newFirstPage = r.getLong();
         final int pageOffset = r.getInt();
         final int newSize = r.getInt();
         final int newType = r.getInt();
-        place(window, firstPage, pageOffset, newSize, newType, r.getLong());
+        place(newWindow, newFirstPage, pageOffset, newSize, newType, r.getLong());
     }
 
     /** Places the object as {@link SegmentSlots#placement} computed it (no server handle yet). */
@@ -60,12 +62,14 @@ final class RemoteObjectRef implements ObjectRef {
     }
 
     private void place(
-            final int window,
-            final long firstPage,
+            final int newWindow,
+            final long newFirstPage,
             final int pageOffset,
             final int newSize,
             final int newType,
             final long areaPages) {
+        window = newWindow;
+        firstPage = newFirstPage;
         size = newSize;
         typeId = newType;
         session.frames().ensureWindow(window, Math.max(areaPages, firstPage + 1));
@@ -89,6 +93,18 @@ final class RemoteObjectRef implements ObjectRef {
 
     long word() {
         return word;
+    }
+
+    /** The window of the object's first page. */
+    int window() {
+        view();
+        return window;
+    }
+
+    /** The object's first page. */
+    long firstPage() {
+        view();
+        return firstPage;
     }
 
     private ObjectView view() {

@@ -45,6 +45,7 @@ public final class RemoteSession implements Session {
     private final long serverPid;
     private final long connectionId;
     private long correlation;
+    private long requests;
     /** The server's layout stamp, from the last reply: objects re-resolve when it moves. */
     int stamp;
 
@@ -80,8 +81,10 @@ public final class RemoteSession implements Session {
             this.recoveryBufferPages = r.getInt();
             this.serverPid = r.getLong();
             this.connectionId = r.getLong();
+            final String lockTable = Wire.getString(r);
+            final int lockLogSlot = r.getInt();
             if (mode == Bess.Mode.SHARED_MEMORY) {
-                this.faults = new SharedMemoryFaults(this, cache);
+                this.faults = new SharedMemoryFaults(this, cache, FastLocks.open(lockTable, lockLogSlot));
             } else {
                 this.faults = new CopyOnAccessFaults(this, budget + 64, Math.max(1, recoveryBufferPages / 2));
             }
@@ -117,6 +120,40 @@ public final class RemoteSession implements Session {
     /** The server's id of this connection. */
     public long connectionId() {
         return connectionId;
+    }
+
+    /** Requests sent to the server so far (each a round trip over the socket). */
+    public long requestCount() {
+        return requests;
+    }
+
+    /** Page locks this session took by the shared-memory fast path, without a request. */
+    public long fastPathLocks() {
+        return faults instanceof SharedMemoryFaults s && s.fastLocks() != null
+                ? s.fastLocks().acquired()
+                : 0;
+    }
+
+    /**
+     * For benchmarks: takes the S lock of an open object's first page exactly as a fault on its mapped frame does
+     * (shared-memory mode: the fast path, or the {@code LOCK_FOR_READ} request when {@code fastPath} is false or the
+     * fast path declines), then gives a fast-path lock back at once with the client's own CAS, so that every call
+     * locks again. Needs an open transaction.
+     *
+     * @return whether the fast path took the lock.
+     */
+    public boolean relockForBenchmark(final ObjectRef object, final boolean fastPath) {
+        final RemoteObjectRef o = (RemoteObjectRef) object;
+        final int window = o.window();
+        final long page = o.firstPage();
+        if (fastPath && faults instanceof SharedMemoryFaults s && s.fastLocks() != null && current != null) {
+            if (s.fastLocks().tryLockShared(window, page)) {
+                s.fastLocks().releaseShared(window, page);
+                return true;
+            }
+        }
+        call(request(Wire.LOCK_FOR_READ).putInt(window).putLong(page));
+        return false;
     }
 
     /** How many times this process's virtual frames took their slow path (each fault is at most a request). */
@@ -194,6 +231,7 @@ public final class RemoteSession implements Session {
         }
         final ByteBuffer b = w.frame();
         final long corr = b.getLong(4);
+        requests++;
         try {
             while (b.hasRemaining()) {
                 channel.write(b);

@@ -29,7 +29,7 @@ public final class Wire {
     /** Status of a successful reply. */
     public static final int OK = 0;
     /** Protocol version sent in {@link #HELLO}. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** Connect: mode ordinal, protocol version, pid; reply: cache path, maxWindows, windowBytes, budget, server pid. */
     public static final int HELLO = 1;

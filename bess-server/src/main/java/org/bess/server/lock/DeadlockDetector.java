@@ -21,6 +21,12 @@ import org.bess.format.LockWordDescriptor;
 final class DeadlockDetector {
     private final Set<TxnLocks> visited = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<TxnLocks> path = new ArrayList<>();
+    /** The fast-path holders of a shared resource, named from the clients' lock logs (S only). */
+    private final java.util.function.Function<LockHead, List<TxnLocks>> fastPathHolders;
+
+    DeadlockDetector(final java.util.function.Function<LockHead, List<TxnLocks>> fastPathHolders) {
+        this.fastPathHolders = fastPathHolders;
+    }
 
     /**
      * A cycle of the waits-for graph through {@code start}, or null.
@@ -81,7 +87,16 @@ final class DeadlockDetector {
         }
         visited.add(node);
         path.add(node);
-        for (final TxnLocks next : blockersOf(waiting)) {
+        final List<TxnLocks> blockers = blockersOf(waiting);
+        if (waiting.head.isShared()
+                && !LockWordDescriptor.isCompatible(LockWordDescriptor.MODE_S, waiting.requestedCode())) {
+            for (final TxnLocks holder : fastPathHolders.apply(waiting.head)) {
+                if (holder != node) {
+                    blockers.add(holder);
+                }
+            }
+        }
+        for (final TxnLocks next : blockers) {
             if (next == start) {
                 return true;
             }

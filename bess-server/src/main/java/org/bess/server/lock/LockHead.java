@@ -12,8 +12,15 @@ import org.bess.format.LockWordDescriptor;
  */
 final class LockHead {
     long resource;
-    /** Holder counts per mode and the waiters flag, exactly as a shared-memory lock word would hold them. */
+    /**
+     * Holder counts per mode and the waiters flag while the resource has no shared-memory entry; with one ({@link
+     * #entry} set) the word lives there instead, and also counts the clients' fast-path holders.
+     */
     long word;
+    /** The shared lock table of {@link #entry}. */
+    SharedLockTable table;
+    /** The resource's entry in the shared lock table (pinned while this head exists), or -1. */
+    int entry = -1;
 
     LockRequest[] holders = new LockRequest[4];
     int holderCount;
@@ -30,7 +37,54 @@ final class LockHead {
         this.holderCount = 0;
         this.upgraderCount = 0;
         this.pins = 0;
+        this.table = null;
+        this.entry = -1;
         queue.clear();
+    }
+
+    /** Whether the word lives in the shared lock table (clients may change its S count while W and L are clear). */
+    boolean isShared() {
+        return entry >= 0;
+    }
+
+    /** The lock word now: every holder (the server's and, when shared, the clients' fast-path ones) and W. */
+    long word() {
+        return entry < 0 ? word : table.word(entry);
+    }
+
+    /**
+     * Replaces the word observed as {@code expected}; false when a client changed it since (shared words only: a
+     * local word is only changed under the shard lock, by the caller).
+     */
+    boolean casWord(final long expected, final long update) {
+        if (entry < 0) {
+            word = update;
+            return true;
+        }
+        return table.cas(entry, expected, update);
+    }
+
+    /** Applies a change to the word whatever clients do meanwhile (their changes commute with the server's). */
+    void updateWord(final java.util.function.LongUnaryOperator change) {
+        for (int attempt = 0; ; attempt++) {
+            final long w = word();
+            if (casWord(w, change.applyAsLong(w))) {
+                return;
+            }
+            if (attempt > 100_000) {
+                throw new IllegalStateException("shared lock word keeps changing under the server: resource="
+                        + LockResource.toString(resource) + ", word=" + LockWordDescriptor.toString(w));
+            }
+            Thread.yield(); // a failed CAS means a client's CAS succeeded: lock-free progress, no waiting
+        }
+    }
+
+    /** Records a holder whose mode the caller already added to the word. */
+    void recordHolder(final LockRequest request) {
+        if (holderCount == holders.length) {
+            holders = Arrays.copyOf(holders, holderCount * 2);
+        }
+        holders[holderCount++] = request;
     }
 
     boolean isUnused() {
@@ -47,11 +101,9 @@ final class LockHead {
     }
 
     void addHolder(final LockRequest request) {
-        if (holderCount == holders.length) {
-            holders = Arrays.copyOf(holders, holderCount * 2);
-        }
-        holders[holderCount++] = request;
-        word = LockWordDescriptor.add(word, request.mode.code());
+        recordHolder(request);
+        final int code = request.mode.code();
+        updateWord(w -> LockWordDescriptor.add(w, code));
     }
 
     void removeHolder(final LockRequest request) {
@@ -59,7 +111,8 @@ final class LockHead {
             if (holders[i] == request) {
                 holders[i] = holders[--holderCount];
                 holders[holderCount] = null;
-                word = LockWordDescriptor.remove(word, request.mode.code());
+                final int code = request.mode.code();
+                updateWord(w -> LockWordDescriptor.remove(w, code));
                 return;
             }
         }
@@ -67,7 +120,8 @@ final class LockHead {
     }
 
     void changeMode(final LockRequest holder, final LockMode mode) {
-        word = LockWordDescriptor.add(LockWordDescriptor.remove(word, holder.mode.code()), mode.code());
+        final int from = holder.mode.code();
+        updateWord(w -> LockWordDescriptor.add(LockWordDescriptor.remove(w, from), mode.code()));
         holder.mode = mode;
     }
 
@@ -78,7 +132,7 @@ final class LockHead {
         } else {
             queue.add(request);
         }
-        word |= LockWordDescriptor.WAITERS_FLAG;
+        updateWord(w -> w | LockWordDescriptor.WAITERS_FLAG);
     }
 
     void dequeue(final LockRequest request) {
@@ -95,7 +149,7 @@ final class LockHead {
         }
         queue.remove(index);
         if (queue.isEmpty()) {
-            word &= ~LockWordDescriptor.WAITERS_FLAG;
+            updateWord(w -> w & ~LockWordDescriptor.WAITERS_FLAG);
         }
     }
 

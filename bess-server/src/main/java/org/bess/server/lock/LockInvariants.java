@@ -47,11 +47,25 @@ final class LockInvariants {
                 }
             }
         }
-        if (word != head.word) {
+        final long actual = head.word();
+        if (!head.isShared() && word != actual) {
             fail(
                     head,
-                    "lock word " + LockWordDescriptor.toString(head.word) + " differs from its holders "
+                    "lock word " + LockWordDescriptor.toString(actual) + " differs from its holders "
                             + LockWordDescriptor.toString(word));
+        }
+        if (head.isShared()) {
+            // the shared word also counts the clients' fast-path S holders, and nothing else the server does not know
+            final long fast = (actual & LockWordDescriptor.HOLDERS_MASK) - (word & LockWordDescriptor.HOLDERS_MASK);
+            final long sMask = (long) LockWordDescriptor.MAX_COUNT << LockWordDescriptor.S_COUNT_SHIFT;
+            if (fast < 0
+                    || (fast & ~sMask) != 0
+                    || (actual & LockWordDescriptor.WAITERS_FLAG) != (word & LockWordDescriptor.WAITERS_FLAG)) {
+                fail(
+                        head,
+                        "shared lock word " + LockWordDescriptor.toString(actual) + " is not its holders "
+                                + LockWordDescriptor.toString(word) + " plus fast-path S holders");
+            }
         }
     }
 
@@ -69,14 +83,14 @@ final class LockInvariants {
                 fail(head, "upgrades are not ahead of new requests: " + waiter + " at " + i);
             }
             final int code = waiter.requestedCode();
-            final long base =
-                    waiter.mode != null ? LockWordDescriptor.remove(head.word, waiter.mode.code()) : head.word;
+            final long w = head.word();
+            final long base = waiter.mode != null ? LockWordDescriptor.remove(w, waiter.mode.code()) : w;
             if (LockWordDescriptor.isCompatible(base, code)
                     && LockWordDescriptor.canAdd(base, code)
                     && LockWordDescriptor.isCompatibleWithMask(aheadMask, code)) {
                 fail(head, "a waiter that could be granted was left waiting (lost wake-up): " + waiter);
             }
-            if (DeadlockDetector.blockersOf(waiter).isEmpty()) {
+            if (DeadlockDetector.blockersOf(waiter).isEmpty() && !head.isShared()) {
                 fail(head, "a waiter that waits for nobody: " + waiter);
             }
             aheadMask |= LockWordDescriptor.bit(code);

@@ -1,5 +1,6 @@
 package org.bess.server.lock;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,6 +9,7 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.exceptions.LockTimeoutException;
+import org.bess.format.LockTableDescriptor;
 import org.bess.format.LockWordDescriptor;
 
 /**
@@ -41,13 +43,20 @@ public final class LockManager {
     private final LockShard[] shards;
     private final int shardMask;
     private final TxnRegistry txns = new TxnRegistry();
-    private final DeadlockDetector detector = new DeadlockDetector();
+    private final DeadlockDetector detector = new DeadlockDetector(this::fastPathHolders);
     private final NanoClock clock;
     private final int maxLocksPerTransaction;
     private final long deadlockRecheckNs;
     private final AtomicLong deadlockCount = new AtomicLong();
     private final AtomicLong timeoutCount = new AtomicLong();
     private final AtomicLong quotaRefusalCount = new AtomicLong();
+    private final AtomicLong recountCount = new AtomicLong();
+    private final AtomicLong garbageCount = new AtomicLong();
+    private volatile String lastGarbage;
+    private volatile SharedLockTable table;
+
+    /** How long a recount waits for live clients' {@code ACQUIRING} entries on the word to settle. */
+    private static final long RECOUNT_SETTLE_NS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * A lock manager with the given settings.
@@ -106,9 +115,10 @@ public final class LockManager {
      * @return the number of locks released.
      */
     public int releaseAll(final long txnId) {
+        final int fastPath = releaseFastPathOf(txnId);
         final TxnLocks txn = txns.remove(txnId);
         if (txn == null) {
-            return 0;
+            return fastPath;
         }
         final LockRequest[] held = txn.end();
         final long waitingResource = txn.waitingResourceAtEnd();
@@ -118,7 +128,21 @@ public final class LockManager {
         for (final LockRequest request : held) {
             release(request);
         }
-        return held.length;
+        return held.length + fastPath;
+    }
+
+    /** Releases the fast-path locks of a transaction's client log (see {@link #releaseFastPathLog}) and unbinds it. */
+    private int releaseFastPathOf(final long txnId) {
+        final SharedLockTable t = table;
+        final int slot = t == null ? -1 : t.slotOf(txnId);
+        if (slot < 0) {
+            return 0;
+        }
+        try {
+            return releaseFastPathLog(slot);
+        } finally {
+            t.unbind(slot);
+        }
     }
 
     /**
@@ -144,17 +168,20 @@ public final class LockManager {
     public LockMode modeHeld(final long txnId, final long resource) {
         final TxnLocks txn = txns.get(txnId);
         if (txn == null) {
-            return null;
+            return fastPathMode(txnId, resource);
         }
         final LockShard shard = shardOf(resource);
         shard.lock.lock();
         try {
             final LockHead head = shard.heads.get(resource);
             final LockRequest own = head == null ? null : head.holderOf(txn);
-            return own == null ? null : own.mode;
+            if (own != null) {
+                return own.mode;
+            }
         } finally {
             shard.lock.unlock();
         }
+        return fastPathMode(txnId, resource);
     }
 
     /** The number of locks a transaction holds (the figure its quota bounds). */
@@ -212,9 +239,12 @@ public final class LockManager {
         final TxnLocks txn = txns.getOrCreate(txnId);
         final LockShard shard = shardOf(resource);
         shard.lock.lock();
-        final LockHead head = shard.headFor(resource);
+        final LockHead head = shard.headFor(resource, table);
         head.pins++; // pairs with freeIfUnused: nobody frees a head while a caller is inside acquire on it
         try {
+            if (head.isShared()) {
+                importFastPath(shard, head, txn);
+            }
             final LockRequest own = head.holderOf(txn);
             if (own != null) {
                 return own.mode.covers(mode) || upgrade(shard, head, own, own.mode.supremum(mode), timeoutNs, wait);
@@ -236,34 +266,45 @@ public final class LockManager {
             final boolean wait) {
         checkQuota(txn, head.resource);
         final int code = mode.code();
-        // a full count (65,535 holders of one mode) is only reachable by compatible modes: SIX and X are single bits
-        if (LockWordDescriptor.isCompatible(head.word, code) && !LockWordDescriptor.canAdd(head.word, code)) {
-            quotaRefusalCount.incrementAndGet();
-            throw new BessException(
-                    ErrorCode.QUOTA,
-                    "too many holders of one resource: txn=" + txn.txnId + ", resource="
-                            + LockResource.toString(head.resource) + ", mode=" + mode + ", max="
-                            + LockWordDescriptor.MAX_COUNT);
-        }
-        // the fast path of the shared-memory table is the first test alone: no waiter, compatible with the holders
-        final boolean grantable = LockWordDescriptor.isFastPathAcquirable(head.word, code)
-                || (LockWordDescriptor.isCompatible(head.word, code)
-                        && LockWordDescriptor.isCompatibleWithMask(head.waitingMask(), code));
         final LockRequest request = new LockRequest(txn, head);
-        if (grantable) {
-            if (!txn.tryRecord(request)) {
-                throw txn.ended(head.resource);
+        while (true) {
+            final long word = head.word();
+            // a full count (65,535 holders of one mode) is only reachable by compatible modes: SIX and X are single
+            // bits
+            if (LockWordDescriptor.isCompatible(word, code) && !LockWordDescriptor.canAdd(word, code)) {
+                quotaRefusalCount.incrementAndGet();
+                throw new BessException(
+                        ErrorCode.QUOTA,
+                        "too many holders of one resource: txn=" + txn.txnId + ", resource="
+                                + LockResource.toString(head.resource) + ", mode=" + mode + ", max="
+                                + LockWordDescriptor.MAX_COUNT);
             }
-            request.mode = mode;
-            head.addHolder(request);
-            shard.heldCount++;
-            return true;
+            // the clients' fast path is the first test alone: no waiter, compatible with the holders
+            final boolean grantable = LockWordDescriptor.isFastPathAcquirable(word, code)
+                    || (LockWordDescriptor.isCompatible(word, code)
+                            && LockWordDescriptor.isCompatibleWithMask(head.waitingMask(), code));
+            if (grantable) {
+                // decided on this exact word: a client's S taken meanwhile fails the CAS and the test runs again
+                if (!head.casWord(word, LockWordDescriptor.add(word, code))) {
+                    continue;
+                }
+                if (!txn.tryRecord(request)) {
+                    head.updateWord(w -> LockWordDescriptor.remove(w, code));
+                    throw txn.ended(head.resource);
+                }
+                request.mode = mode;
+                head.recordHolder(request);
+                shard.heldCount++;
+                return true;
+            }
+            if (!wait) {
+                return false;
+            }
+            // clients can only add S holders while W is clear: that never makes this request grantable, so queuing
+            // (which sets W and closes the fast path) needs no re-check
+            request.requestedMode = mode;
+            return await(shard, head, request, timeoutNs);
         }
-        if (!wait) {
-            return false;
-        }
-        request.requestedMode = mode;
-        return await(shard, head, request, timeoutNs);
     }
 
     private boolean upgrade(
@@ -273,19 +314,26 @@ public final class LockManager {
             final LockMode target,
             final long timeoutNs,
             final boolean wait) {
-        final long others = LockWordDescriptor.remove(head.word, own.mode.code());
         final int code = target.code();
-        if (LockWordDescriptor.isCompatible(others, code)
-                && LockWordDescriptor.canAdd(others, code)
-                && LockWordDescriptor.isCompatibleWithMask(head.upgradingMask(), code)) {
-            head.changeMode(own, target);
-            return true;
+        final int from = own.mode.code();
+        while (true) {
+            final long word = head.word();
+            final long others = LockWordDescriptor.remove(word, from);
+            if (LockWordDescriptor.isCompatible(others, code)
+                    && LockWordDescriptor.canAdd(others, code)
+                    && LockWordDescriptor.isCompatibleWithMask(head.upgradingMask(), code)) {
+                if (!head.casWord(word, LockWordDescriptor.add(others, code))) {
+                    continue; // a client's fast-path S came in: test again
+                }
+                own.mode = target;
+                return true;
+            }
+            if (!wait) {
+                return false;
+            }
+            own.requestedMode = target;
+            return await(shard, head, own, timeoutNs);
         }
-        if (!wait) {
-            return false;
-        }
-        own.requestedMode = target;
-        return await(shard, head, own, timeoutNs);
     }
 
     /** Queues a request and waits for its outcome. Called and returns with the shard lock held. */
@@ -391,7 +439,8 @@ public final class LockManager {
             final LockRequest waiter = head.queue.get(index);
             final int code = waiter.requestedCode();
             final boolean upgrade = waiter.mode != null;
-            final long base = upgrade ? LockWordDescriptor.remove(head.word, waiter.mode.code()) : head.word;
+            final long word = head.word();
+            final long base = upgrade ? LockWordDescriptor.remove(word, waiter.mode.code()) : word;
             if (!LockWordDescriptor.isCompatible(base, code)
                     || !LockWordDescriptor.canAdd(base, code)
                     || !LockWordDescriptor.isCompatibleWithMask(aheadMask, code)) {
@@ -399,12 +448,11 @@ public final class LockManager {
                 index++;
                 continue;
             }
-            head.dequeueAt(index);
-            shard.waiterCount--;
             if (!waiter.txn.tryGrantWaiting(waiter, !upgrade)) {
                 waiter.waitState = LockRequest.CANCELLED;
                 waiter.failureMessage = cancelledMessage(waiter);
             } else {
+                // the mode goes into the word while W still closes the fast path; dequeuing may clear W
                 if (upgrade) {
                     head.changeMode(waiter, waiter.requestedMode);
                 } else {
@@ -414,6 +462,8 @@ public final class LockManager {
                 }
                 waiter.waitState = LockRequest.GRANTED;
             }
+            head.dequeueAt(index);
+            shard.waiterCount--;
             waiter.requestedMode = null;
             waiter.condition.signal(); // pairs with awaitNanos in await
         }
@@ -527,6 +577,320 @@ public final class LockManager {
     private static String cancelledMessage(final LockRequest request) {
         return "lock wait cancelled, the transaction's locks were released while it waited: txn=" + request.txn.txnId
                 + ", resource=" + LockResource.toString(request.resource) + ", mode=" + describeWanted(request);
+    }
+
+    // ---- the shared-memory fast path (docs/format/lock-table.md)
+
+    /**
+     * Puts this lock manager's page words in a shared-memory table that shared-memory clients map: from now on a page
+     * resource {@link #share shared} there may also be held by clients' fast-path S locks, which this manager counts
+     * as held by the transaction bound to the client's lock log. Attached once, for the lock manager's life.
+     *
+     * @throws BessException {@code ILLEGAL_STATE} when a table is attached already.
+     */
+    public void attachSharedTable(final SharedLockTable shared) {
+        synchronized (this) {
+            if (table != null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "a shared lock table is attached already: " + table);
+            }
+            table = shared;
+        }
+    }
+
+    /** The attached shared table, or null. */
+    public SharedLockTable sharedTable() {
+        return table;
+    }
+
+    /**
+     * Gives a page resource an entry in the shared table (when it has none and the table has room), so that clients
+     * take its S lock by the fast path from now on. The entry's word starts as the server's own holders and waiters.
+     *
+     * @return whether the resource has an entry now.
+     */
+    public boolean share(final long resource) {
+        final SharedLockTable t = table;
+        if (t == null || LockResource.kind(resource) != LockResource.KIND_PAGE) {
+            return false;
+        }
+        final LockShard shard = shardOf(resource);
+        shard.lock.lock();
+        final LockHead head = shard.headFor(resource, t);
+        head.pins++;
+        try {
+            if (!head.isShared()) {
+                final int entry = t.insertAndPin(resource, head.word);
+                if (entry < 0) {
+                    return false;
+                }
+                head.table = t;
+                head.entry = entry;
+            }
+            return true;
+        } finally {
+            head.pins--;
+            shard.freeIfUnused(head);
+            shard.lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a transaction's own fast-path lock on a resource over into this table (the transaction is about to
+     * ask for more, e.g. an upgrade, or the server works on its behalf): the word keeps counting it, now by a holder
+     * here; the log entry stays, marked {@code TRANSFERRED}, so the client still sees it as held. A fast-path lock on
+     * a resource the transaction also holds here is a second count of one transaction: it is taken off the word.
+     * Called with the shard lock held; the client is inside a request, so its log does not change meanwhile.
+     */
+    private void importFastPath(final LockShard shard, final LockHead head, final TxnLocks txn) {
+        final SharedLockTable t = head.table;
+        final int slot = t.slotOf(txn.txnId);
+        if (slot < 0) {
+            return;
+        }
+        for (int i = 0; i < t.logEntries(); i++) {
+            final long state = t.logState(slot, i);
+            if (state == 0) {
+                break; // a client appends at its log's end: the first free entry ends it
+            }
+            if (LockTableDescriptor.stateOf(state) != LockTableDescriptor.HELD || t.logKey(slot, i) != head.resource) {
+                continue;
+            }
+            final int code = LockTableDescriptor.modeOf(state);
+            if (code != LockWordDescriptor.MODE_S) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "lock log entry with a mode the fast path never takes: slot=" + slot + ", entry=" + i
+                                + ", mode=" + code + ", resource=" + LockResource.toString(head.resource));
+            }
+            final LockRequest own = head.holderOf(txn);
+            if (own != null) {
+                head.updateWord(w -> LockWordDescriptor.remove(w, code));
+            } else {
+                final LockRequest request = new LockRequest(txn, head);
+                if (!txn.tryRecord(request)) {
+                    throw txn.ended(head.resource);
+                }
+                request.mode = LockMode.S;
+                head.recordHolder(request);
+                shard.heldCount++;
+            }
+            t.putLogState(slot, i, LockTableDescriptor.logState(LockTableDescriptor.TRANSFERRED, code));
+        }
+    }
+
+    /** The mode a transaction holds by the fast path (not transferred), or null. */
+    private LockMode fastPathMode(final long txnId, final long resource) {
+        final SharedLockTable t = table;
+        final int slot = t == null ? -1 : t.slotOf(txnId);
+        if (slot < 0) {
+            return null;
+        }
+        for (int i = 0; i < t.logEntries(); i++) {
+            final long state = t.logState(slot, i);
+            if (state == 0) {
+                break;
+            }
+            if (LockTableDescriptor.stateOf(state) == LockTableDescriptor.HELD && t.logKey(slot, i) == resource) {
+                return LockMode.S;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The transactions holding (or taking) a resource by the fast path, named from the lock logs, for the deadlock
+     * search: a waiter waits for them too. Reads other clients' logs while they write: an {@code ACQUIRING} entry may
+     * name a transaction that ends up without the lock, an extra edge from a transaction that is not waiting (it is
+     * running its fast path), so never part of a cycle.
+     */
+    List<TxnLocks> fastPathHolders(final LockHead head) {
+        final SharedLockTable t = head.table;
+        if (t == null) {
+            return List.of();
+        }
+        final List<TxnLocks> out = new ArrayList<>(2);
+        for (final int slot : t.slotsInUse()) {
+            final long txnId = t.txnOf(slot);
+            final TxnLocks holder = txnId < 0 ? null : txns.get(txnId);
+            if (holder == null) {
+                continue; // no server-side state: not waiting, so not in any cycle
+            }
+            for (int i = 0; i < t.logEntries(); i++) {
+                final int state = LockTableDescriptor.stateOf(t.logState(slot, i));
+                if (state == LockTableDescriptor.FREE) {
+                    break;
+                }
+                if ((state == LockTableDescriptor.HELD || state == LockTableDescriptor.ACQUIRING)
+                        && t.logKey(slot, i) == head.resource) {
+                    out.add(holder);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Releases the fast-path locks in a lock log and clears it: at the end of the slot's transaction (from
+     * {@link #releaseAll}) or when its client is gone. {@code HELD} entries leave the word (and let waiters in),
+     * {@code TRANSFERRED} ones went with their holder here, and {@code ACQUIRING} ones (a client that died between
+     * its log append and its {@code HELD} mark) are settled by a recount of the word under L. Garbage in the log is
+     * reported and skipped: one client's bad log never stops the server.
+     *
+     * @return the locks released.
+     */
+    public int releaseFastPathLog(final int slot) {
+        final SharedLockTable t = table;
+        if (t == null || slot < 0) {
+            return 0;
+        }
+        int released = 0;
+        for (int i = 0; i < t.logEntries(); i++) {
+            final long state = t.logState(slot, i);
+            if (state == 0) {
+                continue;
+            }
+            final long key = t.logKey(slot, i);
+            try {
+                LockTableDescriptor.checkLogState(state, slot, i);
+                final int st = LockTableDescriptor.stateOf(state);
+                if (st == LockTableDescriptor.HELD) {
+                    releaseFastPathLock(key, LockTableDescriptor.modeOf(state), slot, i);
+                    released++;
+                } else if (st == LockTableDescriptor.ACQUIRING) {
+                    t.putLogState(slot, i, 0); // this slot is not counted by the recount
+                    recount(key, slot);
+                    released++;
+                }
+            } catch (final BessException e) {
+                garbageCount.incrementAndGet();
+                lastGarbage = e.getMessage();
+            }
+            t.putLogState(slot, i, 0);
+        }
+        return released;
+    }
+
+    private void releaseFastPathLock(final long key, final int code, final int slot, final int index) {
+        if (code != LockWordDescriptor.MODE_S) {
+            throw new BessException(
+                    ErrorCode.BAD_FORMAT,
+                    "lock log entry with a mode the fast path never takes: slot=" + slot + ", entry=" + index
+                            + ", mode=" + code);
+        }
+        final LockShard shard = shardOf(key);
+        shard.lock.lock();
+        final LockHead head = shard.headFor(key, table);
+        head.pins++;
+        try {
+            if (!head.isShared()) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "lock log entry for a resource not in the shared table: slot=" + slot + ", entry=" + index
+                                + ", resource=0x" + Long.toHexString(key));
+            }
+            final long word = head.word();
+            if (LockWordDescriptor.count(word, code) == 0) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "lock log entry held but not counted in its word: slot=" + slot + ", entry=" + index
+                                + ", resource=" + LockResource.toString(key) + ", word="
+                                + LockWordDescriptor.toString(word));
+            }
+            head.updateWord(w -> LockWordDescriptor.remove(w, code));
+            grantWaiters(shard, head);
+        } finally {
+            head.pins--;
+            shard.freeIfUnused(head);
+            shard.lock.unlock();
+        }
+    }
+
+    /**
+     * Rewrites a word whose count is ambiguous (a client died between {@code ACQUIRING} and {@code HELD}): sets L so
+     * that no client changes it, waits (bounded, with backoff) for live clients' {@code ACQUIRING} entries on it to
+     * settle, and writes the holders as this table's holders plus every live {@code HELD} fast-path entry.
+     */
+    private void recount(final long key, final int deadSlot) {
+        final LockShard shard = shardOf(key);
+        shard.lock.lock();
+        final LockHead head = shard.headFor(key, table);
+        head.pins++;
+        try {
+            if (!head.isShared()) {
+                throw new BessException(
+                        ErrorCode.BAD_FORMAT,
+                        "lock log entry for a resource not in the shared table: slot=" + deadSlot + ", resource=0x"
+                                + Long.toHexString(key));
+            }
+            head.updateWord(w -> w | LockWordDescriptor.LATCH_FLAG);
+            final SharedLockTable t = head.table;
+            long holders = 0;
+            final long deadlineNs = clock.nanoTime() + RECOUNT_SETTLE_NS;
+            long sleepNs = 10_000;
+            boolean settled = false;
+            while (!settled) {
+                settled = true;
+                holders = 0;
+                for (final int slot : t.slotsInUse()) {
+                    if (slot == deadSlot) {
+                        continue;
+                    }
+                    for (int i = 0; i < t.logEntries(); i++) {
+                        final long state = t.logState(slot, i);
+                        if (t.logKey(slot, i) != key) {
+                            continue;
+                        }
+                        final int st = LockTableDescriptor.stateOf(state);
+                        if (st == LockTableDescriptor.HELD) {
+                            holders = LockWordDescriptor.add(holders, LockTableDescriptor.modeOf(state));
+                        } else if (st == LockTableDescriptor.ACQUIRING) {
+                            settled = false;
+                        }
+                    }
+                }
+                if (!settled) {
+                    if (clock.nanoTime() - deadlineNs >= 0) {
+                        break; // an ACQUIRING entry that never settles belongs to a client that is dying too
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(sleepNs);
+                    sleepNs = Math.min(sleepNs * 2, 10_000_000);
+                }
+            }
+            for (int i = 0; i < head.holderCount; i++) {
+                holders = LockWordDescriptor.add(holders, head.holders[i].mode.code());
+            }
+            final long waiters = head.queue.isEmpty() ? 0 : LockWordDescriptor.WAITERS_FLAG;
+            final long old = head.word();
+            // a new generation: a live client's CAS prepared against the word before L must fail even when the
+            // recount happens to give the same holders
+            t.putWord(
+                    head.entry,
+                    LockWordDescriptor.withGeneration(holders | waiters, LockWordDescriptor.generation(old) + 1));
+            recountCount.incrementAndGet();
+            grantWaiters(shard, head);
+        } finally {
+            head.pins--;
+            shard.freeIfUnused(head);
+            shard.lock.unlock();
+        }
+    }
+
+    /** Words recounted after a client died mid-acquire, and lock-log entries found to be garbage. */
+    public long[] fastPathCounters() {
+        return new long[] {recountCount.get(), garbageCount.get()};
+    }
+
+    /** The message of the last garbage found in a lock log (for logs and tests), or null. */
+    public String lastGarbage() {
+        return lastGarbage;
+    }
+
+    /** The shared word of a resource, or -1 when it has no entry (tests and tools). */
+    public long sharedWord(final long resource) {
+        final SharedLockTable t = table;
+        final int e = t == null ? -1 : t.lookup(resource);
+        return e < 0 ? -1 : t.word(e);
     }
 
     LockShard shardOf(final long resource) {

@@ -27,8 +27,11 @@ final class LockShard {
         this.index = index;
     }
 
-    /** The head of a resource, made (or taken from the pool) when the resource has none. */
-    LockHead headFor(final long resource) {
+    /**
+     * The head of a resource, made (or taken from the pool) when the resource has none; a new head of a resource in
+     * the shared lock table uses (and pins) its entry.
+     */
+    LockHead headFor(final long resource, final SharedLockTable table) {
         LockHead head = heads.get(resource);
         if (head == null) {
             head = freeHeads.poll();
@@ -36,6 +39,13 @@ final class LockShard {
                 head = new LockHead();
             }
             head.reset(resource);
+            if (table != null) {
+                final int entry = table.lookupAndPin(resource);
+                if (entry >= 0) {
+                    head.table = table;
+                    head.entry = entry;
+                }
+            }
             heads.put(resource, head);
         }
         return head;
@@ -45,6 +55,11 @@ final class LockShard {
     void freeIfUnused(final LockHead head) {
         if (head != null && head.isUnused()) {
             heads.remove(head.resource);
+            if (head.entry >= 0) {
+                head.table.unpin(head.entry);
+                head.table = null;
+                head.entry = -1;
+            }
             if (freeHeads.size() < HEAD_POOL_LIMIT) {
                 freeHeads.push(head);
             }

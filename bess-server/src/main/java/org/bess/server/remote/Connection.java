@@ -39,6 +39,8 @@ import org.bess.exceptions.ErrorCode;
 import org.bess.exceptions.LockTimeoutException;
 import org.bess.nativeshim.Native;
 import org.bess.server.SessionAccess;
+import org.bess.server.lock.LockManager;
+import org.bess.server.lock.SharedLockTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,10 @@ final class Connection implements Runnable {
     private String peer = "?";
     private Thread thread;
     private boolean authorised;
+    /** Shared-memory mode: the client maps the cache and may take page locks by the fast path. */
+    private boolean sharedMemory;
+    /** This client's lock-log slot in the shared lock table, or -1. */
+    private int lockLog = -1;
 
     Connection(final SessionEndpoint endpoint, final SocketChannel channel, final long id) {
         this.endpoint = endpoint;
@@ -454,6 +460,15 @@ final class Connection implements Runnable {
         out.putInt(endpoint.server().context().recoveryBufferPages());
         out.putLong(Native.pid());
         out.putLong(id);
+        // the lock fast path: the shared lock table and this client's lock log in it
+        sharedMemory = mode == 0;
+        final SharedLockTable table =
+                SessionAccess.lockManager(endpoint.server()).sharedTable();
+        if (sharedMemory && table != null && lockLog < 0) {
+            lockLog = table.claimLog(id);
+        }
+        out.putString(lockLog >= 0 ? table.path().toString() : "");
+        out.putInt(lockLog);
     }
 
     private void putArea(final AreaInfo a) {
@@ -463,7 +478,15 @@ final class Connection implements Runnable {
 
     private void transaction(final int op) {
         switch (op) {
-            case Wire.BEGIN -> tx = session.begin();
+            case Wire.BEGIN -> {
+                tx = session.begin();
+                if (lockLog >= 0) {
+                    // this client's fast-path locks are held by this transaction until the server releases them
+                    SessionAccess.lockManager(endpoint.server())
+                            .sharedTable()
+                            .bind(lockLog, SessionAccess.txnId(session));
+                }
+            }
             case Wire.COMMIT -> tx().commit();
             case Wire.ABORT -> {
                 if (tx != null && tx.isActive()) {
@@ -647,12 +670,20 @@ final class Connection implements Runnable {
     private void fault(final int op) {
         switch (op) {
             case Wire.ACQUIRE_FRAME -> {
-                final int frame = faults.acquireFrame(in.getInt(), in.getLong());
+                final int window = in.getInt();
+                final long pageNo = in.getLong();
+                final int frame = faults.acquireFrame(window, pageNo);
                 mapped.merge(frame, 1, Integer::sum);
                 mappedTotal++;
                 out.putInt(frame);
+                out.putLong(sharePage(window, pageNo));
             }
-            case Wire.LOCK_FOR_READ -> faults.lockForRead(in.getInt(), in.getLong());
+            case Wire.LOCK_FOR_READ -> {
+                final int window = in.getInt();
+                final long pageNo = in.getLong();
+                faults.lockForRead(window, pageNo);
+                out.putLong(sharePage(window, pageNo));
+            }
             case Wire.RELEASE_FRAME -> {
                 final int frame = in.getInt();
                 final Integer count = mapped.get(frame);
@@ -694,10 +725,40 @@ final class Connection implements Runnable {
         }
     }
 
+    /**
+     * The lock resource of a page the client just locked, given an entry in the shared lock table so that the
+     * client's next S lock on it takes the fast path; 0 when the client has no fast path or the page is not locked.
+     */
+    private long sharePage(final int window, final long pageNo) {
+        if (lockLog < 0) {
+            return 0;
+        }
+        final long key = SessionAccess.pageResource(session, window, pageNo);
+        return key != 0 && SessionAccess.lockManager(endpoint.server()).share(key) ? key : 0;
+    }
+
+    /** Releases what this client's lock log still holds and gives its slot back (after the rollback). */
+    private void releaseLockLog() {
+        final LockManager locks = SessionAccess.lockManager(endpoint.server());
+        try {
+            final int released = locks.releaseFastPathLog(lockLog);
+            if (released > 0) {
+                LOG.info("client {}: released {} fast-path locks left in its lock log", id, released);
+            }
+        } finally {
+            locks.sharedTable().freeLog(lockLog);
+            lockLog = -1;
+        }
+    }
+
     private void cleanUp() {
         closeChannel();
         boolean rolledBack = false;
         int released = 0;
+        if (lockLog >= 0) {
+            // a client still running (disconnected by the server) stops taking fast-path locks from here on
+            SessionAccess.lockManager(endpoint.server()).sharedTable().revoke(lockLog);
+        }
         try {
             if (session != null) {
                 // in this order: roll back (before-images and CLRs through the log, then the locks go), then the
@@ -722,6 +783,13 @@ final class Connection implements Runnable {
                 }
                 mapped.clear();
                 mappedTotal = 0;
+                if (lockLog >= 0) {
+                    try {
+                        releaseLockLog();
+                    } catch (final RuntimeException e) {
+                        LOG.warn("client {}: releasing its lock log failed", id, e);
+                    }
+                }
                 session.close();
             }
         } catch (final RuntimeException e) {

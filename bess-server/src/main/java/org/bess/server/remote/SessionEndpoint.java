@@ -17,7 +17,11 @@ import java.util.function.Predicate;
 import jdk.net.UnixDomainPrincipal;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.nativeshim.Native;
 import org.bess.server.BessServer;
+import org.bess.server.SessionAccess;
+import org.bess.server.lock.LockManager;
+import org.bess.server.lock.SharedLockTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +79,7 @@ public final class SessionEndpoint implements AutoCloseable {
      */
     public static SessionEndpoint start(
             final BessServer server, final Path socket, final Predicate<UnixDomainPrincipal> allowed) {
+        attachLockTable(server);
         try {
             final SessionEndpoint e = new SessionEndpoint(server, socket, allowed);
             e.acceptor.start();
@@ -82,6 +87,29 @@ public final class SessionEndpoint implements AutoCloseable {
             return e;
         } catch (final IOException e) {
             throw new BessException(ErrorCode.IO, "cannot listen on the session socket: socket=" + socket, e);
+        }
+    }
+
+    /** Entries of the shared lock table (a power of two; 64 bytes each: 1 MiB). */
+    static final int LOCK_TABLE_CAPACITY = 1 << 14;
+    /** Shared-memory clients with a lock log at once (more connect, but lock by request only). */
+    static final int LOCK_LOG_SLOTS = 256;
+    /** Fast-path locks per transaction (more go by request). */
+    static final int LOCK_LOG_ENTRIES = 512;
+
+    /**
+     * Gives the engine's lock manager its shared-memory table ({@code locks} beside the cache file, {@code 0600},
+     * created empty), once per engine: shared-memory clients take uncontended page S locks there without a request.
+     */
+    private static void attachLockTable(final BessServer server) {
+        final LockManager locks = SessionAccess.lockManager(server);
+        synchronized (locks) {
+            if (locks.sharedTable() == null) {
+                final Path file = SessionAccess.cacheFile(server).resolveSibling("locks");
+                locks.attachSharedTable(SharedLockTable.create(
+                        file, LOCK_TABLE_CAPACITY, LOCK_LOG_SLOTS, LOCK_LOG_ENTRIES, Native.pid()));
+                LOG.info("shared lock table: file={}", file);
+            }
         }
     }
 

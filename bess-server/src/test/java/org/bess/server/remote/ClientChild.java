@@ -39,6 +39,7 @@ public final class ClientChild {
                 case "bank" -> bank(s, db, accounts, Integer.parseInt(args[6]), random, mode);
                 case "hang" -> hang(s, db);
                 case "stray" -> stray(s, db);
+                case "relock" -> relock(s, db, accounts);
                 default -> throw new IllegalArgumentException("unknown action: " + args[3]);
             }
         }
@@ -109,6 +110,27 @@ public final class ClientChild {
             }
         }
         System.out.println("IN_TXN");
+        System.out.flush();
+        Thread.sleep(TimeUnit.MINUTES.toMillis(5));
+        System.out.println("NOT KILLED");
+    }
+
+    /**
+     * Reads every account in one transaction, then again in a second one that stays open: the second re-locks the
+     * frames the first mapped by the shared-memory fast path. Prints {@code IN_TXN fast=N} and waits to be killed.
+     */
+    private static void relock(final Session s, final Database db, final int accounts) throws InterruptedException {
+        try (Transaction tx = s.begin()) {
+            for (int i = 0; i < accounts; i++) {
+                account(tx, db, i).getLong(0);
+            }
+            tx.commit();
+        }
+        final Transaction tx = s.begin();
+        for (int i = 0; i < accounts; i++) {
+            account(tx, db, i).getLong(0);
+        }
+        System.out.println("IN_TXN fast=" + ((RemoteSession) s).fastPathLocks());
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(5));
         System.out.println("NOT KILLED");

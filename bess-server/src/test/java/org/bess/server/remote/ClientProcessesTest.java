@@ -94,8 +94,16 @@ class ClientProcessesTest {
     }
 
     private Process child(final String name, final String mode, final String... action) throws IOException {
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return childWith(List.of(), name, mode, action);
+    }
+
+    private Process childWith(
+            final List<String> jvmOptions, final String name, final String mode, final String... action)
+            throws IOException {
+        final List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + dir.resolve(name + ".hs_err.log"),
                 "-Xshare:auto",
@@ -169,6 +177,63 @@ class ClientProcessesTest {
                 return new long[] {total, transfers};
             }
         }
+    }
+
+    /** Writes every account from an embedded session: fails with a lock timeout if a dead client's lock leaked. */
+    private void writeEveryAccount() {
+        try (Session s = server.openSession()) {
+            final Database db = s.openDatabase(root);
+            try (Transaction tx = s.begin()) {
+                final ObjectRef table = tx.open(tx.root(db, "table"));
+                for (int i = 0; i < ACCOUNTS; i++) {
+                    final ObjectRef a = tx.open(table.getRef(8 * i));
+                    a.putLong(8, a.getLong(8) + 1);
+                }
+                tx.commit();
+            }
+        }
+    }
+
+    @Test
+    void shouldReleaseTheFastPathLocksOfASigkilledSharedMemoryClient() throws Exception {
+        final Process p = child("relock", "SHARED_MEMORY", "relock", String.valueOf(ACCOUNTS), "1");
+        await("the client to hold its locks", () -> contains("relock", "IN_TXN") || !p.isAlive());
+        final String out = output("relock");
+        assertThat(out).contains("IN_TXN fast=");
+        final long fast =
+                Long.parseLong(out.substring(out.indexOf("fast=") + 5).trim().split("\\s")[0]);
+        assertThat(fast).as("page locks the client took without a request").isGreaterThan(0);
+        p.destroyForcibly(); // SIGKILL while it holds fast-path locks
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        writeEveryAccount(); // every page the client had locked, X, within the 2 s lock timeout
+        assertThat(server.lockCounters()[0])
+                .as("locks held after everyone finished")
+                .isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"beforeCas", "afterCas"})
+    void shouldRecountTheWordOfAClientKilledBetweenAcquiringAndHeld(final String when) throws Exception {
+        final Process p = childWith(
+                List.of("-D" + "bess.test.fastPathHalt=" + when),
+                "halt-" + when,
+                "SHARED_MEMORY",
+                "relock",
+                String.valueOf(ACCOUNTS),
+                "1");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue())
+                .as("halted by the test hook inside its first fast-path lock")
+                .isEqualTo(77);
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(SessionAccess.lockManager(server).fastPathCounters()[0])
+                .as("words recounted")
+                .isEqualTo(1);
+        writeEveryAccount();
+        assertThat(server.lockCounters()[0])
+                .as("locks held after everyone finished")
+                .isZero();
     }
 
     @Test
