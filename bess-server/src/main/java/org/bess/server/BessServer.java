@@ -367,6 +367,11 @@ public final class BessServer implements AutoCloseable {
         }
     }
 
+    /** The lock manager (the session endpoint lists each client's locks). */
+    LockManager locks() {
+        return locks;
+    }
+
     /** Lock-manager counters: {locks held, requests waiting, deadlock victims, lock wait timeouts}. */
     public long[] lockCounters() {
         return new long[] {locks.lockCount(), locks.waiterCount(), locks.deadlockCount(), locks.timeoutCount()};

@@ -78,6 +78,16 @@ public final class SessionAccess {
         return embedded(session).current() != null;
     }
 
+    /**
+     * How many locks the session's open transaction holds (0 without one). Any thread: a snapshot for listings such as
+     * {@code bess-admin clients}.
+     */
+    public static int locksHeld(final Session session) {
+        final EmbeddedSession s = embedded(session);
+        final org.bess.server.txn.TransactionManager.Txn t = s.txn();
+        return t == null ? 0 : s.server().locks().lockCount(t.id());
+    }
+
     /** How many times the engine asked the session's written frames to go back to read-only. */
     public static long writtenProtections(final Session session) {
         return embedded(session).writtenProtections();
