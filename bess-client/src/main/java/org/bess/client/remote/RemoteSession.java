@@ -194,6 +194,14 @@ public final class RemoteSession implements Session {
         }
     }
 
+    /**
+     * Stops this session's heartbeats, as if the process hung (for tests and tools): once the server's expiry timeout
+     * passes with the session idle, the server expires it and the next call fails with {@code SERVER_LOST}.
+     */
+    public void stopHeartbeats() {
+        stopBeats();
+    }
+
     private void stopBeats() {
         final ScheduledFuture<?> f = beats;
         if (f != null) {

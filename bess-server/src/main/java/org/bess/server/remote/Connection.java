@@ -395,6 +395,7 @@ final class Connection implements Runnable {
                                 + endpoint.settings().maxFrameBytes() + " bytes (quota.session.frame.bytes)"));
         dropped = 0;
         out.patchInt(16, txOpen ? Wire.FLAG_TXN_OPEN : 0);
+        out.patchInt(20, SessionAccess.layoutStamp(session));
     }
 
     private boolean readFully(final ByteBuffer b, final boolean eofOk) throws IOException {
@@ -900,12 +901,20 @@ final class Connection implements Runnable {
     private void fault(final int op) {
         switch (op) {
             case Wire.ACQUIRE_FRAME -> {
-                final int frame = faults.acquireFrame(in.getInt(), in.getLong());
+                final int window = in.getInt();
+                final long pageNo = in.getLong();
+                SessionAccess.checkPage(session, window, pageNo);
+                final int frame = faults.acquireFrame(window, pageNo);
                 mapped.merge(frame, 1, Integer::sum);
                 mappedTotal++;
                 out.putInt(frame);
             }
-            case Wire.LOCK_FOR_READ -> faults.lockForRead(in.getInt(), in.getLong());
+            case Wire.LOCK_FOR_READ -> {
+                final int window = in.getInt();
+                final long pageNo = in.getLong();
+                SessionAccess.checkPage(session, window, pageNo);
+                faults.lockForRead(window, pageNo);
+            }
             case Wire.RELEASE_FRAME -> {
                 final int frame = in.getInt();
                 final Integer count = mapped.get(frame);
@@ -955,6 +964,7 @@ final class Connection implements Runnable {
                     "recovery-buffer quota: this client's transaction already wrote " + written.size()
                             + " pages in place (quota.recovery.buffer.pages); commit or abort first");
         }
+        SessionAccess.checkPage(session, window, pageNo);
         faults.beforeFirstWrite(window, pageNo);
         written.add(key);
         writtenCount = written.size();
