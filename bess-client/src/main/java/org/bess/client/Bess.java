@@ -22,7 +22,8 @@ public final class Bess {
 
     /**
      * Connects to the node server of {@code nodeDir} through its session socket: {@code <nodeDir>/control/sessions.sock}
-     * (a node daemon's, beside its control socket in the directory only allowed users can search) when it exists, else
+     * (a node daemon's, beside its control socket in the directory only allowed users can search) when that
+     * directory exists, else
      * {@code <nodeDir>/sessions.sock} (an endpoint started by an embedding process).
      *
      * @param nodeDir the node directory of a running server.
@@ -34,9 +35,12 @@ public final class Bess {
         if (mode == null) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "mode is null: SHARED_MEMORY or COPY_ON_ACCESS");
         }
-        final Path daemons = nodeDir.resolve(org.bess.client.wire.ControlConnection.SOCKET_DIR)
-                .resolve(SESSION_SOCKET);
+        // a daemon's control directory may be unsearchable for this user: its existence decides, not the socket's
+        final Path control = nodeDir.resolve(org.bess.client.wire.ControlConnection.SOCKET_DIR);
         return RemoteSession.connect(
-                java.nio.file.Files.exists(daemons) ? daemons : nodeDir.resolve(SESSION_SOCKET), mode);
+                java.nio.file.Files.isDirectory(control)
+                        ? control.resolve(SESSION_SOCKET)
+                        : nodeDir.resolve(SESSION_SOCKET),
+                mode);
     }
 }

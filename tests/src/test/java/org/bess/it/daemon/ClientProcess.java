@@ -65,6 +65,18 @@ final class ClientProcess implements AutoCloseable {
         return c;
     }
 
+    /** Wraps a started SessionClientChild process (for example one run as another user) and waits for its first line. */
+    static ClientProcess of(final Process process) {
+        final ClientProcess c = new ClientProcess(process);
+        try {
+            c.expect("ok started", 60);
+        } catch (final AssertionError e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
     long pid() {
         return process.pid();
     }

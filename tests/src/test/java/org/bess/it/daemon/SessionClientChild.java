@@ -59,7 +59,8 @@ public final class SessionClientChild {
             try {
                 out.println(c.run(w));
             } catch (final BessException e) {
-                out.println("error " + e.errorCode() + " " + e.getMessage().replace('\n', ' '));
+                out.println("error " + e.errorCode() + " " + e.getMessage().replace('\n', ' ')
+                        + (e.getCause() == null ? "" : " (cause: " + e.getCause() + ")"));
             } catch (final RuntimeException e) {
                 out.println("error " + e.getClass().getSimpleName() + " " + e.getMessage());
             }
