@@ -21,10 +21,10 @@ public final class Bess {
     public static final String SESSION_SOCKET = "sessions.sock";
 
     /**
-     * Connects to the node server of {@code nodeDir} through its session socket: {@code <nodeDir>/control/sessions.sock}
-     * (a node daemon's, beside its control socket in the directory only allowed users can search) when that
-     * directory exists, else
-     * {@code <nodeDir>/sessions.sock} (an endpoint started by an embedding process).
+     * Connects to the node server of {@code nodeDir} through its session socket: {@code
+     * <nodeDir>/control/sessions.sock} (a node daemon's, beside its control socket in the directory only allowed users
+     * can search) when that directory exists, else {@code <nodeDir>/sessions.sock} (an endpoint started by an
+     * embedding process).
      *
      * @param nodeDir the node directory of a running server.
      * @param mode how this process reaches pages: in place in the server's cache, or through a private cache.
