@@ -21,7 +21,10 @@ public final class Bess {
     public static final String SESSION_SOCKET = "sessions.sock";
 
     /**
-     * Connects to the node server of {@code nodeDir} through its session socket ({@code <nodeDir>/sessions.sock}).
+     * Connects to the node server of {@code nodeDir} through its session socket: {@code
+     * <nodeDir>/control/sessions.sock} (a node daemon's, beside its control socket in the directory only allowed users
+     * can search) when that directory exists, else {@code <nodeDir>/sessions.sock} (an endpoint started by an
+     * embedding process).
      *
      * @param nodeDir the node directory of a running server.
      * @param mode how this process reaches pages: in place in the server's cache, or through a private cache.
@@ -32,6 +35,12 @@ public final class Bess {
         if (mode == null) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "mode is null: SHARED_MEMORY or COPY_ON_ACCESS");
         }
-        return RemoteSession.connect(nodeDir.resolve(SESSION_SOCKET), mode);
+        // a daemon's control directory may be unsearchable for this user: its existence decides, not the socket's
+        final Path control = nodeDir.resolve(org.bess.client.wire.ControlConnection.SOCKET_DIR);
+        return RemoteSession.connect(
+                java.nio.file.Files.isDirectory(control)
+                        ? control.resolve(SESSION_SOCKET)
+                        : nodeDir.resolve(SESSION_SOCKET),
+                mode);
     }
 }

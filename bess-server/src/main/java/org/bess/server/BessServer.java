@@ -367,6 +367,11 @@ public final class BessServer implements AutoCloseable {
         }
     }
 
+    /** The lock manager (the session endpoint lists each client's locks and attaches the shared lock table to it). */
+    LockManager locks() {
+        return locks;
+    }
+
     /** Lock-manager counters: {locks held, requests waiting, deadlock victims, lock wait timeouts}. */
     public long[] lockCounters() {
         return new long[] {locks.lockCount(), locks.waiterCount(), locks.deadlockCount(), locks.timeoutCount()};
@@ -1068,11 +1073,6 @@ public final class BessServer implements AutoCloseable {
     /** The largest page count a window holds. */
     long windowPages() {
         return context.windowSizeBytes() / org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
-    }
-
-    /** The lock manager (the session endpoint attaches the shared-memory lock table to it). */
-    LockManager locks() {
-        return locks;
     }
 
     private void closeSharedLockTable() {

@@ -101,6 +101,16 @@ public final class SessionAccess {
         return embedded(session).current() != null;
     }
 
+    /**
+     * How many locks the session's open transaction holds (0 without one). Any thread: a snapshot for listings such as
+     * {@code bess-admin clients}.
+     */
+    public static int locksHeld(final Session session) {
+        final EmbeddedSession s = embedded(session);
+        final org.bess.server.txn.TransactionManager.Txn t = s.txn();
+        return t == null ? 0 : s.server().locks().lockCount(t.id());
+    }
+
     /** How many times the engine asked the session's written frames to go back to read-only. */
     public static long writtenProtections(final Session session) {
         return embedded(session).writtenProtections();
@@ -188,6 +198,25 @@ public final class SessionAccess {
     }
 
     /**
+     * Checks a page a client names (window of an open area, page number not negative) before the engine's fault
+     * handlers see it.
+     *
+     * @throws BessException {@code BAD_ARGUMENT} naming window and page.
+     */
+    public static void checkPage(final Session session, final int window, final long pageNo) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            checkPage(s, window, pageNo);
+        }
+    }
+
+    private static void checkPage(final EmbeddedSession s, final int window, final long pageNo) {
+        if (!s.server().cache().hasSource(window) || pageNo < 0) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "no such page: window=" + window + ", page=" + pageNo);
+        }
+    }
+
+    /**
      * Copies a data page's bytes for a copy-on-access client, after taking the transaction's shared lock on it.
      *
      * @param dst receives {@code PAGE_LENGTH} bytes at its position.
@@ -195,6 +224,9 @@ public final class SessionAccess {
     public static void fetchPage(final Session session, final int window, final long pageNo, final ByteBuffer dst) {
         final EmbeddedSession s = embedded(session);
         try (EmbeddedSession.Guard g = s.enter()) {
+            if (!s.server().cache().hasSource(window) || pageNo < 0) {
+                throw new BessException(ErrorCode.BAD_ARGUMENT, "no such page: window=" + window + ", page=" + pageNo);
+            }
             s.server().lockPageForAccess(window, pageNo, LockMode.S);
             final int frame = s.server().cache().pin(window, pageNo, false);
             try {

@@ -29,16 +29,19 @@ final class ClientsCommand implements Callable<Integer> {
         return AdminSupport.online(spec.commandLine().getErr(), "clients", () -> {
             try (ControlConnection c = ControlConnection.open(node.nodeDir, ControlProtocol.MODE_CONTROL)) {
                 out.printf(
-                        "%-6s %-7s %-7s %-9s %-8s %-9s %s%n",
-                        "ID", "UID", "GID", "PID", "MODE", "PENDING", "CONNECTED SINCE");
+                        "%-6s %-7s %-7s %-9s %-8s %-8s %-5s %-7s %-9s %s%n",
+                        "ID", "UID", "GID", "PID", "MODE", "SOCKET", "TXNS", "LOCKS", "PENDING", "CONNECTED SINCE");
                 for (final ClientInfo i : c.listClients()) {
                     out.printf(
-                            "%-6d %-7d %-7d %-9d %-8s %-9d %s%s%n",
+                            "%-6d %-7d %-7d %-9d %-8s %-8s %-5d %-7d %-9d %s%s%n",
                             i.id(),
                             i.uid(),
                             i.gid(),
                             i.pid(),
                             i.mode() < 0 ? "-" : ControlProtocol.modeName(i.mode()),
+                            i.session() == 1 ? "session" : "control",
+                            i.transactions(),
+                            i.locks(),
                             i.outstanding(),
                             Instant.ofEpochMilli(i.connectedSinceMs()),
                             i.id() == c.hello().clientId() ? "  (this command)" : "");

@@ -60,6 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"
         })
 public class MultiProcessReadBenchmark {
+    /** System property: extra JVM options of the client processes ({@code {slot}} becomes the client's number). */
+    public static final String CLIENT_JVM_ARGS_PROP_NAME = "bess.bench.clientJvmArgs";
+
     /** The observation window of one invocation. */
     static final long WINDOW_MILLIS = 20;
     /** How long a client may take to start, connect and finish its first traversal. */
@@ -134,25 +137,34 @@ public class MultiProcessReadBenchmark {
                     .info()
                     .command()
                     .orElseThrow(() -> new IllegalStateException("the java command of this process is unknown"));
-            return new ProcessBuilder(List.of(
-                            java,
-                            "-XX:-CreateCoredumpOnCrash",
-                            "-XX:ErrorFile=" + dir.resolve("client-" + slot + ".hs_err.log"),
-                            "--add-opens",
-                            "java.base/jdk.internal.misc=ALL-UNNAMED",
-                            "--add-opens",
-                            "java.base/java.nio=ALL-UNNAMED",
-                            "--add-opens",
-                            "java.base/sun.nio.ch=ALL-UNNAMED",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ReadClientMain.class.getName(),
-                            node.toString(),
-                            root.toString(),
-                            refs.toString(),
-                            counterFile.toString(),
-                            Integer.toString(slot),
-                            Integer.toString(hops)))
+            final List<String> command = new ArrayList<>(List.of(java));
+            // extra client JVM options, e.g. a flight recording:
+            // -Dbess.bench.clientJvmArgs="-XX:StartFlightRecording=..."
+            final String extra =
+                    System.getProperty(CLIENT_JVM_ARGS_PROP_NAME, "").trim();
+            if (!extra.isEmpty()) {
+                command.addAll(
+                        List.of(extra.replace("{slot}", Integer.toString(slot)).split("\\s+")));
+            }
+            command.addAll(List.of(
+                    "-XX:-CreateCoredumpOnCrash",
+                    "-XX:ErrorFile=" + dir.resolve("client-" + slot + ".hs_err.log"),
+                    "--add-opens",
+                    "java.base/jdk.internal.misc=ALL-UNNAMED",
+                    "--add-opens",
+                    "java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens",
+                    "java.base/sun.nio.ch=ALL-UNNAMED",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ReadClientMain.class.getName(),
+                    node.toString(),
+                    root.toString(),
+                    refs.toString(),
+                    counterFile.toString(),
+                    Integer.toString(slot),
+                    Integer.toString(hops)));
+            return new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("client-" + slot + ".out").toFile())
                     .start();

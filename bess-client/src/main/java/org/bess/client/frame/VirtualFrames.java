@@ -57,6 +57,9 @@ public final class VirtualFrames implements AutoCloseable {
     private int[][] cacheFrames = new int[0][];
 
     // level-one clock over mapped frames: packed (window << 40 | pageNo), open slots hold -1
+    /** Entries of the level-one clock's ring at first; it doubles when full. */
+    private static final int INITIAL_RING = 1024;
+
     private long[] ring;
     private int ringHand;
     private int mappedCount;
@@ -105,7 +108,10 @@ public final class VirtualFrames implements AutoCloseable {
         this.maxWindows = maxWindows;
         this.handler = handler;
         this.budget = budget;
-        this.ring = new long[budget];
+        // the ring grows (doubling) with the frames actually mapped: a budget of half a large cache would otherwise
+        // cost
+        // 8 bytes per budgeted frame of heap in every session, mapped or not (the server keeps one per client)
+        this.ring = new long[Math.min(budget, INITIAL_RING)];
         Arrays.fill(ring, -1L);
     }
 

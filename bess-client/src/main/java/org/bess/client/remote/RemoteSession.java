@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.bess.client.Bess;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -18,6 +22,7 @@ import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.client.frame.VirtualFrames;
+import org.bess.client.wire.ControlConnection;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
@@ -29,9 +34,18 @@ import org.bess.nativeshim.Native;
  * the server on a session of its own; objects are read and written in place through this process's virtual frames
  * ({@link SharedMemoryFaults} or {@link CopyOnAccessFaults} behind them), so a hot access makes no request.
  *
- * <p>Not thread safe: one thread at a time uses a session.
+ * <p>While connected, a shared background thread ({@code bess-heartbeat}) sends a {@link Wire#HEARTBEAT} frame
+ * whenever the session sent nothing for one heartbeat interval (the server's setting, from {@code HELLO}): a server
+ * that hears nothing from an idle connection for its expiry timeout takes the client for hung, cleans it up like a dead
+ * one and tells it so ({@code SERVER_LOST}, {@code session expired}) if it ever runs again.
+ *
+ * <p>Not thread safe: one thread at a time uses a session (the heartbeat thread only writes heartbeat frames, under
+ * the same lock as requests).
  */
 public final class RemoteSession implements Session {
+    /** One daemon thread sends the heartbeats of every session of this process. */
+    private static final ScheduledExecutorService HEARTBEATS = heartbeatThread();
+
     private final SocketChannel channel;
     private final Path socket;
     private final Bess.Mode mode;
@@ -44,6 +58,14 @@ public final class RemoteSession implements Session {
     private final int recoveryBufferPages;
     private final long serverPid;
     private final long connectionId;
+    private final int heartbeatMs;
+    private final int expiryMs;
+    /** Guards writes to the channel: requests (the session's thread) and heartbeats (the heartbeat thread). */
+    private final Object writeLock = new Object();
+
+    private final ByteBuffer heartbeat = heartbeatFrame();
+    private volatile long lastSentNanos;
+    private ScheduledFuture<?> beats;
     private long correlation;
     private long requests;
     /** The server's layout stamp, from the last reply: objects re-resolve when it moves. */
@@ -56,8 +78,8 @@ public final class RemoteSession implements Session {
     private final org.bess.client.frame.OpenedObjects<RemoteObjectRef> opened =
             new org.bess.client.frame.OpenedObjects<>();
 
-    private String lost;
-    private boolean closed;
+    private volatile String lost;
+    private volatile boolean closed;
 
     private RemoteSession(final Path socket, final Bess.Mode mode) {
         this.socket = socket;
@@ -73,7 +95,9 @@ public final class RemoteSession implements Session {
             final ByteBuffer r = call(request(Wire.HELLO)
                     .putInt(mode.ordinal())
                     .putInt(Wire.VERSION)
-                    .putLong(Native.pid()));
+                    .putLong(Native.pid())
+                    .putInt(ControlConnection.procSelfAttribute("unix:uid"))
+                    .putInt(ControlConnection.procSelfAttribute("unix:gid")));
             final Path cache = Path.of(Wire.getString(r));
             final int maxWindows = r.getInt();
             final long windowBytes = r.getLong();
@@ -83,6 +107,8 @@ public final class RemoteSession implements Session {
             this.connectionId = r.getLong();
             final String lockTable = Wire.getString(r);
             final int lockLogSlot = r.getInt();
+            this.heartbeatMs = r.getInt();
+            this.expiryMs = r.getInt();
             if (mode == Bess.Mode.SHARED_MEMORY) {
                 this.faults = new SharedMemoryFaults(this, cache, FastLocks.open(lockTable, lockLogSlot));
             } else {
@@ -90,6 +116,9 @@ public final class RemoteSession implements Session {
             }
             this.frames = new VirtualFrames(maxWindows, windowBytes, budget, faults);
             faults.frames(frames);
+            if (heartbeatMs > 0) {
+                beats = HEARTBEATS.scheduleWithFixedDelay(this::beat, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
+            }
         } catch (final RuntimeException e) {
             closeChannel();
             throw e;
@@ -156,6 +185,73 @@ public final class RemoteSession implements Session {
         return false;
     }
 
+    /** The server's heartbeat interval for this session, in milliseconds (0: none). */
+    public int heartbeatMs() {
+        return heartbeatMs;
+    }
+
+    /** How long the server waits without hearing from an idle session before it expires it, in milliseconds. */
+    public int expiryMs() {
+        return expiryMs;
+    }
+
+    private static ScheduledExecutorService heartbeatThread() {
+        final ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            final Thread t = new Thread(r, "bess-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    private static ByteBuffer heartbeatFrame() {
+        final ByteBuffer b = ByteBuffer.allocate(4 + Wire.REQUEST_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(Wire.REQUEST_HEADER)
+                .putLong(Wire.EXPIRY_CORRELATION)
+                .putInt(Wire.HEARTBEAT)
+                .flip();
+        return b;
+    }
+
+    /** Heartbeat thread: one frame when the session sent nothing for half an interval. */
+    private void beat() {
+        if (lost != null || closed) {
+            stopBeats();
+            return;
+        }
+        if (System.nanoTime() - lastSentNanos < TimeUnit.MILLISECONDS.toNanos(heartbeatMs) / 2) {
+            return;
+        }
+        synchronized (writeLock) {
+            try {
+                heartbeat.rewind();
+                while (heartbeat.hasRemaining()) {
+                    channel.write(heartbeat);
+                }
+                lastSentNanos = System.nanoTime();
+            } catch (final IOException e) {
+                // the server closed the connection (or this session did): the session's next call finds out why
+                stopBeats();
+            }
+        }
+    }
+
+    /**
+     * Stops this session's heartbeats, as if the process hung (for tests and tools): once the server's expiry timeout
+     * passes with the session idle, the server expires it and the next call fails with {@code SERVER_LOST}.
+     */
+    public void stopHeartbeats() {
+        stopBeats();
+    }
+
+    private void stopBeats() {
+        final ScheduledFuture<?> f = beats;
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
     /** How many times this process's virtual frames took their slow path (each fault is at most a request). */
     public long frameFaults() {
         return frames.faultCount();
@@ -189,6 +285,7 @@ public final class RemoteSession implements Session {
      * transaction back and releases its locks and mappings. The session is unusable afterwards (for tests and tools).
      */
     public void abandon() {
+        stopBeats();
         closeChannel();
         lost = "session abandoned";
     }
@@ -233,8 +330,16 @@ public final class RemoteSession implements Session {
         final long corr = b.getLong(4);
         requests++;
         try {
-            while (b.hasRemaining()) {
-                channel.write(b);
+            try {
+                synchronized (writeLock) {
+                    while (b.hasRemaining()) {
+                        channel.write(b);
+                    }
+                    lastSentNanos = System.nanoTime();
+                }
+            } catch (final IOException e) {
+                // the server closed the connection: it may have said why before (an expiry notice)
+                throw expiryNotice(e);
             }
             header.clear();
             readFully(header);
@@ -253,6 +358,11 @@ public final class RemoteSession implements Session {
         }
         final long replyCorr = in.getLong();
         final int status = in.getInt();
+        if (replyCorr == Wire.EXPIRY_CORRELATION && status == ErrorCode.SERVER_LOST.code()) {
+            in.getInt();
+            in.getInt();
+            throw expired(Wire.getString(in));
+        }
         if (replyCorr != corr && !(replyCorr == 0 && status != Wire.OK)) {
             // correlation 0 with an error: the server refused the connection before reading a request
             throw serverLost("reply " + replyCorr + " to request " + corr, null);
@@ -272,6 +382,36 @@ public final class RemoteSession implements Session {
                 throw new IOException("end of stream");
             }
         }
+    }
+
+    /**
+     * After a failed write: reads what the server sent before it closed (bounded: the peer is gone, so a read ends at
+     * its end of stream); an expiry notice becomes a {@code SERVER_LOST} "session expired", anything else server lost.
+     */
+    private BessException expiryNotice(final IOException writeFailure) {
+        try {
+            header.clear();
+            readFully(header);
+            final int length = header.getInt(0);
+            if (length >= Wire.REPLY_HEADER && length <= 1 << 16) {
+                final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(b);
+                b.flip();
+                if (b.getLong() == Wire.EXPIRY_CORRELATION && b.getInt() == ErrorCode.SERVER_LOST.code()) {
+                    b.getInt();
+                    b.getInt();
+                    return expired(Wire.getString(b));
+                }
+            }
+        } catch (final IOException | RuntimeException e) {
+            // nothing (readable) was left: the plain server-lost report below
+        }
+        return serverLost(writeFailure.toString(), writeFailure);
+    }
+
+    private BessException expired(final String notice) {
+        final BessException e = serverLost(notice, null);
+        return new BessException(ErrorCode.SERVER_LOST, e.getMessage());
     }
 
     private BessException serverLost(final String why, final Throwable cause) {
@@ -458,6 +598,7 @@ public final class RemoteSession implements Session {
         if (closed) {
             return;
         }
+        stopBeats();
         try {
             if (current != null && lost == null) {
                 abort(current);

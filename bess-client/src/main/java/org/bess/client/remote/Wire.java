@@ -28,10 +28,18 @@ public final class Wire {
     public static final int FLAG_PROTECT_WRITTEN = 2;
     /** Status of a successful reply. */
     public static final int OK = 0;
-    /** Protocol version sent in {@link #HELLO}. */
+    /**
+     * Protocol version sent in {@link #HELLO} (2: HELLO carries uid and gid; its reply the shared lock table, the
+     * client's lock log and the heartbeat settings).
+     */
     public static final int VERSION = 2;
+    /** Correlation id of the one frame the server sends unasked: the expiry notice before it closes a connection. */
+    public static final long EXPIRY_CORRELATION = 0;
 
-    /** Connect: mode ordinal, protocol version, pid; reply: cache path, maxWindows, windowBytes, budget, server pid. */
+    /**
+     * Connect: mode ordinal, protocol version, pid, uid, gid; reply: cache path, maxWindows, windowBytes, budget,
+     * recovery-buffer pages, server pid, connection id, heartbeat interval ms, expiry timeout ms.
+     */
     public static final int HELLO = 1;
     /** Create a database: path, extent bytes; reply: database. */
     public static final int CREATE_DB = 2;
@@ -150,6 +158,8 @@ public final class Wire {
     public static final int SHIP_PAGES = 65;
     /** Lock counters of the engine; reply: count, longs (for tools and tests). */
     public static final int LOCK_COUNTERS = 66;
+    /** Heartbeat: no payload and no reply; any frame from the client shows it is alive. */
+    public static final int HEARTBEAT = 70;
 
     private ByteBuffer buffer = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
 

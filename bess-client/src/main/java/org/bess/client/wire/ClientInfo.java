@@ -10,5 +10,18 @@ package org.bess.client.wire;
  * @param mode the mode requested in {@code HELLO} ({@code ControlProtocol.MODE_*}; -1 before {@code HELLO}).
  * @param connectedSinceMs when it connected, epoch milliseconds.
  * @param outstanding requests received and not yet answered.
+ * @param session 1 for a session client ({@code Bess.connect} on the session socket), 0 for a control connection.
+ * @param transactions transactions it has open (session clients: 0 or 1).
+ * @param locks locks its transaction holds.
  */
-public record ClientInfo(int id, int uid, int gid, long pid, int mode, long connectedSinceMs, int outstanding) {}
+public record ClientInfo(
+        int id,
+        int uid,
+        int gid,
+        long pid,
+        int mode,
+        long connectedSinceMs,
+        int outstanding,
+        int session,
+        int transactions,
+        int locks) {}

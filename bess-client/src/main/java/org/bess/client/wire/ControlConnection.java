@@ -187,7 +187,7 @@ public final class ControlConnection implements AutoCloseable {
     /** The connected clients (this one included). */
     public synchronized List<ClientInfo> listClients() {
         final BodyReader r = call(ControlProtocol.LIST_CLIENTS, w -> w);
-        final int n = r.getCount("count", 36);
+        final int n = r.getCount("count", 48);
         final List<ClientInfo> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(new ClientInfo(
@@ -197,7 +197,10 @@ public final class ControlConnection implements AutoCloseable {
                     r.getLong("pid"),
                     r.getInt("mode"),
                     r.getLong("connectedSinceMs"),
-                    r.getInt("outstanding")));
+                    r.getInt("outstanding"),
+                    r.getInt("session"),
+                    r.getInt("transactions"),
+                    r.getInt("locks")));
         }
         r.end("LIST_CLIENTS_REPLY");
         return out;

@@ -172,6 +172,11 @@ public final class BufferCache implements AutoCloseable {
         sources[window] = source;
     }
 
+    /** Whether a window has a page source (an open area). */
+    public boolean hasSource(final int window) {
+        return window >= 0 && window < sources.length && sources[window] != null;
+    }
+
     /** Forgets the page source of a window whose area closed (its frames were dropped first). */
     public void unregister(final int window) {
         if (window < sources.length) {

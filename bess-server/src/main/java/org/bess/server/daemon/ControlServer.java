@@ -73,7 +73,7 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final Thread thread;
     private volatile boolean running = true;
-    private int nextClientId = 1;
+    private final java.util.function.IntSupplier clientIds;
     private long nextTickMs;
 
     /** An engine request's outcome, queued for the control thread. */
@@ -90,7 +90,9 @@ public final class ControlServer implements AutoCloseable {
             final Path socketPath,
             final NodeCounters counters,
             final EngineHost engine,
-            final long nodeId) {
+            final long nodeId,
+            final java.util.function.IntSupplier clientIds) {
+        this.clientIds = clientIds;
         this.config = config;
         this.allow = allow;
         this.socketPath = socketPath;
@@ -243,7 +245,7 @@ public final class ControlServer implements AutoCloseable {
                     who);
             return;
         }
-        final ClientConnection c = new ClientConnection(nextClientId++, ch, peer, System.currentTimeMillis());
+        final ClientConnection c = new ClientConnection(clientIds.getAsInt(), ch, peer, System.currentTimeMillis());
         try {
             c.key = ch.register(selector, SelectionKey.OP_READ, c);
         } catch (final IOException e) {
@@ -428,17 +430,37 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void listClients(final ClientConnection c, final long corr) {
-        final FrameWriter w = writer.begin(ControlProtocol.replyType(ControlProtocol.LIST_CLIENTS), corr)
-                .putInt(clients.size());
+        final List<ClientInfo> all = new ArrayList<>();
         for (final ClientConnection o : clients.values()) {
-            final ClientInfo i = new ClientInfo(o.id, o.uid, o.gid, o.pid, o.mode, o.connectedSinceMs, o.outstanding);
+            all.add(new ClientInfo(o.id, o.uid, o.gid, o.pid, o.mode, o.connectedSinceMs, o.outstanding, 0, 0, 0));
+        }
+        for (final org.bess.server.remote.SessionEndpoint.ClientView v : engine.sessionClients()) {
+            // session modes are 0 shared memory, 1 copy-on-access; the control protocol's are 1 and 2
+            all.add(new ClientInfo(
+                    (int) v.id(),
+                    v.uid(),
+                    v.gid(),
+                    v.pid(),
+                    v.mode() < 0 ? -1 : v.mode() + 1,
+                    v.connectedSinceMs(),
+                    v.inRequest(),
+                    1,
+                    v.transactions(),
+                    v.locks()));
+        }
+        final FrameWriter w = writer.begin(ControlProtocol.replyType(ControlProtocol.LIST_CLIENTS), corr)
+                .putInt(all.size());
+        for (final ClientInfo i : all) {
             w.putInt(i.id())
                     .putInt(i.uid())
                     .putInt(i.gid())
                     .putLong(i.pid())
                     .putInt(i.mode())
                     .putLong(i.connectedSinceMs())
-                    .putInt(i.outstanding());
+                    .putInt(i.outstanding())
+                    .putInt(i.session())
+                    .putInt(i.transactions())
+                    .putInt(i.locks());
         }
         send(c, w.finish());
     }
@@ -446,6 +468,14 @@ public final class ControlServer implements AutoCloseable {
     private void kill(final ClientConnection c, final long corr, final int clientId) {
         final ClientConnection target = clients.get(clientId);
         if (target == null) {
+            if (engine.disconnectSession(clientId)) {
+                log.info("{} disconnects session client {} (KILL_CLIENT)", c, clientId);
+                send(
+                        c,
+                        writer.begin(ControlProtocol.replyType(ControlProtocol.KILL_CLIENT), corr)
+                                .finish());
+                return;
+            }
             sendError(c, corr, ErrorCode.NAME, "no client with id " + clientId);
             return;
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bess.client.wire.ControlConnection;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -63,11 +64,20 @@ public final class Daemon {
             details.setProperty("counters", counters.path().toString());
             details.setProperty("socket", socket.toString());
             lock.publish(details);
-            final Context context =
-                    new Context().nodeDir(nodeDir).cacheDir(shmDir).cacheSizeBytes(config.cacheSizeBytes());
+            final Context context = new Context()
+                    .nodeDir(nodeDir)
+                    .cacheDir(shmDir)
+                    .cacheSizeBytes(config.cacheSizeBytes())
+                    .lockContext(new org.bess.server.lock.LockContext().maxLocksPerTransaction(config.maxLocks()));
             host = new EngineHost(context, cat);
-            host.startSessions(nodeDir.resolve(org.bess.client.Bess.SESSION_SOCKET), allow::allows);
-            this.control = new ControlServer(config, allow, socket, nodeCounters, host, cat.nodeId());
+            // one id space for control and session clients: bess-admin clients lists both, kill-client takes either
+            final AtomicInteger clientIds = new AtomicInteger(1);
+            this.control = new ControlServer(
+                    config, allow, socket, nodeCounters, host, cat.nodeId(), clientIds::getAndIncrement);
+            // the session socket sits beside the control socket, in the directory only allowed users can search
+            final Path sessions = socket.resolveSibling(org.bess.client.Bess.SESSION_SOCKET);
+            host.startSessions(sessions, allow::allows, sessionSettings(config, nodeCounters, clientIds));
+            setSocketMode(sessions, allow);
             control.start();
         } catch (final RuntimeException e) {
             if (host != null) {
@@ -92,6 +102,30 @@ public final class Daemon {
                 shmDir,
                 catalog.allowList(),
                 config.source());
+    }
+
+    private static org.bess.server.remote.SessionSettings sessionSettings(
+            final NodeConfig config, final NodeCounters counters, final AtomicInteger ids) {
+        // session modes are 0 shared memory, 1 copy-on-access; the counters' are the control protocol's 1 and 2
+        return new org.bess.server.remote.SessionSettings()
+                .heartbeat(config.clientHeartbeatMs(), config.clientTimeoutMs())
+                .maxFrameBytes(config.maxSessionFrameBytes())
+                .maxTransactionsPerProcess(config.maxTransactions())
+                .maxWrittenPages(config.maxRecoveryBufferPages())
+                .ids(() -> ids.getAndIncrement())
+                .clientListener(mode -> counters.clients(mode + 1).increment(), mode -> counters.clients(mode + 1)
+                        .decrement());
+    }
+
+    private static void setSocketMode(final Path socket, final AllowList allow) {
+        try {
+            Files.setPosixFilePermissions(
+                    socket,
+                    PosixFilePermissions.fromString(
+                            allow.othersAllowed() ? "rw-rw-rw-" : allow.groupsAllowed() ? "rw-rw----" : "rw-------"));
+        } catch (final IOException e) {
+            throw new BessException(ErrorCode.IO, "cannot set the session socket's mode: " + socket + ": " + e, e);
+        }
     }
 
     private static boolean alive(final String pid) {

@@ -43,7 +43,7 @@ public final class EngineHost implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicBoolean();
     private BessServer server;
     private Session session;
-    private org.bess.server.remote.SessionEndpoint endpoint;
+    private volatile org.bess.server.remote.SessionEndpoint endpoint;
     private boolean closed;
 
     /**
@@ -86,12 +86,30 @@ public final class EngineHost implements AutoCloseable {
      * @param allowed the allow-list check.
      */
     public void startSessions(
-            final Path socket, final java.util.function.Predicate<jdk.net.UnixDomainPrincipal> allowed) {
+            final Path socket,
+            final java.util.function.Predicate<jdk.net.UnixDomainPrincipal> allowed,
+            final org.bess.server.remote.SessionSettings settings) {
         call(() -> {
-            endpoint = org.bess.server.remote.SessionEndpoint.start(server, socket, allowed);
+            endpoint = org.bess.server.remote.SessionEndpoint.start(server, socket, allowed, settings);
             log.info("session endpoint listening: socket={}", socket);
             return null;
         });
+    }
+
+    /** The session clients connected now (any thread; none before the session socket opened). */
+    public List<org.bess.server.remote.SessionEndpoint.ClientView> sessionClients() {
+        final org.bess.server.remote.SessionEndpoint e = endpoint;
+        return e == null ? List.of() : e.clients();
+    }
+
+    /**
+     * Disconnects a session client (any thread); it is cleaned up like a dead one.
+     *
+     * @return false when no session client has that id.
+     */
+    public boolean disconnectSession(final long id) {
+        final org.bess.server.remote.SessionEndpoint e = endpoint;
+        return e != null && e.disconnect(id);
     }
 
     /** Runs a task on the engine thread and waits for it. */

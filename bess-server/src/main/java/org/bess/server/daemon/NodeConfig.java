@@ -40,6 +40,9 @@ public final class NodeConfig {
             "quota.locks",
             "quota.transactions",
             "quota.recovery.buffer.pages",
+            "quota.session.frame.bytes",
+            "client.heartbeat.ms",
+            "client.timeout.ms",
             "frame.timeout.ms",
             "heartbeat.ms",
             "log.level");
@@ -57,6 +60,9 @@ public final class NodeConfig {
     private final int maxLocks;
     private final int maxTransactions;
     private final int maxRecoveryBufferPages;
+    private final int maxSessionFrameBytes;
+    private final int clientHeartbeatMs;
+    private final int clientTimeoutMs;
     private final long frameTimeoutMs;
     private final long heartbeatMs;
     private final String logLevel;
@@ -87,8 +93,16 @@ public final class NodeConfig {
                 ControlProtocol.MAX_FRAME_LENGTH);
         this.maxOutstandingRequests = (int) number(p, "quota.outstanding.requests", 16, 1, 4096);
         this.maxLocks = (int) number(p, "quota.locks", 100_000, 1, Integer.MAX_VALUE);
-        this.maxTransactions = (int) number(p, "quota.transactions", 1, 1, 65_536);
-        this.maxRecoveryBufferPages = (int) number(p, "quota.recovery.buffer.pages", 1024, 1, 1 << 24);
+        this.maxTransactions = (int) number(p, "quota.transactions", 16, 1, 65_536);
+        this.maxRecoveryBufferPages = (int) number(p, "quota.recovery.buffer.pages", 65_536, 1, 1 << 24);
+        this.maxSessionFrameBytes =
+                (int) size(p, "quota.session.frame.bytes", org.bess.client.remote.Wire.MAX_FRAME, 64L << 10, 32L << 20);
+        this.clientHeartbeatMs = (int) number(p, "client.heartbeat.ms", 1000, 10, 60_000);
+        this.clientTimeoutMs = (int) number(p, "client.timeout.ms", 10_000, 30, 3_600_000);
+        if (clientTimeoutMs < 3L * clientHeartbeatMs) {
+            throw bad("client.timeout.ms must be at least 3 x client.heartbeat.ms: client.timeout.ms=" + clientTimeoutMs
+                    + ", client.heartbeat.ms=" + clientHeartbeatMs);
+        }
         this.frameTimeoutMs = number(p, "frame.timeout.ms", 10_000, 10, 3_600_000);
         this.heartbeatMs = number(p, "heartbeat.ms", 1000, 10, 60_000);
         this.logLevel = text(p, "log.level", "info").toLowerCase(Locale.ROOT);
@@ -243,19 +257,34 @@ public final class NodeConfig {
         return maxOutstandingRequests;
     }
 
-    /** Most locks per client (enforced once clients take locks). */
+    /** Most locks one client transaction holds (the engine's per-transaction lock quota). */
     public int maxLocks() {
         return maxLocks;
     }
 
-    /** Most open transactions per client (enforced once clients run transactions). */
+    /** Most open transactions of one client process (uid and pid) over all its sessions. */
     public int maxTransactions() {
         return maxTransactions;
     }
 
-    /** Most recovery-buffer pages per client (enforced once clients have recovery buffers). */
+    /** Most pages one client transaction writes in place (each takes a recovery-buffer page). */
     public int maxRecoveryBufferPages() {
         return maxRecoveryBufferPages;
+    }
+
+    /** Largest request frame of a session client ({@code quota.session.frame.bytes}). */
+    public int maxSessionFrameBytes() {
+        return maxSessionFrameBytes;
+    }
+
+    /** Heartbeat interval asked of session clients ({@code client.heartbeat.ms}). */
+    public int clientHeartbeatMs() {
+        return clientHeartbeatMs;
+    }
+
+    /** Silence after which an idle session client is expired ({@code client.timeout.ms}). */
+    public int clientTimeoutMs() {
+        return clientTimeoutMs;
     }
 
     /** How long a frame may stay partly received before its connection is closed. */

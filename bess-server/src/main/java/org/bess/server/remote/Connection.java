@@ -9,12 +9,17 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -49,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * the client mapped. Served by its own thread; a malformed, oversized or truncated frame closes the connection, and
  * closing (for any reason) rolls the session's transaction back, drops the client's frame mappings and closes the
  * session.
+ *
+ * <p>Liveness: any frame from the client (a request or a {@link Wire#HEARTBEAT}) counts as hearing from it; the
+ * endpoint's watchdog calls {@link #expireIfSilent} and a connection idle (waiting for a frame) and silent for the
+ * expiry timeout is expired: an expiry notice, then the same close and clean-up as for a dead client.
  */
 final class Connection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -71,6 +80,7 @@ final class Connection implements Runnable {
     private Transaction tx;
     private long protections;
     private String peer = "?";
+    private UnixDomainPrincipal principal;
     private Thread thread;
     private boolean authorised;
     /** Shared-memory mode: the client maps the cache and may take page locks by the fast path. */
@@ -78,10 +88,148 @@ final class Connection implements Runnable {
     /** This client's lock-log slot in the shared lock table, or -1. */
     private int lockLog = -1;
 
+    // what HELLO declared (read by listings on other threads)
+    private volatile int uid = -1;
+    private volatile int gid = -1;
+    private volatile long pid;
+    private volatile int mode = -1;
+    private final long connectedSinceMs = System.currentTimeMillis();
+    private volatile boolean txOpen;
+    private boolean txCounted;
+    /** Pages the open transaction wrote in place (first-write faults), as (window << 48) ^ page. */
+    private final Set<Long> written = new HashSet<>();
+
+    private volatile int writtenCount;
+    /** A request frame over the frame quota was dropped: its length (0 when none). */
+    private int dropped;
+
+    private boolean closeAfterReply;
+
+    // liveness, guarded by stateLock
+    private final Object stateLock = new Object();
+    private boolean inRequest;
+    private boolean expired;
+    private volatile long lastHeardNanos = System.nanoTime();
+
     Connection(final SessionEndpoint endpoint, final SocketChannel channel, final long id) {
         this.endpoint = endpoint;
         this.channel = channel;
         this.id = id;
+    }
+
+    /** This client as listings show it. */
+    SessionEndpoint.ClientView view() {
+        int locks = 0;
+        final Session s = session;
+        if (s != null && txOpen) {
+            try {
+                locks = SessionAccess.locksHeld(s);
+            } catch (final RuntimeException e) {
+                locks = -1; // the transaction ended while we looked
+            }
+        }
+        final boolean busy;
+        synchronized (stateLock) {
+            busy = inRequest;
+        }
+        return new SessionEndpoint.ClientView(
+                id, uid, gid, pid, mode, connectedSinceMs, busy ? 1 : 0, txOpen ? 1 : 0, locks);
+    }
+
+    /**
+     * Expires this client when it is idle (the server waits for its next frame) and nothing came from it for {@code
+     * expiryNanos}: logs it, kills a shared-memory client that has pages open for writing (see {@link
+     * SessionSettings#fenceExpiredWriters}), sends the expiry notice and closes the connection; its thread then cleans
+     * it up like a dead client's. Watchdog thread.
+     *
+     * @return whether it expired now.
+     */
+    boolean expireIfSilent(final long nowNanos, final long expiryNanos) {
+        final long silentNanos;
+        synchronized (stateLock) {
+            silentNanos = nowNanos - lastHeardNanos;
+            if (inRequest || expired || silentNanos < expiryNanos || !channel.isOpen()) {
+                return false;
+            }
+            expired = true;
+        }
+        final long silentMs = TimeUnit.NANOSECONDS.toMillis(silentNanos);
+        final String notice = "session expired: the server heard nothing from this client (pid=" + pid + ") for "
+                + silentMs + " ms (heartbeat timeout " + endpoint.settings().expiryMs() + " ms); its transaction was"
+                + " rolled back and its locks released";
+        LOG.warn(
+                "client {} ({}, pid={}, mode={}) expired: no heartbeat or request for {} ms (timeout {} ms); cleaning"
+                        + " it up like a dead client",
+                id,
+                peer,
+                pid,
+                mode,
+                silentMs,
+                endpoint.settings().expiryMs());
+        if (mode == 0 && writtenCount > 0 && endpoint.settings().fenceExpiredWriters()) {
+            fence();
+        }
+        try {
+            final Wire w = new Wire();
+            w.reset().putLong(Wire.EXPIRY_CORRELATION).putInt(ErrorCode.SERVER_LOST.code());
+            w.putInt(0).putInt(0).putString(notice);
+            send(w.frame());
+        } catch (final IOException e) {
+            LOG.debug("client {}: the expiry notice was not delivered: {}", id, e.toString());
+        }
+        closeChannel();
+        return true;
+    }
+
+    /**
+     * Kills the expired shared-memory client's process: it may still write through cache frames mapped writable, and
+     * its pages are about to be rolled back and given to others. Only a process of the client's own uid, never this
+     * one.
+     */
+    private void fence() {
+        final long p = pid;
+        if (p <= 0 || p == Native.pid()) {
+            LOG.warn("client {}: cannot fence pid {} (not a separate process); it keeps its mappings", id, p);
+            return;
+        }
+        try {
+            final Object owner = Files.getAttribute(Path.of("/proc/" + p), "unix:uid");
+            if (!(owner instanceof Integer o) || o != uid) {
+                LOG.warn("client {}: pid {} is not a process of uid {}; not fenced", id, p, uid);
+                return;
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("client {}: pid {} is gone or unreadable ({}); not fenced", id, p, e.toString());
+            return;
+        }
+        final boolean killed =
+                ProcessHandle.of(p).map(ProcessHandle::destroyForcibly).orElse(false);
+        LOG.warn(
+                "client {}: fenced: pid {} {} (a hung shared-memory client with pages open for writing)",
+                id,
+                p,
+                killed ? "sent SIGKILL" : "could not be signalled");
+    }
+
+    private boolean startRequest() {
+        synchronized (stateLock) {
+            if (expired) {
+                return false;
+            }
+            inRequest = true;
+            return true;
+        }
+    }
+
+    private void endRequest() {
+        synchronized (stateLock) {
+            inRequest = false;
+            lastHeardNanos = System.nanoTime();
+        }
+    }
+
+    private String process() {
+        return uid + ":" + pid;
     }
 
     long id() {
@@ -105,6 +253,7 @@ final class Connection implements Runnable {
     boolean authenticate(final Predicate<UnixDomainPrincipal> allowed) {
         try {
             final UnixDomainPrincipal p = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            principal = p;
             peer = p.user().getName() + "/" + p.group().getName();
             authorised = allowed.test(p);
             if (!authorised) {
@@ -160,8 +309,25 @@ final class Connection implements Runnable {
             while (readFrame()) {
                 final long corr = in.getLong();
                 final int op = in.getInt();
-                serve(corr, op);
-                send(out.frame());
+                if (op == Wire.HEARTBEAT) {
+                    continue; // heard from: readFrame noted the time
+                }
+                if (!startRequest()) {
+                    break; // expired while the frame arrived
+                }
+                try {
+                    if (dropped > 0) {
+                        dropped(corr);
+                    } else {
+                        serve(corr, op);
+                    }
+                    send(out.frame());
+                } finally {
+                    endRequest();
+                }
+                if (closeAfterReply) {
+                    break;
+                }
             }
         } catch (final IOException e) {
             LOG.debug("client {} gone: {}", id, e.toString());
@@ -180,9 +346,14 @@ final class Connection implements Runnable {
         if (!readFully(header, true)) {
             return false;
         }
+        lastHeardNanos = System.nanoTime();
         final int length = header.getInt(0);
         if (length < Wire.REQUEST_HEADER || length > Wire.MAX_FRAME) {
             throw new MalformedFrame("bad frame length: " + length);
+        }
+        dropped = 0;
+        if (length > endpoint.settings().maxFrameBytes()) {
+            return dropOversized(length);
         }
         if (in.capacity() < length) {
             in = ByteBuffer.allocate(Math.max(length, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
@@ -193,6 +364,44 @@ final class Connection implements Runnable {
         }
         in.flip();
         return true;
+    }
+
+    /** Reads and drops a frame over the frame quota, keeping its correlation id and op for the QUOTA reply. */
+    private boolean dropOversized(final int length) throws IOException {
+        in.clear().limit(Wire.REQUEST_HEADER);
+        if (!readFully(in, false)) {
+            throw new MalformedFrame("truncated frame: expected " + length + " bytes");
+        }
+        final long corr = in.getLong(0);
+        final int op = in.getInt(8);
+        int left = length - Wire.REQUEST_HEADER;
+        while (left > 0) {
+            in.clear().limit(Math.min(left, in.capacity()));
+            readFully(in, false);
+            left -= in.position();
+        }
+        in.clear();
+        in.putLong(corr).putInt(op).flip();
+        dropped = length;
+        return true;
+    }
+
+    private void dropped(final long corr) {
+        LOG.warn(
+                "client {} ({}): request frame of {} bytes over its quota of {} bytes dropped",
+                id,
+                peer,
+                dropped,
+                endpoint.settings().maxFrameBytes());
+        error(
+                corr,
+                new BessException(
+                        ErrorCode.QUOTA,
+                        "request frame of " + dropped + " bytes exceeds this client's frame quota of "
+                                + endpoint.settings().maxFrameBytes() + " bytes (quota.session.frame.bytes)"));
+        dropped = 0;
+        out.patchInt(16, txOpen ? Wire.FLAG_TXN_OPEN : 0);
+        out.patchInt(20, SessionAccess.layoutStamp(session));
     }
 
     private boolean readFully(final ByteBuffer b, final boolean eofOk) throws IOException {
@@ -226,9 +435,10 @@ final class Connection implements Runnable {
         int flags = 0;
         if (SessionAccess.inTransaction(session)) {
             flags |= Wire.FLAG_TXN_OPEN;
-        } else if (tx != null) {
+        } else if (tx != null || txCounted) {
             txEnded();
         }
+        txOpen = (flags & Wire.FLAG_TXN_OPEN) != 0;
         final long p = SessionAccess.writtenProtections(session);
         if (p != protections) {
             protections = p;
@@ -259,6 +469,12 @@ final class Connection implements Runnable {
 
     private void txEnded() {
         tx = null;
+        if (txCounted) {
+            txCounted = false;
+            endpoint.endFor(process());
+        }
+        written.clear();
+        writtenCount = 0;
         for (final Integer h : txHandles) {
             final Object o = handles.remove(h);
             if (o instanceof Cursor c) {
@@ -444,15 +660,35 @@ final class Connection implements Runnable {
     }
 
     private void hello() {
-        final int mode = in.getInt();
+        final int helloMode = in.getInt();
         final int version = in.getInt();
-        final long pid = in.getLong();
         if (version != Wire.VERSION) {
             throw new BessException(
                     ErrorCode.BAD_FORMAT,
                     "session protocol version mismatch: client=" + version + ", server=" + Wire.VERSION);
         }
-        LOG.info("client {} connected: peer={}, pid={}, mode={}", id, peer, pid, mode);
+        final long helloPid = in.getLong();
+        final int helloUid = in.getInt();
+        final int helloGid = in.getInt();
+        if (this.mode >= 0) {
+            throw new MalformedFrame("second HELLO on one connection");
+        }
+        if (helloMode < 0 || helloMode > 1 || helloPid <= 0) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT, "bad HELLO: mode=" + helloMode + " (0 or 1), pid=" + helloPid);
+        }
+        if (!declaredIdsMatch(helloUid, helloGid)) {
+            closeAfterReply = true;
+            throw new BessException(
+                    ErrorCode.NOT_AUTHORISED,
+                    "HELLO declares uid=" + helloUid + ", gid=" + helloGid + " but the socket's peer is " + peer);
+        }
+        this.uid = helloUid;
+        this.gid = helloGid;
+        this.pid = helloPid;
+        this.mode = helloMode;
+        endpoint.settings().hello(helloMode);
+        LOG.info("client {} connected: peer={}, uid={}, pid={}, mode={}", id, peer, helloUid, helloPid, helloMode);
         out.putString(SessionAccess.cacheFile(endpoint.server()).toString());
         out.putInt(endpoint.server().context().maxWindows());
         out.putLong(endpoint.server().context().windowSizeBytes());
@@ -469,6 +705,24 @@ final class Connection implements Runnable {
         }
         out.putString(lockLog >= 0 ? table.path().toString() : "");
         out.putInt(lockLog);
+        out.putInt(endpoint.settings().heartbeatMs());
+        out.putInt(endpoint.settings().expiryMs());
+    }
+
+    /** Whether the uid and gid HELLO declared are the peer's ({@code SO_PEERCRED} principals compare by id). */
+    private boolean declaredIdsMatch(final int declaredUid, final int declaredGid) {
+        if (principal == null) {
+            return false;
+        }
+        try {
+            final UserPrincipalLookupService lookup =
+                    java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService();
+            return lookup.lookupPrincipalByName(Integer.toString(declaredUid)).equals(principal.user())
+                    && lookup.lookupPrincipalByGroupName(Integer.toString(declaredGid))
+                            .equals(principal.group());
+        } catch (final IOException e) {
+            return false;
+        }
     }
 
     private void putArea(final AreaInfo a) {
@@ -479,7 +733,7 @@ final class Connection implements Runnable {
     private void transaction(final int op) {
         switch (op) {
             case Wire.BEGIN -> {
-                tx = session.begin();
+                begin();
                 if (lockLog >= 0) {
                     // this client's fast-path locks are held by this transaction until the server releases them
                     SessionAccess.lockManager(endpoint.server())
@@ -567,6 +821,20 @@ final class Connection implements Runnable {
             }
             default -> throw new MalformedFrame("unknown op code: " + op);
         }
+    }
+
+    private void begin() {
+        if (!txCounted) {
+            if (!endpoint.beginFor(process())) {
+                throw new BessException(
+                        ErrorCode.QUOTA,
+                        "transaction quota: client process uid=" + uid + " pid=" + pid + " already has "
+                                + endpoint.settings().maxTransactionsPerProcess()
+                                + " transaction(s) open (quota.transactions)");
+            }
+            txCounted = true;
+        }
+        tx = session.begin();
     }
 
     private TypeId typeById(final Database d, final int typeId) {
@@ -672,6 +940,7 @@ final class Connection implements Runnable {
             case Wire.ACQUIRE_FRAME -> {
                 final int window = in.getInt();
                 final long pageNo = in.getLong();
+                SessionAccess.checkPage(session, window, pageNo);
                 final int frame = faults.acquireFrame(window, pageNo);
                 mapped.merge(frame, 1, Integer::sum);
                 mappedTotal++;
@@ -681,6 +950,7 @@ final class Connection implements Runnable {
             case Wire.LOCK_FOR_READ -> {
                 final int window = in.getInt();
                 final long pageNo = in.getLong();
+                SessionAccess.checkPage(session, window, pageNo);
                 faults.lockForRead(window, pageNo);
                 out.putLong(sharePage(window, pageNo));
             }
@@ -698,7 +968,7 @@ final class Connection implements Runnable {
                 mappedTotal--;
                 faults.releaseFrame(frame);
             }
-            case Wire.BEFORE_FIRST_WRITE -> faults.beforeFirstWrite(in.getInt(), in.getLong());
+            case Wire.BEFORE_FIRST_WRITE -> beforeFirstWrite(in.getInt(), in.getLong());
             case Wire.FETCH_PAGE -> {
                 page.clear();
                 SessionAccess.fetchPage(session, in.getInt(), in.getLong(), page);
@@ -751,6 +1021,20 @@ final class Connection implements Runnable {
         }
     }
 
+    private void beforeFirstWrite(final int window, final long pageNo) {
+        final long key = ((long) window << 48) ^ pageNo;
+        if (!written.contains(key) && written.size() >= endpoint.settings().maxWrittenPages()) {
+            throw new BessException(
+                    ErrorCode.QUOTA,
+                    "recovery-buffer quota: this client's transaction already wrote " + written.size()
+                            + " pages in place (quota.recovery.buffer.pages); commit or abort first");
+        }
+        SessionAccess.checkPage(session, window, pageNo);
+        faults.beforeFirstWrite(window, pageNo);
+        written.add(key);
+        writtenCount = written.size();
+    }
+
     private void cleanUp() {
         closeChannel();
         boolean rolledBack = false;
@@ -795,6 +1079,14 @@ final class Connection implements Runnable {
         } catch (final RuntimeException e) {
             LOG.warn("client {}: closing its session failed", id, e);
         } finally {
+            if (txCounted) {
+                txCounted = false;
+                endpoint.endFor(process());
+            }
+            txOpen = false;
+            if (mode >= 0) {
+                endpoint.settings().gone(mode);
+            }
             endpoint.closed(this);
             // ./bess demo shows this line: what the server undid for a client that died
             LOG.info(

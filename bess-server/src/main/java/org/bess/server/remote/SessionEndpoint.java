@@ -10,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import jdk.net.UnixDomainPrincipal;
@@ -30,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * bound to a new session of the engine, and served by its own thread until it closes; then the session is closed,
  * which rolls back its open transaction, releases its locks and drops the cache frames its client had mapped.
  *
+ * <p>A watchdog thread ({@code bess-sessions-watchdog}) expires hung clients: a connection waiting for its client's
+ * next frame that has heard nothing (no request, no heartbeat) for {@link SessionSettings#heartbeat the expiry
+ * timeout} gets an expiry notice and is closed, and is then cleaned up like a dead client's.
+ *
  * <p>Thread safe.
  */
 public final class SessionEndpoint implements AutoCloseable {
@@ -42,23 +49,33 @@ public final class SessionEndpoint implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel listener;
     private final Predicate<UnixDomainPrincipal> allowed;
+    private final SessionSettings settings;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final Map<String, AtomicInteger> transactionsByProcess = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
+    private final AtomicLong expired = new AtomicLong();
     private final Thread acceptor;
+    private final Thread watchdog;
     private volatile boolean closed;
 
-    private SessionEndpoint(final BessServer server, final Path socket, final Predicate<UnixDomainPrincipal> allowed)
+    private SessionEndpoint(
+            final BessServer server,
+            final Path socket,
+            final Predicate<UnixDomainPrincipal> allowed,
+            final SessionSettings settings)
             throws IOException {
         this.server = server;
         this.socket = socket;
         this.allowed = allowed;
+        this.settings = settings;
         Files.deleteIfExists(socket);
         this.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
         this.acceptor = new Thread(this::acceptLoop, "bess-sessions-accept");
         acceptor.setDaemon(true);
+        this.watchdog = new Thread(this::watch, "bess-sessions-watchdog");
+        watchdog.setDaemon(true);
     }
 
     /**
@@ -79,11 +96,31 @@ public final class SessionEndpoint implements AutoCloseable {
      */
     public static SessionEndpoint start(
             final BessServer server, final Path socket, final Predicate<UnixDomainPrincipal> allowed) {
+        return start(server, socket, allowed, new SessionSettings());
+    }
+
+    /**
+     * Starts serving sessions of {@code server} on {@code socket}.
+     *
+     * @param allowed which peers ({@code SO_PEERCRED} user and group) may connect.
+     * @param settings heartbeats, quotas, ids and the client listener.
+     * @return the running endpoint.
+     */
+    public static SessionEndpoint start(
+            final BessServer server,
+            final Path socket,
+            final Predicate<UnixDomainPrincipal> allowed,
+            final SessionSettings settings) {
         attachLockTable(server);
         try {
-            final SessionEndpoint e = new SessionEndpoint(server, socket, allowed);
+            final SessionEndpoint e = new SessionEndpoint(server, socket, allowed, settings);
             e.acceptor.start();
-            LOG.info("session endpoint listening: socket={}", socket);
+            e.watchdog.start();
+            LOG.info(
+                    "session endpoint listening: socket={}, heartbeat={} ms, expiry={} ms",
+                    socket,
+                    settings.heartbeatMs(),
+                    settings.expiryMs());
             return e;
         } catch (final IOException e) {
             throw new BessException(ErrorCode.IO, "cannot listen on the session socket: socket=" + socket, e);
@@ -142,6 +179,88 @@ public final class SessionEndpoint implements AutoCloseable {
         return refused.get();
     }
 
+    /** Clients expired for want of a heartbeat. */
+    public long expiredCount() {
+        return expired.get();
+    }
+
+    SessionSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Counts a transaction of a client process against {@link SessionSettings#maxTransactionsPerProcess}.
+     *
+     * @return false (nothing counted) when the process has its maximum open.
+     */
+    boolean beginFor(final String process) {
+        final AtomicInteger n = transactionsByProcess.computeIfAbsent(process, k -> new AtomicInteger());
+        while (true) {
+            final int v = n.get();
+            if (v >= settings.maxTransactionsPerProcess()) {
+                return false;
+            }
+            if (n.compareAndSet(v, v + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Uncounts a transaction {@link #beginFor} counted. */
+    void endFor(final String process) {
+        transactionsByProcess.computeIfPresent(process, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /**
+     * One connected client as {@code bess-admin clients} lists it.
+     *
+     * @param id the connection id.
+     * @param uid the peer's uid (declared in {@code HELLO}, checked against {@code SO_PEERCRED}); -1 before it.
+     * @param gid the peer's gid; -1 before {@code HELLO}.
+     * @param pid the pid the client declared; 0 before {@code HELLO}.
+     * @param mode 0 shared memory, 1 copy-on-access, -1 before {@code HELLO}.
+     * @param connectedSinceMs when it connected, epoch milliseconds.
+     * @param inRequest 1 while the server works on one of its requests, else 0.
+     * @param transactions its open transactions (0 or 1).
+     * @param locks locks its transaction holds.
+     */
+    public record ClientView(
+            long id,
+            int uid,
+            int gid,
+            long pid,
+            int mode,
+            long connectedSinceMs,
+            int inRequest,
+            int transactions,
+            int locks) {}
+
+    /** The connected clients now. */
+    public List<ClientView> clients() {
+        final List<ClientView> list = new ArrayList<>();
+        for (final Connection c : connections) {
+            list.add(c.view());
+        }
+        return list;
+    }
+
+    /**
+     * Disconnects a client (as {@code bess-admin kill-client} asks): its connection closes and is cleaned up like a
+     * dead client's, once any request the server is working on for it returns.
+     *
+     * @return false when no client has that id.
+     */
+    public boolean disconnect(final long id) {
+        for (final Connection c : connections) {
+            if (c.id() == id) {
+                LOG.info("client {} disconnected by request (kill-client)", id);
+                c.disconnect();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Client-mapped cache frames of every open connection (shared-memory clients). */
     public long clientMappedFrames() {
         long total = 0;
@@ -173,7 +292,7 @@ public final class SessionEndpoint implements AutoCloseable {
                 }
                 return;
             }
-            final Connection c = new Connection(this, ch, nextId.getAndIncrement());
+            final Connection c = new Connection(this, ch, settings.nextId());
             if (!c.authenticate(allowed)) {
                 refused.incrementAndGet();
             }
@@ -187,6 +306,25 @@ public final class SessionEndpoint implements AutoCloseable {
 
     void closed(final Connection c) {
         connections.remove(c);
+    }
+
+    /** The watchdog: every quarter of the expiry timeout (at most one heartbeat), expires silent idle clients. */
+    private void watch() {
+        final long period = Math.max(5, Math.min(settings.heartbeatMs(), settings.expiryMs() / 4));
+        final long expiryNanos = TimeUnit.MILLISECONDS.toNanos(settings.expiryMs());
+        while (!closed) {
+            try {
+                Thread.sleep(period);
+            } catch (final InterruptedException e) {
+                return;
+            }
+            final long now = System.nanoTime();
+            for (final Connection c : connections) {
+                if (c.expireIfSilent(now, expiryNanos)) {
+                    expired.incrementAndGet();
+                }
+            }
+        }
     }
 
     /**
@@ -206,6 +344,7 @@ public final class SessionEndpoint implements AutoCloseable {
         for (final Connection c : connections) {
             c.join();
         }
+        watchdog.interrupt();
         try {
             acceptor.join(10_000);
             Files.deleteIfExists(socket);

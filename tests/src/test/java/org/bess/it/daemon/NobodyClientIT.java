@@ -55,14 +55,22 @@ class NobodyClientIT {
         }
     }
 
-    /** Copies what ControlProbe needs (bess-client, agrona, the probe) into a world-readable directory. */
+    /**
+     * Copies what ControlProbe and SessionClientChild need (bess-client, the native shim and JNR, agrona, slf4j-api,
+     * the probes) into a world-readable directory.
+     */
     private static void copyClientClassPath(final Path into) throws IOException {
         Files.createDirectories(into);
         final List<String> entries = new ArrayList<>();
         for (final String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             final Path p = Path.of(e);
             final String s = p.toString();
-            if (s.contains("bess-client") || s.contains("agrona")) {
+            if (s.contains("bess-client")
+                    || s.contains("bess-native-shim")
+                    || s.contains("agrona")
+                    || s.contains("slf4j-api")
+                    || s.contains("/com/github/jnr/")
+                    || s.contains("/org/ow2/asm/")) {
                 final Path target = into.resolve("e" + entries.size() + (Files.isDirectory(p) ? "" : ".jar"));
                 copyTree(p, target);
                 entries.add(target.toString());
@@ -115,6 +123,67 @@ class NobodyClientIT {
         assertThat(done).as("probe finished: %s", out).isTrue();
         assertThat(p.exitValue()).as("probe exit code; output: %s", out).isEqualTo(expectedExit);
         return out;
+    }
+
+    /** Starts SessionClientChild as nobody. */
+    private ClientProcess sessionClientAsNobody(final Path node) throws Exception {
+        final String cp = Files.readString(classes.resolve("classpath"), StandardCharsets.UTF_8);
+        final List<String> command = new ArrayList<>(List.of("runuser", "-u", "nobody", "--", DaemonProcess.JAVA));
+        command.addAll(DaemonProcess.OPENS);
+        command.addAll(List.of(
+                "-XX:-UsePerfData",
+                "-Xmx64m",
+                "-Djava.io.tmpdir=/tmp",
+                "-cp",
+                cp,
+                SessionClientChild.class.getName(),
+                node.toString()));
+        return ClientProcess.of(
+                new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    @Test
+    void shouldRefuseASessionClientRunAsNobodyUnlessItsUidIsAllowed() throws Exception {
+        final Path node = work.resolve("node");
+        Files.createDirectories(node);
+        Files.setPosixFilePermissions(node, PosixFilePermissions.fromString("rwx--x--x"));
+        final String root = work.resolve("nobody.root").toString();
+        final String base = DaemonIT.TEST_CONFIG;
+        try (DaemonProcess d = DaemonProcess.start(node, base);
+                ClientProcess c = sessionClientAsNobody(node)) {
+            assertThat(c.error("connect copy"))
+                    .as("the session socket's directory is not searchable by nobody")
+                    .contains("cannot connect to the node server")
+                    .contains("Permission denied");
+            c.send("exit"); // runuser waits for its child: end the child itself
+            c.expect("bye", 60);
+            assertThat(d.terminate()).isZero();
+        }
+        try (DaemonProcess d = DaemonProcess.start(node, base + "allow.uids=12345\n");
+                ClientProcess c = sessionClientAsNobody(node)) {
+            assertThat(c.error("connect copy"))
+                    .as("SO_PEERCRED names nobody, who is not on the allow-list")
+                    .contains("not authorised: peer=nobody");
+            assertThat(d.daemonLog()).contains("refused peer nobody");
+            c.send("exit"); // runuser waits for its child: end the child itself
+            c.expect("bye", 60);
+            assertThat(d.terminate()).isZero();
+        }
+        try (DaemonProcess d = DaemonProcess.start(node, base + "allow.uids=nobody\n");
+                ClientProcess c = sessionClientAsNobody(node)) {
+            c.ok("connect copy");
+            c.ok("create " + root);
+            c.ok("begin");
+            c.ok("write 65534");
+            c.ok("commit");
+            assertThat(c.ok("read")).isEqualTo("ok 65534");
+            assertThat(d.daemonLog()).containsPattern("client \\d+ connected: peer=nobody/\\S+, uid=65534");
+            assertThat(DaemonIT.admin(0, "clients", "--node-dir", node.toString()))
+                    .containsPattern("(?m)^\\d+\\s+65534\\s+\\d+\\s+\\d+\\s+copy\\s+session");
+            c.send("exit");
+            c.expect("bye", 60);
+            assertThat(d.terminate()).isZero();
+        }
     }
 
     @Test

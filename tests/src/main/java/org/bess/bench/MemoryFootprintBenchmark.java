@@ -1,0 +1,247 @@
+package org.bess.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.bess.client.BessFile;
+import org.bess.client.Database;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.server.BessServer;
+import org.bess.server.Context;
+import org.bess.server.remote.SessionEndpoint;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * Issue 6's two memory claims, measured (the scores are times of no interest; the secondary results carry the
+ * numbers, and {@code ./bess bench} records them as metrics):
+ *
+ * <ul>
+ *   <li>{@code serverHeap}: the engine's heap does not grow with the cache size. An engine started with a cache of
+ *       {@code cacheMiB} (the cache and control files live in {@code /dev/shm}, mapped, not on the heap), one session
+ *       and a small database written; then the used heap after two full GCs ({@code heapUsedMiB}).
+ *   <li>{@code clientRss}: a shared-memory client's resident memory grows only with the pages it touches. An engine
+ *       and its session endpoint here, a client JVM ({@link MemoryClientMain}, heap pre-touched) that reads {@code
+ *       pages} one-page objects in one transaction; its growth in {@code VmRSS}, {@code RssShmem} (the cache frames it
+ *       mapped) and {@code RssAnon} across that transaction ({@code rssGrowthKiB}, {@code shmemGrowthKiB}, {@code
+ *       anonGrowthKiB}) and the growth per page touched ({@code rssGrowthPerPageKiB}).
+ * </ul>
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 0)
+@Measurement(iterations = 3)
+@Fork(
+        value = 1,
+        jvmArgsPrepend = {
+            "-Xmx512m",
+            "--add-opens",
+            "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.nio=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/sun.nio.ch=ALL-UNNAMED"
+        })
+public class MemoryFootprintBenchmark {
+    /** Bytes of one object of the client's file: one object a page. */
+    static final int BIG = 3000;
+
+    /** An engine with a cache of {@code cacheMiB}. */
+    @State(Scope.Benchmark)
+    public static class Server {
+        /** The cache size in MiB. */
+        @Param({"64", "1024", "4096"})
+        public int cacheMiB;
+
+        Path dir;
+        BessServer server;
+        Session session;
+
+        /** Starts the engine and writes a small database through a session. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            dir = StorageBenchmarkSupport.newDirectory("bess-heap-");
+            server = BessServer.start(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes((long) cacheMiB << 20));
+            session = server.openSession();
+            final Database db = session.createDatabase(dir.resolve("heap.root"), 1L << 20);
+            final TypeId t = db.defineType("Big", BIG, new int[0]);
+            try (Transaction tx = session.begin()) {
+                final BessFile f = tx.createFile(db, "big");
+                for (int i = 0; i < 1024; i++) {
+                    tx.allocate(f, t).putLong(0, i);
+                }
+                tx.commit();
+            }
+        }
+
+        /** Closes the engine and deletes the store. */
+        @TearDown(Level.Trial)
+        public void tearDown(final BenchmarkParams params) {
+            BenchMetrics.recordMemory(params);
+            try {
+                session.close();
+                server.close();
+            } finally {
+                StorageBenchmarkSupport.deleteTree(dir);
+            }
+        }
+    }
+
+    /** The used heap after GC. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Heap {
+        /** Used heap after two full GCs, MiB. */
+        public double heapUsedMiB;
+    }
+
+    /**
+     * Measures the used heap after two full GCs, with the engine of {@code cacheMiB} running.
+     *
+     * @return the used heap in bytes.
+     */
+    @Benchmark
+    public long serverHeap(final Server s, final Heap h, final BenchmarkParams params) {
+        System.gc();
+        System.gc();
+        final long used =
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        h.heapUsedMiB = used / BenchMetrics.MIB;
+        BenchMetrics.record(params, "heapUsedMiB", h.heapUsedMiB, "MiB");
+        return used + s.cacheMiB;
+    }
+
+    /** An engine, its session endpoint and a file of one-page objects. */
+    @State(Scope.Benchmark)
+    public static class Endpoint {
+        /** Pages the client touches. */
+        @Param({"256", "1024", "4096"})
+        public int pages;
+
+        Path dir;
+        Path root;
+        BessServer server;
+        SessionEndpoint endpoint;
+
+        /** Starts the engine and endpoint and writes 4,096 one-page objects. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            dir = StorageBenchmarkSupport.newDirectory("bess-rss-");
+            final Path node = dir.resolve("node");
+            server = BessServer.start(new Context().nodeDir(node).cacheSizeBytes(256L << 20));
+            endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
+            root = dir.resolve("rss.root");
+            try (Session s = server.openSession()) {
+                final Database db = s.createDatabase(root, 16L << 20);
+                final TypeId t = db.defineType("Big", BIG, new int[0]);
+                try (Transaction tx = s.begin()) {
+                    final BessFile f = tx.createFile(db, "big");
+                    for (int i = 0; i < 4096; i++) {
+                        tx.allocate(f, t).putLong(0, i);
+                    }
+                    tx.commit();
+                }
+            }
+        }
+
+        /** Stops the endpoint and engine and deletes the store. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            try {
+                endpoint.close();
+                server.close();
+            } finally {
+                StorageBenchmarkSupport.deleteTree(dir);
+            }
+        }
+    }
+
+    /** The client's resident memory growth. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Rss {
+        /** VmRSS growth across the transaction, KiB. */
+        public double rssGrowthKiB;
+        /** RssShmem growth (cache frames mapped), KiB. */
+        public double shmemGrowthKiB;
+        /** RssAnon growth (heap is pre-touched: malloc, metaspace, code), KiB. */
+        public double anonGrowthKiB;
+        /** VmRSS growth per page touched, KiB. */
+        public double rssGrowthPerPageKiB;
+    }
+
+    /**
+     * Runs one client JVM that touches {@code pages} pages and reads its memory growth.
+     *
+     * @return the RSS growth in KiB.
+     */
+    @Benchmark
+    public long clientRss(final Endpoint e, final Rss r, final BenchmarkParams params)
+            throws IOException, InterruptedException {
+        final String java = ProcessHandle.current().info().command().orElse("java");
+        final Process p = new ProcessBuilder(List.of(
+                        java,
+                        "-Xms64m",
+                        "-Xmx64m",
+                        "-XX:+AlwaysPreTouch",
+                        "-XX:-UsePerfData",
+                        "--add-opens",
+                        "java.base/jdk.internal.misc=ALL-UNNAMED",
+                        "--add-opens",
+                        "java.base/java.nio=ALL-UNNAMED",
+                        "--add-opens",
+                        "java.base/sun.nio.ch=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MemoryClientMain.class.getName(),
+                        e.dir.resolve("node").toString(),
+                        e.root.toString(),
+                        Integer.toString(e.pages)))
+                .redirectErrorStream(true)
+                .start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("memory client failed: " + out);
+        }
+        final String line = out.lines()
+                .filter(l -> l.startsWith("rss-before="))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no measurement from the client: " + out));
+        final long rss = field(line, "rss-after") - field(line, "rss-before");
+        r.rssGrowthKiB = rss;
+        r.shmemGrowthKiB = field(line, "shmem-after") - field(line, "shmem-before");
+        r.anonGrowthKiB = field(line, "anon-after") - field(line, "anon-before");
+        r.rssGrowthPerPageKiB = (double) rss / e.pages;
+        BenchMetrics.record(params, "clientRssGrowthKiB", r.rssGrowthKiB, "KiB");
+        BenchMetrics.record(params, "clientShmemGrowthKiB", r.shmemGrowthKiB, "KiB");
+        return rss;
+    }
+
+    private static long field(final String line, final String name) {
+        for (final String w : line.split(" ")) {
+            if (w.startsWith(name + "=")) {
+                return Long.parseLong(w.substring(name.length() + 1));
+            }
+        }
+        throw new IllegalStateException("no " + name + " in: " + line);
+    }
+}
