@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 import org.bess.exceptions.BessException;
@@ -45,9 +45,7 @@ public final class LogWriter implements AutoCloseable {
     private final LogDevice device;
     private final long segmentLength;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Committers parked in {@link #force} behind the flush in flight (under {@link #lock}). */
-    private final java.util.ArrayDeque<Waiter> waiters = new java.util.ArrayDeque<>();
-
+    private final Condition flushed = lock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
     /** Bytes in {@link #pending}. */
@@ -55,7 +53,7 @@ public final class LogWriter implements AutoCloseable {
 
     /** Written under {@link #lock}; read without it by {@link #endLsn()}. */
     private volatile long nextLsn;
-    /** Written under {@link #lock}; read without it by a woken committer and the fast path of {@link #force}. */
+    /** Written under {@link #lock}; read without it by {@link #durableLsn()} and the fast path of {@link #force}. */
     private volatile long durableLsn;
 
     private boolean flushing;
@@ -64,21 +62,6 @@ public final class LogWriter implements AutoCloseable {
     private long recordsAppended;
     private long bytesAppended;
     private long flushedRecords;
-
-    /** Longest single park of a committer in {@link #force} before it looks at the log again. */
-    static final long WAIT_SLICE_MS = 100;
-
-    /** A committer waiting for its record to be durable. */
-    private static final class Waiter {
-        final long lsn;
-        final Thread thread = Thread.currentThread();
-        /** Set (under the lock) by the leader that served it, chose it to lead, or found the log failed. */
-        volatile boolean woken;
-
-        Waiter(final long lsn) {
-            this.lsn = lsn;
-        }
-    }
 
     /** Bytes of one segment to be written at one LSN. */
     private static final class Run {
@@ -192,12 +175,10 @@ public final class LogWriter implements AutoCloseable {
         if (length > LogRecordDescriptor.MAX_RECORD_LENGTH) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "log record too long: length=" + length);
         }
-        List<Waiter> wake = List.of();
-        long lsn;
         lock.lock();
         try {
             checkNotFailed();
-            lsn = nextLsn;
+            long lsn = nextLsn;
             final long offset = lsn % segmentLength;
             if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
                 // the last record filled its segment exactly: the next one starts after the next segment's header,
@@ -245,84 +226,45 @@ public final class LogWriter implements AutoCloseable {
             if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
                 // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
                 // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
-                wake = flushAsLeader();
+                flushAsLeader();
             }
+            return lsn;
         } finally {
             lock.unlock();
         }
-        unpark(wake);
-        return lsn;
     }
 
     /**
      * Returns once the record at {@code lsn} (and everything before it) is durable.
      *
-     * <p>A committer that finds no flush running leads one itself; otherwise it queues and parks on its own. The leader
-     * of a flush unparks exactly the waiters its force served, which return without taking the lock again, and one
-     * waiter it did not serve, which leads the next flush at once (everything appended meanwhile): one park and one
-     * unpark per waiting commit, and no thundering herd on the lock.
-     *
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
      */
     public void force(final long lsn) {
         if (durableLsn > lsn && failure == null) {
+            // already durable (a later commit's flush served it): no lock
             return;
         }
-        Waiter waiter = null;
-        while (true) {
-            List<Waiter> wake = null;
-            lock.lock();
-            try {
-                if (waiter != null && !waiter.woken) {
-                    // timed out unserved: withdraw, look again
-                    waiters.remove(waiter);
-                }
+        lock.lock();
+        try {
+            while (true) {
                 checkNotFailed();
                 if (durableLsn > lsn) {
                     return;
                 }
-                if (flushing) {
-                    waiter = new Waiter(lsn);
-                    waiters.add(waiter);
-                } else {
-                    wake = flushAsLeader();
-                    waiter = null;
+                if (!flushing) {
+                    flushAsLeader();
+                    continue;
                 }
-            } finally {
-                lock.unlock();
+                try {
+                    flushed.await(100, TimeUnit.MILLISECONDS);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
+                }
             }
-            if (wake != null) {
-                unpark(wake);
-                continue;
-            }
-            if (!await(waiter)) {
-                continue;
-            }
-            if (failure == null && durableLsn > lsn) {
-                return;
-            }
+        } finally {
+            lock.unlock();
         }
-    }
-
-    /**
-     * Parks until the waiter is woken, at most {@value #WAIT_SLICE_MS} ms (a bounded wait: the caller looks again).
-     *
-     * @return whether it was woken.
-     */
-    private static boolean await(final Waiter waiter) {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_SLICE_MS);
-        while (!waiter.woken) {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(waiter, left);
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-                throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
-            }
-        }
-        return true;
     }
 
     /** Forces everything appended so far. */
@@ -333,16 +275,12 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * Called with the lock held; releases it while writing and forcing, and returns with it held.
-     *
-     * @return the waiters to unpark once the lock is let go (served ones, and the next leader first).
-     */
-    private List<Waiter> flushAsLeader() {
+    /** Called with the lock held; releases it while writing. */
+    private void flushAsLeader() {
         final List<Run> runs = pending;
         if (runs.isEmpty()) {
             durableLsn = nextLsn;
-            return wakeServed();
+            return;
         }
         pending = new ArrayList<>();
         pendingBytes = 0;
@@ -385,42 +323,7 @@ public final class LogWriter implements AutoCloseable {
             forces += segmentForces;
             flushedRecords += records;
         }
-        return wakeServed();
-    }
-
-    /**
-     * Under the lock, after a flush: takes out of the queue every waiter whose record is now durable (all of them when
-     * the log failed) and, first, one that is not, to lead the next flush.
-     */
-    private List<Waiter> wakeServed() {
-        if (waiters.isEmpty()) {
-            return List.of();
-        }
-        final List<Waiter> wake = new ArrayList<>(waiters.size());
-        Waiter nextLeader = null;
-        for (final java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            final Waiter w = it.next();
-            if (failure != null || w.lsn < durableLsn) {
-                wake.add(w);
-                it.remove();
-            } else if (nextLeader == null && !flushing) {
-                nextLeader = w;
-                it.remove();
-            }
-        }
-        if (nextLeader != null) {
-            wake.add(0, nextLeader);
-        }
-        for (final Waiter w : wake) {
-            w.woken = true;
-        }
-        return wake;
-    }
-
-    private static void unpark(final List<Waiter> wake) {
-        for (final Waiter w : wake) {
-            LockSupport.unpark(w.thread);
-        }
+        flushed.signalAll();
     }
 
     private ByteBuffer header(final long segment) {
@@ -449,17 +352,15 @@ public final class LogWriter implements AutoCloseable {
      * finish): only restart recovery from the durable log can then give a consistent state.
      */
     public void failStop(final Throwable cause) {
-        final List<Waiter> wake;
         lock.lock();
         try {
             if (failure == null) {
                 failure = cause;
             }
-            wake = wakeServed();
+            flushed.signalAll();
         } finally {
             lock.unlock();
         }
-        unpark(wake);
     }
 
     /** Throws the log's failure ({@code IO}, "restart recovery is needed") when it failed earlier. */
