@@ -1016,6 +1016,11 @@ public final class BessServer implements AutoCloseable {
 
     // ---- internals for the engine
 
+    /** The lock manager. */
+    LockManager locks() {
+        return locks;
+    }
+
     LogWriter log() {
         return log;
     }
