@@ -41,6 +41,8 @@ import org.bess.format.PageHeaderDescriptor;
 public final class LogWriter implements AutoCloseable {
     /** Pending bytes after which an append writes the buffer out itself. */
     static final long PENDING_LIMIT_BYTES = 8L << 20;
+    /** Bytes of a run's buffer unless a record needs more. */
+    private static final int RUN_BYTES = 64 * 1024;
 
     private final LogDevice device;
     private final long segmentLength;
@@ -48,6 +50,8 @@ public final class LogWriter implements AutoCloseable {
     private final Condition flushed = lock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
+    /** A written run's buffer, kept for the next run (one group commit after another: no 64 KiB buffer per flush). */
+    private ByteBuffer spareRun;
     /** Bytes in {@link #pending}. */
     private long pendingBytes;
 
@@ -69,9 +73,9 @@ public final class LogWriter implements AutoCloseable {
         ByteBuffer bytes;
         int records;
 
-        Run(final long startLsn, final int capacity) {
+        Run(final long startLsn, final ByteBuffer bytes) {
             this.startLsn = startLsn;
-            this.bytes = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            this.bytes = bytes;
         }
 
         long endLsn() {
@@ -189,7 +193,7 @@ public final class LogWriter implements AutoCloseable {
             }
             Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
             if (run == null || run.endLsn() != lsn) {
-                run = new Run(lsn, Math.max(64 * 1024, length));
+                run = new Run(lsn, runBuffer(length));
                 pending.add(run);
             }
             if (run.bytes.remaining() < length) {
@@ -275,6 +279,16 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
+    /** Under the lock: a buffer for a new run of at least {@code length} bytes, the spare one when it fits. */
+    private ByteBuffer runBuffer(final int length) {
+        final ByteBuffer spare = spareRun;
+        if (spare != null && length <= RUN_BYTES) {
+            spareRun = null;
+            return spare;
+        }
+        return ByteBuffer.allocate(Math.max(RUN_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** Called with the lock held; releases it while writing. */
     private void flushAsLeader() {
         final List<Run> runs = pending;
@@ -322,6 +336,10 @@ public final class LogWriter implements AutoCloseable {
             durableLsn = Math.max(durableLsn, target);
             forces += segmentForces;
             flushedRecords += records;
+            final ByteBuffer written = runs.get(0).bytes;
+            if (written.capacity() == RUN_BYTES) {
+                spareRun = written.clear();
+            }
         }
         flushed.signalAll();
     }
