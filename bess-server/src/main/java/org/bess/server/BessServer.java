@@ -66,8 +66,10 @@ public final class BessServer implements AutoCloseable {
 
     private int nextWindow;
     private int nextDatabaseNumber;
-    private long lastCheckpointLsn;
-    private long lastCheckpointNanos = System.nanoTime();
+    /** Written under the latch; read without it by committers ({@link #checkpointDue()}). */
+    private volatile long lastCheckpointLsn;
+
+    private volatile long lastCheckpointNanos = System.nanoTime();
     private long checkpoints;
     private boolean closeWithLastSession;
     private String recovery;
@@ -575,35 +577,60 @@ public final class BessServer implements AutoCloseable {
     // ---- transactions
 
     /**
-     * Commits: frees what the transaction freed (as nested top actions), logs its diffs, catalogs and {@code COMMIT}
-     * under the latch; lets the latch go while the log is forced (group commit); then releases its locks.
+     * First half of a commit, under the latch: frees what the transaction freed (as nested top actions), logs its
+     * diffs, catalogs and {@code COMMIT}. A failure rolls the transaction back and is thrown: never acknowledged.
+     *
+     * @return the LSN the log must be durable past before the commit is acknowledged, or 0 when nothing was logged.
      */
-    void commit(final TransactionManager.Txn t) {
-        final long commitLsn;
+    long commitLogged(final TransactionManager.Txn t) {
         try {
-            commitLsn = commitAppend(t);
+            return commitAppend(t);
         } catch (final RuntimeException e) {
             // never acknowledged: roll back, so that the session is not left with a half-committed transaction
             rollbackAfter(t, e);
             throw e;
         }
+    }
+
+    /**
+     * Last half of a commit, after {@link #commitLogged}: waits for the log force (group commit), logs {@code END},
+     * releases the transaction's locks. The caller normally has let the latch go already: none of this needs it (the
+     * log and the lock manager are thread safe, and the transaction is no longer active), so a committer woken by its
+     * force does not queue for the latch again. When the caller still holds it, it is let go for the wait. A
+     * checkpoint due by log volume or time then runs under the latch.
+     */
+    void commitDurable(final EmbeddedSession s, final TransactionManager.Txn t, final long commitLsn) {
         try {
             if (commitLsn > 0) {
                 // a failed force is sticky: the commit is not acknowledged, and restart recovery decides its fate
-                withoutLatch(() -> {
-                    log.force(commitLsn);
-                    FaultPoints.hit("commit.afterForce");
-                });
+                if (latch.isHeldByCurrentThread()) {
+                    withoutLatch(() -> forceCommit(commitLsn));
+                } else {
+                    forceCommit(commitLsn);
+                }
                 txns.commitEnd(t);
             }
         } finally {
             locks.releaseAll(t.id());
         }
-        final boolean byVolume = log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes();
-        final boolean byTime = System.nanoTime() - lastCheckpointNanos > context.checkpointIntervalMs() * 1_000_000L;
-        if ((byVolume || byTime) && !log.failed()) {
-            checkpointNow(true);
+        if (checkpointDue()) {
+            try (EmbeddedSession.Guard g = s.enter()) {
+                if (checkpointDue() && !log.failed()) {
+                    checkpointNow(true);
+                }
+            }
         }
+    }
+
+    private void forceCommit(final long commitLsn) {
+        log.force(commitLsn);
+        FaultPoints.hit("commit.afterForce");
+    }
+
+    /** Whether a fuzzy checkpoint is due by log volume or by time (read without the latch). */
+    private boolean checkpointDue() {
+        return log.endLsn() - lastCheckpointLsn > context.checkpointLogBytes()
+                || System.nanoTime() - lastCheckpointNanos > context.checkpointIntervalMs() * 1_000_000L;
     }
 
     /** Frees what the transaction freed, logs its diffs, catalogs and {@code COMMIT}: the part under the latch. */
@@ -1035,6 +1062,11 @@ public final class BessServer implements AutoCloseable {
     }
 
     // ---- internals for the engine
+
+    /** The lock manager. */
+    LockManager locks() {
+        return locks;
+    }
 
     LogWriter log() {
         return log;

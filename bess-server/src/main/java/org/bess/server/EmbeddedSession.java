@@ -163,14 +163,24 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
         }
     }
 
-    /** Commits the open transaction (called with the latch held; the latch is let go while the log is forced). */
-    void commit() {
-        final TransactionManager.Txn t = txn;
+    /**
+     * First half of committing the open transaction, with the latch held: logs it (see {@link
+     * BessServer#commitLogged}) and ends it in the session, whose frames go back to read-only or unlocked before its
+     * locks are released. The caller then lets the latch go and calls {@link #commitDurable}.
+     *
+     * @return the LSN to force, or 0.
+     */
+    long commitLogged(final TransactionManager.Txn t) {
         try {
-            server.commit(t);
+            return server.commitLogged(t);
         } finally {
             ended();
         }
+    }
+
+    /** Last half of a commit, normally without the latch: see {@link BessServer#commitDurable}. */
+    void commitDurable(final TransactionManager.Txn t, final long commitLsn) {
+        server.commitDurable(this, t, commitLsn);
     }
 
     /** Rolls back the open transaction (called with the latch held). */

@@ -17,6 +17,7 @@ import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.server.catalog.Catalog;
 import org.bess.server.lock.LockMode;
+import org.bess.server.txn.TransactionManager;
 
 /**
  * A transaction of an embedded session: commit waits for its commit record to be durable (group commit); abort, or
@@ -369,11 +370,17 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public void commit() {
+        final TransactionManager.Txn t;
+        final long commitLsn;
         try (EmbeddedSession.Guard g = session.enter()) {
             enter();
             active = false;
-            session.commit();
+            t = session.txn();
+            commitLsn = session.commitLogged(t);
         }
+        // the force, END and the lock release need no latch: other sessions run while this one waits, and its wake-up
+        // does not queue for the latch again
+        session.commitDurable(t, commitLsn);
     }
 
     @Override

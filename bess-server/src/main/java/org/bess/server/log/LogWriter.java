@@ -41,6 +41,8 @@ import org.bess.format.PageHeaderDescriptor;
 public final class LogWriter implements AutoCloseable {
     /** Pending bytes after which an append writes the buffer out itself. */
     static final long PENDING_LIMIT_BYTES = 8L << 20;
+    /** Bytes of a run's buffer unless a record needs more. */
+    private static final int RUN_BYTES = 64 * 1024;
 
     private final LogDevice device;
     private final long segmentLength;
@@ -48,13 +50,18 @@ public final class LogWriter implements AutoCloseable {
     private final Condition flushed = lock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
+    /** A written run's buffer, kept for the next run (one group commit after another: no 64 KiB buffer per flush). */
+    private ByteBuffer spareRun;
     /** Bytes in {@link #pending}. */
     private long pendingBytes;
 
-    private long nextLsn;
-    private long durableLsn;
+    /** Written under {@link #lock}; read without it by {@link #endLsn()}. */
+    private volatile long nextLsn;
+    /** Written under {@link #lock}; read without it by {@link #durableLsn()} and the fast path of {@link #force}. */
+    private volatile long durableLsn;
+
     private boolean flushing;
-    private Throwable failure;
+    private volatile Throwable failure;
     private long forces;
     private long recordsAppended;
     private long bytesAppended;
@@ -66,9 +73,9 @@ public final class LogWriter implements AutoCloseable {
         ByteBuffer bytes;
         int records;
 
-        Run(final long startLsn, final int capacity) {
+        Run(final long startLsn, final ByteBuffer bytes) {
             this.startLsn = startLsn;
-            this.bytes = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            this.bytes = bytes;
         }
 
         long endLsn() {
@@ -121,22 +128,12 @@ public final class LogWriter implements AutoCloseable {
 
     /** The LSN the next record will get (or a later one, if it must start a new segment). */
     public long endLsn() {
-        lock.lock();
-        try {
-            return nextLsn;
-        } finally {
-            lock.unlock();
-        }
+        return nextLsn;
     }
 
     /** Everything before this LSN is durable. */
     public long durableLsn() {
-        lock.lock();
-        try {
-            return durableLsn;
-        } finally {
-            lock.unlock();
-        }
+        return durableLsn;
     }
 
     /** The segment length. */
@@ -196,7 +193,7 @@ public final class LogWriter implements AutoCloseable {
             }
             Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
             if (run == null || run.endLsn() != lsn) {
-                run = new Run(lsn, Math.max(64 * 1024, length));
+                run = new Run(lsn, runBuffer(length));
                 pending.add(run);
             }
             if (run.bytes.remaining() < length) {
@@ -247,6 +244,10 @@ public final class LogWriter implements AutoCloseable {
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
      */
     public void force(final long lsn) {
+        if (durableLsn > lsn && failure == null) {
+            // already durable (a later commit's flush served it): no lock
+            return;
+        }
         lock.lock();
         try {
             while (true) {
@@ -276,6 +277,16 @@ public final class LogWriter implements AutoCloseable {
         if (end > durableLsn()) {
             force(end - 1);
         }
+    }
+
+    /** Under the lock: a buffer for a new run of at least {@code length} bytes, the spare one when it fits. */
+    private ByteBuffer runBuffer(final int length) {
+        final ByteBuffer spare = spareRun;
+        if (spare != null && length <= RUN_BYTES) {
+            spareRun = null;
+            return spare;
+        }
+        return ByteBuffer.allocate(Math.max(RUN_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Called with the lock held; releases it while writing. */
@@ -325,6 +336,10 @@ public final class LogWriter implements AutoCloseable {
             durableLsn = Math.max(durableLsn, target);
             forces += segmentForces;
             flushedRecords += records;
+            final ByteBuffer written = runs.get(0).bytes;
+            if (written.capacity() == RUN_BYTES) {
+                spareRun = written.clear();
+            }
         }
         flushed.signalAll();
     }

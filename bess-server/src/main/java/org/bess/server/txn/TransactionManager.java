@@ -571,7 +571,10 @@ public final class TransactionManager {
         return commitLsn;
     }
 
-    /** Last half of a commit, after the force: the {@code END} record. */
+    /**
+     * Last half of a commit, after the force: the {@code END} record. Touches only {@code t} (no longer active) and the
+     * thread-safe log, so it runs without the engine latch.
+     */
     public void commitEnd(final Txn t) {
         if (t.begun) {
             log.append(LogRecordDescriptor.TYPE_END, (short) 0, t.id, t.lastLsn, ByteBuffer.allocate(0));
