@@ -1063,11 +1063,6 @@ public final class BessServer implements AutoCloseable {
 
     // ---- internals for the engine
 
-    /** The lock manager. */
-    LockManager locks() {
-        return locks;
-    }
-
     LogWriter log() {
         return log;
     }
