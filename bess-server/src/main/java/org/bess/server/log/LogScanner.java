@@ -69,6 +69,10 @@ public final class LogScanner implements AutoCloseable {
     private MappedByteBuffer mapped;
 
     private long windowSegment = -1;
+    /** The first LSN of the segment {@link #position} is in (kept so that records need no division). */
+    private long segmentStart = Long.MAX_VALUE;
+
+    private long currentSegment;
     /** A segment known to exist (the one being read). */
     private long knownSegment = -1;
 
@@ -184,8 +188,13 @@ public final class LogScanner implements AutoCloseable {
 
     private boolean advanceChecked() {
         while (true) {
-            final long segment = position / segmentLength;
-            final long offset = position % segmentLength;
+            if (position < segmentStart || position - segmentStart >= segmentLength) {
+                // a division only when the scan enters another segment, not per record
+                currentSegment = position / segmentLength;
+                segmentStart = currentSegment * segmentLength;
+            }
+            final long segment = currentSegment;
+            final long offset = position - segmentStart;
             if (!hasSegment(segment)) {
                 stopReason = "end of log";
                 return false;
