@@ -138,6 +138,8 @@ public class RestartBenchmark {
     /** Restart: the engine starts on the crashed node and recovers it; it is ready when this returns. */
     @Benchmark
     public void bessRestart(final Blackhole bh) {
+        // one invocation per iteration (single shot); an engine still open would hold the node
+        closeRestarted();
         restarted =
                 BessServer.embedded(new Context().nodeDir(live.resolve("node")).cacheSizeBytes(64L << 20));
         bh.consume(BessServer.recoverySummary(restarted));
