@@ -73,6 +73,9 @@ public final class BessServer implements AutoCloseable {
     private long checkpoints;
     private boolean closeWithLastSession;
     private String recovery;
+    /** What the log's open scan found for restart recovery; taken (and dropped) by it. */
+    private RestartRecovery.Analysis recoveryAnalysis;
+
     private boolean closed;
 
     BessServer(final Context context) {
@@ -89,13 +92,17 @@ public final class BessServer implements AutoCloseable {
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
         try {
             cache.storageIo(context.storageIo());
+            // the open scan that finds the log's end is also restart's analysis pass
+            final RestartRecovery.Analysis analysis =
+                    RestartRecovery.Analysis.forLog(context.nodeDir().resolve("log"));
             this.log = new LogWriter(
-                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes());
+                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes(), analysis);
+            this.recoveryAnalysis = analysis.finish(log);
         } catch (final RuntimeException e) {
             cache.close();
             throw e;
         }
-        final long nextTxnId = RestartRecovery.nextTxnId(log, context.nodeDir().resolve("log"));
+        final long nextTxnId = recoveryAnalysis.nextTxnId();
         this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
         txns.fullPageImages(context.fullPageImages());
         this.updatePath = new UpdatePath(this, cache, txns);
@@ -1069,6 +1076,16 @@ public final class BessServer implements AutoCloseable {
 
     TransactionManager txns() {
         return txns;
+    }
+
+    /** The analysis of the log's open scan, once: restart recovery takes it. */
+    RestartRecovery.Analysis takeRecoveryAnalysis() {
+        final RestartRecovery.Analysis a = recoveryAnalysis;
+        recoveryAnalysis = null;
+        if (a == null) {
+            throw new IllegalStateException("restart recovery runs once, when the engine starts");
+        }
+        return a;
     }
 
     TransactionManager.Pages pages() {

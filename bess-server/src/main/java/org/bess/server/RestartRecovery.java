@@ -50,7 +50,7 @@ final class RestartRecovery {
     private static final class Txn {
         int status = ACTIVE;
         long lastLsn;
-        final Map<Long, byte[]> catalogs = new HashMap<>();
+        Map<Long, byte[]> catalogs;
     }
 
     private RestartRecovery() {}
@@ -61,29 +61,200 @@ final class RestartRecovery {
                 + LogSegmentHeaderDescriptor.HEADER_LENGTH;
     }
 
-    /** Where analysis and redo start: the last checkpoint, or the start of the log. */
-    static long startLsn(final LogWriter log, final Path logDir) {
-        final long master = MasterRecord.read(logDir);
-        if (master >= 0) {
-            final LogRecord r = new LogScanner(log.device(), log.segmentLength(), master).next();
-            if (r != null && r.type() == LogRecordDescriptor.TYPE_CHECKPOINT) {
-                return master;
-            }
-        }
-        return firstLsn(log);
-    }
+    /**
+     * Analysis, fed record by record by the log's open scan ({@link LogWriter#LogWriter(LogDevice, long,
+     * LogScanner.Visitor)}): the scan that finds the end of the log is also the analysis pass and finds the next
+     * transaction id, so restart reads the log twice in all (that scan, then redo), not four times. It starts at the
+     * checkpoint the master record names (earlier records are only checked by the scan), or at the first record when
+     * there is no master record. When the master record names something that is not a valid checkpoint record,
+     * {@link #finish} analyses again from the start of the log, as before.
+     */
+    static final class Analysis implements LogScanner.Visitor {
+        private final long master;
+        private final long created = System.nanoTime();
+        /** How long the open scan and analysis took. */
+        private long nanos;
 
-    /** The first transaction id above every id in the log since the last checkpoint (and the checkpoint's own). */
-    static long nextTxnId(final LogWriter log, final Path logDir) {
-        long next = 1;
-        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), startLsn(log, logDir));
-        for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
-            next = Math.max(next, r.txnId() + 1);
-            if (r.type() == LogRecordDescriptor.TYPE_CHECKPOINT) {
-                next = Math.max(next, r.body().getLong(0));
+        private boolean started;
+        /** Where analysis started: the checkpoint, or the first record (-1 before it started). */
+        private long start = -1;
+        /** Where redo starts: the smallest recovery LSN of the checkpoint's dirty page table, or {@link #start}. */
+        private long redoStart = Long.MAX_VALUE;
+        /** The end of the valid log. */
+        private long end;
+
+        private long nextTxnId = 1;
+        private long pageRecords;
+        private final Map<Long, Txn> txns = new LinkedHashMap<>();
+        /** The transaction of the previous record (records of one transaction mostly come together). */
+        private long lastTxnId;
+
+        private Txn lastTxn;
+        private final Map<Long, String> paths = new LinkedHashMap<>();
+        private final Map<Long, byte[]> catalogs = new HashMap<>();
+
+        /** An analysis that starts at the checkpoint record at {@code master} (-1: at the first record). */
+        Analysis(final long master) {
+            this.master = master;
+        }
+
+        /** An analysis for the log in {@code logDir}, starting at its master record's checkpoint. */
+        static Analysis forLog(final Path logDir) {
+            return new Analysis(MasterRecord.read(logDir));
+        }
+
+        @Override
+        public void visit(final LogScanner r) {
+            final short type = r.type();
+            if (!started) {
+                if (master >= 0 && (r.lsn() != master || type != LogRecordDescriptor.TYPE_CHECKPOINT)) {
+                    // before the checkpoint: the open scan checks these records, analysis needs none of them
+                    return;
+                }
+                started = true;
+                start = r.lsn();
+            }
+            final long txnId = r.txnId();
+            nextTxnId = Math.max(nextTxnId, txnId + 1);
+            switch (type) {
+                case LogRecordDescriptor.TYPE_PAGE_DIFF,
+                        LogRecordDescriptor.TYPE_FULL_PAGE,
+                        LogRecordDescriptor.TYPE_CLR -> {
+                    pageRecords++;
+                    if (txnId != 0) {
+                        touch(txnId, r.lsn());
+                    }
+                }
+                case LogRecordDescriptor.TYPE_DATABASE -> {
+                    final ByteBuffer b = payload(r);
+                    final long id = b.getLong();
+                    final byte[] path = new byte[b.getInt()];
+                    b.get(path);
+                    paths.put(id, new String(path, StandardCharsets.UTF_8));
+                }
+                case LogRecordDescriptor.TYPE_CHECKPOINT -> checkpoint(r.lsn(), payload(r));
+                case LogRecordDescriptor.TYPE_CATALOG -> {
+                    final ByteBuffer b = payload(r);
+                    final long id = b.getLong();
+                    final byte[] bytes = new byte[b.remaining()];
+                    b.get(bytes);
+                    final Txn t = touch(txnId, r.lsn());
+                    if (t.catalogs == null) {
+                        t.catalogs = new HashMap<>();
+                    }
+                    t.catalogs.put(id, bytes);
+                }
+                case LogRecordDescriptor.TYPE_COMMIT -> {
+                    final Txn t = touch(txnId, r.lsn());
+                    t.status = COMMITTED;
+                    if (t.catalogs != null) {
+                        catalogs.putAll(t.catalogs);
+                        t.catalogs = null;
+                    }
+                }
+                case LogRecordDescriptor.TYPE_END -> {
+                    // an ended transaction needs nothing more (nothing of it follows its END): forget it, a long log
+                    // holds many
+                    txns.remove(txnId);
+                    lastTxnId = 0;
+                    lastTxn = null;
+                }
+                default -> {
+                    if (txnId != 0) {
+                        touch(txnId, r.lsn());
+                    }
+                }
+            }
+            end = r.lsn() + r.length();
+        }
+
+        private static ByteBuffer payload(final LogScanner r) {
+            return r.payload();
+        }
+
+        private void checkpoint(final long lsn, final ByteBuffer b) {
+            nextTxnId = Math.max(nextTxnId, b.getLong());
+            final int count = b.getInt();
+            for (int i = 0; i < count; i++) {
+                final long id = b.getLong();
+                final byte[] path = new byte[b.getInt()];
+                b.get(path);
+                paths.put(id, new String(path, StandardCharsets.UTF_8));
+            }
+            // transactions active at the checkpoint: their earlier records are reached by their back chains
+            if (lsn == start && b.remaining() >= Integer.BYTES) {
+                final int active = b.getInt();
+                for (int i = 0; i < active; i++) {
+                    final long id = b.getLong();
+                    final long lastLsn = b.getLong();
+                    txns.computeIfAbsent(id, k -> new Txn()).lastLsn = lastLsn;
+                }
+                // the dirty page table: redo starts at the smallest recovery LSN
+                if (b.remaining() >= Integer.BYTES) {
+                    final int dirty = b.getInt();
+                    for (int i = 0; i < dirty; i++) {
+                        b.getLong();
+                        b.getInt();
+                        b.getLong();
+                        final long recLsn = b.getLong();
+                        if (recLsn > 0 && recLsn < redoStart) {
+                            redoStart = recLsn;
+                        }
+                        pageRecords++;
+                    }
+                }
             }
         }
-        return next;
+
+        private Txn touch(final long txnId, final long lsn) {
+            Txn t = txnId == lastTxnId ? lastTxn : null;
+            if (t == null) {
+                t = txns.get(txnId);
+                if (t == null) {
+                    t = new Txn();
+                    txns.put(txnId, t);
+                }
+                lastTxnId = txnId;
+                lastTxn = t;
+            }
+            t.lastLsn = lsn;
+            return t;
+        }
+
+        /** The first transaction id above every id since the checkpoint (and the checkpoints' own). */
+        long nextTxnId() {
+            return nextTxnId;
+        }
+
+        /**
+         * Completes the analysis after the log's open scan: the end of the log, and, when the master record named no
+         * checkpoint the scan met, a new analysis from the start of the log (one more scan).
+         *
+         * @return the completed analysis (this one or the new one).
+         */
+        Analysis finish(final LogWriter log) {
+            final long logEnd = log.endLsn();
+            if (!started && master >= 0) {
+                final Analysis again = new Analysis(-1);
+                try (LogScanner s = LogScanner.sequential(log.device(), log.segmentLength(), firstLsn(log))
+                        .checkedUpTo(logEnd)) {
+                    while (s.advance() && s.lsn() < logEnd) {
+                        again.visit(s);
+                    }
+                }
+                final Analysis done = again.finish(log);
+                done.nanos = System.nanoTime() - created;
+                return done;
+            }
+            if (!started) {
+                start = firstLsn(log);
+            }
+            end = logEnd;
+            redoStart = Math.min(redoStart, start);
+            txns.values().removeIf(t -> t.status != ACTIVE);
+            nanos = System.nanoTime() - created;
+            return this;
+        }
     }
 
     /**
@@ -93,14 +264,13 @@ final class RestartRecovery {
      */
     static String run(final BessServer server) {
         final LogWriter log = server.log();
-        final long start = startLsn(log, server.context().nodeDir().resolve("log"));
-        final Map<Long, Txn> txns = new LinkedHashMap<>();
-        final Map<Long, String> paths = new LinkedHashMap<>();
-        final Map<Long, byte[]> catalogs = new HashMap<>();
-        final long[] pageRecords = new long[1];
-        final long[] redoStart = {start};
-        final long end = analyse(log, start, txns, paths, catalogs, pageRecords, redoStart);
-        final boolean work = pageRecords[0] > 0 || !txns.isEmpty() || !catalogs.isEmpty();
+        final Analysis analysis = server.takeRecoveryAnalysis();
+        final long start = analysis.start;
+        final long end = analysis.end;
+        final Map<Long, Txn> txns = analysis.txns;
+        final Map<Long, String> paths = analysis.paths;
+        final Map<Long, byte[]> catalogs = analysis.catalogs;
+        final boolean work = analysis.pageRecords > 0 || !txns.isEmpty() || !catalogs.isEmpty();
         if (!work) {
             return null;
         }
@@ -118,15 +288,19 @@ final class RestartRecovery {
                             e.getValue());
                 }
             }
-            final long redone = redo(server, log, Math.max(firstLsn(log), redoStart[0]), end);
+            final long opened = System.nanoTime();
+            final long redone = redo(server, log, Math.max(firstLsn(log), analysis.redoStart), end);
             // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
             // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
             // below would no longer see it
             int repaired = repairPageInfo(server, paths);
             // the redone pages may reach the disk before the crash: a second recovery must give the same state
+            final long redoEnded = System.nanoTime();
             server.cache().checkpoint();
             FaultPoints.hit("recovery.afterRedo");
+            final long undoStarted = System.nanoTime();
             final int losers = undo(server, log, txns);
+            final long undoEnded = System.nanoTime();
             FaultPoints.hit("recovery.afterUndo");
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
                 final EngineDatabase db = server.databaseById(e.getKey());
@@ -152,13 +326,20 @@ final class RestartRecovery {
                 }
             }
             server.checkpointNow();
+            final long ended = System.nanoTime();
             final String summary = String.format(
                     java.util.Locale.ROOT,
-                    "recovered: log bytes %d, page records redone %d, losers rolled back %d, in %d ms",
+                    "recovered: log bytes %d, page records redone %d, losers rolled back %d, in %d ms (log scan and"
+                            + " analysis %d ms, opening databases %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
                     end - start,
                     redone,
                     losers,
-                    (System.nanoTime() - began) / 1_000_000);
+                    (analysis.nanos + ended - began) / 1_000_000,
+                    analysis.nanos / 1_000_000,
+                    (opened - began) / 1_000_000,
+                    (redoEnded - opened) / 1_000_000,
+                    (undoEnded - undoStarted) / 1_000_000,
+                    (ended - redoEnded - (undoEnded - undoStarted)) / 1_000_000);
             LOG.info(summary);
             return summary;
         } finally {
@@ -180,112 +361,32 @@ final class RestartRecovery {
         return repaired;
     }
 
-    private static long analyse(
-            final LogWriter log,
-            final long start,
-            final Map<Long, Txn> txns,
-            final Map<Long, String> paths,
-            final Map<Long, byte[]> catalogs,
-            final long[] pageRecords,
-            final long[] redoStart) {
-        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
-        for (LogRecord r = scanner.next(); r != null; r = scanner.next()) {
-            if (isPageRecord(r.type())) {
-                pageRecords[0]++;
-            }
-            switch (r.type()) {
-                case LogRecordDescriptor.TYPE_DATABASE -> {
-                    final ByteBuffer b = r.body();
-                    final long id = b.getLong();
-                    final byte[] path = new byte[b.getInt()];
-                    b.get(path);
-                    paths.put(id, new String(path, StandardCharsets.UTF_8));
-                }
-                case LogRecordDescriptor.TYPE_CHECKPOINT -> {
-                    final ByteBuffer b = r.body();
-                    b.getLong();
-                    final int count = b.getInt();
-                    for (int i = 0; i < count; i++) {
-                        final long id = b.getLong();
-                        final byte[] path = new byte[b.getInt()];
-                        b.get(path);
-                        paths.put(id, new String(path, StandardCharsets.UTF_8));
-                    }
-                    // transactions active at the checkpoint: their earlier records are reached by their back chains
-                    if (r.lsn() == start && b.remaining() >= Integer.BYTES) {
-                        final int active = b.getInt();
-                        for (int i = 0; i < active; i++) {
-                            final long id = b.getLong();
-                            final long lastLsn = b.getLong();
-                            txns.computeIfAbsent(id, k -> new Txn()).lastLsn = lastLsn;
-                        }
-                        // the dirty page table: redo starts at the smallest recovery LSN
-                        if (b.remaining() >= Integer.BYTES) {
-                            final int dirty = b.getInt();
-                            for (int i = 0; i < dirty; i++) {
-                                b.getLong();
-                                b.getInt();
-                                b.getLong();
-                                final long recLsn = b.getLong();
-                                if (recLsn > 0 && recLsn < redoStart[0]) {
-                                    redoStart[0] = recLsn;
-                                }
-                                pageRecords[0]++;
-                            }
-                        }
-                    }
-                }
-                case LogRecordDescriptor.TYPE_CATALOG -> {
-                    final ByteBuffer b = r.body();
-                    final long id = b.getLong();
-                    final byte[] bytes = new byte[b.remaining()];
-                    b.get(bytes);
-                    txn(txns, r).catalogs.put(id, bytes);
-                }
-                case LogRecordDescriptor.TYPE_COMMIT -> {
-                    final Txn t = txn(txns, r);
-                    t.status = COMMITTED;
-                    catalogs.putAll(t.catalogs);
-                }
-                case LogRecordDescriptor.TYPE_END -> txn(txns, r).status = ENDED;
-                default -> {
-                    if (r.txnId() != 0) {
-                        txn(txns, r);
-                    }
-                }
-            }
-        }
-        txns.values().removeIf(t -> t.status != ACTIVE);
-        return scanner.position();
-    }
-
-    private static Txn txn(final Map<Long, Txn> txns, final LogRecord r) {
-        final Txn t = txns.computeIfAbsent(r.txnId(), id -> new Txn());
-        t.lastLsn = r.lsn();
-        return t;
-    }
-
     private static boolean isPageRecord(final short type) {
         return type == LogRecordDescriptor.TYPE_PAGE_DIFF
                 || type == LogRecordDescriptor.TYPE_FULL_PAGE
                 || type == LogRecordDescriptor.TYPE_CLR;
     }
 
+    /**
+     * Redo: one sequential pass from {@code start} to the end the open scan found (whose checksums it verified), each
+     * page record applied in place through {@link RedoPages}.
+     */
     private static long redo(final BessServer server, final LogWriter log, final long start, final long end) {
-        final LogScanner scanner = new LogScanner(log.device(), log.segmentLength(), start);
         long redone = 0;
         final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
         long nextReport = start + every;
-        for (LogRecord r = scanner.next(); r != null && r.lsn() < end; r = scanner.next()) {
-            if (isPageRecord(r.type())) {
-                if (apply(server, r.body(), r.lsn(), r.flags(), r.type(), true)) {
+        try (LogScanner scanner = LogScanner.sequential(log.device(), log.segmentLength(), start)
+                        .checkedUpTo(end);
+                RedoPages pages = new RedoPages(server.cache(), server.pages(), server.windowPages())) {
+            while (scanner.advance() && scanner.lsn() < end) {
+                if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;
                     FaultPoints.hit("recovery.redoRecord");
                 }
-            }
-            if (r.lsn() >= nextReport) {
-                LOG.info("recovery: redo processed {} of {} log bytes", r.lsn() - start, end - start);
-                nextReport += every;
+                if (scanner.lsn() >= nextReport) {
+                    LOG.info("recovery: redo processed {} of {} log bytes", scanner.lsn() - start, end - start);
+                    nextReport += every;
+                }
             }
         }
         return redone;

@@ -2,6 +2,7 @@ package org.bess.server.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -142,6 +143,15 @@ public final class FileLogDevice implements LogDevice {
             return total;
         } catch (final IOException e) {
             throw io("cannot read log segment " + index, e);
+        }
+    }
+
+    @Override
+    public MappedByteBuffer map(final long index, final long length) {
+        try {
+            return channel(index).map(FileChannel.MapMode.READ_ONLY, 0, length);
+        } catch (final IOException e) {
+            throw io("cannot map log segment " + index, e);
         }
     }
 

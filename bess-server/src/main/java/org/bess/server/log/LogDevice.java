@@ -1,6 +1,7 @@
 package org.bess.server.log;
 
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.util.List;
 
 /**
@@ -20,6 +21,16 @@ public interface LogDevice extends AutoCloseable {
      * @return bytes read; fewer than asked at the end of the segment.
      */
     int read(long index, long offset, ByteBuffer dst);
+
+    /**
+     * Maps the first {@code length} bytes of a segment read-only, for a long sequential scan (restart). The caller
+     * unmaps it when done and never reads it after the segment may have been truncated.
+     *
+     * @return the mapping, or null when this device does not map (the caller then uses {@link #read}).
+     */
+    default MappedByteBuffer map(final long index, final long length) {
+        return null;
+    }
 
     /** Writes to a segment. */
     void write(long index, long offset, ByteBuffer src);

@@ -2,7 +2,6 @@ package org.bess.server.log;
 
 import static org.bess.format.LogRecordDescriptor.CHECKSUM_OFFSET;
 import static org.bess.format.LogRecordDescriptor.FLAGS_OFFSET;
-import static org.bess.format.LogRecordDescriptor.LENGTH_OFFSET;
 import static org.bess.format.LogRecordDescriptor.LSN_OFFSET;
 import static org.bess.format.LogRecordDescriptor.PAYLOAD_LENGTH_OFFSET;
 import static org.bess.format.LogRecordDescriptor.PAYLOAD_OFFSET;
@@ -13,8 +12,12 @@ import static org.bess.format.LogRecordDescriptor.TYPE_OFFSET;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.LogRecordDescriptor;
@@ -26,27 +29,68 @@ import org.bess.format.LogSegmentHeaderDescriptor;
  * segment whose rest is empty (zero length or end of file) continues at the next segment, which the writer starts
  * only after the earlier segment's tail is durable. {@link #stopReason()} says why the scan ended.
  *
+ * <p>Two ways to read: {@link #next()} returns each record as an object with its own copy of the payload (undo, tools);
+ * {@link #advance()} moves a cursor to the next record in place, with no allocation and no copy: the header fields are
+ * read from the scanner ({@link #lsn()}, {@link #type()}, ...) and the payload from {@link #buffer()} at
+ * {@link #payloadOffset()} (restart: the open scan, analysis and redo read every record once each).
+ *
+ * <p>A scanner made by {@link #sequential} reads a whole segment at a time through {@link LogDevice#map} when the
+ * device offers it (one read-only mapping per segment, released when the scan moves on and at {@link #close()}), and
+ * in 1 MiB reads into a direct buffer otherwise. The plain constructor reads a little first and doubles its read-ahead
+ * while it goes on (undo reads one record at a time).
+ *
  * <p>Not thread safe.
  */
-public final class LogScanner {
+public final class LogScanner implements AutoCloseable {
+    /** Sees records in place during a scan (see {@link LogWriter#LogWriter(LogDevice, long, Visitor)}). */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * A valid record: read it from {@code record} ({@link #lsn()}, {@link #type()}, {@link #buffer()}, ...) before
+         * returning; never advance or close the scanner.
+         */
+        void visit(LogScanner record);
+    }
+
     private static final int FIRST_READ = 4096;
     private static final int MAX_READ = 1 << 20;
 
     private final LogDevice device;
     private final long segmentLength;
-    private final List<Long> segments;
+    private final long[] segments;
+    private final boolean sequential;
     /** Read-ahead: bytes [windowStart, windowStart + windowBytes) of segment windowSegment. */
     private ByteBuffer window = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+    /** The window's bytes for the checksum (position and limit set per record). */
+    private ByteBuffer crcView = window.duplicate();
+    /** The window's bytes for in-place reads (native order: bess runs on little-endian machines only). */
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    /** The mapping the window is, when it is one. */
+    private MappedByteBuffer mapped;
 
     private long windowSegment = -1;
+    /** The first LSN of the segment {@link #position} is in (kept so that records need no division). */
+    private long segmentStart = Long.MAX_VALUE;
+
+    private long currentSegment;
+    /** A segment known to exist (the one being read). */
+    private long knownSegment = -1;
+
     private long windowStart;
     private int windowBytes;
     /** The next read-ahead: small for a scanner that reads one record (undo), doubling while it scans on. */
     private int nextRead = FIRST_READ;
+    /** Records that end at or before this LSN were verified by an earlier scan of the same bytes: no checksum. */
+    private long checkedUpTo;
 
     private final CRC32C crc = new CRC32C();
     private long position;
     private String stopReason = "not started";
+
+    // the current record (after advance() returned true)
+    private long lsn = -1;
+    private int length;
+    private int at;
 
     /**
      * A scanner starting at {@code fromLsn}.
@@ -54,10 +98,44 @@ public final class LogScanner {
      * @param segmentLength the log's segment length.
      */
     public LogScanner(final LogDevice device, final long segmentLength, final long fromLsn) {
+        this(device, segmentLength, fromLsn, false);
+    }
+
+    private LogScanner(final LogDevice device, final long segmentLength, final long fromLsn, final boolean sequential) {
         this.device = device;
         this.segmentLength = segmentLength;
-        this.segments = device.segments();
+        final List<Long> list = device.segments();
+        this.segments = new long[list.size()];
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = list.get(i);
+        }
         this.position = fromLsn;
+        this.sequential = sequential;
+        if (sequential) {
+            nextRead = MAX_READ;
+        }
+    }
+
+    /**
+     * A scanner for reading a long stretch of the log in order: whole segments mapped, or large reads.
+     *
+     * @param segmentLength the log's segment length.
+     * @param fromLsn where to start.
+     * @return the scanner; close it to release its mapping.
+     */
+    public static LogScanner sequential(final LogDevice device, final long segmentLength, final long fromLsn) {
+        return new LogScanner(device, segmentLength, fromLsn, true);
+    }
+
+    /**
+     * Skips the checksum of records that end at or before {@code lsn}: an earlier scan of these same bytes (the log's
+     * open scan) verified them, and nothing writes below the log's end. Lengths and LSN fields are still checked.
+     *
+     * @return this scanner.
+     */
+    public LogScanner checkedUpTo(final long lsn) {
+        this.checkedUpTo = lsn;
+        return this;
     }
 
     /** The LSN just past the last valid record returned (the end of the log once {@link #next()} returned null). */
@@ -71,17 +149,55 @@ public final class LogScanner {
     }
 
     /**
-     * The next valid record.
+     * The next valid record, as an object with its own copy of the payload.
      *
      * @return the record, or null at the end of the valid log.
      */
     public LogRecord next() {
+        if (!advance()) {
+            return null;
+        }
+        final byte[] payload = new byte[payloadLength()];
+        view.getBytes(payloadOffset(), payload);
+        return new LogRecord(
+                lsn,
+                length,
+                prevLsn(),
+                txnId(),
+                type(),
+                flags(),
+                ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer());
+    }
+
+    /**
+     * Moves to the next valid record, read in place: see {@link #lsn()}, {@link #type()}, {@link #buffer()}. The
+     * current record's bytes stay valid until the next call.
+     *
+     * @return false at the end of the valid log ({@link #position()} is then the end, {@link #stopReason()} why).
+     */
+    public boolean advance() {
+        try {
+            return advanceChecked();
+        } catch (final InternalError e) {
+            // an I/O error on a mapped page surfaces as an InternalError ("a fault occurred in an unsafe memory
+            // access")
+            throw new BessException(
+                    ErrorCode.IO, "cannot read log segment " + windowSegment + " (mapped): " + e.getMessage(), e);
+        }
+    }
+
+    private boolean advanceChecked() {
         while (true) {
-            final long segment = position / segmentLength;
-            final long offset = position % segmentLength;
-            if (!segments.contains(segment)) {
+            if (position < segmentStart || position - segmentStart >= segmentLength) {
+                // a division only when the scan enters another segment, not per record
+                currentSegment = position / segmentLength;
+                segmentStart = currentSegment * segmentLength;
+            }
+            final long segment = currentSegment;
+            final long offset = position - segmentStart;
+            if (!hasSegment(segment)) {
                 stopReason = "end of log";
-                return null;
+                return false;
             }
             if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
                 // the last record filled its segment exactly: records go on after the next segment's header
@@ -89,69 +205,126 @@ public final class LogScanner {
                 continue;
             }
             final long remaining = segmentLength - offset;
-            int length = 0;
+            int recordLength = 0;
             if (remaining >= LogRecordDescriptor.recordLength(0) && ensure(segment, offset, Integer.BYTES)) {
-                length = window.getInt((int) (offset - windowStart));
+                recordLength = view.getInt((int) (offset - windowStart));
             }
-            if (length == 0) {
+            if (recordLength == 0) {
                 // the rest of this segment is unused: go on in the next one if the writer got there
                 final long next = (segment + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
-                if (segments.contains(segment + 1)
-                        && device.size(segment + 1) > LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+                if (hasSegment(segment + 1) && device.size(segment + 1) > LogSegmentHeaderDescriptor.HEADER_LENGTH) {
                     position = next;
                     continue;
                 }
                 stopReason = "end of log";
-                return null;
+                return false;
             }
-            return readRecord(segment, offset, length, remaining);
+            return readRecord(segment, offset, recordLength, remaining);
         }
     }
 
-    private LogRecord readRecord(final long segment, final long offset, final int length, final long remaining) {
-        if (length < LogRecordDescriptor.recordLength(0)
-                || length > LogRecordDescriptor.MAX_RECORD_LENGTH
-                || length % LogRecordDescriptor.ALIGNMENT != 0
-                || length > remaining) {
-            stopReason = "bad record length " + length + " at lsn " + position;
-            return null;
+    private boolean hasSegment(final long segment) {
+        if (segment == knownSegment) {
+            return true;
         }
-        if (!ensure(segment, offset, length)) {
-            stopReason = "record cut short at lsn " + position + " (length " + length + ")";
-            return null;
+        if (java.util.Arrays.binarySearch(segments, segment) >= 0) {
+            knownSegment = segment;
+            return true;
         }
-        final byte[] bytes = new byte[length];
-        window.get((int) (offset - windowStart), bytes);
-        final ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (buf.getInt(length - TRAILER_LENGTH) != length) {
+        return false;
+    }
+
+    private boolean readRecord(final long segment, final long offset, final int recordLength, final long remaining) {
+        if (recordLength < LogRecordDescriptor.recordLength(0)
+                || recordLength > LogRecordDescriptor.MAX_RECORD_LENGTH
+                || recordLength % LogRecordDescriptor.ALIGNMENT != 0
+                || recordLength > remaining) {
+            stopReason = "bad record length " + recordLength + " at lsn " + position;
+            return false;
+        }
+        if (!ensure(segment, offset, recordLength)) {
+            stopReason = "record cut short at lsn " + position + " (length " + recordLength + ")";
+            return false;
+        }
+        final int start = (int) (offset - windowStart);
+        final UnsafeBuffer buf = view;
+        if (buf.getInt(start + recordLength - TRAILER_LENGTH) != recordLength) {
             stopReason = "record lengths disagree at lsn " + position;
-            return null;
+            return false;
         }
-        if (buf.getLong(LSN_OFFSET) != position) {
-            stopReason = "record at lsn " + position + " says lsn " + buf.getLong(LSN_OFFSET);
-            return null;
+        if (buf.getLong(start + LSN_OFFSET) != position) {
+            stopReason = "record at lsn " + position + " says lsn " + buf.getLong(start + LSN_OFFSET);
+            return false;
         }
-        crc.reset();
-        crc.update(buf.array(), LSN_OFFSET, length - TRAILER_LENGTH - LSN_OFFSET);
-        if ((int) crc.getValue() != buf.getInt(CHECKSUM_OFFSET)) {
-            stopReason = "record checksum mismatch at lsn " + position;
-            return null;
+        if (position + recordLength > checkedUpTo) {
+            crc.reset();
+            crcView.limit(start + recordLength - TRAILER_LENGTH).position(start + LSN_OFFSET);
+            crc.update(crcView);
+            if ((int) crc.getValue() != buf.getInt(start + CHECKSUM_OFFSET)) {
+                stopReason = "record checksum mismatch at lsn " + position;
+                return false;
+            }
         }
-        final int payloadLength = buf.getInt(PAYLOAD_LENGTH_OFFSET);
-        if (payloadLength < 0 || PAYLOAD_OFFSET + payloadLength + TRAILER_LENGTH > length) {
+        final int payloadLength = buf.getInt(start + PAYLOAD_LENGTH_OFFSET);
+        if (payloadLength < 0 || PAYLOAD_OFFSET + payloadLength + TRAILER_LENGTH > recordLength) {
             stopReason = "bad payload length " + payloadLength + " at lsn " + position;
-            return null;
+            return false;
         }
-        final LogRecord record = new LogRecord(
-                position,
-                buf.getInt(LENGTH_OFFSET),
-                buf.getLong(PREV_LSN_OFFSET),
-                buf.getLong(TXN_ID_OFFSET),
-                buf.getShort(TYPE_OFFSET),
-                buf.getShort(FLAGS_OFFSET),
-                buf.slice(PAYLOAD_OFFSET, payloadLength).asReadOnlyBuffer());
-        position += length;
-        return record;
+        lsn = position;
+        length = recordLength;
+        at = start;
+        position += recordLength;
+        return true;
+    }
+
+    /** The current record's LSN. */
+    public long lsn() {
+        return lsn;
+    }
+
+    /** The current record's total length (the next record starts at {@code lsn() + length()}). */
+    public int length() {
+        return length;
+    }
+
+    /** The current record's previous record of its transaction, or 0. */
+    public long prevLsn() {
+        return view.getLong(at + PREV_LSN_OFFSET);
+    }
+
+    /** The current record's transaction, or 0. */
+    public long txnId() {
+        return view.getLong(at + TXN_ID_OFFSET);
+    }
+
+    /** The current record's type, one of {@code LogRecordDescriptor.TYPE_*}. */
+    public short type() {
+        return view.getShort(at + TYPE_OFFSET);
+    }
+
+    /** The current record's flags. */
+    public short flags() {
+        return view.getShort(at + FLAGS_OFFSET);
+    }
+
+    /** The bytes holding the current record (little-endian, read only): its payload is at {@link #payloadOffset()}. */
+    public DirectBuffer buffer() {
+        return view;
+    }
+
+    /** The current record's payload as a little-endian buffer of its own (a view: valid until the next advance). */
+    public ByteBuffer payload() {
+        return window.slice(payloadOffset(), payloadLength()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Where the current record's payload starts in {@link #buffer()}. */
+    public int payloadOffset() {
+        return at + PAYLOAD_OFFSET;
+    }
+
+    /** The current record's payload length. */
+    public int payloadLength() {
+        return view.getInt(at + PAYLOAD_LENGTH_OFFSET);
     }
 
     /**
@@ -164,17 +337,70 @@ public final class LogScanner {
         if (segment == windowSegment && offset >= windowStart && offset + length <= windowStart + windowBytes) {
             return true;
         }
+        if (sequential && segment != windowSegment && map(segment)) {
+            return offset + length <= windowBytes;
+        }
+        if (mapped != null && segment == windowSegment) {
+            // the mapping holds every byte the segment had: there are no more
+            return false;
+        }
+        release();
         final int want = (int) Math.min(Math.max(length, nextRead), Math.max(length, segmentLength - offset));
         nextRead = Math.min(MAX_READ, nextRead * 2);
         if (window.capacity() < want) {
-            window = ByteBuffer.allocate(Math.max(want, Math.min(MAX_READ, window.capacity() * 2)))
+            final int capacity = Math.max(want, Math.min(MAX_READ, window.capacity() * 2));
+            window = (sequential ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity))
                     .order(ByteOrder.LITTLE_ENDIAN);
+            crcView = window.duplicate();
         }
         window.clear().limit(want);
         windowSegment = segment;
         windowStart = offset;
         windowBytes = device.read(segment, offset, window);
+        window.clear();
+        crcView.clear();
+        view.wrap(window, 0, window.capacity());
         return windowBytes >= length;
+    }
+
+    /** Maps a whole segment as the window; false when the device cannot (then it is read). */
+    private boolean map(final long segment) {
+        final long size = device.size(segment);
+        if (size > Integer.MAX_VALUE) {
+            return false;
+        }
+        final MappedByteBuffer m = device.map(segment, size);
+        if (m == null) {
+            return false;
+        }
+        release();
+        mapped = m;
+        window = m.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        crcView = m.duplicate();
+        view.wrap(window, 0, (int) size);
+        windowSegment = segment;
+        windowStart = 0;
+        windowBytes = (int) size;
+        return true;
+    }
+
+    private void release() {
+        if (mapped != null) {
+            final MappedByteBuffer m = mapped;
+            mapped = null;
+            window = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+            crcView = window.duplicate();
+            view.wrap(0, 0);
+            windowSegment = -1;
+            windowBytes = 0;
+            IoUtil.unmap(m);
+        }
+    }
+
+    /** Releases the mapping, if any; the current record's bytes are no longer readable. */
+    @Override
+    public void close() {
+        release();
     }
 
     /** Reads and checks a segment header; throws {@code BAD_FORMAT} naming the segment when it is not one. */

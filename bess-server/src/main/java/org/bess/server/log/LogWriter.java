@@ -93,6 +93,17 @@ public final class LogWriter implements AutoCloseable {
      * @param segmentLength bytes per segment (a multiple of the page length, at least 1 MiB).
      */
     public LogWriter(final LogDevice device, final long segmentLength) {
+        this(device, segmentLength, null);
+    }
+
+    /**
+     * Opens the log as {@link #LogWriter(LogDevice, long)} does, showing every valid record of the open scan to
+     * {@code visitor} on the way (restart's analysis reads the log in the same pass that finds its end).
+     *
+     * @param segmentLength bytes per segment (a multiple of the page length, at least 1 MiB).
+     * @param visitor sees each valid record in LSN order, from the first segment to the end found; null for none.
+     */
+    public LogWriter(final LogDevice device, final long segmentLength, final LogScanner.Visitor visitor) {
         if (segmentLength < (1 << 20) || segmentLength % PageHeaderDescriptor.PAGE_LENGTH != 0) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "bad log segment length: " + segmentLength);
         }
@@ -105,12 +116,18 @@ public final class LogWriter implements AutoCloseable {
             for (final long s : segments) {
                 LogScanner.checkHeader(device, s, segmentLength);
             }
-            final LogScanner scanner = new LogScanner(
-                    device, segmentLength, segments.get(0) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH);
-            while (scanner.next() != null) {
-                // to the end of the valid log
+            // one sequential pass to the end of the valid log; its mapping is released before the tail is cut
+            try (LogScanner scanner = LogScanner.sequential(
+                    device,
+                    segmentLength,
+                    segments.get(0) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH)) {
+                while (scanner.advance()) {
+                    if (visitor != null) {
+                        visitor.visit(scanner);
+                    }
+                }
+                nextLsn = scanner.position();
             }
-            nextLsn = scanner.position();
             final long endSegment = nextLsn / segmentLength;
             for (final long s : segments) {
                 if (s > endSegment) {
