@@ -41,9 +41,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * that writes the redone pages back and forces them; the engine is then ready, and is closed after the measurement) or
  * reads its log segments sequentially ({@code sequentialLogRead}: a plain {@code pread} loop of 1 MiB, the goal's
  * floor; {@code sequentialLogMap}: every segment mapped and every 8 bytes read, the cheapest way to see each byte).
- * All three read the same log bytes, and all three read files the restore just wrote: warm in the page cache (stated,
- * not dropped: dropping the page cache needs root and disturbs the machine). The report pairs them (bess method
- * against peer): the ratio is restart / read.
+ * All three read the same log bytes, from files the restore just wrote: warm in the page cache, or (param {@code
+ * cache=cold}) dropped from it first, as after a power loss. The report pairs them (bess method against peer): the
+ * ratio is restart / read.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -61,6 +61,14 @@ public class RestartBenchmark {
     /** MiB of log to recover. */
     @Param("64")
     public int logMiB;
+
+    /**
+     * {@code warm}: the restored files stay in the kernel's page cache (a process crash); {@code cold}: they are
+     * dropped from it before each iteration ({@code fdatasync} + {@code posix_fadvise(DONTNEED)} on these files only),
+     * as after a power loss, so restart and the sequential read both read the log from the device.
+     */
+    @Param({"warm", "cold"})
+    public String cache;
 
     private Path dir;
     /** Where the log writer ran: the log names the database by these absolute paths, so restarts run here. */
@@ -111,6 +119,9 @@ public class RestartBenchmark {
     public void restore() throws IOException {
         BenchFiles.deleteTree(live);
         copy(golden, live);
+        if ("cold".equals(cache)) {
+            org.bess.bench.oo7.Oo7Files.dropPageCache(live);
+        }
     }
 
     private static void copy(final Path from, final Path to) throws IOException {
