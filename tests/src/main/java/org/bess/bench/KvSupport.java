@@ -63,6 +63,11 @@ public final class KvSupport {
         /** The value template: random bytes; each value is this with its key in the first 4 bytes. */
         byte[] value;
 
+        /** The parameters, as the key of a loaded store. */
+        String describe() {
+            return "entries=" + entries + " valueSize=" + valueSize + " order=" + order;
+        }
+
         /** Makes the key order and the value template. */
         void init() {
             if (entries <= 0 || valueSize < KEY_BYTES) {
@@ -142,6 +147,58 @@ public final class KvSupport {
                 BenchMetrics.record(
                         params, "logAndNodeMiB", BenchMetrics.directoryBytes(node) / BenchMetrics.MIB, "MiB");
             }
+        }
+    }
+
+    /**
+     * The one loaded store a JVM keeps between reader runs: a reader of the same system and parameters reuses it,
+     * anything else closes it first. Before a store is loaded (or reused), the JVM's peak resident memory is reset, so
+     * that each run's {@code peakRssMiB} is that of its own store. The store is closed when the JVM ends.
+     */
+    static final class LoadedStores {
+        private static String key;
+        private static AutoCloseable store;
+        private static boolean hooked;
+
+        private LoadedStores() {}
+
+        /**
+         * The store loaded under {@code k}, loading it (after closing any other) when there is none.
+         *
+         * @param k the system and parameters, e.g. {@code bess entries=1000000 valueSize=100 order=seq}.
+         * @param load makes and loads the store.
+         * @return the loaded store.
+         */
+        @SuppressWarnings("unchecked")
+        static synchronized <T extends AutoCloseable> T get(final String k, final java.util.function.Supplier<T> load) {
+            if (!k.equals(key)) {
+                drop();
+                BenchMetrics.resetPeakMemory();
+                store = load.get();
+                key = k;
+                if (!hooked) {
+                    hooked = true;
+                    Runtime.getRuntime().addShutdownHook(new Thread(LoadedStores::drop, "kv-loaded-store-close"));
+                }
+            } else {
+                BenchMetrics.resetPeakMemory();
+            }
+            return (T) store;
+        }
+
+        /** Closes and deletes the loaded store, if any, and resets the peak memory. */
+        static synchronized void drop() {
+            final AutoCloseable closing = store;
+            store = null;
+            key = null;
+            if (closing != null) {
+                try {
+                    closing.close();
+                } catch (final Exception e) {
+                    throw new IllegalStateException("cannot close a loaded KV store", e);
+                }
+            }
+            BenchMetrics.resetPeakMemory();
         }
     }
 
