@@ -47,10 +47,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code 0 + 1 + ... + (entries - 1)} fails. The readers load their store at trial setup (the same path as
  * {@code write}), check it, and keep one read transaction for the trial. The loaded store stays open for the next
  * reader run of the same system and parameters in this JVM ({@link KvSupport.LoadedStores}, one store at a time): the
- * suite runs the three read methods of a system one after the other in each round, so a store of 1M entries is loaded
- * once per system and round instead of once per method. Both stores live under {@code bess.bench.dir}
- * (default: the working directory, a real file system); the bess cache (in {@code /dev/shm}) is sized to hold the whole
- * data set, as lmdb's data set stays in the page cache.
+ * suite runs a system's {@code write} and then its three read methods one after the other in each round, and the store
+ * the last {@code write} invocation wrote stays as the loaded store, so the readers check it and read it: a store of 1M
+ * entries is written once per system and round, and never loaded again for the reads. Both stores live under
+ * {@code bess.bench.dir} (default: the working directory, a real file system); the bess cache (in {@code /dev/shm})
+ * is sized to hold the whole data set, as lmdb's data set stays in the page cache.
  *
  * <p>Besides the time, each run records (see {@link BenchMetrics}) its JVM's peak resident memory, and the
  * {@code readKey} runs record the space of the loaded store against the raw data ({@code entries x (4 + valueSize)}
@@ -165,16 +166,20 @@ public class KvBenchmark {
             init();
         }
 
-        /** Starts a fresh engine with an empty database. */
+        /** Closes the store the previous invocation wrote, then starts a fresh engine with an empty database. */
         @Setup(Level.Invocation)
         public void setUp() {
+            KvSupport.LoadedStores.drop();
             store = KvSupport.BessStore.create(this);
         }
 
-        /** Stops the engine and deletes the store. */
+        /**
+         * Keeps the store just written as the loaded store of this JVM (closing the one written before), so that the
+         * reader runs that follow read it instead of loading their own ({@link KvSupport.LoadedStores}).
+         */
         @TearDown(Level.Invocation)
         public void tearDown() {
-            store.close();
+            KvSupport.LoadedStores.put("bess " + describe(), store);
             store = null;
         }
 
@@ -201,16 +206,20 @@ public class KvBenchmark {
             init();
         }
 
-        /** Creates a fresh, empty environment. */
+        /** Closes the store the previous invocation wrote, then creates a fresh, empty environment. */
         @Setup(Level.Invocation)
         public void setUp() {
+            KvSupport.LoadedStores.drop();
             store = KvSupport.LmdbStore.create(this);
         }
 
-        /** Closes and deletes the environment. */
+        /**
+         * Keeps the store just written as the loaded store of this JVM (closing the one written before), so that the
+         * reader runs that follow read it instead of loading their own ({@link KvSupport.LoadedStores}).
+         */
         @TearDown(Level.Invocation)
         public void tearDown() {
-            store.close();
+            KvSupport.LoadedStores.put("lmdb " + describe(), store);
             store = null;
         }
 

@@ -176,14 +176,43 @@ public final class KvSupport {
                 BenchMetrics.resetPeakMemory();
                 store = load.get();
                 key = k;
-                if (!hooked) {
-                    hooked = true;
-                    Runtime.getRuntime().addShutdownHook(new Thread(LoadedStores::drop, "kv-loaded-store-close"));
-                }
+                hook();
             } else {
                 BenchMetrics.resetPeakMemory();
             }
             return (T) store;
+        }
+
+        /**
+         * Makes {@code loaded} the loaded store under {@code k}, closing any other; the peak memory is not reset (the
+         * store was just written, and its writer's peak is recorded at the end of its trial).
+         *
+         * @param k the system and parameters.
+         * @param loaded the store, written with these parameters.
+         */
+        static synchronized void put(final String k, final AutoCloseable loaded) {
+            if (store != loaded) {
+                final AutoCloseable closing = store;
+                store = null;
+                key = null;
+                if (closing != null) {
+                    try {
+                        closing.close();
+                    } catch (final Exception e) {
+                        throw new IllegalStateException("cannot close a loaded KV store", e);
+                    }
+                }
+            }
+            store = loaded;
+            key = k;
+            hook();
+        }
+
+        private static void hook() {
+            if (!hooked) {
+                hooked = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(LoadedStores::drop, "kv-loaded-store-close"));
+            }
         }
 
         /** Closes and deletes the loaded store, if any, and resets the peak memory. */

@@ -64,8 +64,10 @@ public final class ReportWriter {
         }
         md.append(NL);
         md.append("Each comparison is a `bess*` method against another method (the peer) of the same benchmark class")
-                .append(" with the same parameters. The methods ran interleaved: in every round each method ran once")
-                .append(", bess first, each in its own JMH run. The ratio is bess's time per operation over the")
+                .append(" with the same parameters. The methods of one class and parameter set ran in one JVM,")
+                .append(" interleaved in rounds (round 1: bess, peers; round 2: bess, peers; ...),")
+                .append(" each method as its own JMH run")
+                .append(" with its own trial setup. The ratio is bess's time per operation over the")
                 .append(" peer's (throughput scores are inverted into time per operation first), so **below 1 means")
                 .append(" bess is faster**. It is the median of the per-round ratios; the spread is their minimum and")
                 .append(" maximum. Scores are the medians over rounds, in JMH's units.")

@@ -157,7 +157,8 @@ public record SuiteOptions(
     public String describe() {
         return String.format(
                 Locale.ROOT,
-                "%d rounds; %s; each run: %d x %d ms warmup, %d x %d ms measurement (unless the plan says otherwise); include"
+                "%d rounds; %s; each run: %d x %d ms warmup, %d x %d ms measurement (unless the plan says"
+                        + " otherwise); include"
                         + " `%s`%s%s",
                 rounds,
                 forks == 0 ? "in the suite's JVM" : "one JVM per class and parameter set, all rounds in it",

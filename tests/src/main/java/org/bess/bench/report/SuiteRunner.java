@@ -61,7 +61,8 @@ public final class SuiteRunner {
     /**
      * The runs of the benchmarks in JMH's list whose name ({@code package.Class.method}) contains a match of
      * {@code include}, one per method and set of parameter values, in the order the suite interleaves them: by class,
-     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, by name.
+     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, each
+     * system's methods together with its {@code Write} first, then by name.
      *
      * @param include a regular expression.
      * @return the runs of one round.
@@ -141,13 +142,22 @@ public final class SuiteRunner {
         final List<BenchmarkRun> runs = new ArrayList<>();
         for (final Map<String, List<BenchmarkRun>> byParams : byClass.values()) {
             for (final List<BenchmarkRun> sameParams : byParams.values()) {
-                sameParams.sort(
-                        Comparator.comparing((BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
-                                .thenComparing(BenchmarkRun::method));
+                // bess first; then each system's methods together, its Write first (the KV readers read the store
+                // the write left), then by name
+                sameParams.sort(Comparator.comparing(
+                                (BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
+                        .thenComparing(r -> system(r.method()))
+                        .thenComparing(r -> !Comparisons.operation(r.method()).equals("Write"))
+                        .thenComparing(BenchmarkRun::method));
                 runs.addAll(sameParams);
             }
         }
         return runs;
+    }
+
+    private static String system(final String method) {
+        return method.substring(
+                0, method.length() - Comparisons.operation(method).length());
     }
 
     /**

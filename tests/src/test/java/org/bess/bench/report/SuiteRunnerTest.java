@@ -35,6 +35,24 @@ class SuiteRunnerTest {
     }
 
     @Test
+    void shouldRunEachSystemsWriteBeforeItsReadsSoThatTheReadersReadTheStoreItWrote() {
+        final List<BenchmarkRun> runs =
+                SuiteRunner.findRuns("KvBenchmark", SuitePlan.paramSets(true), Map.of("valueSize", List.of("100")));
+
+        assertThat(runs.subList(0, 8))
+                .extracting(BenchmarkRun::method)
+                .containsExactly(
+                        "bessWrite",
+                        "bessReadKey",
+                        "bessReadRev",
+                        "bessReadSeq",
+                        "lmdbWrite",
+                        "lmdbReadKey",
+                        "lmdbReadRev",
+                        "lmdbReadSeq");
+    }
+
+    @Test
     void shouldRunOverriddenParameterValuesInsteadOfTheDeclaredOnes() {
         final List<BenchmarkRun> runs = SuiteRunner.findRuns(
                 "KvBenchmark.bessReadKey", Map.of("entries", List.of("1000"), "order", List.of("rand")));
@@ -69,7 +87,7 @@ class SuiteRunnerTest {
                 .containsExactly("entries=1000,order=seq,valueSize=100", "entries=1000,order=rand,valueSize=100");
         assertThat(SuiteRunner.findRuns("oo7.Oo7Benchmark.heap", SuitePlan.paramSets(false), Map.of()))
                 .extracting(BenchmarkRun::paramsText)
-                .hasSize(SuitePlan.ALL_OO7_OPS.size() + 3)
+                .hasSize(SuitePlan.ALL_OO7_OPS.size() + 1)
                 .contains("config=small,op=Q8", "config=medium,op=T1");
     }
 
