@@ -92,6 +92,28 @@ class SuiteRunnerTest {
     }
 
     @Test
+    void shouldFindEveryPlannedClassAndParameterInJmhsList() {
+        for (final boolean quick : new boolean[] {true, false}) {
+            for (final Map.Entry<String, List<Map<String, List<String>>>> planned :
+                    SuitePlan.paramSets(quick).entrySet()) {
+                final List<BenchmarkRun> runs =
+                        SuiteRunner.findRuns("\\." + planned.getKey() + "\\.", SuitePlan.paramSets(quick), Map.of());
+                assertThat(runs)
+                        .as("runs of %s (quick %s)", planned.getKey(), quick)
+                        .isNotEmpty();
+                for (final Map<String, List<String>> set : planned.getValue()) {
+                    for (final Map.Entry<String, List<String>> param : set.entrySet()) {
+                        assertThat(runs)
+                                .as("%s declares %s (quick %s)", planned.getKey(), param.getKey(), quick)
+                                .anyMatch(r ->
+                                        param.getValue().contains(r.params().get(param.getKey())));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRunTheIssueWorkloadsByDefaultAndFewerCommittersInQuick() {
         final List<String> full = SuiteRunner.findRuns(
                         SuiteOptions.parse(new String[0]).include())
