@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.openjdk.jmh.annotations.Mode;
 
 /**
@@ -135,7 +136,11 @@ public final class SuitePlan {
         final List<String> lines = new ArrayList<>();
         for (final Map.Entry<String, List<Map<String, List<String>>>> e :
                 paramSets(options.quick()).entrySet()) {
-            lines.add("- `" + e.getKey() + "`: " + e.getValue());
+            final List<Map<String, List<String>>> sets = new ArrayList<>();
+            for (final Map<String, List<String>> set : e.getValue()) {
+                sets.add(new TreeMap<>(set)); // names sorted, as in the tables
+            }
+            lines.add("- `" + e.getKey() + "`: " + sets);
         }
         lines.add("- Other classes: their declared parameters; `--param` overrides: "
                 + (options.params().isEmpty() ? "none" : options.params()));
