@@ -231,6 +231,27 @@ public final class KvSupport {
         }
     }
 
+    /** Mappings left to the JVM itself (heap, code, threads, libraries, lmdb) when bess's frames are counted. */
+    static final int MAPPINGS_FOR_THE_JVM = 16_384;
+
+    /**
+     * The frames a bess engine of this JVM may keep mapped at once: what {@code vm.max_map_count} leaves after
+     * {@link #MAPPINGS_FOR_THE_JVM} (a frame mapped at its own address is one mapping of the cache file).
+     *
+     * @return at least 1024; 49,146 (192 MiB of 4 KiB frames) with the kernel's default {@code vm.max_map_count} of
+     *     65,530.
+     */
+    static int mappableFrames() {
+        long maxMapCount = 65_530;
+        try {
+            maxMapCount = Long.parseLong(
+                    Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
+        } catch (final IOException | NumberFormatException e) {
+            // not Linux, or not readable: the kernel's default
+        }
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, maxMapCount - MAPPINGS_FOR_THE_JVM));
+    }
+
     static Path newDirectory(final String prefix) {
         try {
             return Files.createTempDirectory(
@@ -264,7 +285,10 @@ public final class KvSupport {
             // every cache frame may be mapped at once: the default level-one budget (half the cache frames) is smaller
             // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
             final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
-            final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
+            // ... but no more than the kernel lets a process map: each mapped frame is its own mapping (VMA), and past
+            // vm.max_map_count mmap and mprotect fail with ENOMEM (1M values of 2026 bytes need ~500,000 frames)
+            final Session session =
+                    BessServer.embedded(context.frameBudget(Math.min(context.cacheFrames(), mappableFrames())));
             try {
                 Files.createDirectories(dir.resolve("db"));
                 final Database db = session.createDatabase(dir.resolve("db").resolve("kv.root"), 16L << 20);
