@@ -21,8 +21,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * line to the file named by the system property {@value Metric#FILE_PROP_NAME}, which {@code ./bess bench} sets for
  * every run; without the property (a plain JMH run, the smoke test) the value is computed but not written anywhere.
  *
- * <p>Each JMH run of the suite is one method in its own fork, so {@code VmHWM} at the end of the trial is the peak of
- * that method's system alone: its load, its operations, and the JVM around them (heap included).
+ * <p>The suite runs the methods of one benchmark class and parameter set in one JVM, so the KV benchmarks close the
+ * other system's store and {@link #resetPeakMemory reset} the peak before they load theirs: {@code VmHWM} at the end
+ * of the trial is then the peak of that method's system (its store, its operations) and of the JVM around it, heap
+ * included, which may still hold what earlier runs left committed.
  */
 final class BenchMetrics {
     /** Bytes per MiB. */
@@ -75,6 +77,24 @@ final class BenchMetrics {
         record(params, "rssAnonMiB", statusKib("RssAnon") / 1024.0, "MiB");
         record(params, "rssFileMiB", statusKib("RssFile") / 1024.0, "MiB");
         record(params, "rssShmemMiB", statusKib("RssShmem") / 1024.0, "MiB");
+    }
+
+    /**
+     * Resets this JVM's peak resident memory ({@code VmHWM}) to its resident memory now, after a garbage collection,
+     * so that a run that shares its JVM with earlier runs records its own peak (from what is resident when it starts).
+     * Writes {@code 5} to {@code /proc/self/clear_refs} (Linux 4.0 and later); where that fails, the peak stays the
+     * JVM's since its start, and {@code peakRssReset} is recorded as 0 instead of 1.
+     *
+     * @return whether the peak was reset.
+     */
+    static boolean resetPeakMemory() {
+        System.gc();
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
+            return true;
+        } catch (final IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
     }
 
     /**

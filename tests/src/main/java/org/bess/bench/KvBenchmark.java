@@ -45,9 +45,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>Every read reads the key stored in the first 4 bytes of the value and sums them; a pass that does not sum to
  * {@code 0 + 1 + ... + (entries - 1)} fails. The readers load their store at trial setup (the same path as
- * {@code write}), check it, and keep one read transaction for the trial. Both stores live under {@code bess.bench.dir}
- * (default: the working directory, a real file system); the bess cache (in {@code /dev/shm}) is sized to hold the whole
- * data set, as lmdb's data set stays in the page cache.
+ * {@code write}), check it, and keep one read transaction for the trial. The loaded store stays open for the next
+ * reader run of the same system and parameters in this JVM ({@link KvSupport.LoadedStores}, one store at a time): the
+ * suite runs a system's {@code write} and then its three read methods one after the other in each round, and the store
+ * the last {@code write} invocation wrote stays as the loaded store, so the readers check it and read it: a store of 1M
+ * entries is written once per system and round, and never loaded again for the reads. Both stores live under
+ * {@code bess.bench.dir} (default: the working directory, a real file system); the bess cache (in {@code /dev/shm})
+ * is sized to hold the whole data set, as lmdb's data set stays in the page cache.
  *
  * <p>Besides the time, each run records (see {@link BenchMetrics}) its JVM's peak resident memory, and the
  * {@code readKey} runs record the space of the loaded store against the raw data ({@code entries x (4 + valueSize)}
@@ -81,15 +85,19 @@ public class KvBenchmark {
         @Setup(Level.Trial)
         public void setUp(final BenchmarkParams params) {
             init();
-            store = KvSupport.BessStore.create(this);
-            store.write(this);
+            store = KvSupport.LoadedStores.get("bess " + describe(), () -> {
+                final KvSupport.BessStore loaded = KvSupport.BessStore.create(this);
+                loaded.write(this);
+                return loaded;
+            });
             tx = store.session.begin();
             check(bessReadKey(tx, store.refs, keys), "bess");
             recordSpace(params, store.dir.resolve("db"), store.dir.resolve("node"));
         }
 
         /**
-         * Records the peak memory, ends the transaction, stops the engine and deletes the store.
+         * Records the peak memory and ends the transaction; the store stays loaded for the next reader run of this JVM
+         * ({@link KvSupport.LoadedStores}).
          *
          * @param params the running benchmark, for the metrics.
          */
@@ -98,9 +106,6 @@ public class KvBenchmark {
             BenchMetrics.recordMemory(params);
             if (tx != null) {
                 tx.close();
-            }
-            if (store != null) {
-                store.close();
             }
         }
     }
@@ -120,8 +125,11 @@ public class KvBenchmark {
         @Setup(Level.Trial)
         public void setUp(final BenchmarkParams params) {
             init();
-            store = KvSupport.LmdbStore.create(this);
-            store.write(this);
+            store = KvSupport.LoadedStores.get("lmdb " + describe(), () -> {
+                final KvSupport.LmdbStore loaded = KvSupport.LmdbStore.create(this);
+                loaded.write(this);
+                return loaded;
+            });
             txn = store.env.txnRead();
             cursor = store.dbi.openCursor(txn);
             check(lmdbReadKey(store, txn, keys), "lmdb");
@@ -129,7 +137,8 @@ public class KvBenchmark {
         }
 
         /**
-         * Records the peak memory, ends the transaction, closes and deletes the environment.
+         * Records the peak memory, ends the transaction; the environment stays loaded for the next reader run of this
+         * JVM ({@link KvSupport.LoadedStores}).
          *
          * @param params the running benchmark, for the metrics.
          */
@@ -142,9 +151,6 @@ public class KvBenchmark {
             if (txn != null) {
                 txn.close();
             }
-            if (store != null) {
-                store.close();
-            }
         }
     }
 
@@ -153,22 +159,27 @@ public class KvBenchmark {
     public static class BessWriter extends KvSupport.Shape {
         KvSupport.BessStore store;
 
-        /** Makes the key order. */
+        /** Closes a store loaded by a reader run, resets the peak memory and makes the key order. */
         @Setup(Level.Trial)
         public void setUpTrial() {
+            KvSupport.LoadedStores.drop();
             init();
         }
 
-        /** Starts a fresh engine with an empty database. */
+        /** Closes the store the previous invocation wrote, then starts a fresh engine with an empty database. */
         @Setup(Level.Invocation)
         public void setUp() {
+            KvSupport.LoadedStores.drop();
             store = KvSupport.BessStore.create(this);
         }
 
-        /** Stops the engine and deletes the store. */
+        /**
+         * Keeps the store just written as the loaded store of this JVM (closing the one written before), so that the
+         * reader runs that follow read it instead of loading their own ({@link KvSupport.LoadedStores}).
+         */
         @TearDown(Level.Invocation)
         public void tearDown() {
-            store.close();
+            KvSupport.LoadedStores.put("bess " + describe(), store);
             store = null;
         }
 
@@ -188,22 +199,27 @@ public class KvBenchmark {
     public static class LmdbWriter extends KvSupport.Shape {
         KvSupport.LmdbStore store;
 
-        /** Makes the key order. */
+        /** Closes a store loaded by a reader run, resets the peak memory and makes the key order. */
         @Setup(Level.Trial)
         public void setUpTrial() {
+            KvSupport.LoadedStores.drop();
             init();
         }
 
-        /** Creates a fresh, empty environment. */
+        /** Closes the store the previous invocation wrote, then creates a fresh, empty environment. */
         @Setup(Level.Invocation)
         public void setUp() {
+            KvSupport.LoadedStores.drop();
             store = KvSupport.LmdbStore.create(this);
         }
 
-        /** Closes and deletes the environment. */
+        /**
+         * Keeps the store just written as the loaded store of this JVM (closing the one written before), so that the
+         * reader runs that follow read it instead of loading their own ({@link KvSupport.LoadedStores}).
+         */
         @TearDown(Level.Invocation)
         public void tearDown() {
-            store.close();
+            KvSupport.LoadedStores.put("lmdb " + describe(), store);
             store = null;
         }
 

@@ -63,6 +63,11 @@ public final class KvSupport {
         /** The value template: random bytes; each value is this with its key in the first 4 bytes. */
         byte[] value;
 
+        /** The parameters, as the key of a loaded store. */
+        String describe() {
+            return "entries=" + entries + " valueSize=" + valueSize + " order=" + order;
+        }
+
         /** Makes the key order and the value template. */
         void init() {
             if (entries <= 0 || valueSize < KEY_BYTES) {
@@ -145,6 +150,108 @@ public final class KvSupport {
         }
     }
 
+    /**
+     * The one loaded store a JVM keeps between reader runs: a reader of the same system and parameters reuses it,
+     * anything else closes it first. Before a store is loaded (or reused), the JVM's peak resident memory is reset, so
+     * that each run's {@code peakRssMiB} is that of its own store. The store is closed when the JVM ends.
+     */
+    static final class LoadedStores {
+        private static String key;
+        private static AutoCloseable store;
+        private static boolean hooked;
+
+        private LoadedStores() {}
+
+        /**
+         * The store loaded under {@code k}, loading it (after closing any other) when there is none.
+         *
+         * @param k the system and parameters, e.g. {@code bess entries=1000000 valueSize=100 order=seq}.
+         * @param load makes and loads the store.
+         * @return the loaded store.
+         */
+        @SuppressWarnings("unchecked")
+        static synchronized <T extends AutoCloseable> T get(final String k, final java.util.function.Supplier<T> load) {
+            if (!k.equals(key)) {
+                drop();
+                BenchMetrics.resetPeakMemory();
+                store = load.get();
+                key = k;
+                hook();
+            } else {
+                BenchMetrics.resetPeakMemory();
+            }
+            return (T) store;
+        }
+
+        /**
+         * Makes {@code loaded} the loaded store under {@code k}, closing any other; the peak memory is not reset (the
+         * store was just written, and its writer's peak is recorded at the end of its trial).
+         *
+         * @param k the system and parameters.
+         * @param loaded the store, written with these parameters.
+         */
+        static synchronized void put(final String k, final AutoCloseable loaded) {
+            if (store != loaded) {
+                final AutoCloseable closing = store;
+                store = null;
+                key = null;
+                if (closing != null) {
+                    try {
+                        closing.close();
+                    } catch (final Exception e) {
+                        throw new IllegalStateException("cannot close a loaded KV store", e);
+                    }
+                }
+            }
+            store = loaded;
+            key = k;
+            hook();
+        }
+
+        private static void hook() {
+            if (!hooked) {
+                hooked = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(LoadedStores::drop, "kv-loaded-store-close"));
+            }
+        }
+
+        /** Closes and deletes the loaded store, if any, and resets the peak memory. */
+        static synchronized void drop() {
+            final AutoCloseable closing = store;
+            store = null;
+            key = null;
+            if (closing != null) {
+                try {
+                    closing.close();
+                } catch (final Exception e) {
+                    throw new IllegalStateException("cannot close a loaded KV store", e);
+                }
+            }
+            BenchMetrics.resetPeakMemory();
+        }
+    }
+
+    /** Mappings left to the JVM itself (heap, code, threads, libraries, lmdb) when bess's frames are counted. */
+    static final int MAPPINGS_FOR_THE_JVM = 4_096;
+
+    /**
+     * The frames a bess engine of this JVM may keep mapped at once: what {@code vm.max_map_count} leaves after
+     * {@link #MAPPINGS_FOR_THE_JVM} (a frame mapped at its own address is one mapping of the cache file).
+     *
+     * @return at least 1024; 61,434 (240 MiB of 4 KiB frames) with the kernel's default {@code vm.max_map_count} of
+     *     65,530: above the ~58,600 cache frames of 1M values of 100 bytes, which ran with every frame mapped.
+     */
+    static int mappableFrames() {
+        long maxMapCount = 65_530;
+        try {
+            maxMapCount = Long.parseLong(
+                    Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
+        } catch (final IOException | NumberFormatException e) {
+            // not Linux, or not readable: the kernel's default
+        }
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, maxMapCount - MAPPINGS_FOR_THE_JVM));
+    }
+
     static Path newDirectory(final String prefix) {
         try {
             return Files.createTempDirectory(
@@ -178,7 +285,10 @@ public final class KvSupport {
             // every cache frame may be mapped at once: the default level-one budget (half the cache frames) is smaller
             // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
             final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
-            final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
+            // ... but no more than the kernel lets a process map: each mapped frame is its own mapping (VMA), and past
+            // vm.max_map_count mmap and mprotect fail with ENOMEM (1M values of 2026 bytes need ~500,000 frames)
+            final Session session =
+                    BessServer.embedded(context.frameBudget(Math.min(context.cacheFrames(), mappableFrames())));
             try {
                 Files.createDirectories(dir.resolve("db"));
                 final Database db = session.createDatabase(dir.resolve("db").resolve("kv.root"), 16L << 20);

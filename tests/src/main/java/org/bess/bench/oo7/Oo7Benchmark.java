@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * project's goal: hot T1 at most 2x heap and at most 0.2x lmdb.
  *
  * <p>Each system builds its store at trial setup from the same generated module ({@link Oo7Generator#DEFAULT_SEED})
- * and runs the operation once before measuring. {@code op} defaults to the operations the suite runs every time (T1,
- * T6, T2a, T8, Q1, Q7); the others ({@code T2b, T2c, T3a, T9, Q5, Q6, Q8}) run with {@code -p op=...}. {@code config}
+ * and runs the operation once before measuring. {@code op} defaults to T1, T6, T2a, T8, Q1, Q7 for raw JMH; the suite's
+ * plan ({@code SuitePlan}) runs every operation in a full run and T1, T6, T2a, Q1, Q7 with {@code --quick}; any other
+ * run takes {@code -p op=...}. {@code config}
  * is {@code small} ({@code -p config=medium} for medium, {@code small-9} for 9 connections). bess runs embedded unless
  * {@code -jvmArgs -Dbess.oo7.session=shared-memory} (or {@code copy-on-access}) names a client mode.
  */

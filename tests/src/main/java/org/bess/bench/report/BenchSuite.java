@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -66,24 +68,38 @@ public final class BenchSuite {
         final String loadAtStart = MachineInfo.loadAverage();
         final List<BenchmarkRun> calibration =
                 SuiteRunner.findRuns("^" + Pattern.quote(SuiteRunner.CALIBRATION_CLASS + ".") + ".*");
-        final List<BenchmarkRun> workloads = new ArrayList<>();
-        for (final BenchmarkRun run : SuiteRunner.findRuns(options.include(), options.params())) {
+        // class and parameter set -> runs of one round, in the order of findRuns (bess first, then its peers)
+        final Map<String, List<BenchmarkRun>> groups = new LinkedHashMap<>();
+        int runCount = 0;
+        for (final BenchmarkRun run :
+                SuiteRunner.findRuns(options.include(), SuitePlan.paramSets(options.quick()), options.params())) {
             if (!run.benchmarkClass().equals(SuiteRunner.CALIBRATION_CLASS)) {
-                workloads.add(run);
+                groups.computeIfAbsent(run.benchmarkClass() + " " + run.paramsText(), k -> new ArrayList<>())
+                        .add(run);
+                runCount++;
             }
         }
-        out.println("bench: " + calibration.size() + " calibration runs, then " + workloads.size()
-                + " benchmark runs x " + options.rounds() + " rounds, then calibration again; " + options.describe());
+        out.println("bench: " + calibration.size() + " calibration runs, then " + runCount + " benchmark runs in "
+                + groups.size() + " groups x " + options.rounds() + " rounds, then calibration again; "
+                + options.describe());
 
         final SuiteRunner runner = new SuiteRunner(options, out);
-        runCalibration(runner, calibration, Score.CALIBRATION_START, out);
-        for (int round = 1; round <= options.rounds(); round++) {
-            out.println("round " + round + " of " + options.rounds());
-            for (final BenchmarkRun run : workloads) {
-                runner.run(Integer.toString(round), run);
+        runCalibration(runner, options, calibration, Score.CALIBRATION_START, out);
+        int groupNumber = 0;
+        for (final Map.Entry<String, List<BenchmarkRun>> group : groups.entrySet()) {
+            groupNumber++;
+            out.println("group " + groupNumber + " of " + groups.size() + ": " + group.getKey() + " ("
+                    + formatDuration(Duration.ofNanos(System.nanoTime() - startNs)) + " so far)");
+            final List<GroupRunner.Planned> planned = new ArrayList<>();
+            for (int round = 1; round <= options.rounds(); round++) {
+                for (final BenchmarkRun run : group.getValue()) {
+                    planned.add(
+                            new GroupRunner.Planned(Integer.toString(round), run, SuitePlan.settings(run, options)));
+                }
             }
+            GroupRunner.runGroup(runner, options, planned, out);
         }
-        runCalibration(runner, calibration, Score.CALIBRATION_END, out);
+        runCalibration(runner, options, calibration, Score.CALIBRATION_END, out);
 
         final List<Comparison> comparisons = Comparisons.computeComparisons(runner.scores());
         final Report report = new Report(
@@ -92,6 +108,7 @@ public final class BenchSuite {
                 MachineInfo.collect(),
                 System.getProperty(COMMAND_PROP_NAME, "BenchSuite " + String.join(" ", args)),
                 options.describe(),
+                SuitePlan.describe(options),
                 loadAtStart,
                 MachineInfo.loadAverage(),
                 runner.scores(),
@@ -102,11 +119,16 @@ public final class BenchSuite {
         out.println();
         out.println("bench: report written to " + markdown + " (and .csv)");
         out.println();
+        out.print(ReportWriter.goalTable(comparisons));
+        out.println();
         out.print(ReportWriter.comparisonTable(comparisons));
         if (!runner.metrics().isEmpty()) {
             out.println();
             out.print(ReportWriter.metricTable(runner.metrics()));
         }
+        out.println();
+        out.println("bench: total wall time " + report.duration() + " (load average " + loadAtStart + " at the start, "
+                + report.loadAtEnd() + " at the end)");
         if (!runner.failures().isEmpty()) {
             out.println("bench: " + runner.failures().size() + " benchmark run(s) failed; see the report");
             return 1;
@@ -115,12 +137,26 @@ public final class BenchSuite {
     }
 
     private static void runCalibration(
-            final SuiteRunner runner, final List<BenchmarkRun> calibration, final String round, final PrintStream out) {
+            final SuiteRunner runner,
+            final SuiteOptions options,
+            final List<BenchmarkRun> calibration,
+            final String round,
+            final PrintStream out) {
         out.println("calibration (" + round + ")");
         final int before = runner.scores().size();
+        final List<GroupRunner.Planned> planned = new ArrayList<>();
         for (final BenchmarkRun run : calibration) {
-            runner.run(round, run);
+            planned.add(new GroupRunner.Planned(
+                    round,
+                    run,
+                    new SuitePlan.RunSettings(
+                            null,
+                            options.warmupIterations(),
+                            options.warmupMs(),
+                            options.measureIterations(),
+                            options.measureMs())));
         }
+        GroupRunner.runGroup(runner, options, planned, out);
         out.print(ReportWriter.calibrationTable(
                 runner.scores().subList(before, runner.scores().size())));
     }

@@ -1,5 +1,6 @@
 package org.bess.bench.report;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,8 +9,19 @@ import java.util.Map;
  *
  * @param benchmark the benchmark name, {@code package.Class.method}.
  * @param params the parameter values to run with, by name, in the order the report prints them.
+ * @param jvmArgs the JVM options the benchmark declares in {@code @Fork} (e.g. {@code --add-opens}, {@code -Xmx1g}).
  */
-public record BenchmarkRun(String benchmark, Map<String, String> params) {
+public record BenchmarkRun(String benchmark, Map<String, String> params, List<String> jvmArgs) {
+    /**
+     * A run without JVM options of its own.
+     *
+     * @param benchmark the benchmark name, {@code package.Class.method}.
+     * @param params the parameter values.
+     */
+    public BenchmarkRun(final String benchmark, final Map<String, String> params) {
+        this(benchmark, params, List.of());
+    }
+
     /**
      * The benchmark class, fully qualified.
      *

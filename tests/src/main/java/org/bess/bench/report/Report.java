@@ -10,6 +10,7 @@ import java.util.List;
  * @param machine the machine and JVM.
  * @param commandLine the command that started the suite.
  * @param settings the rounds and JMH run settings, in words.
+ * @param plan what ran with which parameters and data sizes, as markdown list items (see {@link SuitePlan#describe}).
  * @param loadAtStart the load average when the suite started.
  * @param loadAtEnd the load average when the suite ended.
  * @param scores every score: calibration runs and rounds, in the order they ran.
@@ -23,6 +24,7 @@ public record Report(
         MachineInfo machine,
         String commandLine,
         String settings,
+        List<String> plan,
         String loadAtStart,
         String loadAtEnd,
         List<Score> scores,

@@ -58,9 +58,16 @@ public final class ReportWriter {
                 .append(" at the end")
                 .append(NL);
         md.append("- Settings: ").append(report.settings()).append(NL).append(NL);
+        md.append("## What ran").append(NL).append(NL);
+        for (final String line : report.plan()) {
+            md.append(line).append(NL);
+        }
+        md.append(NL);
         md.append("Each comparison is a `bess*` method against another method (the peer) of the same benchmark class")
-                .append(" with the same parameters. The methods ran interleaved: in every round each method ran once")
-                .append(", bess first, each in its own JMH run. The ratio is bess's time per operation over the")
+                .append(" with the same parameters. The methods of one class and parameter set ran in one JVM,")
+                .append(" interleaved in rounds (round 1: bess, peers; round 2: bess, peers; ...),")
+                .append(" each method as its own JMH run")
+                .append(" with its own trial setup. The ratio is bess's time per operation over the")
                 .append(" peer's (throughput scores are inverted into time per operation first), so **below 1 means")
                 .append(" bess is faster**. It is the median of the per-round ratios; the spread is their minimum and")
                 .append(" maximum. Scores are the medians over rounds, in JMH's units.")
@@ -68,6 +75,13 @@ public final class ReportWriter {
                 .append(NL);
         md.append("## Calibration").append(NL).append(NL);
         md.append(calibrationTable(report.scores())).append(NL);
+        md.append("## Goals").append(NL).append(NL);
+        md.append("The issue's goals as time ratios bess/peer (a throughput goal \"at least 5x\" is a time ratio of")
+                .append(" at most 0.2); `distance` is the measured ratio over the goal's, above 1 means the goal is")
+                .append(" missed by that factor.")
+                .append(NL)
+                .append(NL);
+        md.append(goalTable(report.comparisons())).append(NL);
         md.append("## Comparisons").append(NL).append(NL);
         md.append(comparisonTable(report.comparisons())).append(NL);
         final String unpaired = unpairedTable(report.scores(), report.comparisons());
@@ -98,6 +112,106 @@ public final class ReportWriter {
         }
         md.append("## Raw scores").append(NL).append(NL);
         md.append(rawTable(report.scores()));
+        md.append(NL)
+                .append("Total wall time of the suite: ")
+                .append(report.duration())
+                .append(" (load average ")
+                .append(report.loadAtStart())
+                .append(" at the start, ")
+                .append(report.loadAtEnd())
+                .append(" at the end).")
+                .append(NL);
+        return md.toString();
+    }
+
+    /** One goal of the issue: which comparisons it applies to and the largest time ratio that meets it. */
+    private record Goal(String text, String benchmarkClass, String paramsPart, String bess, String peer, double max) {}
+
+    private static final List<Goal> GOALS = List.of(
+            new Goal(
+                    "hot read by reference <= 0.5x lmdbjava get",
+                    "StorageReadBenchmark",
+                    "",
+                    "bessReadByRef",
+                    "lmdbGet",
+                    0.5),
+            new Goal(
+                    "hot read by reference <= 0.5x lmdbjava get",
+                    "StorageReadBenchmark",
+                    "",
+                    "bessReadLongByRef",
+                    "lmdbGetLong",
+                    0.5),
+            new Goal(
+                    "hot read by reference <= 0.5x lmdbjava get", "KvBenchmark", "", "bessReadKey", "lmdbReadKey", 0.5),
+            new Goal("OO7 hot T1 <= 2x plain heap objects", "Oo7Benchmark", "op=T1", "bess", "heap", 2.0),
+            new Goal("OO7 hot T1 <= 0.2x OO7 on lmdbjava", "Oo7Benchmark", "op=T1", "bess", "lmdb", 0.2),
+            new Goal(
+                    "durable commits >= 5x lmdbjava at 8 committers",
+                    "DurableCommit08Benchmark",
+                    "",
+                    "bessCommit",
+                    "lmdbCommit",
+                    0.2),
+            new Goal(
+                    "durable commits >= 5x lmdbjava at 16 committers",
+                    "DurableCommit16Benchmark",
+                    "",
+                    "bessCommit",
+                    "lmdbCommit",
+                    0.2));
+
+    /**
+     * The table of the issue's goals: for each comparison a goal applies to, the median ratio, its spread, the goal's
+     * ratio and whether it is met.
+     *
+     * @param comparisons all comparisons of the run.
+     * @return a markdown table, or a sentence when no comparison of a goal ran.
+     */
+    public static String goalTable(final List<Comparison> comparisons) {
+        final StringBuilder md = new StringBuilder();
+        md.append("| goal | workload | params | bess/peer time (median) | spread | goal | distance | met |")
+                .append(NL);
+        md.append("| --- | --- | --- | ---: | --- | ---: | ---: | --- |").append(NL);
+        int rows = 0;
+        for (final Goal goal : GOALS) {
+            for (final Comparison c : comparisons) {
+                if (c.benchmarkClass().equals(goal.benchmarkClass())
+                        && c.bessMethod().equals(goal.bess())
+                        && c.peerMethod().equals(goal.peer())
+                        && (goal.paramsPart().isEmpty()
+                                || ("," + c.params() + ",").contains("," + goal.paramsPart() + ","))) {
+                    rows++;
+                    md.append("| ")
+                            .append(goal.text())
+                            .append(" | ")
+                            .append(c.benchmarkClass())
+                            .append('.')
+                            .append(c.bessMethod())
+                            .append(" / ")
+                            .append(c.peerMethod())
+                            .append(" | ")
+                            .append(c.params())
+                            .append(" | ")
+                            .append(formatNumber(c.medianRatio()))
+                            .append(" | ")
+                            .append(formatNumber(c.minRatio()))
+                            .append('–')
+                            .append(formatNumber(c.maxRatio()))
+                            .append(" | <= ")
+                            .append(formatNumber(goal.max()))
+                            .append(" | ")
+                            .append(formatNumber(c.medianRatio() / goal.max()))
+                            .append(" | ")
+                            .append(c.medianRatio() <= goal.max() ? "yes" : "**no**")
+                            .append(" |")
+                            .append(NL);
+                }
+            }
+        }
+        if (rows == 0) {
+            return "No comparison of a goal ran (see `--include`)." + NL;
+        }
         return md.toString();
     }
 

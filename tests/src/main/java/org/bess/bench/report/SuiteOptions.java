@@ -21,8 +21,11 @@ import java.util.TreeMap;
  * @param measureIterations measurement iterations of each JMH run.
  * @param measureMs the length of one measurement iteration.
  * @param forks forks of each JMH run (0 runs in this JVM).
- * @param params parameter values that replace the declared ones of every benchmark declaring that parameter, by name:
- *     those of {@code --param}, and for {@code --quick} the {@link #QUICK_PARAMS} not given by {@code --param}.
+ * @param params parameter values that replace the declared ones (and the {@link SuitePlan}'s) of every benchmark
+ *     declaring that parameter, by name: those of {@code --param}.
+ * @param testSettings whether {@code --warmup-ms}, {@code --measure-ms} or {@code --iterations} was given: then every
+ *     run uses these settings, and the plan's per-workload settings (single shots) are not applied.
+ * @param jvmArgs JVM options of {@code --jvm-arg} for the benchmark JVMs, before the benchmarks' own (e.g. JFR).
  */
 public record SuiteOptions(
         boolean quick,
@@ -35,30 +38,33 @@ public record SuiteOptions(
         int measureIterations,
         long measureMs,
         int forks,
-        Map<String, List<String>> params) {
-    /**
-     * The smaller data sets of {@code --quick}: {@code entries} is the number of entries of the KV workloads (1M in a
-     * full run).
-     */
-    public static final Map<String, List<String>> QUICK_PARAMS = Map.of("entries", List.of("100000"));
+        Map<String, List<String>> params,
+        boolean testSettings,
+        List<String> jvmArgs) {
+    /** Length of a warmup or measurement iteration in {@code --quick}, in milliseconds. */
+    public static final long QUICK_ITERATION_MS = 500;
 
     /** The usage text printed by {@code --help}. */
     public static final String USAGE = String.join(
             "\n",
             "usage: ./bess bench [--quick] [--rounds N] [--include REGEX] [--param NAME=V1,V2] [--out DIR]",
+            "                    [--jvm-arg OPTION]",
             "",
-            "Runs the JMH suite in interleaved rounds (each bess method, then its peers, round after round),",
-            "with the calibration primitives at the start and the end, and writes",
-            "DIR/<yyyy-MM-dd'T'HH-mm>.md and .csv.",
+            "Runs the issue-7 workloads (KV, OO7 hot/cold/modes, durable commits, hot read by reference):",
+            "one JVM per benchmark class and parameter set, in which the bess methods and their peers run",
+            "interleaved in rounds (A B A B ...), with the calibration primitives at the start and the end;",
+            "writes DIR/<yyyy-MM-dd'T'HH-mm>.md and .csv. Expected time on 2 cores: --quick under 10 minutes,",
+            "a full run about 45 minutes.",
             "",
-            "  --quick          short runs: 2 rounds, 1 x 1 s warmup and 2 x 1 s measurement per run,",
-            "                   and smaller data sets (entries=100000 for the KV workloads)",
+            "  --quick          2 rounds of short runs (2 x 0.5 s warmup, 2 x 0.5 s measurement) on",
+            "                   representative parameter sets and smaller data (the report lists them)",
             "  --rounds N       rounds of interleaved runs (default 3, quick 2)",
             "  --include REGEX  only the benchmarks whose name (package.Class.method) contains a match",
-            "                   (default: all); the calibration always runs",
+            "                   (default: the issue-7 workloads); the calibration always runs",
             "  --param N=V,...  run every benchmark that declares parameter N with these values instead of",
-            "                   its declared ones (repeatable), e.g. --param entries=1000000",
+            "                   its declared or planned ones (repeatable), e.g. --param entries=1000000",
             "  --out DIR        where to write the report (default bench-results)",
+            "  --jvm-arg OPT    a JVM option for the benchmark JVMs (repeatable), e.g. for JFR",
             "  --help           this text",
             "");
 
@@ -73,7 +79,8 @@ public record SuiteOptions(
         boolean quick = false;
         boolean help = false;
         Integer rounds = null;
-        String include = ".*";
+        String include = null;
+        final java.util.ArrayList<String> jvmArgs = new java.util.ArrayList<>();
         Path outDir = Path.of("bench-results");
         Integer warmupIterations = null;
         Long warmupMs = null;
@@ -112,6 +119,9 @@ public record SuiteOptions(
                 case "--param":
                     putParam(params, value(args, ++i, arg));
                     break;
+                case "--jvm-arg":
+                    jvmArgs.add(value(args, ++i, arg));
+                    break;
                 case "--forks":
                     forks = nonNegative(arg, value(args, ++i, arg));
                     break;
@@ -119,26 +129,24 @@ public record SuiteOptions(
                     throw new IllegalArgumentException("unknown option: " + arg + " (see --help)");
             }
         }
-        if (quick) {
-            for (final Map.Entry<String, List<String>> e : QUICK_PARAMS.entrySet()) {
-                params.putIfAbsent(e.getKey(), e.getValue());
-            }
-        }
+        final boolean testSettings = warmupMs != null || measureMs != null || measureIterations != null;
         if (warmupMs != null && warmupMs == 0) {
             warmupIterations = 0;
         }
         return new SuiteOptions(
                 quick,
                 rounds != null ? rounds : quick ? 2 : 3,
-                include,
+                include != null ? include : quick ? SuitePlan.QUICK_INCLUDE : SuitePlan.FULL_INCLUDE,
                 outDir,
                 help,
-                warmupIterations != null ? warmupIterations : quick ? 1 : 2,
-                warmupMs != null ? warmupMs : 1000,
+                warmupIterations != null ? warmupIterations : 2,
+                warmupMs != null ? warmupMs : quick ? QUICK_ITERATION_MS : 1000,
                 measureIterations != null ? measureIterations : quick ? 2 : 3,
-                measureMs != null ? measureMs : 1000,
+                measureMs != null ? measureMs : quick ? QUICK_ITERATION_MS : 1000,
                 forks,
-                Map.copyOf(params));
+                Map.copyOf(params),
+                testSettings,
+                List.copyOf(jvmArgs));
     }
 
     /**
@@ -149,15 +157,18 @@ public record SuiteOptions(
     public String describe() {
         return String.format(
                 Locale.ROOT,
-                "%d rounds; each JMH run: %d fork(s), %d x %d ms warmup, %d x %d ms measurement; include `%s`%s",
+                "%d rounds; %s; each run: %d x %d ms warmup, %d x %d ms measurement (unless the plan says"
+                        + " otherwise); include"
+                        + " `%s`%s%s",
                 rounds,
-                forks,
+                forks == 0 ? "in the suite's JVM" : "one JVM per class and parameter set, all rounds in it",
                 warmupIterations,
                 warmupMs,
                 measureIterations,
                 measureMs,
                 include,
-                params.isEmpty() ? "" : "; params " + new TreeMap<>(params));
+                params.isEmpty() ? "" : "; params " + new TreeMap<>(params),
+                jvmArgs.isEmpty() ? "" : "; JVM options " + jvmArgs);
     }
 
     private static void putParam(final Map<String, List<String>> params, final String text) {

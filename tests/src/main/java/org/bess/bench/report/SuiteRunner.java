@@ -61,7 +61,8 @@ public final class SuiteRunner {
     /**
      * The runs of the benchmarks in JMH's list whose name ({@code package.Class.method}) contains a match of
      * {@code include}, one per method and set of parameter values, in the order the suite interleaves them: by class,
-     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, by name.
+     * then by parameter set (in the declared order of the values), then the bess methods, then their peers, each
+     * system's methods together with its {@code Write} first, then by name.
      *
      * @param include a regular expression.
      * @return the runs of one round.
@@ -78,6 +79,24 @@ public final class SuiteRunner {
      * @return the runs of one round.
      */
     public static List<BenchmarkRun> findRuns(final String include, final Map<String, List<String>> overrides) {
+        return findRuns(include, Map.of(), overrides);
+    }
+
+    /**
+     * As {@link #findRuns(String)}, with the parameter sets of a {@link SuitePlan} and the values of some parameters
+     * replaced.
+     *
+     * @param include a regular expression.
+     * @param planned parameter sets by simple class name (see {@link SuitePlan#paramSets}); a class not named keeps
+     *     its declared values.
+     * @param overrides values by parameter name, used instead of the declared and planned ones by every benchmark
+     *     declaring it.
+     * @return the runs of one round.
+     */
+    public static List<BenchmarkRun> findRuns(
+            final String include,
+            final Map<String, List<Map<String, List<String>>>> planned,
+            final Map<String, List<String>> overrides) {
         final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         // class -> params text -> runs
         final Map<String, Map<String, List<BenchmarkRun>>> byClass = new TreeMap<>();
@@ -90,31 +109,55 @@ public final class SuiteRunner {
             if (!seen.add(entry.getUsername())) {
                 continue;
             }
-            final Map<String, String[]> declared =
-                    new TreeMap<>(entry.getParams().orElse(Map.of()));
-            for (final Map.Entry<String, String[]> param : declared.entrySet()) {
-                final List<String> values = overrides.get(param.getKey());
-                if (values != null) {
-                    param.setValue(values.toArray(new String[0]));
+            final List<String> jvmArgs = new ArrayList<>();
+            jvmArgs.addAll(entry.getJvmArgsPrepend().orElse(List.of()));
+            jvmArgs.addAll(entry.getJvmArgs().orElse(List.of()));
+            jvmArgs.addAll(entry.getJvmArgsAppend().orElse(List.of()));
+            final String className =
+                    entry.getUsername().substring(0, entry.getUsername().lastIndexOf('.'));
+            final String simpleClass = className.substring(className.lastIndexOf('.') + 1);
+            final Set<String> paramsSeen = new HashSet<>();
+            for (final Map<String, List<String>> variant : planned.getOrDefault(simpleClass, List.of(Map.of()))) {
+                final Map<String, String[]> declared =
+                        new TreeMap<>(entry.getParams().orElse(Map.of()));
+                for (final Map.Entry<String, String[]> param : declared.entrySet()) {
+                    List<String> values = overrides.get(param.getKey());
+                    if (values == null) {
+                        values = variant.get(param.getKey());
+                    }
+                    if (values != null) {
+                        param.setValue(values.toArray(new String[0]));
+                    }
                 }
-            }
-            for (final Map<String, String> params : computeParamSets(declared)) {
-                final BenchmarkRun run = new BenchmarkRun(entry.getUsername(), params);
-                byClass.computeIfAbsent(run.benchmarkClass(), k -> new LinkedHashMap<>())
-                        .computeIfAbsent(run.paramsText(), k -> new ArrayList<>())
-                        .add(run);
+                for (final Map<String, String> params : computeParamSets(declared)) {
+                    final BenchmarkRun run = new BenchmarkRun(entry.getUsername(), params, List.copyOf(jvmArgs));
+                    if (paramsSeen.add(run.paramsText())) {
+                        byClass.computeIfAbsent(run.benchmarkClass(), k -> new LinkedHashMap<>())
+                                .computeIfAbsent(run.paramsText(), k -> new ArrayList<>())
+                                .add(run);
+                    }
+                }
             }
         }
         final List<BenchmarkRun> runs = new ArrayList<>();
         for (final Map<String, List<BenchmarkRun>> byParams : byClass.values()) {
             for (final List<BenchmarkRun> sameParams : byParams.values()) {
-                sameParams.sort(
-                        Comparator.comparing((BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
-                                .thenComparing(BenchmarkRun::method));
+                // bess first; then each system's methods together, its Write first (the KV readers read the store
+                // the write left), then by name
+                sameParams.sort(Comparator.comparing(
+                                (BenchmarkRun r) -> !r.method().startsWith(Comparisons.BESS_PREFIX))
+                        .thenComparing(r -> system(r.method()))
+                        .thenComparing(r -> !Comparisons.operation(r.method()).equals("Write"))
+                        .thenComparing(BenchmarkRun::method));
                 runs.addAll(sameParams);
             }
         }
         return runs;
+    }
+
+    private static String system(final String method) {
+        return method.substring(
+                0, method.length() - Comparisons.operation(method).length());
     }
 
     /**
@@ -153,19 +196,44 @@ public final class SuiteRunner {
      * @param run the benchmark and its parameter values.
      */
     public void run(final String round, final BenchmarkRun run) {
+        run(
+                round,
+                run,
+                new SuitePlan.RunSettings(
+                        null,
+                        options.warmupIterations(),
+                        options.warmupMs(),
+                        options.measureIterations(),
+                        options.measureMs()));
+    }
+
+    /**
+     * As {@link #run(String, BenchmarkRun)}, with the given JMH settings.
+     *
+     * @param round the round label of the scores.
+     * @param run the benchmark and its parameter values.
+     * @param settings the mode (null: the benchmark's) and iterations.
+     */
+    public void run(final String round, final BenchmarkRun run, final SuitePlan.RunSettings settings) {
         final String benchmark = run.benchmark();
         final ChainedOptionsBuilder builder = new OptionsBuilder();
         for (final Map.Entry<String, String> param : run.params().entrySet()) {
             builder.param(param.getKey(), param.getValue());
         }
+        if (settings.mode() != null) {
+            builder.mode(settings.mode());
+        }
         builder.include("^" + Pattern.quote(benchmark) + "$")
                 .forks(options.forks())
-                .warmupIterations(options.warmupIterations())
-                .warmupTime(TimeValue.milliseconds(Math.max(1, options.warmupMs())))
-                .measurementIterations(options.measureIterations())
-                .measurementTime(TimeValue.milliseconds(options.measureMs()))
+                .warmupIterations(settings.warmupIterations())
+                .warmupTime(TimeValue.milliseconds(Math.max(1, settings.warmupMs())))
+                .measurementIterations(settings.measureIterations())
+                .measurementTime(TimeValue.milliseconds(Math.max(1, settings.measureMs())))
                 .shouldFailOnError(true)
                 .verbosity(VerboseMode.SILENT);
+        if (options.forks() > 0 && !options.jvmArgs().isEmpty()) {
+            builder.jvmArgsPrepend(options.jvmArgs().toArray(new String[0]));
+        }
         final Path metricLines = metricsFile();
         if (options.forks() > 0) {
             builder.jvmArgsPrepend("-D" + Metric.FILE_PROP_NAME + "=" + metricLines);
@@ -177,8 +245,12 @@ public final class SuiteRunner {
             Files.write(metricLines, new byte[0]); // nothing left over from a failed run
             results = new Runner(builder.build()).run();
             collectMetricLines(round, metricLines);
-        } catch (final RunnerException | IOException | IllegalArgumentException e) {
-            final Throwable cause = e.getCause() != null ? e.getCause() : e;
+        } catch (final RunnerException | IOException | RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            // JMH's BenchmarkException carries the benchmark's own exception as a suppressed one
+            if (cause.getSuppressed().length > 0) {
+                cause = cause.getSuppressed()[0];
+            }
             final String failure = "round " + round + ": " + benchmark + " " + run.paramsText() + " failed: " + cause;
             failures.add(failure);
             progress.println(failure);

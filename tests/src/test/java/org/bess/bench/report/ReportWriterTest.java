@@ -28,6 +28,7 @@ class ReportWriterTest {
                 new MachineInfo(2, "Test CPU", "7.8 GiB", "Linux 6.1.0 (amd64)", "OpenJDK 17.0.15"),
                 "./bess bench --quick",
                 "2 rounds",
+                List.of("- `KvBenchmark`: [{entries=[20000]}]"),
                 "1.00 0.50 0.25",
                 "2.00 1.00 0.50",
                 scores,
@@ -54,6 +55,40 @@ class ReportWriterTest {
                         // ratios 0.25 and 0.375: median 0.3125, rounded half up
                         + "| DurableCommitBenchmark | objects=1 | bessCommit | 13.75 us/op | lmdbCommit | 45.00 us/op "
                         + "| 0.313 | 0.250–0.375 | 2 |\n");
+    }
+
+    private static Score timed(final String benchmark, final String params, final double value, final String unit) {
+        return new Score("1", benchmark, params, "avgt", value, Double.NaN, unit);
+    }
+
+    @Test
+    void shouldWriteTheGoalsWithTheirDistanceAndWhetherTheyAreMet() {
+        final List<Score> scores = List.of(
+                timed("org.bess.bench.DurableCommit08Benchmark.bessCommit", "objects=1", 30, "us/op"),
+                timed("org.bess.bench.DurableCommit08Benchmark.lmdbCommit", "objects=1", 100, "us/op"),
+                timed("org.bess.bench.oo7.Oo7Benchmark.bess", "config=small,op=T1", 10, "ms/op"),
+                timed("org.bess.bench.oo7.Oo7Benchmark.heap", "config=small,op=T1", 4, "ms/op"),
+                timed("org.bess.bench.oo7.Oo7Benchmark.bess", "config=small,op=T6", 10, "ms/op"),
+                timed("org.bess.bench.oo7.Oo7Benchmark.heap", "config=small,op=T6", 1, "ms/op"));
+
+        final String table = ReportWriter.goalTable(Comparisons.computeComparisons(scores));
+
+        assertThat(table)
+                .contains("| durable commits >= 5x lmdbjava at 8 committers | DurableCommit08Benchmark.bessCommit /"
+                        + " lmdbCommit | objects=1 | 0.300 | 0.300–0.300 | <= 0.200 | 1.500 | **no** |")
+                .contains(
+                        "| OO7 hot T1 <= 2x plain heap objects | Oo7Benchmark.bess / heap | config=small,op=T1 | 2.500 |")
+                .doesNotContain("op=T6");
+        assertThat(ReportWriter.goalTable(List.of())).contains("No comparison of a goal ran");
+    }
+
+    @Test
+    void shouldPrintWhatRanAndTheTotalWallTime() {
+        assertThat(ReportWriter.markdown(report()))
+                .contains("## What ran\n\n- `KvBenchmark`: [{entries=[20000]}]\n")
+                .contains("## Goals")
+                .endsWith("Total wall time of the suite: 1 min 2 s (load average 1.00 0.50 0.25 at the start,"
+                        + " 2.00 1.00 0.50 at the end).\n");
     }
 
     @Test
