@@ -198,12 +198,32 @@ public final class VirtualFrames implements AutoCloseable {
      */
     public void fault(final int window, final long firstPage, final long lastPage, final byte needed) {
         final byte[] st = states[window];
-        for (long page = firstPage; page <= lastPage; page++) {
-            if (st[(int) page] < needed) {
-                faultOne(window, page, needed);
+        // the fault of one page may take back another page of the range: its first write may log the recovery buffer
+        // early, which write-protects every frame written so far, and the level-one clock may protect or unmap a frame
+        // to stay in its budget; so the range is gone over again until all of it is accessible (the access that
+        // follows touches every page of it at once)
+        for (int round = 0; ; round++) {
+            boolean faulted = false;
+            for (long page = firstPage; page <= lastPage; page++) {
+                if (st[(int) page] < needed) {
+                    if (round >= MAX_FAULT_ROUNDS) {
+                        throw new BessException(
+                                ErrorCode.ILLEGAL_STATE,
+                                "cannot keep the pages of one access accessible together: window=" + window + ", pages="
+                                        + firstPage + ".." + lastPage + ", frame budget=" + budget);
+                    }
+                    faultOne(window, page, needed);
+                    faulted = true;
+                }
+            }
+            if (!faulted) {
+                return;
             }
         }
     }
+
+    /** Passes over an access's range before {@link #fault} gives up (each pass faults what the last one took back). */
+    private static final int MAX_FAULT_ROUNDS = 8;
 
     private void faultOne(final int window, final long pageNo, final byte needed) {
         if (space == null) {

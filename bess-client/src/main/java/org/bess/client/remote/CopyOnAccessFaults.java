@@ -45,10 +45,15 @@ final class CopyOnAccessFaults extends ClientFaults {
     private int dirtyCount;
     private long shippedPages;
 
+    /** The fewest written pages that make the client ship early: twice the pages of the largest single access. */
+    static final int MIN_SHIP_THRESHOLD = 2 * ((64 << 10) / PAGE_LENGTH + 1);
+
     CopyOnAccessFaults(final RemoteSession session, final int frameCount, final int shipThreshold) {
         super(session);
         this.frameCount = frameCount;
-        this.shipThreshold = shipThreshold;
+        // never below the pages one access can span (an object of 64 KiB: 17): shipping write-protects the frames
+        // written so far, those of the access in progress included, which must then be faulted again
+        this.shipThreshold = Math.max(shipThreshold, MIN_SHIP_THRESHOLD);
         final Path path = Path.of("/dev/shm", "bess-coa-" + Native.pid() + "-" + System.nanoTime());
         this.file = MappedFile.create(path, (long) frameCount * PAGE_LENGTH, 0600);
         try {
