@@ -121,9 +121,28 @@ public final class Context {
         return this;
     }
 
-    /** Level-one clock budget: the property, else half the cache frames, at least 64. */
+    /**
+     * Level-one clock budget: the property, else half the cache frames, at least 64; at most what the kernel's
+     * {@code vm.max_map_count} leaves for frames (each mapped frame is one mapping; past the limit {@code mmap} and
+     * {@code mprotect} fail with ENOMEM).
+     */
     public int frameBudget() {
-        return frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
+        final int wanted = frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
+        return Math.min(wanted, MAPPABLE_FRAMES);
+    }
+
+    /** Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest. */
+    static final int MAPPABLE_FRAMES = mappableFrames();
+
+    private static int mappableFrames() {
+        try {
+            final long max =
+                    Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/vm/max_map_count"))
+                            .trim());
+            return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, max - 4096));
+        } catch (final java.io.IOException | NumberFormatException e) {
+            return 61_434;
+        }
     }
 
     /** Sets the level-one clock budget. */
