@@ -134,15 +134,23 @@ public final class Context {
     /** Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest. */
     static final int MAPPABLE_FRAMES = mappableFrames();
 
-    private static int mappableFrames() {
-        try {
-            final long max =
-                    Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/vm/max_map_count"))
-                            .trim());
-            return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, max - 4096));
+    /**
+     * Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest (at least
+     * 1,024; the kernel's default 65,530 gives 61,434). Read line by line: {@code Files.readString} of a procfs file
+     * (which reports a size of 0) returns only its first byte on this JDK.
+     */
+    public static int mappableFrames() {
+        long max = 65_530;
+        try (java.io.BufferedReader r =
+                java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/sys/vm/max_map_count"))) {
+            final String line = r.readLine();
+            if (line != null) {
+                max = Long.parseLong(line.trim());
+            }
         } catch (final java.io.IOException | NumberFormatException e) {
-            return 61_434;
+            // not Linux, or not readable: the kernel's default
         }
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, max - 4096));
     }
 
     /** Sets the level-one clock budget. */

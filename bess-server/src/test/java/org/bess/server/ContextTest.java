@@ -38,4 +38,12 @@ class ContextTest {
                         BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.BAD_ARGUMENT))
                 .hasMessageContaining("256 KiB");
     }
+
+    @Test
+    void shouldBudgetHalfTheCacheFramesWhenTheKernelAllowsThatManyMappings() throws Exception {
+        // the default vm.max_map_count (65,530) leaves 61,434 frames: far above half of a 64 MiB cache
+        assertThat(Context.mappableFrames()).isGreaterThan(8192);
+        assertThat(new Context().cacheSizeBytes(64L << 20).frameBudget()).isEqualTo(8192);
+        assertThat(new Context().cacheSizeBytes(64L << 30).frameBudget()).isEqualTo(Context.mappableFrames());
+    }
 }

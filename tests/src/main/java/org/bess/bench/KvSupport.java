@@ -236,20 +236,14 @@ public final class KvSupport {
 
     /**
      * The frames a bess engine of this JVM may keep mapped at once: what {@code vm.max_map_count} leaves after
-     * {@link #MAPPINGS_FOR_THE_JVM} (a frame mapped at its own address is one mapping of the cache file).
+     * {@link #MAPPINGS_FOR_THE_JVM} (a frame mapped at its own address is one mapping of the cache file), as {@link
+     * Context#mappableFrames()} reads it.
      *
      * @return at least 1024; 61,434 (240 MiB of 4 KiB frames) with the kernel's default {@code vm.max_map_count} of
      *     65,530: above the ~58,600 cache frames of 1M values of 100 bytes, which ran with every frame mapped.
      */
     static int mappableFrames() {
-        long maxMapCount = 65_530;
-        try {
-            maxMapCount = Long.parseLong(
-                    Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
-        } catch (final IOException | NumberFormatException e) {
-            // not Linux, or not readable: the kernel's default
-        }
-        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, maxMapCount - MAPPINGS_FOR_THE_JVM));
+        return Context.mappableFrames();
     }
 
     static Path newDirectory(final String prefix) {
