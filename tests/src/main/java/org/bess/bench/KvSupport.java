@@ -231,21 +231,6 @@ public final class KvSupport {
         }
     }
 
-    /** Mappings left to the JVM itself (heap, code, threads, libraries, lmdb) when bess's frames are counted. */
-    static final int MAPPINGS_FOR_THE_JVM = 4_096;
-
-    /**
-     * The frames a bess engine of this JVM may keep mapped at once: what {@code vm.max_map_count} leaves after
-     * {@link #MAPPINGS_FOR_THE_JVM} (a frame mapped at its own address is one mapping of the cache file), as {@link
-     * Context#mappableFrames()} reads it.
-     *
-     * @return at least 1024; 61,434 (240 MiB of 4 KiB frames) with the kernel's default {@code vm.max_map_count} of
-     *     65,530: above the ~58,600 cache frames of 1M values of 100 bytes, which ran with every frame mapped.
-     */
-    static int mappableFrames() {
-        return Context.mappableFrames();
-    }
-
     static Path newDirectory(final String prefix) {
         try {
             return Files.createTempDirectory(
@@ -279,10 +264,9 @@ public final class KvSupport {
             // every cache frame may be mapped at once: the default level-one budget (half the cache frames) is smaller
             // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
             final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
-            // ... but no more than the kernel lets a process map: each mapped frame is its own mapping (VMA), and past
-            // vm.max_map_count mmap and mprotect fail with ENOMEM (1M values of 2026 bytes need ~500,000 frames)
-            final Session session =
-                    BessServer.embedded(context.frameBudget(Math.min(context.cacheFrames(), mappableFrames())));
+            // ... the engine caps it at what vm.max_map_count lets a process map (Context.mappableFrames: each mapped
+            // frame is its own mapping, and 1M values of 2026 bytes would need ~500,000 frames)
+            final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
             try {
                 Files.createDirectories(dir.resolve("db"));
                 final Database db = session.createDatabase(dir.resolve("db").resolve("kv.root"), 16L << 20);
