@@ -47,14 +47,7 @@ public final class LogWriter implements AutoCloseable {
     private final LogDevice device;
     private final long segmentLength;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when a flush completes, for flushes waiting for their turn to complete. */
     private final Condition flushed = lock.newCondition();
-    /** Committers waiting in {@link #force} (under {@link #lock}). */
-    private final List<Waiter> waiters = new ArrayList<>();
-    /** Orders the flushes' writes; never held while waiting for {@link #lock}. */
-    private final ReentrantLock writeLock = new ReentrantLock();
-
-    private final Condition writeTurnChanged = writeLock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
     /**
@@ -72,21 +65,7 @@ public final class LogWriter implements AutoCloseable {
     /** Written under {@link #lock}; read without it by {@link #durableLsn()} and the fast path of {@link #force}. */
     private volatile long durableLsn;
 
-    /** Flushes between taking their runs and completing (at most {@link #maxFlushes}). */
-    private int inFlight;
-    /** Flushes that may be writing or forcing at once. */
-    private int maxFlushes = Integer.getInteger("bess.log.flushes", 1);
-    /** Numbers flushes in the order they took their runs. */
-    private long flushesIssued;
-    /** The number of the flush whose turn it is to write (under {@link #writeLock}). */
-    private long writeTurn;
-    /** The number of the flush whose turn it is to complete (under {@link #lock}). */
-    private long forcedTurn;
-    /** The end of what flushes have taken from {@link #pending} (under {@link #lock}). */
-    private long takenLsn;
-    /** The segment the last flush wrote to (under {@link #writeLock}). */
-    private long writtenSegment = -1;
-
+    private boolean flushing;
     private volatile Throwable failure;
     private long forces;
     private long recordsAppended;
@@ -167,7 +146,6 @@ public final class LogWriter implements AutoCloseable {
             }
         }
         durableLsn = nextLsn;
-        takenLsn = nextLsn;
     }
 
     /** The LSN the next record will get (or a later one, if it must start a new segment). */
@@ -271,7 +249,7 @@ public final class LogWriter implements AutoCloseable {
             recordsAppended++;
             bytesAppended += length;
             pendingBytes += length;
-            if (pendingBytes >= PENDING_LIMIT_BYTES && inFlight < maxFlushes) {
+            if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
                 // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
                 // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
                 flushAsLeader();
@@ -293,64 +271,25 @@ public final class LogWriter implements AutoCloseable {
             return;
         }
         lock.lock();
-        Waiter waiter = null;
         try {
             while (true) {
                 checkNotFailed();
                 if (durableLsn > lsn) {
                     return;
                 }
-                if (lsn >= takenLsn && inFlight < maxFlushes) {
-                    // the record is still pending and a flush may start: this thread leads it
+                if (!flushing) {
                     flushAsLeader();
                     continue;
                 }
-                if (waiter == null) {
-                    waiter = new Waiter(lsn, lock.newCondition());
-                    waiters.add(waiter);
-                }
                 try {
-                    // woken when its record is durable, when it may lead the next flush, or when the log failed
-                    waiter.ready.await(100, TimeUnit.MILLISECONDS);
+                    flushed.await(100, TimeUnit.MILLISECONDS);
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
                 }
             }
         } finally {
-            if (waiter != null) {
-                waiters.remove(waiter);
-            }
             lock.unlock();
-        }
-    }
-
-    /** A committer waiting in {@link #force} for its record ({@code lsn}) to be durable. */
-    private static final class Waiter {
-        final long lsn;
-        final Condition ready;
-
-        Waiter(final long lsn, final Condition ready) {
-            this.lsn = lsn;
-            this.ready = ready;
-        }
-    }
-
-    /**
-     * Under {@link #lock}, after a flush completed: wakes the waiters it made durable, and one waiter whose record is
-     * still pending when another flush may start (it leads that flush); everyone when the log failed. Waking only these
-     * spares the committers that would find their record not durable yet a wake-up and a sleep each.
-     */
-    private void wakeWaiters() {
-        boolean leaderWoken = false;
-        for (int i = 0; i < waiters.size(); i++) {
-            final Waiter w = waiters.get(i);
-            if (failure != null || w.lsn < durableLsn) {
-                w.ready.signal();
-            } else if (!leaderWoken && w.lsn >= takenLsn && inFlight < maxFlushes) {
-                w.ready.signal();
-                leaderWoken = true;
-            }
         }
     }
 
@@ -370,88 +309,50 @@ public final class LogWriter implements AutoCloseable {
         return ByteBuffer.allocate(Math.max(RUN_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /**
-     * Called with the lock held; releases it while writing and forcing. Flushes are numbered: their writes go to the
-     * file in that order (under {@link #writeLock}), their forces may overlap (the device serves concurrent
-     * {@code fdatasync} calls faster than one after another), and they complete in that order again, so that the
-     * durable LSN only grows over forces that all succeeded.
-     */
+    /** Called with the lock held; releases it while writing. */
     private void flushAsLeader() {
         final List<Run> runs = pending;
         if (runs.isEmpty()) {
-            if (inFlight == 0) {
-                durableLsn = nextLsn;
-            }
+            durableLsn = nextLsn;
             return;
         }
         pending = new ArrayList<>();
         pendingBytes = 0;
-        inFlight++;
-        final long ticket = flushesIssued++;
+        flushing = true;
         final long target = runs.get(runs.size() - 1).endLsn();
-        takenLsn = target;
         lock.unlock();
         Throwable failed = null;
         int records = 0;
         int segmentForces = 0;
-        long forceSegment = -1;
-        writeLock.lock();
         try {
-            while (writeTurn != ticket) {
-                awaitTurn();
-            }
-            try {
-                if (failure == null) {
-                    for (final Run run : runs) {
-                        final long segment = run.startLsn / segmentLength;
-                        if (segment != writtenSegment && writtenSegment >= 0) {
-                            // a segment's tail is durable before anything of the next segment is written
-                            device.force(writtenSegment);
-                            segmentForces++;
-                        }
-                        // segments are made in order, by the flush leaders only: no directory listing per flush
-                        if (segment > highestSegment) {
-                            device.create(segment, header(segment));
-                            highestSegment = segment;
-                        }
-                        run.bytes.flip();
-                        device.write(segment, run.startLsn % segmentLength, run.bytes);
-                        records += run.records;
-                        writtenSegment = segment;
-                    }
-                    forceSegment = writtenSegment;
+            long lastSegment = -1;
+            for (final Run run : runs) {
+                final long segment = run.startLsn / segmentLength;
+                if (segment != lastSegment && lastSegment >= 0) {
+                    device.force(lastSegment);
+                    segmentForces++;
                 }
-            } catch (final RuntimeException | Error e) {
-                failed = e;
-            } finally {
-                writeTurn++;
-                writeTurnChanged.signalAll();
+                // segments are made in order, by the flush leader only: no directory listing per flush
+                if (segment > highestSegment) {
+                    device.create(segment, header(segment));
+                    highestSegment = segment;
+                }
+                run.bytes.flip();
+                device.write(segment, run.startLsn % segmentLength, run.bytes);
+                records += run.records;
+                lastSegment = segment;
             }
-        } finally {
-            writeLock.unlock();
-        }
-        if (failed == null && forceSegment >= 0) {
-            try {
-                org.bess.server.FaultPoints.hit("log.afterWrite");
-                // everything written before this call is durable when it returns: this flush's runs and those of
-                // the flushes numbered before it (their writes came first)
-                device.force(forceSegment);
-                segmentForces++;
-            } catch (final RuntimeException | Error e) {
-                failed = e;
-            }
+            org.bess.server.FaultPoints.hit("log.afterWrite");
+            device.force(lastSegment);
+            segmentForces++;
+        } catch (final RuntimeException | Error e) {
+            failed = e;
         }
         lock.lock();
-        while (forcedTurn != ticket) {
-            awaitFlushed();
-        }
-        forcedTurn++;
-        inFlight--;
+        flushing = false;
         if (failed != null) {
-            if (failure == null) {
-                failure = failed;
-            }
-        } else if (failure == null) {
+            failure = failed;
+        } else {
             durableLsn = Math.max(durableLsn, target);
             forces += segmentForces;
             flushedRecords += records;
@@ -462,17 +363,6 @@ public final class LogWriter implements AutoCloseable {
             }
         }
         flushed.signalAll();
-        wakeWaiters();
-    }
-
-    /** Waits for the earlier flushes' writes (under {@link #writeLock}; they never wait for anything but the device). */
-    private void awaitTurn() {
-        writeTurnChanged.awaitUninterruptibly();
-    }
-
-    /** Waits (under {@link #lock}) for an earlier flush to complete; a force is bounded by the device. */
-    private void awaitFlushed() {
-        flushed.awaitUninterruptibly();
     }
 
     private ByteBuffer header(final long segment) {
@@ -507,7 +397,6 @@ public final class LogWriter implements AutoCloseable {
                 failure = cause;
             }
             flushed.signalAll();
-            wakeWaiters();
         } finally {
             lock.unlock();
         }
