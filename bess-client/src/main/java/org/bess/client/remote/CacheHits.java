@@ -144,15 +144,18 @@ final class CacheHits {
     }
 
     /**
-     * The frame is unmapped: clears this client's bit when it mapped the frame by a hit.
+     * The frame is unmapped: forgets it when this client mapped it by a hit, and clears its bit if {@code clear}.
      *
-     * @return whether it did (else the frame came from the server and the server releases it).
+     * @param clear whether the slot is still this client's (else the server cleared the bits already).
+     * @return whether the frame was mapped by a hit (else it came from the server and the server releases it).
      */
-    boolean release(final int frame) {
+    boolean release(final int frame, final boolean clear) {
         if (!mine.remove(frame)) {
             return false;
         }
-        clear((int) ClientMapDescriptor.slotWordOffset(slots, frame, slot));
+        if (clear) {
+            clear((int) ClientMapDescriptor.slotWordOffset(slots, frame, slot));
+        }
         return true;
     }
 

@@ -3,6 +3,7 @@ package org.bess.client.remote;
 import static org.bess.format.LockTableDescriptor.ACQUIRING;
 import static org.bess.format.LockTableDescriptor.FREE;
 import static org.bess.format.LockTableDescriptor.HELD;
+import static org.bess.format.LockTableDescriptor.LOG_CONNECTION_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_KEY_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_REVOKED_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_STATE_OFFSET;
@@ -152,9 +153,17 @@ final class FastLocks {
         return windowPrefixes[window] + pageNo;
     }
 
-    /** Whether the server cut this client off (its lock-log slot was revoked). */
-    boolean revoked() {
-        return buffer.getLongVolatile(revokedOffset) != 0;
+    /**
+     * Whether the lock-log slot is still this connection's: not revoked (the server cut the client off) and not given
+     * to another connection since (after the server cleaned this one up).
+     */
+    boolean ownsSlot(final long connectionId) {
+        return buffer.getLongVolatile(revokedOffset) == 0 && slotHeldBy(connectionId);
+    }
+
+    /** Whether the lock-log slot was not given to another connection (revoked or not). */
+    boolean slotHeldBy(final long connectionId) {
+        return buffer.getLongVolatile(revokedOffset - LOG_REVOKED_OFFSET + LOG_CONNECTION_OFFSET) == connectionId;
     }
 
     /** Fast-path locks taken so far (for tests and counters). */

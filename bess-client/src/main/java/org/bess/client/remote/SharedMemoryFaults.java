@@ -73,8 +73,10 @@ final class SharedMemoryFaults extends ClientFaults {
         if (frame < 0 || !fast.tryLockShared(key) || !hits.pin(frame, window, pageNo)) {
             return -1;
         }
-        if (fast.revoked()) {
-            hits.release(frame); // cut off by the server: it may be clearing this client's marks right now
+        if (!fast.ownsSlot(session.connectionId())) {
+            // cut off by the server, which clears this client's marks: take back the one just set, unless the slot
+            // went to another connection already (whose bit it is now: left set, the frame only stays cached)
+            hits.release(frame, fast.slotHeldBy(session.connectionId()));
             return -1;
         }
         fast.learn(window, pageNo, frame, key);
@@ -102,8 +104,11 @@ final class SharedMemoryFaults extends ClientFaults {
         if (fast != null) {
             fast.forget(cacheFrame);
         }
-        if (hits != null && hits.release(cacheFrame)) {
-            return; // a hit: the server never counted it
+        // a hit: the server never counted it; the mark is cleared here unless the slot is no longer this
+        // connection's (the server cleared the marks when it cleaned the connection up, and the slot's next owner
+        // sets the same bits)
+        if (hits != null && hits.release(cacheFrame, fast.ownsSlot(session.connectionId()))) {
+            return;
         }
         if (!closing) {
             session.call(session.request(Wire.RELEASE_FRAME).putInt(cacheFrame));
