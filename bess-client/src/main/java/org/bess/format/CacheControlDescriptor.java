@@ -95,6 +95,55 @@ public final class CacheControlDescriptor {
         return tableOffset(frameCount) + (long) tableCapacity(frameCount) * ENTRY_LENGTH;
     }
 
+    /**
+     * Checks a control file a client mapped: magic, version, frame count, page table capacity, and the length they
+     * imply.
+     *
+     * @return the frame count.
+     * @throws org.bess.exceptions.BessException {@code BAD_FORMAT} naming the file and the field.
+     */
+    public static int checkHeader(final org.agrona.DirectBuffer buffer, final long length, final String file) {
+        if (length < HEADER_LENGTH) {
+            throw bad(file, "shorter than its header: length=" + length);
+        }
+        final long magic = buffer.getLong(MAGIC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (magic != MAGIC) {
+            throw bad(file, "not a cache control file: magic=0x" + Long.toHexString(magic));
+        }
+        final int version = buffer.getInt(FORMAT_VERSION_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (version != FORMAT_VERSION) {
+            throw bad(file, "unsupported version " + version + " (this build reads " + FORMAT_VERSION + ")");
+        }
+        final int frames = buffer.getInt(FRAME_COUNT_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (frames < 1 || frames > (Integer.MAX_VALUE - HEADER_LENGTH) / (FRAME_DESCRIPTOR_LENGTH + 2 * ENTRY_LENGTH)) {
+            throw bad(file, "frame count out of range: frames=" + frames);
+        }
+        final int capacity = buffer.getInt(TABLE_CAPACITY_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (capacity != tableCapacity(frames)) {
+            throw bad(file, "page table capacity " + capacity + " does not match frames=" + frames);
+        }
+        if (length != fileLength(frames)) {
+            throw bad(file, "length " + length + " does not match its geometry (expected " + fileLength(frames) + ")");
+        }
+        return frames;
+    }
+
+    private static org.bess.exceptions.BessException bad(final String file, final String what) {
+        return new org.bess.exceptions.BessException(
+                org.bess.exceptions.ErrorCode.BAD_FORMAT, "cache control file is damaged: file=" + file + ": " + what);
+    }
+
+    /**
+     * The home slot of a page key in the page table (linear probing from there): the server and clients probe alike.
+     *
+     * @param mask the table capacity minus one.
+     */
+    public static int home(final long key, final int mask) {
+        long h = key * 0x9E37_79B9_7F4A_7C15L;
+        h ^= h >>> 29;
+        return (int) h & mask;
+    }
+
     /** The page key of a page of a window. */
     public static long pageKey(final int window, final long pageNo) {
         return ((long) (window + 1) << 40) | pageNo;

@@ -72,6 +72,31 @@ public final class SessionAccess {
         return server.cache().dir().resolve("cache");
     }
 
+    /**
+     * A shared-memory client is gone: clears its marks in the client-map file (frames it mapped by cache hits), after
+     * its lock-log slot was revoked and before the slot is given to another client.
+     *
+     * @param slot the client's lock-log slot.
+     * @return frames it had marked.
+     */
+    public static int releaseClientMaps(final BessServer server, final int slot) {
+        return server.cache().releaseClientSlot(slot);
+    }
+
+    /** Frames marked as mapped by clients' own cache hits now, counted over all clients (the client-map file). */
+    public static long clientHitMaps(final BessServer server) {
+        long total = 0;
+        for (int f = 0; f < server.cache().frameCount(); f++) {
+            total += server.cache().clientMapCount(f);
+        }
+        return total;
+    }
+
+    /** Garbage found in the client-map file's state words so far, and the last report ("" when none). */
+    public static String clientMapGarbage(final BessServer server) {
+        return server.cache().clientMapGarbage() + ": " + server.cache().lastClientMapGarbage();
+    }
+
     /** How many cache frames are mapped by processes now (the sum of the frames' access counts). */
     public static long mappedFrames(final BessServer server) {
         long total = 0;

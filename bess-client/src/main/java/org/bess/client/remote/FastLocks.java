@@ -3,6 +3,7 @@ package org.bess.client.remote;
 import static org.bess.format.LockTableDescriptor.ACQUIRING;
 import static org.bess.format.LockTableDescriptor.FREE;
 import static org.bess.format.LockTableDescriptor.HELD;
+import static org.bess.format.LockTableDescriptor.LOG_CONNECTION_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_KEY_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_REVOKED_OFFSET;
 import static org.bess.format.LockTableDescriptor.LOG_STATE_OFFSET;
@@ -37,6 +38,11 @@ final class FastLocks {
     /** Test hook: halt the JVM after the log append, before the CAS ({@code beforeCas}) or after ({@code afterCas}). */
     static final String HALT_PROP = "bess.test.fastPathHalt";
 
+    /** The page-number bits of a page's resource key (docs/format/lock-table.md, "Resources"). */
+    private static final long PAGE_NO_MASK = (1L << 36) - 1;
+    /** The kind bits (63-62) of a page's resource key. */
+    private static final long PAGE_KIND = 3;
+
     private static final int HALT_NONE = 0;
     private static final int HALT_BEFORE_CAS = 1;
     private static final int HALT_AFTER_CAS = 2;
@@ -54,6 +60,13 @@ final class FastLocks {
     private final Long2LongHashMap keys = new Long2LongHashMap(0);
     /** Cache frame to packed frame, to forget a key when its frame is unmapped. */
     private final Long2LongHashMap framesByCacheFrame = new Long2LongHashMap(-1);
+
+    /**
+     * Per window, the resource key of its page 0 (database and area bits, learnt from any reply on the window): the
+     * key of another page of the window is this plus its page number. Windows are never given to another area while
+     * the server runs, so a learnt prefix stays right.
+     */
+    private long[] windowPrefixes = new long[0];
 
     private int logCount;
     private long acquired;
@@ -106,6 +119,12 @@ final class FastLocks {
         }
         final long f = frame(window, pageNo);
         keys.put(f, key);
+        if (window >= windowPrefixes.length) {
+            windowPrefixes = java.util.Arrays.copyOf(windowPrefixes, Math.max(window + 1, windowPrefixes.length * 2));
+        }
+        if ((key >>> 62) == PAGE_KIND && (key & PAGE_NO_MASK) == pageNo) {
+            windowPrefixes[window] = key - pageNo;
+        }
         if (cacheFrame >= 0) {
             framesByCacheFrame.put(cacheFrame, f);
         }
@@ -119,6 +138,34 @@ final class FastLocks {
         }
     }
 
+    /**
+     * The resource key of a page of a window on which a reply named some page's key, or 0 (never on this window yet:
+     * the caller asks the server).
+     */
+    long keyFor(final int window, final long pageNo) {
+        final long known = keys.get(frame(window, pageNo));
+        if (known != 0) {
+            return known;
+        }
+        if (window >= windowPrefixes.length || windowPrefixes[window] == 0 || pageNo > PAGE_NO_MASK) {
+            return 0;
+        }
+        return windowPrefixes[window] + pageNo;
+    }
+
+    /**
+     * Whether the lock-log slot is still this connection's: not revoked (the server cut the client off) and not given
+     * to another connection since (after the server cleaned this one up).
+     */
+    boolean ownsSlot(final long connectionId) {
+        return buffer.getLongVolatile(revokedOffset) == 0 && slotHeldBy(connectionId);
+    }
+
+    /** Whether the lock-log slot was not given to another connection (revoked or not). */
+    boolean slotHeldBy(final long connectionId) {
+        return buffer.getLongVolatile(revokedOffset - LOG_REVOKED_OFFSET + LOG_CONNECTION_OFFSET) == connectionId;
+    }
+
     /** Fast-path locks taken so far (for tests and counters). */
     long acquired() {
         return acquired;
@@ -130,7 +177,15 @@ final class FastLocks {
      * @return true when the transaction holds S (now or already); false when the server must be asked.
      */
     boolean tryLockShared(final int window, final long pageNo) {
-        final long key = keys.get(frame(window, pageNo));
+        return tryLockShared(keys.get(frame(window, pageNo)));
+    }
+
+    /**
+     * Takes S on a page, named by its resource key, without a request.
+     *
+     * @return true when the transaction holds S (now or already); false when the server must be asked.
+     */
+    boolean tryLockShared(final long key) {
         if (key == 0) {
             return false;
         }

@@ -110,7 +110,7 @@ public final class RemoteSession implements Session {
             this.heartbeatMs = r.getInt();
             this.expiryMs = r.getInt();
             if (mode == Bess.Mode.SHARED_MEMORY) {
-                this.faults = new SharedMemoryFaults(this, cache, FastLocks.open(lockTable, lockLogSlot));
+                this.faults = new SharedMemoryFaults(this, cache, FastLocks.open(lockTable, lockLogSlot), lockLogSlot);
             } else {
                 this.faults = new CopyOnAccessFaults(this, budget + 64, Math.max(1, recoveryBufferPages / 2));
             }
@@ -160,6 +160,20 @@ public final class RemoteSession implements Session {
     public long fastPathLocks() {
         return faults instanceof SharedMemoryFaults s && s.fastLocks() != null
                 ? s.fastLocks().acquired()
+                : 0;
+    }
+
+    /** Pages this session mapped by a cache hit without a request (shared-memory mode). */
+    public long cacheHits() {
+        return faults instanceof SharedMemoryFaults s && s.cacheHits() != null
+                ? s.cacheHits().hits()
+                : 0;
+    }
+
+    /** Frames this session has mapped by a cache hit now (each marked in the server's client-map file). */
+    public int cacheHitFramesMapped() {
+        return faults instanceof SharedMemoryFaults s && s.cacheHits() != null
+                ? s.cacheHits().mapped()
                 : 0;
     }
 

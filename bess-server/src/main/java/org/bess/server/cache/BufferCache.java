@@ -25,6 +25,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.CacheControlDescriptor;
+import org.bess.format.ClientMapDescriptor;
 import org.bess.nativeshim.MappedFile;
 import org.bess.nativeshim.Native;
 
@@ -44,6 +45,15 @@ public final class BufferCache implements AutoCloseable {
     private final int frameCount;
     private final MappedFile cacheFile;
     private final MappedFile controlFile;
+    /** Which clients map each frame by themselves (docs/format/client-map.md); CASed by clients. */
+    private final MappedFile mapsFile;
+
+    private final long mapsBase;
+    private final UnsafeBuffer maps;
+    private final int mapSlots;
+    private final int mapWords;
+    private long clientMapGarbage;
+    private volatile String lastClientMapGarbage = "";
     private final long cacheBase;
     private final long controlBase;
     private final long controlLength;
@@ -81,6 +91,7 @@ public final class BufferCache implements AutoCloseable {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("cache"));
             Files.deleteIfExists(dir.resolve("control"));
+            Files.deleteIfExists(dir.resolve(MAPS_FILE));
         } catch (final IOException e) {
             throw new BessException(ErrorCode.IO, "cannot prepare the cache directory: dir=" + dir, e);
         }
@@ -97,7 +108,17 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(CacheControlDescriptor.FORMAT_VERSION_OFFSET, CacheControlDescriptor.FORMAT_VERSION);
         control.putInt(CacheControlDescriptor.FRAME_COUNT_OFFSET, frameCount);
         control.putInt(CacheControlDescriptor.TABLE_CAPACITY_OFFSET, tableMask + 1);
+        this.mapSlots = ClientMapDescriptor.DEFAULT_SLOTS;
+        this.mapWords = ClientMapDescriptor.wordsPerFrame(mapSlots);
+        final long mapsLength = ClientMapDescriptor.fileLength(frameCount, mapSlots);
+        this.mapsFile = MappedFile.create(dir.resolve(MAPS_FILE), mapsLength, 0600);
+        this.mapsBase = Native.mmap(0, mapsLength, rw, Native.MAP_SHARED, mapsFile.fd(), 0);
+        this.maps = new UnsafeBuffer(mapsBase, (int) mapsLength);
+        ClientMapDescriptor.writeHeader(maps, frameCount, mapSlots);
     }
+
+    /** The client-map file's name in the cache directory. */
+    public static final String MAPS_FILE = "maps";
 
     /** The cache directory. */
     public Path dir() {
@@ -310,10 +331,11 @@ public final class BufferCache implements AutoCloseable {
             releaseUnused(frame);
             return pinHit(loadedDuringLoad, controlPage, read, setKind);
         }
-        control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
         control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
+        // published last (a release): a client that reads this key reads the page's bytes and flags behind it
+        control.putLongVolatile(d + FRAME_PAGE_KEY_OFFSET, key);
         insert(key, frame);
         return frame;
     }
@@ -400,11 +422,11 @@ public final class BufferCache implements AutoCloseable {
             scratch.wrap(frameAddress(frame), PAGE_LENGTH);
             scratch.putBytes(0, staging, i << PAGE_SHIFT, PAGE_LENGTH);
             final int d = CacheControlDescriptor.frameOffset(frame);
-            control.putLong(d + FRAME_PAGE_KEY_OFFSET, key);
             control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED);
             control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
             control.putLong(d + FRAME_PAGE_LSN_OFFSET, 0);
             control.putInt(d + FRAME_PIN_COUNT_OFFSET, 0);
+            control.putLongVolatile(d + FRAME_PAGE_KEY_OFFSET, key);
             insert(key, frame);
             misses++;
         }
@@ -581,9 +603,119 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, Math.max(0, control.getInt(d + FRAME_ACCESS_COUNT_OFFSET) - 1));
     }
 
-    /** How many processes map a frame now (acquired and not yet released). */
+    /**
+     * How many processes map a frame now: mappings acquired through the engine and not yet released, plus clients
+     * that mapped it by themselves (their bits in the client-map file).
+     */
     public int accessCount(final int frame) {
-        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_ACCESS_COUNT_OFFSET);
+        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_ACCESS_COUNT_OFFSET)
+                + clientMapCount(frame);
+    }
+
+    /** Clients that map a frame by themselves now (their bits in the client-map file). */
+    public int clientMapCount(final int frame) {
+        int count = 0;
+        final long base = ClientMapDescriptor.stateOffset(mapSlots, frame) + Long.BYTES;
+        for (int w = 0; w < mapWords - 1; w++) {
+            count += Long.bitCount(maps.getLongVolatile((int) base + w * Long.BYTES));
+        }
+        return count;
+    }
+
+    /** Whether any client maps a frame by itself now. */
+    private boolean clientMapped(final int frame) {
+        final long base = ClientMapDescriptor.stateOffset(mapSlots, frame) + Long.BYTES;
+        for (int w = 0; w < mapWords - 1; w++) {
+            if (maps.getLongVolatile((int) base + w * Long.BYTES) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a frame is mapped by any process (engine-counted or a client's own hit). */
+    private boolean mapped(final int frame) {
+        return control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_ACCESS_COUNT_OFFSET) > 0
+                || clientMapped(frame);
+    }
+
+    /**
+     * The evicting handshake with clients that map frames by themselves: sets the frame's evicting flag, then reads
+     * the client bits. A client sets its bit, then reads the flag (both sequentially consistent), so either this sees
+     * the client's bit (and backs out) or the client sees the flag (and backs out). On success the flag stays set until
+     * {@link #endEviction} (after the frame's page key changed).
+     *
+     * @return whether no client maps the frame and it may be replaced.
+     */
+    private boolean beginEviction(final int frame) {
+        final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
+        maps.putLongVolatile(state, ClientMapDescriptor.EVICTING);
+        if (clientMapped(frame)) {
+            maps.putLongVolatile(state, 0);
+            return false;
+        }
+        return true;
+    }
+
+    private void endEviction(final int frame) {
+        maps.putLongVolatile((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0);
+    }
+
+    /** The client-map file's path (shared-memory clients map it read-write). */
+    public Path mapsFile() {
+        return dir.resolve(MAPS_FILE);
+    }
+
+    /** Client slots of the client-map file. */
+    public int clientMapSlots() {
+        return mapSlots;
+    }
+
+    /**
+     * A shared-memory client is gone: clears its bit in every frame, so that nothing it mapped stays unreplaceable, and
+     * checks every frame's state word on the way (a word that is neither 0 nor evicting is garbage: reported through
+     * {@link #clientMapGarbage()} and cleared). Thread safe (CAS on the client-map file only); call it after the
+     * client's lock-log slot was revoked and before the slot is given to another client.
+     *
+     * @param slot the client's slot (its lock-log slot).
+     * @return frames whose bit was set.
+     */
+    public synchronized int releaseClientSlot(final int slot) {
+        if (slot < 0 || slot >= mapSlots) {
+            return 0;
+        }
+        final long bit = ClientMapDescriptor.slotBit(slot);
+        int released = 0;
+        for (int frame = 0; frame < frameCount; frame++) {
+            final int offset = (int) ClientMapDescriptor.slotWordOffset(mapSlots, frame, slot);
+            long word = maps.getLongVolatile(offset);
+            while ((word & bit) != 0) {
+                if (maps.compareAndSetLong(offset, word, word & ~bit)) {
+                    released++;
+                    break;
+                }
+                word = maps.getLongVolatile(offset);
+            }
+            final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
+            final long s = maps.getLongVolatile(state);
+            if (!ClientMapDescriptor.isValidState(s)) {
+                clientMapGarbage++;
+                lastClientMapGarbage = "client-map state word is garbage: frame=" + frame + ", word=0x"
+                        + Long.toHexString(s) + " (only bit 0, evicting, is defined); cleared";
+                maps.compareAndSetLong(state, s, s & ClientMapDescriptor.EVICTING);
+            }
+        }
+        return released;
+    }
+
+    /** Garbage state words found in the client-map file so far. */
+    public long clientMapGarbage() {
+        return clientMapGarbage;
+    }
+
+    /** The last garbage found in the client-map file, or "". */
+    public String lastClientMapGarbage() {
+        return lastClientMapGarbage;
     }
 
     /** The frame currently holding a page, or -1. */
@@ -723,7 +855,7 @@ public final class BufferCache implements AutoCloseable {
             if ((flags & FLAG_DIRTY) == 0
                     || (flags & FLAG_CONTROL) != 0
                     || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
-                    || control.getInt(fd + FRAME_ACCESS_COUNT_OFFSET) > 0
+                    || mapped(f)
                     || !mayWriteBack(f)) {
                 break;
             }
@@ -782,15 +914,15 @@ public final class BufferCache implements AutoCloseable {
                 final int d = CacheControlDescriptor.frameOffset(frame);
                 final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
                 if (key == 0) {
-                    // a free frame, unless a miss further up this call chain took it and is still filling it
-                    if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0) {
+                    // a free frame, unless a miss further up this call chain took it and is still filling it (or a
+                    // client still maps it: a dropped window's frame)
+                    if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0 && !clientMapped(frame)) {
                         control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
                         return frame;
                     }
                     continue;
                 }
-                if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0
-                        || control.getInt(d + FRAME_ACCESS_COUNT_OFFSET) > 0) {
+                if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0 || mapped(frame)) {
                     continue;
                 }
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
@@ -805,11 +937,16 @@ public final class BufferCache implements AutoCloseable {
                         continue;
                     }
                 }
+                if (!beginEviction(frame)) {
+                    continue; // a client mapped it by itself meanwhile
+                }
                 evictions++;
                 remove(key);
-                control.putLong(d + FRAME_PAGE_KEY_OFFSET, 0);
+                control.putLongVolatile(d + FRAME_PAGE_KEY_OFFSET, 0);
                 control.putInt(d + FRAME_FLAGS_OFFSET, 0);
                 control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                // a client that sets its bit from here on finds the page key changed and backs out
+                endEviction(frame);
                 return frame;
             }
             pressureHandler.run();
@@ -885,9 +1022,7 @@ public final class BufferCache implements AutoCloseable {
     }
 
     private int hash(final long key) {
-        long h = key * 0x9E37_79B9_7F4A_7C15L;
-        h ^= h >>> 29;
-        return (int) h & tableMask;
+        return CacheControlDescriptor.home(key, tableMask);
     }
 
     /** Unmaps and deletes the cache files (the caller checkpointed first). */
@@ -895,11 +1030,14 @@ public final class BufferCache implements AutoCloseable {
     public void close() {
         Native.munmap(cacheBase, cacheFile.length());
         Native.munmap(controlBase, controlLength);
+        Native.munmap(mapsBase, mapsFile.length());
         cacheFile.close();
         controlFile.close();
+        mapsFile.close();
         try {
             Files.deleteIfExists(dir.resolve("cache"));
             Files.deleteIfExists(dir.resolve("control"));
+            Files.deleteIfExists(dir.resolve(MAPS_FILE));
             Files.deleteIfExists(dir);
         } catch (final IOException e) {
             // a leftover volatile file in /dev/shm is recreated at the next start

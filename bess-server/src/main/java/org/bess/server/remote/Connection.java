@@ -1069,6 +1069,13 @@ final class Connection implements Runnable {
                 mappedTotal = 0;
                 if (lockLog >= 0) {
                     try {
+                        // frames the client mapped by cache hits (its marks in the client-map file), before its slot
+                        // goes to another client
+                        released += SessionAccess.releaseClientMaps(endpoint.server(), lockLog);
+                    } catch (final RuntimeException e) {
+                        LOG.warn("client {}: releasing its cache-hit frames failed", id, e);
+                    }
+                    try {
                         releaseLockLog();
                     } catch (final RuntimeException e) {
                         LOG.warn("client {}: releasing its lock log failed", id, e);

@@ -261,9 +261,12 @@ public final class SessionEndpoint implements AutoCloseable {
         return false;
     }
 
-    /** Client-mapped cache frames of every open connection (shared-memory clients). */
+    /**
+     * Client-mapped cache frames of every open connection (shared-memory clients): those the server counted for their
+     * requests plus those they mapped by cache hits (their marks in the client-map file; a scan of it).
+     */
     public long clientMappedFrames() {
-        long total = 0;
+        long total = SessionAccess.clientHitMaps(server);
         for (final Connection c : connections) {
             total += c.mappedFrames();
         }

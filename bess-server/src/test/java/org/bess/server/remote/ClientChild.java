@@ -40,6 +40,7 @@ public final class ClientChild {
                 case "hang" -> hang(s, db);
                 case "stray" -> stray(s, db);
                 case "relock" -> relock(s, db, accounts);
+                case "hits" -> hits(s, db, accounts);
                 default -> throw new IllegalArgumentException("unknown action: " + args[3]);
             }
         }
@@ -131,6 +132,23 @@ public final class ClientChild {
             account(tx, db, i).getLong(0);
         }
         System.out.println("IN_TXN fast=" + ((RemoteSession) s).fastPathLocks());
+        System.out.flush();
+        Thread.sleep(TimeUnit.MINUTES.toMillis(5));
+        System.out.println("NOT KILLED");
+    }
+
+    /**
+     * Reads every account in one transaction that stays open, printing {@code IN_TXN hits=N marked=M}: pages the
+     * server had cached (another client read them first) are mapped by cache hits without a request, each marked
+     * in the server's client-map file. Then waits to be killed.
+     */
+    private static void hits(final Session s, final Database db, final int accounts) throws InterruptedException {
+        final Transaction tx = s.begin();
+        for (int i = 0; i < accounts; i++) {
+            account(tx, db, i).getLong(0);
+        }
+        final RemoteSession r = (RemoteSession) s;
+        System.out.println("IN_TXN hits=" + r.cacheHits() + " marked=" + r.cacheHitFramesMapped());
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(5));
         System.out.println("NOT KILLED");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -210,6 +211,45 @@ class ClientProcessesTest {
         assertThat(server.lockCounters()[0])
                 .as("locks held after everyone finished")
                 .isZero();
+    }
+
+    @Test
+    void shouldClearTheCacheHitMarksOfASigkilledSharedMemoryClient() throws Exception {
+        // another client reads every account first: the pages are cached and have lock-table entries
+        try (Session a = Bess.connect(dir.resolve("node"), Bess.Mode.SHARED_MEMORY)) {
+            final Database db = a.openDatabase(root);
+            try (Transaction tx = a.begin()) {
+                final ObjectRef table = tx.open(tx.root(db, "table"));
+                for (int i = 0; i < ACCOUNTS; i++) {
+                    tx.open(table.getRef(8 * i)).getLong(0);
+                }
+                tx.commit();
+            }
+        }
+        await("the first reader to go", () -> endpoint.connectionCount() == 0);
+        final Process p = child("hits", "SHARED_MEMORY", "hits", String.valueOf(ACCOUNTS), "1");
+        await("the client to map its pages", () -> contains("hits", "IN_TXN") || !p.isAlive());
+        final String out = output("hits");
+        assertThat(out).contains("IN_TXN hits=");
+        final long marked =
+                Long.parseLong(out.substring(out.indexOf("marked=") + 7).trim().split("\\s")[0]);
+        assertThat(marked)
+                .as("frames the client mapped by hits, without a request")
+                .isGreaterThan(0);
+        assertThat(SessionAccess.clientHitMaps(server))
+                .as("its marks in the client-map file")
+                .isEqualTo(marked);
+        p.destroyForcibly(); // SIGKILL while it maps frames by hits
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(SessionAccess.clientHitMaps(server))
+                .as("marks left by the dead client")
+                .isZero();
+        assertThat(SessionAccess.mappedFrames(server))
+                .as("frames counted as mapped")
+                .isZero();
+        writeEveryAccount(); // and no page lock leaked either
+        assertThat(server.lockCounters()[0]).isZero();
     }
 
     @ParameterizedTest
