@@ -13,7 +13,7 @@ package org.bess.format;
  *  +-------------------------------+-------------------------------+
  *  |   Page Table Capacity (4)     |      Reserved (44)          ...
  *  +---------------------------------------------------------------+
- *  Frame descriptor i (32 bytes, at 64 + 32 i):
+ *  Frame descriptor i (40 bytes, at 64 + 40 i):
  *  +---------------------------------------------------------------+
  *  |   Page Key (8): (window + 1) << 40 | page number; 0 = free     |
  *  +-------------------------------+-------------------------------+
@@ -25,6 +25,8 @@ package org.bess.format;
  *  +-------------------------------+-------------------------------+
  *  |                    Page LSN in memory (8)                     |
  *  +---------------------------------------------------------------+
+ *  |              Recovery LSN of a dirty frame (8)                |
+ *  +---------------------------------------------------------------+
  *  Page table entry j (16 bytes): Page Key (8), Frame Index (4), Reserved (4); linear probing, key 0 = empty.
  * </pre>
  *
@@ -34,7 +36,7 @@ public final class CacheControlDescriptor {
     /** ASCII "BESSCTL1" as a little-endian long. */
     public static final long MAGIC = 0x314C_5443_5353_4542L;
     /** Layout version. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Magic. */
     public static final int MAGIC_OFFSET = 0;
     /** Version. */
@@ -56,8 +58,14 @@ public final class CacheControlDescriptor {
     public static final int FRAME_FLAGS_OFFSET = FRAME_PIN_COUNT_OFFSET + Integer.BYTES;
     /** Page LSN. */
     public static final int FRAME_PAGE_LSN_OFFSET = FRAME_FLAGS_OFFSET + 2 * Integer.BYTES;
+    /**
+     * Recovery LSN of a dirty frame: no log record that changed the page since it was last clean lies before it (the
+     * checkpoint's dirty page table). Kept here rather than in the server's heap, so that the heap does not grow with
+     * the cache.
+     */
+    public static final int FRAME_REC_LSN_OFFSET = FRAME_PAGE_LSN_OFFSET + Long.BYTES;
     /** Bytes per frame descriptor. */
-    public static final int FRAME_DESCRIPTOR_LENGTH = FRAME_PAGE_LSN_OFFSET + Long.BYTES;
+    public static final int FRAME_DESCRIPTOR_LENGTH = FRAME_REC_LSN_OFFSET + Long.BYTES;
 
     /** The frame holds changes not yet written to the area. */
     public static final int FLAG_DIRTY = 1;

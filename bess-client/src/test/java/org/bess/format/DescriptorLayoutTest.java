@@ -248,20 +248,22 @@ class DescriptorLayoutTest {
         assertThat(CacheControlDescriptor.FRAME_PIN_COUNT_OFFSET).isEqualTo(12);
         assertThat(CacheControlDescriptor.FRAME_FLAGS_OFFSET).isEqualTo(16);
         assertThat(CacheControlDescriptor.FRAME_PAGE_LSN_OFFSET).isEqualTo(24);
-        assertThat(CacheControlDescriptor.FRAME_DESCRIPTOR_LENGTH).isEqualTo(32);
+        assertThat(CacheControlDescriptor.FRAME_REC_LSN_OFFSET).isEqualTo(32);
+        assertThat(CacheControlDescriptor.FRAME_DESCRIPTOR_LENGTH).isEqualTo(40);
         assertThat(CacheControlDescriptor.ENTRY_KEY_OFFSET).isZero();
         assertThat(CacheControlDescriptor.ENTRY_FRAME_OFFSET).isEqualTo(8);
         assertThat(CacheControlDescriptor.ENTRY_LENGTH).isEqualTo(16);
         for (final int frames : new int[] {1, 2, 64, 1000, 1 << 20, 1 << 24}) {
             assertAligned("frame descriptor", CacheControlDescriptor.frameOffset(frames - 1), Long.BYTES);
             assertAligned("page LSN", CacheControlDescriptor.frameOffset(frames - 1) + 24, Long.BYTES);
+            assertAligned("recovery LSN", CacheControlDescriptor.frameOffset(frames - 1) + 32, Long.BYTES);
             final int capacity = CacheControlDescriptor.tableCapacity(frames);
             assertThat(Integer.bitCount(capacity))
                     .as("table capacity for %d frames", frames)
                     .isEqualTo(1);
             assertThat(capacity).as("load factor at most 1/2").isGreaterThanOrEqualTo(2 * frames);
             assertAligned("page table", CacheControlDescriptor.tableOffset(frames), Long.BYTES);
-            assertThat(CacheControlDescriptor.fileLength(frames)).isEqualTo(64L + 32L * frames + 16L * capacity);
+            assertThat(CacheControlDescriptor.fileLength(frames)).isEqualTo(64L + 40L * frames + 16L * capacity);
         }
         assertThat(CacheControlDescriptor.pageKey(0, 0))
                 .as("a page key is never the empty key")

@@ -181,6 +181,7 @@ class GoldenLayoutTest {
                 d + CacheControlDescriptor.FRAME_FLAGS_OFFSET,
                 CacheControlDescriptor.FLAG_DIRTY | CacheControlDescriptor.FLAG_REFERENCED);
         c.putLong(d + CacheControlDescriptor.FRAME_PAGE_LSN_OFFSET, 0x1234_5678L);
+        c.putLong(d + CacheControlDescriptor.FRAME_REC_LSN_OFFSET, 0x1111_2222L);
         final int e = CacheControlDescriptor.tableOffset(frames) + 5 * CacheControlDescriptor.ENTRY_LENGTH;
         c.putLong(e + CacheControlDescriptor.ENTRY_KEY_OFFSET, key);
         c.putInt(e + CacheControlDescriptor.ENTRY_FRAME_OFFSET, 1);

@@ -86,7 +86,6 @@ public final class BufferCache implements AutoCloseable {
     public BufferCache(final Path dir, final int frameCount) {
         this.dir = dir;
         this.frameCount = frameCount;
-        this.recLsns = new long[frameCount];
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("cache"));
@@ -270,7 +269,6 @@ public final class BufferCache implements AutoCloseable {
     }
 
     private PinHook pinHook;
-    private final long[] recLsns;
     private java.util.function.LongSupplier recLsnSource = () -> 0;
 
     /** Sets the pin hook. */
@@ -486,7 +484,7 @@ public final class BufferCache implements AutoCloseable {
         final int d = CacheControlDescriptor.frameOffset(frame);
         final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
         if ((flags & FLAG_DIRTY) == 0) {
-            recLsns[frame] = recLsn;
+            control.putLong(d + CacheControlDescriptor.FRAME_REC_LSN_OFFSET, recLsn);
         }
         control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_DIRTY);
     }
@@ -498,7 +496,7 @@ public final class BufferCache implements AutoCloseable {
 
     /** The recovery LSN of a dirty frame. */
     public long recLsn(final int frame) {
-        return recLsns[frame];
+        return control.getLong(CacheControlDescriptor.frameOffset(frame) + CacheControlDescriptor.FRAME_REC_LSN_OFFSET);
     }
 
     /** The page key ({@code window + 1 << 40 | page}) of a frame, 0 when it holds none. */
@@ -531,7 +529,7 @@ public final class BufferCache implements AutoCloseable {
                 if ((flags & FLAG_DIRTY) == 0 || ((flags & FLAG_CONTROL) != 0) != controlPass) {
                     continue;
                 }
-                if ((recLsns[frame] < olderThan || (controlPass && !isLoggedKind(frame))) && mayWriteBack(frame)) {
+                if ((recLsn(frame) < olderThan || (controlPass && !isLoggedKind(frame))) && mayWriteBack(frame)) {
                     writeBack(frame);
                     written++;
                 }
@@ -559,7 +557,7 @@ public final class BufferCache implements AutoCloseable {
         for (int frame = 0; frame < frameCount; frame++) {
             final int flags = control.getInt(CacheControlDescriptor.frameOffset(frame) + FRAME_FLAGS_OFFSET);
             if ((flags & FLAG_DIRTY) != 0 && ((flags & FLAG_CONTROL) == 0 || isLoggedKind(frame))) {
-                into.add(new long[] {pageKeyOf(frame), recLsns[frame]});
+                into.add(new long[] {pageKeyOf(frame), recLsn(frame)});
             }
         }
     }
