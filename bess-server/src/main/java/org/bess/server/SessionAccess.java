@@ -67,6 +67,28 @@ public final class SessionAccess {
         }
     }
 
+    /**
+     * Moves a client session's recovery buffer into its own file of the node's shared memory ({@code
+     * recovery-<connectionId>} beside the cache file, {@code 0600}), which the client maps read-only; the file is
+     * deleted when the session closes.
+     *
+     * @return the file.
+     */
+    public static Path recoveryBufferFile(final Session session, final long connectionId) {
+        final EmbeddedSession s = embedded(session);
+        final Path file = s.server().cache().dir().resolve(RECOVERY_BUFFER_FILE_PREFIX + connectionId);
+        s.recoveryBufferFile(file, connectionId);
+        return file;
+    }
+
+    /** Names of client sessions' recovery-buffer files in the cache directory start with this. */
+    public static final String RECOVERY_BUFFER_FILE_PREFIX = "recovery-";
+
+    /** The session's recovery-buffer area, or null before its first transaction (tests, listings). */
+    public static org.bess.server.txn.RecoveryBuffer recoveryBuffer(final Session session) {
+        return embedded(session).recoveryBuffer();
+    }
+
     /** The path of the engine's cache file (shared-memory clients map its frames). */
     public static Path cacheFile(final BessServer server) {
         return server.cache().dir().resolve("cache");

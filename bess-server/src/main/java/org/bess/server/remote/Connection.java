@@ -707,6 +707,8 @@ final class Connection implements Runnable {
         out.putInt(lockLog);
         out.putInt(endpoint.settings().heartbeatMs());
         out.putInt(endpoint.settings().expiryMs());
+        // appended last (older clients ignore it): this session's before-images, mapped read-only by the client
+        out.putString(SessionAccess.recoveryBufferFile(session, id).toString());
     }
 
     /** Whether the uid and gid HELLO declared are the peer's ({@code SO_PEERCRED} principals compare by id). */
