@@ -12,8 +12,8 @@ import org.bess.exceptions.ErrorCode;
 
 /**
  * The recovery-buffer area of one session: the before-images of the pages its open transaction changed, one page per
- * slot, with a directory naming the page in each slot. A client session's area is the file {@code recovery-<connection
- * id>} in the node's cache directory ({@code /dev/shm/bess-<node>-<pid>/}, {@code 0600}, created at {@code HELLO},
+ * slot, with a directory naming the page in each slot. A client session's area is the file {@code
+ * recovery-<connection id>-<n>} in the node's cache directory ({@code /dev/shm/bess-<node>-<pid>/}, {@code 0600}, created at {@code HELLO},
  * deleted when the connection is cleaned up); an embedded session's is an anonymous mapping of the same layout.
  * Little-endian. Spec: {@code docs/format/recovery-buffer.md}.
  *

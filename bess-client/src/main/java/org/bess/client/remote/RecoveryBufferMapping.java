@@ -73,6 +73,11 @@ public final class RecoveryBufferMapping implements AutoCloseable {
         return file;
     }
 
+    /** The address of the read-only mapping (tests write into it to show that the process cannot). */
+    public long address() {
+        return address;
+    }
+
     /** The slots. */
     public int slotCount() {
         return slotCount;

@@ -45,13 +45,14 @@ public final class RecoveryBuffer implements AutoCloseable {
     private final long length;
     private final int slotCount;
     private final UnsafeBuffer buffer;
-    private final UnsafeBuffer[] images;
     /** Free slots, a stack: the most recently freed first (its pages are likely still resident). */
     private final int[] free;
 
     private int freeCount;
     /** The server's own copy of each slot's page key: the file is never trusted for a page's identity. */
     private final long[] keys;
+    /** Wraps one image at a time for its checksum. */
+    private final UnsafeBuffer scratch = new UnsafeBuffer(0, 0);
 
     private boolean closed;
 
@@ -63,7 +64,6 @@ public final class RecoveryBuffer implements AutoCloseable {
         this.length = length;
         this.slotCount = slotCount;
         this.buffer = new UnsafeBuffer(address, Math.toIntExact(RecoveryBufferDescriptor.imagesOffset(slotCount)));
-        this.images = new UnsafeBuffer[slotCount];
         this.free = new int[slotCount];
         for (int i = 0; i < slotCount; i++) {
             free[i] = slotCount - 1 - i;
@@ -189,14 +189,9 @@ public final class RecoveryBuffer implements AutoCloseable {
         return slot;
     }
 
-    /** The image of a slot (a view into the mapping; reused). */
+    /** A view of a slot's image in the mapping (a new view each call: the heap holds none per slot). */
     UnsafeBuffer image(final int slot) {
-        UnsafeBuffer b = images[slot];
-        if (b == null) {
-            b = new UnsafeBuffer(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
-            images[slot] = b;
-        }
-        return b;
+        return new UnsafeBuffer(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
     }
 
     /**
@@ -215,7 +210,8 @@ public final class RecoveryBuffer implements AutoCloseable {
     }
 
     private int imageCrc(final int slot) {
-        return RecoveryBufferDescriptor.imageChecksum(image(slot), 0);
+        scratch.wrap(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
+        return RecoveryBufferDescriptor.imageChecksum(scratch, 0);
     }
 
     /**

@@ -575,6 +575,9 @@ public final class TransactionManager {
         for (final Entry e : t.buffer.values()) {
             logDiff(e);
             byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
+        }
+        // only once every diff is logged: a failure above rolls back, and the rollback restores every entry's slot
+        for (final Entry e : t.buffer.values()) {
             releaseImage(e);
         }
         t.buffer.clear();
