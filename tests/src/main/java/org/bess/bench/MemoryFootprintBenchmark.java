@@ -48,7 +48,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       shared-memory sessions, each writing {@code objects} objects of its own file in an open transaction (a
  *       before-image per page, held until the transaction ends); the server's used heap after two full GCs before the
  *       writes and while they are held ({@code heapGrowthMiB}), the before-images held ({@code imagesHeld}) and the
- *       heap growth per image ({@code heapPerImageBytes}: about 4,200 when images lived in the heap).
+ *       heap growth per image ({@code heapPerImageBytes}: about 5,000 bytes when images lived in the heap, about 900
+ *       now: the page lock and page sets that remain).
  * </ul>
  */
 @BenchmarkMode(Mode.SingleShotTime)
