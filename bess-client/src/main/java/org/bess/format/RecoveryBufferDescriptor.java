@@ -12,10 +12,10 @@ import org.bess.exceptions.ErrorCode;
 
 /**
  * The recovery-buffer area of one session: the before-images of the pages its open transaction changed, one page per
- * slot, with a directory naming the page in each slot. A client session's area is the file {@code
- * recovery-<connection id>-<n>} in the node's cache directory ({@code /dev/shm/bess-<node>-<pid>/}, {@code 0600}, created at {@code HELLO},
- * deleted when the connection is cleaned up); an embedded session's is an anonymous mapping of the same layout.
- * Little-endian. Spec: {@code docs/format/recovery-buffer.md}.
+ * slot, with a directory naming the page in each slot. A client session's area is the file {@code recovery-<connection
+ * id>-<n>} in the node's cache directory ({@code /dev/shm/bess-<node>-<pid>/}, {@code 0600}, created at {@code
+ * HELLO}, deleted when the connection is cleaned up); an embedded session's is an anonymous mapping of the same
+ * layout. Little-endian. Spec: {@code docs/format/recovery-buffer.md}.
  *
  * <pre>
  *  +---------------------------------------------------------------+
@@ -43,8 +43,8 @@ import org.bess.exceptions.ErrorCode;
  * </pre>
  *
  * The header is written once, before the area is named to anyone. Only the server writes the rest: it fills a slot's
- * image, then its key, transaction, flags and image checksum, then release-stores state {@link #STATE_IMAGE}; it frees a
- * slot by release-storing {@link #STATE_FREE}. A reader acquire-reads the state before the other fields. The server
+ * image, then its key, transaction, flags and image checksum, then release-stores state {@link #STATE_IMAGE}; it frees
+ * a slot by release-storing {@link #STATE_FREE}. A reader acquire-reads the state before the other fields. The server
  * never trusts the file for a page's identity (its own copy of the directory is private); it checks a slot's entry and
  * image CRC against that copy before restoring the image, and refuses a damaged one.
  */

@@ -39,8 +39,11 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe: used under the engine latch (the client only reads the file).
  */
 public final class RecoveryBuffer implements AutoCloseable {
+    /** The file deleted when the area closes (a client session's), or null. */
     private final Path file;
-    private final MappedFile mapped;
+    /** What messages call the area. */
+    private final String name;
+
     private final long address;
     private final long length;
     private final int slotCount;
@@ -57,9 +60,9 @@ public final class RecoveryBuffer implements AutoCloseable {
     private boolean closed;
 
     private RecoveryBuffer(
-            final Path file, final MappedFile mapped, final long address, final long length, final int slotCount) {
+            final Path file, final String name, final long address, final long length, final int slotCount) {
         this.file = file;
-        this.mapped = mapped;
+        this.name = name;
         this.address = address;
         this.length = length;
         this.slotCount = slotCount;
@@ -83,7 +86,7 @@ public final class RecoveryBuffer implements AutoCloseable {
                 Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE,
                 -1,
                 0);
-        final RecoveryBuffer b = new RecoveryBuffer(null, null, address, length, slotCount);
+        final RecoveryBuffer b = new RecoveryBuffer(null, "anonymous", address, length, slotCount);
         b.writeHeader(0);
         return b;
     }
@@ -101,11 +104,12 @@ public final class RecoveryBuffer implements AutoCloseable {
         try {
             address = Native.mmap(0, length, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED, f.fd(), 0);
         } catch (final RuntimeException e) {
-            f.close();
             deleteQuietly(file);
             throw e;
+        } finally {
+            f.close(); // the mapping outlives the descriptor: no descriptor per client
         }
-        final RecoveryBuffer b = new RecoveryBuffer(file, f, address, length, slotCount);
+        final RecoveryBuffer b = new RecoveryBuffer(file, file.toString(), address, length, slotCount);
         b.writeHeader(connectionId);
         return b;
     }
@@ -134,10 +138,9 @@ public final class RecoveryBuffer implements AutoCloseable {
                 Native.munmap(address, length);
                 throw e;
             }
-            return new RecoveryBuffer(null, f, address, length, slots);
-        } catch (final RuntimeException e) {
+            return new RecoveryBuffer(null, file.toString(), address, length, slots);
+        } finally {
             f.close();
-            throw e;
         }
     }
 
@@ -195,8 +198,8 @@ public final class RecoveryBuffer implements AutoCloseable {
     }
 
     /**
-     * Publishes a slot's directory entry after its image was (re)written: key, transaction, kind and image checksum, then
-     * the state (release).
+     * Publishes a slot's directory entry after its image was (re)written: key, transaction, kind and image checksum,
+     * then the state (release).
      */
     void seal(final int slot, final long txnId, final boolean control) {
         final long entry = RecoveryBufferDescriptor.entryOffset(slot);
@@ -204,12 +207,12 @@ public final class RecoveryBuffer implements AutoCloseable {
         buffer.putLong((int) entry + ENTRY_KEY_OFFSET, keys[slot], ByteOrder.LITTLE_ENDIAN);
         buffer.putLong((int) entry + ENTRY_TXN_OFFSET, txnId, ByteOrder.LITTLE_ENDIAN);
         buffer.putInt((int) entry + ENTRY_FLAGS_OFFSET, control ? FLAG_CONTROL_PAGE : 0, ByteOrder.LITTLE_ENDIAN);
-        buffer.putInt((int) entry + ENTRY_IMAGE_CHECKSUM_OFFSET, imageCrc(slot), ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt((int) entry + ENTRY_IMAGE_CHECKSUM_OFFSET, imageChecksum(slot), ByteOrder.LITTLE_ENDIAN);
         // pairs with the reader's getIntVolatile of the state: the fields above are visible once it reads IMAGE
         buffer.putIntRelease((int) entry + ENTRY_STATE_OFFSET, STATE_IMAGE);
     }
 
-    private int imageCrc(final int slot) {
+    private int imageChecksum(final int slot) {
         scratch.wrap(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
         return RecoveryBufferDescriptor.imageChecksum(scratch, 0);
     }
@@ -230,7 +233,7 @@ public final class RecoveryBuffer implements AutoCloseable {
         final int state = buffer.getIntVolatile(entry + ENTRY_STATE_OFFSET);
         final long key = buffer.getLong(entry + ENTRY_KEY_OFFSET, ByteOrder.LITTLE_ENDIAN);
         final int stored = buffer.getInt(entry + ENTRY_IMAGE_CHECKSUM_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        final int computed = imageCrc(slot);
+        final int computed = imageChecksum(slot);
         if (state != STATE_IMAGE || key != keys[slot] || stored != computed) {
             throw new BessException(
                     ErrorCode.CORRUPT_PAGE,
@@ -254,7 +257,7 @@ public final class RecoveryBuffer implements AutoCloseable {
     }
 
     private String name() {
-        return file == null ? (mapped == null ? "anonymous" : mapped.path().toString()) : file.toString();
+        return name;
     }
 
     /** Unmaps the area and deletes its file (a client session's). */
@@ -265,9 +268,6 @@ public final class RecoveryBuffer implements AutoCloseable {
         }
         closed = true;
         Native.munmap(address, length);
-        if (mapped != null) {
-            mapped.close();
-        }
         if (file != null) {
             deleteQuietly(file);
         }
