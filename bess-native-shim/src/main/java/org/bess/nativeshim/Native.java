@@ -103,25 +103,30 @@ public final class Native {
 
     /** {@code munmap(2)}. */
     public static void munmap(final long address, final long length) {
-        checkRc(LIBC.munmap(pointer(address), length), "munmap", range(address, length));
+        if (LIBC.munmap(pointer(address), length) != 0) {
+            throw new NativeException("munmap", errno(), range(address, length));
+        }
     }
 
     /** {@code mprotect(2)}. */
     public static void mprotect(final long address, final long length, final int prot) {
-        checkRc(LIBC.mprotect(pointer(address), length, prot), "mprotect", range(address, length) + ", prot=" + prot);
+        if (LIBC.mprotect(pointer(address), length, prot) != 0) {
+            throw new NativeException("mprotect", errno(), range(address, length) + ", prot=" + prot);
+        }
     }
 
     /** {@code madvise(2)}. */
     public static void madvise(final long address, final long length, final int advice) {
-        checkRc(
-                LIBC.madvise(pointer(address), length, advice),
-                "madvise",
-                range(address, length) + ", advice=" + advice);
+        if (LIBC.madvise(pointer(address), length, advice) != 0) {
+            throw new NativeException("madvise", errno(), range(address, length) + ", advice=" + advice);
+        }
     }
 
     /** {@code msync(2)}. */
     public static void msync(final long address, final long length, final int flags) {
-        checkRc(LIBC.msync(pointer(address), length, flags), "msync", range(address, length) + ", flags=" + flags);
+        if (LIBC.msync(pointer(address), length, flags) != 0) {
+            throw new NativeException("msync", errno(), range(address, length) + ", flags=" + flags);
+        }
     }
 
     /**
@@ -144,27 +149,37 @@ public final class Native {
 
     /** {@code close(2)}. */
     public static void close(final int fd) {
-        checkRc(LIBC.close(fd), "close", "fd=" + fd);
+        if (LIBC.close(fd) != 0) {
+            throw new NativeException("close", errno(), "fd=" + fd);
+        }
     }
 
     /** {@code fsync(2)}. */
     public static void fsync(final int fd) {
-        checkRc(LIBC.fsync(fd), "fsync", "fd=" + fd);
+        if (LIBC.fsync(fd) != 0) {
+            throw new NativeException("fsync", errno(), "fd=" + fd);
+        }
     }
 
     /** {@code fdatasync(2)}. */
     public static void fdatasync(final int fd) {
-        checkRc(LIBC.fdatasync(fd), "fdatasync", "fd=" + fd);
+        if (LIBC.fdatasync(fd) != 0) {
+            throw new NativeException("fdatasync", errno(), "fd=" + fd);
+        }
     }
 
     /** {@code ftruncate(2)}. */
     public static void ftruncate(final int fd, final long length) {
-        checkRc(LIBC.ftruncate(fd, length), "ftruncate", "fd=" + fd + ", length=" + length);
+        if (LIBC.ftruncate(fd, length) != 0) {
+            throw new NativeException("ftruncate", errno(), "fd=" + fd + ", length=" + length);
+        }
     }
 
     /** {@code fchmod(2)}. */
     public static void fchmod(final int fd, final int mode) {
-        checkRc(LIBC.fchmod(fd, mode), "fchmod", "fd=" + fd + ", mode=0" + Integer.toOctalString(mode));
+        if (LIBC.fchmod(fd, mode) != 0) {
+            throw new NativeException("fchmod", errno(), "fd=" + fd + ", mode=0" + Integer.toOctalString(mode));
+        }
     }
 
     /** {@code posix_fallocate(3)}: reserves disk blocks so that later writes cannot fail for lack of space. */
@@ -230,12 +245,6 @@ public final class Native {
 
     private static int errno() {
         return LastError.getLastError(RUNTIME);
-    }
-
-    private static void checkRc(final int rc, final String call, final String context) {
-        if (rc != 0) {
-            throw new NativeException(call, errno(), context);
-        }
     }
 
     private static String range(final long address, final long length) {

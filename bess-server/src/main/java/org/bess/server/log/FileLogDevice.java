@@ -26,6 +26,9 @@ public final class FileLogDevice implements LogDevice {
 
     /** Bytes zeroed ahead of the write position at a time. */
     private static final int FILL_AHEAD = 1 << 20;
+    /** What {@link #fillAhead} writes (read-only and shared: each use takes a duplicate). */
+    private static final ByteBuffer ZEROS =
+            ByteBuffer.allocateDirect(FILL_AHEAD).asReadOnlyBuffer();
 
     /** The log in {@code dir} (created if missing). */
     public FileLogDevice(final Path dir) {
@@ -117,7 +120,7 @@ public final class FileLogDevice implements LogDevice {
             return;
         }
         final long to = Math.min(f[0], Math.max(end, f[1]) + FILL_AHEAD);
-        final ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(FILL_AHEAD, to - f[1]));
+        final ByteBuffer zeros = ZEROS.duplicate();
         long position = f[1];
         while (position < to) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), to - position));

@@ -47,11 +47,36 @@ public final class LogWriter implements AutoCloseable {
     private final LogDevice device;
     private final long segmentLength;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a flush completes, for flushes waiting for their turn to complete. */
     private final Condition flushed = lock.newCondition();
+    /** Signalled when the commit records a lingering leader waits for are all pending. */
+    private final Condition lingerDone = lock.newCondition();
+
+    private long lingerNanos;
+    private java.util.function.IntSupplier writers = () -> 0;
+    /** A leader is waiting for more commit records before it flushes (under {@link #lock}). */
+    private boolean lingering;
+
+    private int lingerTarget;
+    /** Commit records in {@link #pending} (under {@link #lock}). */
+    private int pendingCommits;
+    /** How long the last force took. */
+    private volatile long lastForceNanos;
+    /** Committers waiting in {@link #force} (under {@link #lock}). */
+    private final List<Waiter> waiters = new ArrayList<>();
+    /** Orders the flushes' writes; never held while waiting for {@link #lock}. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    private final Condition writeTurnChanged = writeLock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
-    /** A written run's buffer, kept for the next run (one group commit after another: no 64 KiB buffer per flush). */
-    private ByteBuffer spareRun;
+    /**
+     * Written runs' buffers, kept for the next runs (one group commit after another: no 64 KiB buffer per flush; a few,
+     * because appends fill the next run while a flush writes the last one).
+     */
+    private final java.util.ArrayDeque<ByteBuffer> spareRuns = new java.util.ArrayDeque<>();
+
+    private static final int MAX_SPARE_RUNS = 4;
     /** Bytes in {@link #pending}. */
     private long pendingBytes;
 
@@ -60,7 +85,21 @@ public final class LogWriter implements AutoCloseable {
     /** Written under {@link #lock}; read without it by {@link #durableLsn()} and the fast path of {@link #force}. */
     private volatile long durableLsn;
 
-    private boolean flushing;
+    /** Flushes between taking their runs and completing (at most {@link #maxFlushes}). */
+    private int inFlight;
+    /** Flushes that may be writing or forcing at once. */
+    private int maxFlushes = Integer.getInteger("bess.log.flushes", 1);
+    /** Numbers flushes in the order they took their runs. */
+    private long flushesIssued;
+    /** The number of the flush whose turn it is to write (under {@link #writeLock}). */
+    private long writeTurn;
+    /** The number of the flush whose turn it is to complete (under {@link #lock}). */
+    private long forcedTurn;
+    /** The end of what flushes have taken from {@link #pending} (under {@link #lock}). */
+    private long takenLsn;
+    /** The segment the last flush wrote to (under {@link #writeLock}). */
+    private long writtenSegment = -1;
+
     private volatile Throwable failure;
     private long forces;
     private long recordsAppended;
@@ -141,6 +180,7 @@ public final class LogWriter implements AutoCloseable {
             }
         }
         durableLsn = nextLsn;
+        takenLsn = nextLsn;
     }
 
     /** The LSN the next record will get (or a later one, if it must start a new segment). */
@@ -240,11 +280,14 @@ public final class LogWriter implements AutoCloseable {
             b.putInt(start + CHECKSUM_OFFSET, (int) crc.getValue());
             b.position(start + length);
             run.records++;
+            if (type == LogRecordDescriptor.TYPE_COMMIT && ++pendingCommits >= lingerTarget && lingering) {
+                lingerDone.signal();
+            }
             nextLsn = lsn + length;
             recordsAppended++;
             bytesAppended += length;
             pendingBytes += length;
-            if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
+            if (pendingBytes >= PENDING_LIMIT_BYTES && inFlight < maxFlushes) {
                 // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
                 // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
                 flushAsLeader();
@@ -266,25 +309,110 @@ public final class LogWriter implements AutoCloseable {
             return;
         }
         lock.lock();
+        Waiter waiter = null;
         try {
             while (true) {
                 checkNotFailed();
                 if (durableLsn > lsn) {
                     return;
                 }
-                if (!flushing) {
+                if (lsn >= takenLsn && inFlight < maxFlushes && !lingering) {
+                    // the record is still pending and a flush may start: this thread leads it
+                    linger();
                     flushAsLeader();
                     continue;
                 }
+                if (waiter == null) {
+                    waiter = new Waiter(lsn, lock.newCondition());
+                    waiters.add(waiter);
+                }
                 try {
-                    flushed.await(100, TimeUnit.MILLISECONDS);
+                    // woken when its record is durable, when it may lead the next flush, or when the log failed
+                    waiter.ready.await(100, TimeUnit.MILLISECONDS);
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
                 }
             }
         } finally {
+            if (waiter != null) {
+                waiters.remove(waiter);
+            }
             lock.unlock();
+        }
+    }
+
+    /**
+     * Sets how long a flush leader may wait for the commit records of the other writing transactions before it
+     * flushes (at most as long as the last force took, so a lone committer never waits), and where it learns how many
+     * transactions are writing. Off (0) by default.
+     */
+    public void lingerFor(final long nanos, final java.util.function.IntSupplier writingTransactions) {
+        lock.lock();
+        try {
+            this.lingerNanos = nanos;
+            this.writers = writingTransactions;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under {@link #lock}, before leading a flush: while other transactions are writing and have not appended their
+     * commit records, waits for them (bounded), so that one force serves them too instead of the next one.
+     */
+    private void linger() {
+        if (lingerNanos <= 0) {
+            return;
+        }
+        // transactions still writing have not appended their commit records (a commit record retires its writer)
+        final int writing = writers.getAsInt();
+        if (writing <= 0) {
+            return;
+        }
+        long remaining = Math.min(lingerNanos, lastForceNanos);
+        lingerTarget = pendingCommits + writing;
+        lingering = true;
+        try {
+            while (pendingCommits < lingerTarget && remaining > 0 && failure == null) {
+                try {
+                    remaining = lingerDone.awaitNanos(remaining);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        } finally {
+            lingering = false;
+        }
+    }
+
+    /** A committer waiting in {@link #force} for its record ({@code lsn}) to be durable. */
+    private static final class Waiter {
+        final long lsn;
+        final Condition ready;
+
+        Waiter(final long lsn, final Condition ready) {
+            this.lsn = lsn;
+            this.ready = ready;
+        }
+    }
+
+    /**
+     * Under {@link #lock}, after a flush completed: wakes the waiters it made durable, and one waiter whose record is
+     * still pending when another flush may start (it leads that flush); everyone when the log failed. Waking only these
+     * spares the committers that would find their record not durable yet a wake-up and a sleep each.
+     */
+    private void wakeWaiters() {
+        boolean leaderWoken = false;
+        for (int i = 0; i < waiters.size(); i++) {
+            final Waiter w = waiters.get(i);
+            if (failure != null || w.lsn < durableLsn) {
+                w.ready.signal();
+            } else if (!leaderWoken && w.lsn >= takenLsn && inFlight < maxFlushes) {
+                w.ready.signal();
+                leaderWoken = true;
+            }
         }
     }
 
@@ -298,67 +426,118 @@ public final class LogWriter implements AutoCloseable {
 
     /** Under the lock: a buffer for a new run of at least {@code length} bytes, the spare one when it fits. */
     private ByteBuffer runBuffer(final int length) {
-        final ByteBuffer spare = spareRun;
-        if (spare != null && length <= RUN_BYTES) {
-            spareRun = null;
-            return spare;
+        if (length <= RUN_BYTES && !spareRuns.isEmpty()) {
+            return spareRuns.pop();
         }
         return ByteBuffer.allocate(Math.max(RUN_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Called with the lock held; releases it while writing. */
+    /**
+     * Called with the lock held; releases it while writing and forcing. Flushes are numbered: their writes go to the
+     * file in that order (under {@link #writeLock}), their forces may overlap (the device serves concurrent
+     * {@code fdatasync} calls faster than one after another), and they complete in that order again, so that the
+     * durable LSN only grows over forces that all succeeded.
+     */
     private void flushAsLeader() {
         final List<Run> runs = pending;
         if (runs.isEmpty()) {
-            durableLsn = nextLsn;
+            if (inFlight == 0) {
+                durableLsn = nextLsn;
+            }
             return;
         }
         pending = new ArrayList<>();
         pendingBytes = 0;
-        flushing = true;
+        pendingCommits = 0;
+        inFlight++;
+        final long ticket = flushesIssued++;
         final long target = runs.get(runs.size() - 1).endLsn();
+        takenLsn = target;
         lock.unlock();
         Throwable failed = null;
         int records = 0;
         int segmentForces = 0;
+        long forceSegment = -1;
+        writeLock.lock();
         try {
-            long lastSegment = -1;
-            for (final Run run : runs) {
-                final long segment = run.startLsn / segmentLength;
-                if (segment != lastSegment && lastSegment >= 0) {
-                    device.force(lastSegment);
-                    segmentForces++;
-                }
-                // segments are made in order, by the flush leader only: no directory listing per flush
-                if (segment > highestSegment) {
-                    device.create(segment, header(segment));
-                    highestSegment = segment;
-                }
-                run.bytes.flip();
-                device.write(segment, run.startLsn % segmentLength, run.bytes);
-                records += run.records;
-                lastSegment = segment;
+            while (writeTurn != ticket) {
+                awaitTurn();
             }
-            org.bess.server.FaultPoints.hit("log.afterWrite");
-            device.force(lastSegment);
-            segmentForces++;
-        } catch (final RuntimeException | Error e) {
-            failed = e;
+            try {
+                if (failure == null) {
+                    for (final Run run : runs) {
+                        final long segment = run.startLsn / segmentLength;
+                        if (segment != writtenSegment && writtenSegment >= 0) {
+                            // a segment's tail is durable before anything of the next segment is written
+                            device.force(writtenSegment);
+                            segmentForces++;
+                        }
+                        // segments are made in order, by the flush leaders only: no directory listing per flush
+                        if (segment > highestSegment) {
+                            device.create(segment, header(segment));
+                            highestSegment = segment;
+                        }
+                        run.bytes.flip();
+                        device.write(segment, run.startLsn % segmentLength, run.bytes);
+                        records += run.records;
+                        writtenSegment = segment;
+                    }
+                    forceSegment = writtenSegment;
+                }
+            } catch (final RuntimeException | Error e) {
+                failed = e;
+            } finally {
+                writeTurn++;
+                writeTurnChanged.signalAll();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (failed == null && forceSegment >= 0) {
+            try {
+                org.bess.server.FaultPoints.hit("log.afterWrite");
+                // everything written before this call is durable when it returns: this flush's runs and those of
+                // the flushes numbered before it (their writes came first)
+                final long forceStart = System.nanoTime();
+                device.force(forceSegment);
+                lastForceNanos = System.nanoTime() - forceStart;
+                segmentForces++;
+            } catch (final RuntimeException | Error e) {
+                failed = e;
+            }
         }
         lock.lock();
-        flushing = false;
+        while (forcedTurn != ticket) {
+            awaitFlushed();
+        }
+        forcedTurn++;
+        inFlight--;
         if (failed != null) {
-            failure = failed;
-        } else {
+            if (failure == null) {
+                failure = failed;
+            }
+        } else if (failure == null) {
             durableLsn = Math.max(durableLsn, target);
             forces += segmentForces;
             flushedRecords += records;
-            final ByteBuffer written = runs.get(0).bytes;
-            if (written.capacity() == RUN_BYTES) {
-                spareRun = written.clear();
+            for (final Run run : runs) {
+                if (run.bytes.capacity() == RUN_BYTES && spareRuns.size() < MAX_SPARE_RUNS) {
+                    spareRuns.push(run.bytes.clear());
+                }
             }
         }
         flushed.signalAll();
+        wakeWaiters();
+    }
+
+    /** Waits for the earlier flushes' writes (under {@link #writeLock}; they never wait for anything but the device). */
+    private void awaitTurn() {
+        writeTurnChanged.awaitUninterruptibly();
+    }
+
+    /** Waits (under {@link #lock}) for an earlier flush to complete; a force is bounded by the device. */
+    private void awaitFlushed() {
+        flushed.awaitUninterruptibly();
     }
 
     private ByteBuffer header(final long segment) {
@@ -393,6 +572,7 @@ public final class LogWriter implements AutoCloseable {
                 failure = cause;
             }
             flushed.signalAll();
+            wakeWaiters();
         } finally {
             lock.unlock();
         }
