@@ -104,7 +104,6 @@ public final class BessServer implements AutoCloseable {
         }
         final long nextTxnId = recoveryAnalysis.nextTxnId();
         this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
-        log.lingerFor(Long.getLong("bess.log.linger.us", 0) * 1000, txns::writerCount);
         txns.fullPageImages(context.fullPageImages());
         this.updatePath = new UpdatePath(this, cache, txns);
         this.locks = new LockManager(context.lockContext());

@@ -49,19 +49,6 @@ public final class LogWriter implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a flush completes, for flushes waiting for their turn to complete. */
     private final Condition flushed = lock.newCondition();
-    /** Signalled when the commit records a lingering leader waits for are all pending. */
-    private final Condition lingerDone = lock.newCondition();
-
-    private long lingerNanos;
-    private java.util.function.IntSupplier writers = () -> 0;
-    /** A leader is waiting for more commit records before it flushes (under {@link #lock}). */
-    private boolean lingering;
-
-    private int lingerTarget;
-    /** Commit records in {@link #pending} (under {@link #lock}). */
-    private int pendingCommits;
-    /** How long the last force took. */
-    private volatile long lastForceNanos;
     /** Committers waiting in {@link #force} (under {@link #lock}). */
     private final List<Waiter> waiters = new ArrayList<>();
     /** Orders the flushes' writes; never held while waiting for {@link #lock}. */
@@ -280,9 +267,6 @@ public final class LogWriter implements AutoCloseable {
             b.putInt(start + CHECKSUM_OFFSET, (int) crc.getValue());
             b.position(start + length);
             run.records++;
-            if (type == LogRecordDescriptor.TYPE_COMMIT && ++pendingCommits >= lingerTarget && lingering) {
-                lingerDone.signal();
-            }
             nextLsn = lsn + length;
             recordsAppended++;
             bytesAppended += length;
@@ -316,9 +300,8 @@ public final class LogWriter implements AutoCloseable {
                 if (durableLsn > lsn) {
                     return;
                 }
-                if (lsn >= takenLsn && inFlight < maxFlushes && !lingering) {
+                if (lsn >= takenLsn && inFlight < maxFlushes) {
                     // the record is still pending and a flush may start: this thread leads it
-                    linger();
                     flushAsLeader();
                     continue;
                 }
@@ -339,51 +322,6 @@ public final class LogWriter implements AutoCloseable {
                 waiters.remove(waiter);
             }
             lock.unlock();
-        }
-    }
-
-    /**
-     * Sets how long a flush leader may wait for the commit records of the other writing transactions before it
-     * flushes (at most as long as the last force took, so a lone committer never waits), and where it learns how many
-     * transactions are writing. Off (0) by default.
-     */
-    public void lingerFor(final long nanos, final java.util.function.IntSupplier writingTransactions) {
-        lock.lock();
-        try {
-            this.lingerNanos = nanos;
-            this.writers = writingTransactions;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Under {@link #lock}, before leading a flush: while other transactions are writing and have not appended their
-     * commit records, waits for them (bounded), so that one force serves them too instead of the next one.
-     */
-    private void linger() {
-        if (lingerNanos <= 0) {
-            return;
-        }
-        // transactions still writing have not appended their commit records (a commit record retires its writer)
-        final int writing = writers.getAsInt();
-        if (writing <= 0) {
-            return;
-        }
-        long remaining = Math.min(lingerNanos, lastForceNanos);
-        lingerTarget = pendingCommits + writing;
-        lingering = true;
-        try {
-            while (pendingCommits < lingerTarget && remaining > 0 && failure == null) {
-                try {
-                    remaining = lingerDone.awaitNanos(remaining);
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        } finally {
-            lingering = false;
         }
     }
 
@@ -448,7 +386,6 @@ public final class LogWriter implements AutoCloseable {
         }
         pending = new ArrayList<>();
         pendingBytes = 0;
-        pendingCommits = 0;
         inFlight++;
         final long ticket = flushesIssued++;
         final long target = runs.get(runs.size() - 1).endLsn();
@@ -498,9 +435,7 @@ public final class LogWriter implements AutoCloseable {
                 org.bess.server.FaultPoints.hit("log.afterWrite");
                 // everything written before this call is durable when it returns: this flush's runs and those of
                 // the flushes numbered before it (their writes came first)
-                final long forceStart = System.nanoTime();
                 device.force(forceSegment);
-                lastForceNanos = System.nanoTime() - forceStart;
                 segmentForces++;
             } catch (final RuntimeException | Error e) {
                 failed = e;

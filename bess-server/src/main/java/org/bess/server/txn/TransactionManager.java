@@ -98,8 +98,6 @@ public final class TransactionManager {
         private boolean ntaRedoOnly;
 
         private boolean compensating;
-        /** Counted in {@link TransactionManager#writerCount()}. */
-        private boolean writer;
         /** Pages this transaction allocated with an undo that frees them: their changes need no before-images. */
         private final org.agrona.collections.LongHashSet allocated = new org.agrona.collections.LongHashSet();
         /** Resources this transaction holds shared / exclusive: the lock manager need not be asked again. */
@@ -184,7 +182,6 @@ public final class TransactionManager {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final int[] ranges = new int[2 * PAGE_LENGTH / Long.BYTES];
     private long nextTxnId;
-    private final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
     private boolean fullPageImages = true;
     private Txn current;
     private long commits;
@@ -403,10 +400,6 @@ public final class TransactionManager {
         if (existing != null) {
             existing.control = cache.isControl(frame);
             return;
-        }
-        if (!t.writer) {
-            t.writer = true;
-            writers.incrementAndGet();
         }
         if (t.buffer.size() >= bufferPages) {
             logBuffer(t);
@@ -692,7 +685,7 @@ public final class TransactionManager {
             commitLsn = append(t, LogRecordDescriptor.TYPE_COMMIT, ByteBuffer.allocate(0));
             org.bess.server.FaultPoints.hit("commit.afterAppend");
         }
-        retire(t);
+        active.remove(t.id);
         if (current == t) {
             current = null;
         }
@@ -758,7 +751,7 @@ public final class TransactionManager {
             append(t, LogRecordDescriptor.TYPE_ABORT, ByteBuffer.allocate(0));
             append(t, LogRecordDescriptor.TYPE_END, ByteBuffer.allocate(0));
         }
-        retire(t);
+        active.remove(t.id);
         if (current == t) {
             current = null;
         }
@@ -781,26 +774,10 @@ public final class TransactionManager {
         append(t, LogRecordDescriptor.TYPE_CLR, (short) 0, PageDiff.encodeEmptyClr(ntaUndoNext(nta.body())));
     }
 
-    private void retire(final Txn t) {
-        active.remove(t.id);
-        if (t.writer) {
-            t.writer = false;
-            writers.decrementAndGet();
-        }
-    }
-
-    /**
-     * Transactions that wrote a page and have not committed or aborted yet (read without the latch: the log's group
-     * commit waits a little for them when they are about to commit, see {@link LogWriter#lingerFor}).
-     */
-    public int writerCount() {
-        return writers.get();
-    }
-
     /** Forgets an adopted loser after restart recovery rolled it back. */
     public void forget(final Txn t) {
         retireArea(t);
-        retire(t);
+        active.remove(t.id);
         if (current == t) {
             current = null;
         }
