@@ -1135,10 +1135,12 @@ public final class BessServer implements AutoCloseable {
             for (final EmbeddedSession s : sessions) {
                 try {
                     s.frames().close();
+                    s.closeRecoveryBuffer();
                 } catch (final RuntimeException e) {
                     // a power cut does not report errors
                 }
             }
+            txns.closeAreas();
             sessions.clear();
             for (final EngineDatabase db : databases.values()) {
                 db.closeFilesOnly();
@@ -1191,6 +1193,7 @@ public final class BessServer implements AutoCloseable {
             }
             databases.clear();
             try {
+                txns.closeAreas();
                 log.close();
             } finally {
                 closeSharedLockTable(); // its file lives in the cache directory, which goes next

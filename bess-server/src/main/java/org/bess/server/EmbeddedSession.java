@@ -40,6 +40,12 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             new org.bess.client.frame.OpenedObjects<>();
 
     private TransactionManager.Txn txn;
+    /**
+     * Where this session's transactions keep their before-images: off the heap, made at the first transaction (an
+     * anonymous mapping) or by the endpoint for a client (a file the client maps); reused by every transaction.
+     */
+    private org.bess.server.txn.RecoveryBuffer recoveryBuffer;
+
     private boolean closed;
     /** The thread that entered last (the engine's thread-to-session map is updated when it changes). */
     Thread lastThread;
@@ -144,10 +150,46 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
                 throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
             }
             server.log().requireUsable();
-            txn = server.txns().begin();
+            if (recoveryBuffer == null) {
+                recoveryBuffer = server.txns().newArea();
+            }
+            txn = server.txns().begin(recoveryBuffer);
             opened.begin();
             current = new EngineTransaction(this);
             return current;
+        }
+    }
+
+    /**
+     * Puts this session's recovery buffer in a file of the node's shared memory, where the client process working
+     * through this session can map it (replacing an unused anonymous one).
+     *
+     * @return the area.
+     */
+    org.bess.server.txn.RecoveryBuffer recoveryBufferFile(final Path file, final long connectionId) {
+        try (Guard g = enter()) {
+            checkOpen();
+            checkNoTransaction("move the recovery buffer");
+            final org.bess.server.txn.RecoveryBuffer area = server.txns().createArea(file, connectionId);
+            if (recoveryBuffer != null) {
+                recoveryBuffer.close();
+            }
+            recoveryBuffer = area;
+            return area;
+        }
+    }
+
+    /** This session's recovery-buffer area, or null before its first transaction. */
+    org.bess.server.txn.RecoveryBuffer recoveryBuffer() {
+        return recoveryBuffer;
+    }
+
+    /** Unmaps the recovery buffer and deletes its file (the session is closing, or the engine halted). */
+    void closeRecoveryBuffer() {
+        final org.bess.server.txn.RecoveryBuffer area = recoveryBuffer;
+        recoveryBuffer = null;
+        if (area != null) {
+            area.close();
         }
     }
 
@@ -280,6 +322,12 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
         closed = true;
         try {
             frames.close();
+        } catch (final RuntimeException e) {
+            failure = failure == null ? e : failure;
+        }
+        try (Guard g = enter()) {
+            // after the rollback: its before-images came from here
+            closeRecoveryBuffer();
         } catch (final RuntimeException e) {
             failure = failure == null ? e : failure;
         }

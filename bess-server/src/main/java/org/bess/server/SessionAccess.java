@@ -67,6 +67,54 @@ public final class SessionAccess {
         }
     }
 
+    /**
+     * Moves a client session's recovery buffer into its own file of the node's shared memory ({@code
+     * recovery-<connectionId>-<n>} beside the cache file, {@code 0600}), which the client maps read-only; the file is
+     * deleted when the session closes.
+     *
+     * @return the file.
+     */
+    public static Path recoveryBufferFile(final Session session, final long connectionId) {
+        final EmbeddedSession s = embedded(session);
+        // a number of this process, not the connection id: two endpoints of one engine count connections apart
+        final Path file = s.server()
+                .cache()
+                .dir()
+                .resolve(RECOVERY_BUFFER_FILE_PREFIX + connectionId + "-" + RECOVERY_BUFFER_FILES.incrementAndGet());
+        s.recoveryBufferFile(file, connectionId);
+        return file;
+    }
+
+    /** Names of client sessions' recovery-buffer files in the cache directory start with this. */
+    public static final String RECOVERY_BUFFER_FILE_PREFIX = "recovery-";
+
+    private static final java.util.concurrent.atomic.AtomicLong RECOVERY_BUFFER_FILES =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Deletes recovery-buffer files a dead server left in the engine's cache directory (a server restarted on the same
+     * cache directory after a SIGKILL): called once per engine, before its first client connects.
+     */
+    public static void sweepRecoveryBufferFiles(final BessServer server) {
+        try (java.nio.file.DirectoryStream<Path> files =
+                java.nio.file.Files.newDirectoryStream(server.cache().dir(), RECOVERY_BUFFER_FILE_PREFIX + "*")) {
+            for (final Path f : files) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (final java.io.IOException e) {
+            throw new BessException(
+                    ErrorCode.IO,
+                    "cannot remove leftover recovery buffers: dir="
+                            + server.cache().dir(),
+                    e);
+        }
+    }
+
+    /** The session's recovery-buffer area, or null before its first transaction (tests, listings). */
+    public static org.bess.server.txn.RecoveryBuffer recoveryBuffer(final Session session) {
+        return embedded(session).recoveryBuffer();
+    }
+
     /** The path of the engine's cache file (shared-memory clients map its frames). */
     public static Path cacheFile(final BessServer server) {
         return server.cache().dir().resolve("cache");

@@ -57,6 +57,11 @@ final class TestSessions {
         return s instanceof ClientSession c ? c.server : ((EmbeddedSession) s).server();
     }
 
+    /** The client process's side of a session {@link #open} returned, or null for an embedded one. */
+    static org.bess.client.remote.RemoteSession clientOf(final Session s) {
+        return s instanceof ClientSession c ? (org.bess.client.remote.RemoteSession) c.client : null;
+    }
+
     /** A client session that stops its endpoint and engine when closed. */
     private static final class ClientSession implements Session {
         private final Session client;

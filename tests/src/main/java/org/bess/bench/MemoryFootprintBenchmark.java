@@ -43,6 +43,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       pages} one-page objects in one transaction; its growth in {@code VmRSS}, {@code RssShmem} (the cache frames it
  *       mapped) and {@code RssAnon} across that transaction ({@code rssGrowthKiB}, {@code shmemGrowthKiB}, {@code
  *       anonGrowthKiB}) and the growth per page touched ({@code rssGrowthPerPageKiB}).
+ *   <li>{@code recoveryBufferHeap}: the server's heap does not grow with the recovery-buffer pages its clients hold.
+ *       An engine and its session endpoint here, a client JVM ({@link RecoveryHolderMain}) with {@code clients}
+ *       shared-memory sessions, each writing {@code objects} objects of its own file in an open transaction (a
+ *       before-image per page, held until the transaction ends); the server's used heap after two full GCs before the
+ *       writes and while they are held ({@code heapGrowthMiB}), the before-images held ({@code imagesHeld}) and the
+ *       heap growth per image ({@code heapPerImageBytes}: about 5,000 bytes when images lived in the heap, about 900
+ *       now: the page lock and page sets that remain).
  * </ul>
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -234,6 +241,145 @@ public class MemoryFootprintBenchmark {
         BenchMetrics.record(params, "clientRssGrowthKiB", r.rssGrowthKiB, "KiB");
         BenchMetrics.record(params, "clientShmemGrowthKiB", r.shmemGrowthKiB, "KiB");
         return rss;
+    }
+
+    /** An engine, its session endpoint and one file of objects per client. */
+    @State(Scope.Benchmark)
+    public static class Holders {
+        /** Client sessions holding a transaction each. */
+        @Param({"8"})
+        public int clients;
+
+        /** Objects each client writes (3,000 bytes each: about 0.7 pages). */
+        @Param({"1000"})
+        public int objects;
+
+        Path dir;
+        Path root;
+        BessServer server;
+        SessionEndpoint endpoint;
+
+        /** Starts the engine and endpoint and writes {@code clients} files of {@code objects} objects. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            dir = StorageBenchmarkSupport.newDirectory("bess-rbuf-");
+            final Path node = dir.resolve("node");
+            server = BessServer.start(new Context().nodeDir(node).cacheSizeBytes(256L << 20));
+            endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
+            root = dir.resolve("rbuf.root");
+            try (Session s = server.openSession()) {
+                final Database db = s.createDatabase(root, 16L << 20);
+                final TypeId t = db.defineType("Big", BIG, new int[0]);
+                for (int k = 0; k < clients; k++) {
+                    try (Transaction tx = s.begin()) {
+                        final BessFile f = tx.createFile(db, "w" + k);
+                        for (int i = 0; i < objects; i++) {
+                            tx.allocate(f, t).putLong(0, i);
+                        }
+                        tx.commit();
+                    }
+                }
+            }
+        }
+
+        /** Stops the endpoint and engine and deletes the store. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            try {
+                endpoint.close();
+                server.close();
+            } finally {
+                StorageBenchmarkSupport.deleteTree(dir);
+            }
+        }
+    }
+
+    /** The server's heap with clients holding full recovery buffers. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class HeldHeap {
+        /** Used heap after two full GCs while the clients hold their before-images, MiB. */
+        public double heapUsedMiB;
+        /** Its growth from before the clients wrote, MiB. */
+        public double heapGrowthMiB;
+        /** Before-images the clients' transactions hold. */
+        public double imagesHeld;
+        /** Heap growth per before-image held, bytes. */
+        public double heapPerImageBytes;
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static String awaitLine(final java.io.BufferedReader out, final String prefix, final Process p)
+            throws IOException {
+        final StringBuilder seen = new StringBuilder();
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+            seen.append(line).append('\n');
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("the holder ended before " + prefix + ": " + seen);
+    }
+
+    /**
+     * Runs one client JVM whose sessions hold full recovery buffers, and measures the server's heap growth.
+     *
+     * @return the heap growth in bytes.
+     */
+    @Benchmark
+    public long recoveryBufferHeap(final Holders h, final HeldHeap r, final BenchmarkParams params)
+            throws IOException, InterruptedException {
+        final String java = ProcessHandle.current().info().command().orElse("java");
+        final Process p = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx256m",
+                        "--add-opens",
+                        "java.base/jdk.internal.misc=ALL-UNNAMED",
+                        "--add-opens",
+                        "java.base/java.nio=ALL-UNNAMED",
+                        "--add-opens",
+                        "java.base/sun.nio.ch=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RecoveryHolderMain.class.getName(),
+                        h.dir.resolve("node").toString(),
+                        h.root.toString(),
+                        Integer.toString(h.clients),
+                        Integer.toString(h.objects)))
+                .redirectErrorStream(true)
+                .start();
+        final long before;
+        final long held;
+        final String holding;
+        try (java.io.BufferedReader out = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                java.io.Writer in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            awaitLine(out, "CONNECTED", p);
+            before = usedHeapAfterGc();
+            in.write("go\n");
+            in.flush();
+            holding = awaitLine(out, "HOLDING", p);
+            held = usedHeapAfterGc();
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(
+                    "recovery holder failed: exit=" + (p.isAlive() ? "running" : p.exitValue()));
+        }
+        final long images = field(holding, "images");
+        r.heapUsedMiB = held / BenchMetrics.MIB;
+        r.heapGrowthMiB = (held - before) / BenchMetrics.MIB;
+        r.imagesHeld = images;
+        r.heapPerImageBytes = images == 0 ? 0 : (double) (held - before) / images;
+        BenchMetrics.record(params, "heldHeapGrowthMiB", r.heapGrowthMiB, "MiB");
+        BenchMetrics.record(params, "heapPerImageBytes", r.heapPerImageBytes, "B");
+        return held - before;
     }
 
     private static long field(final String line, final String name) {

@@ -60,6 +60,8 @@ public final class RemoteSession implements Session {
     private final long connectionId;
     private final int heartbeatMs;
     private final int expiryMs;
+    /** This session's recovery buffer on the server, mapped read-only; null when the server names none. */
+    private RecoveryBufferMapping recoveryBuffer;
     /** Guards writes to the channel: requests (the session's thread) and heartbeats (the heartbeat thread). */
     private final Object writeLock = new Object();
 
@@ -109,6 +111,9 @@ public final class RemoteSession implements Session {
             final int lockLogSlot = r.getInt();
             this.heartbeatMs = r.getInt();
             this.expiryMs = r.getInt();
+            // appended after expiryMs: a server that does not send it keeps before-images in its heap
+            final String recoveryFile = r.hasRemaining() ? Wire.getString(r) : "";
+            this.recoveryBuffer = recoveryFile.isEmpty() ? null : RecoveryBufferMapping.map(Path.of(recoveryFile));
             if (mode == Bess.Mode.SHARED_MEMORY) {
                 this.faults = new SharedMemoryFaults(this, cache, FastLocks.open(lockTable, lockLogSlot), lockLogSlot);
             } else {
@@ -121,6 +126,9 @@ public final class RemoteSession implements Session {
             }
         } catch (final RuntimeException e) {
             closeChannel();
+            if (recoveryBuffer != null) {
+                recoveryBuffer.close();
+            }
             throw e;
         }
     }
@@ -627,7 +635,15 @@ public final class RemoteSession implements Session {
             closed = true;
             faults.close();
             closeChannel();
+            if (recoveryBuffer != null) {
+                recoveryBuffer.close();
+            }
         }
+    }
+
+    /** This session's recovery buffer, mapped read-only (null when the server names none). */
+    public RecoveryBufferMapping recoveryBuffer() {
+        return recoveryBuffer;
     }
 
     private void closeChannel() {

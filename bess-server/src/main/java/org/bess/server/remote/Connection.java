@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+    /** This process's user: the owner of the node's shm files. */
+    private static final int SERVER_UID = org.bess.client.wire.ControlConnection.procSelfAttribute("unix:uid");
 
     private final SessionEndpoint endpoint;
     private final SocketChannel channel;
@@ -707,6 +709,11 @@ final class Connection implements Runnable {
         out.putInt(lockLog);
         out.putInt(endpoint.settings().heartbeatMs());
         out.putInt(endpoint.settings().expiryMs());
+        // appended last (older clients ignore it): this session's before-images, mapped read-only by the client; a
+        // client
+        // of another user cannot open the 0600 file, so it is named only to the server's own user
+        final Path recovery = SessionAccess.recoveryBufferFile(session, id);
+        out.putString(helloUid == SERVER_UID ? recovery.toString() : "");
     }
 
     /** Whether the uid and gid HELLO declared are the peer's ({@code SO_PEERCRED} principals compare by id). */

@@ -142,6 +142,8 @@ public final class SessionEndpoint implements AutoCloseable {
         final LockManager locks = SessionAccess.lockManager(server);
         synchronized (locks) {
             if (locks.sharedTable() == null) {
+                // first endpoint of this engine: no client has a recovery buffer yet, so any there is a dead server's
+                SessionAccess.sweepRecoveryBufferFiles(server);
                 final Path file = SessionAccess.cacheFile(server).resolveSibling("locks");
                 locks.attachSharedTable(SharedLockTable.create(
                         file, LOCK_TABLE_CAPACITY, LOCK_LOG_SLOTS, LOCK_LOG_ENTRIES, Native.pid()));

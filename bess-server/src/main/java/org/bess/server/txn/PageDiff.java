@@ -37,11 +37,21 @@ public final class PageDiff {
      * @return the number of ranges.
      */
     public static int ranges(final byte[] before, final DirectBuffer page, final int[] ranges) {
+        return ranges(new org.agrona.concurrent.UnsafeBuffer(before), page, ranges);
+    }
+
+    /**
+     * The changed ranges of a page against a before-image in any buffer (a recovery-buffer slot): pairs (offset,
+     * length) in {@code ranges}, 8-byte granular.
+     *
+     * @return the number of ranges.
+     */
+    public static int ranges(final DirectBuffer before, final DirectBuffer page, final int[] ranges) {
         int count = 0;
         int start = -1;
         int end = -1;
         for (int i = 0; i < PAGE_LENGTH; i += Long.BYTES) {
-            if (page.getLong(i) != getLong(before, i)) {
+            if (page.getLong(i) != before.getLong(i)) {
                 if (start >= 0 && i - end < MERGE_GAP) {
                     end = i + Long.BYTES;
                 } else {
@@ -63,23 +73,24 @@ public final class PageDiff {
         return count;
     }
 
-    private static long getLong(final byte[] b, final int i) {
-        return (b[i] & 0xFFL)
-                | (b[i + 1] & 0xFFL) << 8
-                | (b[i + 2] & 0xFFL) << 16
-                | (b[i + 3] & 0xFFL) << 24
-                | (b[i + 4] & 0xFFL) << 32
-                | (b[i + 5] & 0xFFL) << 40
-                | (b[i + 6] & 0xFFL) << 48
-                | (b[i + 7] & 0xFFL) << 56;
-    }
-
     /** Encodes a PAGE_DIFF payload. */
     public static ByteBuffer encodeDiff(
             final long dbId,
             final int areaId,
             final long pageNo,
             final byte[] before,
+            final DirectBuffer page,
+            final int[] ranges,
+            final int count) {
+        return encodeDiff(dbId, areaId, pageNo, new org.agrona.concurrent.UnsafeBuffer(before), page, ranges, count);
+    }
+
+    /** Encodes a PAGE_DIFF payload against a before-image in any buffer (a recovery-buffer slot). */
+    public static ByteBuffer encodeDiff(
+            final long dbId,
+            final int areaId,
+            final long pageNo,
+            final DirectBuffer before,
             final DirectBuffer page,
             final int[] ranges,
             final int count) {
@@ -93,10 +104,10 @@ public final class PageDiff {
             final int off = ranges[2 * r];
             final int len = ranges[2 * r + 1];
             b.putShort((short) off).putShort((short) len);
-            b.put(before, off, len);
-            final byte[] after = new byte[len];
-            page.getBytes(off, after);
-            b.put(after);
+            before.getBytes(off, b, b.position(), len);
+            b.position(b.position() + len);
+            page.getBytes(off, b, b.position(), len);
+            b.position(b.position() + len);
         }
         return b.flip();
     }
@@ -156,9 +167,16 @@ public final class PageDiff {
 
     /** Encodes a FULL_PAGE payload. */
     public static ByteBuffer encodeFullPage(final long dbId, final int areaId, final long pageNo, final byte[] image) {
+        return encodeFullPage(dbId, areaId, pageNo, new org.agrona.concurrent.UnsafeBuffer(image));
+    }
+
+    /** Encodes a FULL_PAGE payload from an image in any buffer. */
+    public static ByteBuffer encodeFullPage(
+            final long dbId, final int areaId, final long pageNo, final DirectBuffer image) {
         final ByteBuffer b = ByteBuffer.allocate(PAGE_ID_LENGTH + PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(dbId).putInt(areaId).putInt((int) pageNo).put(image, 0, PAGE_LENGTH);
-        return b.flip();
+        b.putLong(dbId).putInt(areaId).putInt((int) pageNo);
+        image.getBytes(0, b, PAGE_ID_LENGTH, PAGE_LENGTH);
+        return b.position(PAGE_ID_LENGTH + PAGE_LENGTH).flip();
     }
 
     /** The page id of a PAGE_DIFF, CLR or FULL_PAGE payload: {database id, area id, page number}. */

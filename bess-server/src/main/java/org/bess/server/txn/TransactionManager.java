@@ -58,14 +58,25 @@ public final class TransactionManager {
         /** The page was clean in the cache at the first write (a full image protects it from a torn write). */
         boolean cleanAtFirstWrite;
 
-        final byte[] before = new byte[PAGE_LENGTH];
+        /** The before-image: a slot of the transaction's {@link RecoveryBuffer}, or a pooled page (nested actions). */
+        final UnsafeBuffer before;
+        /** The slot of {@link #before} in the owner's recovery buffer, or -1 for a nested top action's page. */
+        final int slot;
 
-        Entry(final Txn owner, final int window, final long pageNo, final boolean control) {
+        Entry(
+                final Txn owner,
+                final int window,
+                final long pageNo,
+                final boolean control,
+                final UnsafeBuffer before,
+                final int slot) {
             this.owner = owner;
             this.window = window;
             this.pageNo = pageNo;
             this.control = control;
             this.beforeControl = control;
+            this.before = before;
+            this.slot = slot;
         }
     }
 
@@ -93,6 +104,10 @@ public final class TransactionManager {
         private final org.agrona.collections.LongHashSet sharedHeld = new org.agrona.collections.LongHashSet();
 
         private final org.agrona.collections.LongHashSet exclusiveHeld = new org.agrona.collections.LongHashSet();
+        /** Where its before-images are: its session's area, or one from the pool (taken at the first write). */
+        private RecoveryBuffer area;
+
+        private boolean pooledArea;
 
         Txn(final long id) {
             this.id = id;
@@ -152,8 +167,18 @@ public final class TransactionManager {
     private final BufferCache cache;
     private final Pages pages;
     private final int bufferPages;
+    /** Slots of an area beyond {@code bufferPages}: pages an early log keeps because the engine has them pinned. */
+    private static final int PINNED_SPARE_SLOTS = 16;
+    /** Nested top actions' images kept for reuse. */
+    private static final int MAX_IDLE_NTA_IMAGES = 64;
+
     private final Map<Long, Txn> active = new LinkedHashMap<>();
     private final Map<Long, Entry> byPage = new java.util.HashMap<>();
+    /** Areas of transactions without a session of their own (internal ones, restart's losers), reused. */
+    private final java.util.ArrayDeque<RecoveryBuffer> idleAreas = new java.util.ArrayDeque<>();
+    /** Before-images of nested top actions' pages (logged when the action ends), reused. */
+    private final java.util.ArrayDeque<UnsafeBuffer> ntaImages = new java.util.ArrayDeque<>();
+
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final int[] ranges = new int[2 * PAGE_LENGTH / Long.BYTES];
     private long nextTxnId;
@@ -191,12 +216,81 @@ public final class TransactionManager {
         return nextTxnId;
     }
 
-    /** Starts a transaction and makes it current. */
+    /**
+     * Starts a transaction and makes it current; its before-images go to an area from the manager's pool, taken at its
+     * first write (internal transactions).
+     */
     public Txn begin() {
+        return begin(null);
+    }
+
+    /**
+     * Starts a transaction of a session and makes it current.
+     *
+     * @param area the session's recovery-buffer area (from {@link #newArea()} or {@link #createArea}), reused by each
+     *     of its transactions; null to take one from the pool at the first write.
+     */
+    public Txn begin(final RecoveryBuffer area) {
         final Txn t = new Txn(nextTxnId++);
+        t.area = area;
         active.put(t.id, t);
         current = t;
         return t;
+    }
+
+    /** Slots of a recovery-buffer area: the buffer's pages and room for pages pinned while it is logged early. */
+    public int areaSlots() {
+        return bufferPages + PINNED_SPARE_SLOTS;
+    }
+
+    /** A new recovery-buffer area in an anonymous mapping (an embedded session's). */
+    public RecoveryBuffer newArea() {
+        return RecoveryBuffer.anonymous(areaSlots());
+    }
+
+    /** A new recovery-buffer area in {@code file} (a client session's, in shared memory; deleted when closed). */
+    public RecoveryBuffer createArea(final java.nio.file.Path file, final long connectionId) {
+        return RecoveryBuffer.create(file, areaSlots(), connectionId);
+    }
+
+    private RecoveryBuffer areaOf(final Txn t) {
+        if (t.area == null) {
+            final RecoveryBuffer pooled = idleAreas.pollFirst();
+            t.area = pooled != null ? pooled : newArea();
+            t.pooledArea = true;
+        }
+        return t.area;
+    }
+
+    /** The transaction's buffer is empty for good (it ended): a pooled area goes back to the pool. */
+    private void retireArea(final Txn t) {
+        if (t.pooledArea && t.area != null && t.area.freeSlots() == t.area.slotCount()) {
+            idleAreas.addFirst(t.area);
+        }
+        t.area = null;
+        t.pooledArea = false;
+    }
+
+    private void seal(final Entry e) {
+        if (e.slot >= 0) {
+            e.owner.area.seal(e.slot, e.owner.id, e.beforeControl);
+        }
+    }
+
+    private void releaseImage(final Entry e) {
+        if (e.slot >= 0) {
+            e.owner.area.release(e.slot);
+        } else if (ntaImages.size() < MAX_IDLE_NTA_IMAGES) {
+            ntaImages.addFirst(e.before);
+        }
+    }
+
+    /** Closes the pooled areas (the engine is closing). */
+    public void closeAreas() {
+        for (final RecoveryBuffer a : idleAreas) {
+            a.close();
+        }
+        idleAreas.clear();
     }
 
     /**
@@ -287,8 +381,16 @@ public final class TransactionManager {
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
         if (t.ntaDepth > 0) {
             if (!t.ntaPages.containsKey(key)) {
-                final Entry e = new Entry(t, window, pageNo, cache.isControl(frame));
-                cache.wrap(view, frame).getBytes(0, e.before);
+                final UnsafeBuffer image = ntaImages.pollFirst();
+                final Entry e = new Entry(
+                        t,
+                        window,
+                        pageNo,
+                        cache.isControl(frame),
+                        image != null ? image : new UnsafeBuffer(new byte[PAGE_LENGTH]),
+                        -1);
+                cache.wrap(view, frame);
+                e.before.putBytes(0, view, 0, PAGE_LENGTH);
                 logFullImageIfClean(t, e, frame);
                 t.ntaPages.put(key, e);
             }
@@ -303,8 +405,18 @@ public final class TransactionManager {
             logBuffer(t);
             pages.protectWrittenFrames();
         }
-        final Entry e = new Entry(t, window, pageNo, cache.isControl(frame));
-        cache.wrap(view, frame).getBytes(0, e.before);
+        final RecoveryBuffer area = areaOf(t);
+        final int slot = area.tryClaim(key);
+        if (slot < 0) {
+            throw new BessException(
+                    ErrorCode.QUOTA,
+                    "recovery buffer full: every one of its " + area.slotCount() + " slots holds a page the engine"
+                            + " has pinned: txn=" + t.id + ", window=" + window + ", page=" + pageNo);
+        }
+        final Entry e = new Entry(t, window, pageNo, cache.isControl(frame), area.image(slot), slot);
+        cache.wrap(view, frame);
+        e.before.putBytes(0, view, 0, PAGE_LENGTH);
+        seal(e);
         if (t.allocated.contains(key)) {
             // decided when the page is logged (see logDiff)
             e.fresh = true;
@@ -393,6 +505,7 @@ public final class TransactionManager {
         for (final Entry e : t.ntaPages.values()) {
             keepInBeforeImage(t, e);
             logDiff(e);
+            releaseImage(e);
         }
         t.ntaPages.clear();
         t.ntaRedoOnly = false;
@@ -423,10 +536,11 @@ public final class TransactionManager {
             cache.wrap(view, frame);
             for (int i = 0; i < PAGE_LENGTH; i++) {
                 final byte now = view.getByte(i);
-                if (now != nta.before[i]) {
-                    buffered.before[i] = now;
+                if (now != nta.before.getByte(i)) {
+                    buffered.before.putByte(i, now);
                 }
             }
+            seal(buffered);
         } finally {
             cache.unpin(frame);
         }
@@ -451,6 +565,7 @@ public final class TransactionManager {
             if (frame < 0 || cache.pinCount(frame) == 0) {
                 it.remove();
                 byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
+                releaseImage(e);
             }
         }
     }
@@ -461,7 +576,12 @@ public final class TransactionManager {
             logDiff(e);
             byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
         }
+        // only once every diff is logged: a failure above rolls back, and the rollback restores every entry's slot
+        for (final Entry e : t.buffer.values()) {
+            releaseImage(e);
+        }
         t.buffer.clear();
+        retireArea(t);
     }
 
     private void logDiff(final Entry e) {
@@ -483,8 +603,9 @@ public final class TransactionManager {
             diffBytes += LogRecordDescriptor.recordLength(payload.remaining());
             changedBytes += PageDiff.changedBytes(payload);
             cache.pageLsn(frame, lsn);
-            view.getBytes(0, e.before);
+            e.before.putBytes(0, view, 0, PAGE_LENGTH);
             e.beforeControl = e.control;
+            seal(e);
         } finally {
             cache.unpin(frame);
         }
@@ -516,7 +637,7 @@ public final class TransactionManager {
             }
             return false;
         }
-        view.getBytes(0, e.before);
+        e.before.putBytes(0, view, 0, PAGE_LENGTH);
         final long lsn = append(
                 e.owner,
                 LogRecordDescriptor.TYPE_FULL_PAGE,
@@ -524,6 +645,7 @@ public final class TransactionManager {
                 PageDiff.encodeFullPage(pages.databaseId(e.window), pages.areaId(e.window), e.pageNo, e.before));
         cache.pageLsn(frame, lsn);
         e.beforeControl = e.control;
+        seal(e);
         return true;
     }
 
@@ -592,16 +714,20 @@ public final class TransactionManager {
     public void abort(final Txn t, final PageApplier redoTarget, final StructureUndo structureUndo) {
         current = t;
         for (final Entry e : t.buffer.values()) {
+            // a damaged image is refused, never restored: the rollback fails and the log stops (restart recovery)
+            t.area.verify(e.slot);
             final int frame = cache.pinAs(e.window, e.pageNo, e.beforeControl);
             try {
-                cache.wrap(view, frame).putBytes(0, e.before);
+                cache.wrap(view, frame).putBytes(0, e.before, 0, PAGE_LENGTH);
                 cache.markDirty(frame);
             } finally {
                 cache.unpin(frame);
             }
             byPage.remove(CacheControlDescriptor.pageKey(e.window, e.pageNo));
+            releaseImage(e);
         }
         t.buffer.clear();
+        retireArea(t);
         if (t.begun) {
             log.forceAll();
             long lsn = t.lastLsn;
@@ -650,6 +776,7 @@ public final class TransactionManager {
 
     /** Forgets an adopted loser after restart recovery rolled it back. */
     public void forget(final Txn t) {
+        retireArea(t);
         active.remove(t.id);
         if (current == t) {
             current = null;

@@ -39,6 +39,7 @@ public final class ClientChild {
                 case "bank" -> bank(s, db, accounts, Integer.parseInt(args[6]), random, mode);
                 case "hang" -> hang(s, db);
                 case "stray" -> stray(s, db);
+                case "strayRecovery" -> strayRecovery(s, db);
                 case "relock" -> relock(s, db, accounts);
                 case "hits" -> hits(s, db, accounts);
                 default -> throw new IllegalArgumentException("unknown action: " + args[3]);
@@ -162,6 +163,23 @@ public final class ClientChild {
         System.out.println("stray write at 0x" + Long.toHexString(address));
         System.out.flush();
         new UnsafeBuffer(address, 16).putLong(0, 666);
+        System.out.println("SURVIVED");
+        System.exit(3);
+    }
+
+    /**
+     * Writes an account (the server takes its before-image into this session's recovery buffer), then writes into the
+     * read-only mapping of that buffer: must die of SIGSEGV before anything reaches the file.
+     */
+    private static void strayRecovery(final Session s, final Database db) {
+        final Transaction tx = s.begin();
+        final ObjectRef o = account(tx, db, 0);
+        o.putLong(0, o.getLong(0) - 500);
+        final org.bess.client.remote.RecoveryBufferMapping rb = ((RemoteSession) s).recoveryBuffer();
+        System.out.println("images " + rb.imagesHeld());
+        System.out.println("stray write at 0x" + Long.toHexString(rb.address()));
+        System.out.flush();
+        new UnsafeBuffer(rb.address(), 4096).putLong(0, 666);
         System.out.println("SURVIVED");
         System.exit(3);
     }

@@ -465,4 +465,68 @@ class ClientProcessesTest {
         assertThat(new DatabaseChecker(root, dir.resolve("check")).run(l -> {}).problems())
                 .isEmpty();
     }
+
+    private long recoveryFiles() throws IOException {
+        try (java.util.stream.Stream<Path> files =
+                Files.list(SessionAccess.cacheFile(server).getParent())) {
+            return files.filter(f -> f.getFileName().toString().startsWith(SessionAccess.RECOVERY_BUFFER_FILE_PREFIX))
+                    .count();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
+    void shouldRestoreASigkilledClientFromItsSharedMemoryRecoveryBufferAndRemoveTheFile(final String mode)
+            throws Exception {
+        final Process p = child("hang-rb", mode, "hang", String.valueOf(ACCOUNTS), "1");
+        await("the client to be inside its transaction", () -> contains("hang-rb", "IN_TXN") || !p.isAlive());
+        assertThat(output("hang-rb")).contains("IN_TXN");
+        assertThat(recoveryFiles())
+                .as("the client's recovery-buffer file in the node's shm")
+                .isEqualTo(1);
+        final Path file;
+        try (java.util.stream.Stream<Path> files =
+                Files.list(SessionAccess.cacheFile(server).getParent())) {
+            file = files.filter(f -> f.getFileName().toString().startsWith(SessionAccess.RECOVERY_BUFFER_FILE_PREFIX))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        try (org.bess.client.remote.RecoveryBufferMapping m = org.bess.client.remote.RecoveryBufferMapping.map(file)) {
+            assertThat(m.imagesHeld()).as("before-images of the pages it wrote").isGreaterThan(0);
+        }
+        p.destroyForcibly(); // SIGKILL with two accounts written in place (or shipped) and not committed
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(Files.exists(file))
+                .as("recovery-buffer file after the clean-up")
+                .isFalse();
+        assertThat(totals()[0])
+                .as("total money: the before-images were restored")
+                .isEqualTo(ACCOUNTS * 1000L);
+        writeEveryAccount();
+        assertThat(server.lockCounters()[0]).isZero();
+    }
+
+    @Test
+    void shouldKillAClientThatWritesIntoItsReadOnlyRecoveryBufferAndStillRollItBack() throws Exception {
+        final Process p = child("stray-rb", "SHARED_MEMORY", "strayRecovery", String.valueOf(ACCOUNTS), "1");
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(output("stray-rb"))
+                .contains("images ")
+                .doesNotContain("images 0")
+                .contains("stray write at")
+                .doesNotContain("SURVIVED");
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(Files.readString(dir.resolve("stray-rb.hs_err.log")))
+                .contains("SIGSEGV")
+                .contains("SEGV_ACCERR");
+        await("the dead client to be cleaned up", () -> endpoint.connectionCount() == 0);
+        assertThat(recoveryFiles()).isZero();
+        // the rollback verified the untouched buffer and restored the account
+        assertThat(totals()[0]).isEqualTo(ACCOUNTS * 1000L);
+    }
 }
