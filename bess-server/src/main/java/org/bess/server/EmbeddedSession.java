@@ -39,6 +39,9 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private final org.bess.client.frame.OpenedObjects<EngineObjectRef> opened =
             new org.bess.client.frame.OpenedObjects<>();
 
+    /** The slot arrays the current transaction resolves opens from without the latch (see {@link SlotSnapshots}). */
+    private final SlotSnapshots snapshots = new SlotSnapshots();
+
     private TransactionManager.Txn txn;
     private boolean closed;
     /** The thread that entered last (the engine's thread-to-session map is updated when it changes). */
@@ -146,9 +149,15 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             server.log().requireUsable();
             txn = server.txns().begin();
             opened.begin();
+            snapshots.clear();
             current = new EngineTransaction(this);
             return current;
         }
+    }
+
+    /** The slot snapshots of the current transaction. */
+    SlotSnapshots snapshots() {
+        return snapshots;
     }
 
     /** The objects the current transaction opened. */
