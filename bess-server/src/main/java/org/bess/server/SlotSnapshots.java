@@ -26,6 +26,14 @@ import org.bess.server.area.StorageArea;
  * serial. Not thread safe: used by the session's thread.
  */
 final class SlotSnapshots {
+    /**
+     * Property: whether embedded opens resolve from slot snapshots (default true); false sends every open that misses
+     * the transaction's opened objects to the engine under the latch, as before snapshots (for A/B measurements).
+     */
+    static final String ENABLED_PROP_NAME = "bess.open.snapshots";
+
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(ENABLED_PROP_NAME, "true"));
+
     /** Entries (segments) kept at most. */
     static final int SIZE = 1024;
     /** Distinct data areas an entry remembers (objects of one segment usually live in one area). */
@@ -107,7 +115,7 @@ final class SlotSnapshots {
      */
     void take(final EngineDatabase db, final long segPage) {
         final int i = index(db, segPage);
-        if (valid(i, db, segPage)) {
+        if (!ENABLED || valid(i, db, segPage)) {
             return;
         }
         final int epoch = db.layoutEpoch();
