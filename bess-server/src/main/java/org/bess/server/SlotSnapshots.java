@@ -62,7 +62,9 @@ final class SlotSnapshots {
     }
 
     private static int index(final EngineDatabase db, final long segPage) {
-        final long h = (segPage ^ ((long) System.identityHashCode(db) << 32)) * 0x9E37_79B9_7F4A_7C15L;
+        // the database's number in the engine (not its identity hash: System.identityHashCode of an object used as a
+        // monitor is slow)
+        final long h = (segPage ^ ((long) db.number() << 40)) * 0x9E37_79B9_7F4A_7C15L;
         return (int) (h >>> 54) & (SIZE - 1);
     }
 
@@ -127,22 +129,26 @@ final class SlotSnapshots {
         System.arraycopy(copy, 0, slots[i], 0, bytes);
         // the data areas of the live slots, as the engine knows them now (an object's data pages exist before its slot
         // points at them, so the page counts cover every slot copied)
-        final ObjectStore.Slot s = new ObjectStore.Slot();
         view.wrap(copy);
         final int base = i * AREAS;
         int areas = 0;
+        int last = -1;
         for (int k = 0; k < n && areas < AREAS; k++) {
-            s.read(view, k * SlotDescriptor.SLOT_LENGTH);
-            if ((s.flags & SlotDescriptor.FLAG_LIVE) == 0 || known(base, areas, s.area)) {
+            final int off = k * SlotDescriptor.SLOT_LENGTH;
+            final int areaId = view.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
+            if (areaId == last
+                    || (view.getShort(off + SlotDescriptor.FLAGS_OFFSET) & SlotDescriptor.FLAG_LIVE) == 0
+                    || known(base, areas, areaId)) {
                 continue;
             }
+            last = areaId;
             final StorageArea area;
             try {
-                area = db.area(s.area);
+                area = db.area(areaId);
             } catch (final BessException e) {
                 continue; // an area the database does not have: the engine reports it when such a slot is opened
             }
-            areaIds[base + areas] = s.area;
+            areaIds[base + areas] = areaId;
             areaWindows[base + areas] = area.window();
             areaPages[base + areas] = area.pageCount();
             areas++;
