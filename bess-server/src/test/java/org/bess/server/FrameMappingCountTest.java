@@ -65,6 +65,12 @@ class FrameMappingCountTest {
                     }
                     assertThat(frames.mappings()).isGreaterThanOrEqualTo(kernelMappings(base, end) - 1);
                     assertThat(frames.mappedCount()).isLessThanOrEqualTo(budget);
+                    // backward: the clock unmaps runs of descending pages in one call
+                    for (int i = OBJECTS - 1; i >= 0; i--) {
+                        assertThat(tx.open(refs[i]).getInt(0)).isEqualTo(i);
+                    }
+                    assertThat(frames.mappings()).isGreaterThanOrEqualTo(kernelMappings(base, end) - 1);
+                    assertThat(frames.mappedCount()).isLessThanOrEqualTo(budget);
                 }
                 tx.commit();
             }

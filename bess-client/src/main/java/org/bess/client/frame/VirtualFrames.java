@@ -366,20 +366,70 @@ public final class VirtualFrames implements AutoCloseable {
             final int window = (int) (entry >>> 40);
             final long pageNo = entry & ((1L << 40) - 1);
             final byte s = states[window][(int) pageNo];
+            // the ring holds frames in the order they were mapped: a run of entries naming the next (or the previous)
+            // pages of the same window, pages read in order, goes in one system call
             if (s == UNLOCKED || s == READ || s == WRITE) {
                 // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
-                space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.NONE);
-                states[window][(int) pageNo] = PROTECTED;
+                final int up = runOf(i, window, pageNo, false, 1);
+                final int dir = up > 1 ? 1 : -1;
+                final int n = up > 1 ? up : runOf(i, window, pageNo, false, -1);
+                final long first = dir > 0 ? pageNo : pageNo - n + 1;
+                space.protect(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH, Protection.NONE);
+                for (int k = 0; k < n; k++) {
+                    states[window][(int) first + k] = PROTECTED;
+                }
+                ringHand = (i + n) % ring.length;
+                steps += n - 1;
             } else if (s == PROTECTED) {
-                unmapOne(i, window, pageNo);
+                final int up = runOf(i, window, pageNo, true, 1);
+                final int dir = up > 1 ? 1 : -1;
+                final int n = up > 1 ? up : runOf(i, window, pageNo, true, -1);
+                final long first = dir > 0 ? pageNo : pageNo - n + 1;
+                space.unmap(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH);
+                // last entry first: the stack of open entries then hands them out in ring order again, so the pages
+                // mapped next form runs too
+                for (int k = n - 1; k >= 0; k--) {
+                    forget((i + k) % ring.length, window, pageNo + (long) dir * k);
+                }
+                ringHand = (i + n) % ring.length;
                 return true;
             }
         }
         return false;
     }
 
+    /** Most frames one system call of the level-one clock protects or unmaps. */
+    private static final int MAX_RUN = 64;
+
+    /**
+     * How many ring entries from {@code i} on name pages {@code pageNo, pageNo + dir, pageNo + 2 dir, ...} of {@code
+     * window}, all protected ({@code protectedRun}) or all accessible (at most {@link #MAX_RUN}).
+     */
+    private int runOf(final int i, final int window, final long pageNo, final boolean protectedRun, final int dir) {
+        final byte[] st = states[window];
+        int n = 1;
+        while (n < MAX_RUN && pageNo + (long) dir * n >= 0 && pageNo + (long) dir * n < st.length) {
+            final int j = (i + n) % ring.length;
+            final long page = pageNo + (long) dir * n;
+            if (j == i || ring[j] != pack(window, page)) {
+                break;
+            }
+            final byte s = st[(int) page];
+            if (protectedRun ? s != PROTECTED : s != UNLOCKED && s != READ && s != WRITE) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
     private void unmapOne(final int ringIndex, final int window, final long pageNo) {
         space.unmap(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH);
+        forget(ringIndex, window, pageNo);
+    }
+
+    /** A frame was unmapped: its state, mappings, ring entry and cache frame go. */
+    private void forget(final int ringIndex, final int window, final long pageNo) {
         countMappings(window, (int) pageNo, -1);
         states[window][(int) pageNo] = INVALID;
         final int frame = cacheFrames[window][(int) pageNo];
