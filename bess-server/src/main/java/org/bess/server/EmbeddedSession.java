@@ -149,7 +149,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             server.log().requireUsable();
             txn = server.txns().begin();
             opened.begin();
-            snapshots.clear();
+            snapshots.begin();
             current = new EngineTransaction(this);
             return current;
         }

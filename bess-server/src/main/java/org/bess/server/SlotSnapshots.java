@@ -55,11 +55,41 @@ final class SlotSnapshots {
     private long serial = 1;
     private long hits;
     private long taken;
+    // this transaction's: snapshots pay when opens come back to their segments (a traversal of clustered objects), not
+    // when they land in ever other segments (random reads over many segments: each take copies up to 4 KiB of slots)
+    private long txHits;
+    private long txTaken;
+    private int skipped;
 
-    /** Forgets every snapshot: a new transaction, or the current one changed slots on the engine. */
+    /** A new transaction: forgets every snapshot and what paid in the last transaction. */
+    void begin() {
+        clear();
+        txHits = 0;
+        txTaken = 0;
+    }
+
+    /** Forgets every snapshot: the current transaction changed slots on the engine. */
     void clear() {
         serial++;
     }
+
+    /**
+     * Whether to take another snapshot: always for the first {@link #TRIAL} of a transaction, then while opens resolved
+     * from snapshots are at least twice the snapshots taken, else one time in {@link #SAMPLE} (so that a traversal
+     * that comes back to its segments turns them on again).
+     */
+    private boolean worthTaking() {
+        if (txTaken < TRIAL || txHits >= 2 * txTaken) {
+            return true;
+        }
+        return (++skipped & (SAMPLE - 1)) == 0;
+    }
+
+    /** Snapshots a transaction takes before it looks at whether they pay. */
+    private static final int TRIAL = 64;
+
+    /** One slow-path open in this many takes a snapshot while they do not pay. */
+    private static final int SAMPLE = 16;
 
     private static int index(final EngineDatabase db, final long segPage) {
         // the database's number in the engine (not its identity hash: System.identityHashCode of an object used as a
@@ -102,6 +132,7 @@ final class SlotSnapshots {
                 out.areaPages = areaPages[base + a];
                 out.epoch = epochs[i];
                 hits++;
+                txHits++;
                 return true;
             }
         }
@@ -117,7 +148,7 @@ final class SlotSnapshots {
      */
     void take(final EngineDatabase db, final long segPage) {
         final int i = index(db, segPage);
-        if (!ENABLED || valid(i, db, segPage)) {
+        if (!ENABLED || valid(i, db, segPage) || !worthTaking()) {
             return;
         }
         final int epoch = db.layoutEpoch();
@@ -160,6 +191,7 @@ final class SlotSnapshots {
         databases[i] = db;
         serials[i] = serial;
         taken++;
+        txTaken++;
     }
 
     private boolean known(final int base, final int count, final int areaId) {
