@@ -122,9 +122,10 @@ public final class Context {
     }
 
     /**
-     * Level-one clock budget: the property, else half the cache frames, at least 64; at most what the kernel's
-     * {@code vm.max_map_count} leaves for frames (each mapped frame is one mapping; past the limit {@code mmap} and
-     * {@code mprotect} fail with ENOMEM).
+     * Level-one clock budget: the property, else half the cache frames, at least 64; at most {@link
+     * #mappableFrames()}, what the kernel's {@code vm.max_map_count} leaves for frames (past the limit {@code mmap} and
+     * {@code mprotect} fail with ENOMEM). Frames mapped apart from each other cost two mappings each, and the frames
+     * then keep fewer mapped than the budget (see {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}).
      */
     public int frameBudget() {
         final int wanted = frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
