@@ -432,6 +432,16 @@ public final class BessServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the engine's queued asynchronous operations, as {@link #enter} does before it takes the latch: for a
+     * session call answered without the latch (an open resolved from the session's slot snapshots).
+     */
+    void awaitQueued() {
+        if (!latch.isHeldByCurrentThread()) {
+            io.barrier();
+        }
+    }
+
     /** Takes the engine latch on the I/O thread, for an operation a session submitted. */
     void enterFromIo(final EmbeddedSession s) {
         latch.lock();
@@ -1009,6 +1019,14 @@ public final class BessServer implements AutoCloseable {
             }
             final List<long[]> dirty = new ArrayList<>();
             cache.dirtyPageTable(dirty);
+            if (checkpointPayloadLength(active, dirty.size()) > LogRecordDescriptor.MAX_RECORD_LENGTH - 64) {
+                // more pages dirtied since the last checkpoint than one record can list (a large cache written
+                // fast: ~37,000 pages): write back every page the gate lets go (the log is durable to its end), so
+                // that the table lists only pages sessions are changing in place
+                cache.checkpointFuzzy(Long.MAX_VALUE);
+                dirty.clear();
+                cache.dirtyPageTable(dirty);
+            }
             final long lsn =
                     log.append(LogRecordDescriptor.TYPE_CHECKPOINT, (short) 0, 0, 0, checkpointPayload(active, dirty));
             log.force(lsn);
@@ -1036,16 +1054,25 @@ public final class BessServer implements AutoCloseable {
      * the checkpoint (id, last LSN), whose records before it restart recovery reaches through their back chains, and
      * the dirty page table (database id, area id, page, recovery LSN): redo starts at the smallest recovery LSN.
      */
+    /** The bytes of a {@code CHECKPOINT} payload listing {@code active} and {@code dirtyPages} dirty pages. */
+    private int checkpointPayloadLength(final List<TransactionManager.Txn> active, final int dirtyPages) {
+        long length = Long.BYTES + Integer.BYTES;
+        for (final EngineDatabase db : databases.values()) {
+            length += Long.BYTES
+                    + Integer.BYTES
+                    + db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8).length;
+        }
+        length += Integer.BYTES + (long) active.size() * 2 * Long.BYTES;
+        length += Integer.BYTES + (long) dirtyPages * (3 * Long.BYTES + Integer.BYTES);
+        return (int) Math.min(Integer.MAX_VALUE, length);
+    }
+
     private ByteBuffer checkpointPayload(final List<TransactionManager.Txn> active, final List<long[]> dirty) {
         final List<byte[]> paths = new ArrayList<>();
-        int length = Long.BYTES + Integer.BYTES;
         for (final EngineDatabase db : databases.values()) {
-            final byte[] p = db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);
-            paths.add(p);
-            length += Long.BYTES + Integer.BYTES + p.length;
+            paths.add(db.path().toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
         }
-        length += Integer.BYTES + active.size() * 2 * Long.BYTES;
-        length += Integer.BYTES + dirty.size() * (3 * Long.BYTES + Integer.BYTES);
+        final int length = checkpointPayloadLength(active, dirty.size());
         final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(txns.nextTxnId()).putInt(databases.size());
         int i = 0;

@@ -122,35 +122,29 @@ public final class Context {
     }
 
     /**
-     * Level-one clock budget: the property, else half the cache frames, at least 64; at most what the kernel's
-     * {@code vm.max_map_count} leaves for frames (each mapped frame is one mapping; past the limit {@code mmap} and
-     * {@code mprotect} fail with ENOMEM).
+     * Level-one clock budget: the property, else half the cache frames, at least 64; at most {@link
+     * #mappableFrames()}, what the kernel's {@code vm.max_map_count} leaves for frames (past the limit {@code mmap} and
+     * {@code mprotect} fail with ENOMEM). Frames mapped apart from each other cost two mappings each, and the frames
+     * then keep fewer mapped than the budget (see {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}).
      */
     public int frameBudget() {
         final int wanted = frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
         return Math.min(wanted, MAPPABLE_FRAMES);
     }
 
-    /** Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest. */
+    /** Frames a process may map at once: see {@link #mappableFrames()}. */
     static final int MAPPABLE_FRAMES = mappableFrames();
 
     /**
      * Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest (at least
-     * 1,024; the kernel's default 65,530 gives 61,434). Read line by line: {@code Files.readString} of a procfs file
-     * (which reports a size of 0) returns only its first byte on this JDK.
+     * 1,024; the kernel's default 65,530 gives 61,434), as {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}.
+     * That many frames fit only when they are mapped in runs: each frame mapped apart from its neighbours costs two
+     * mappings (its own, and the split of the reserved range around it), so the frames themselves also keep the
+     * process's mappings, counted that way, under the limit: the level-one clock unmaps frames before a mapping would
+     * pass it, whatever the frame budget.
      */
     public static int mappableFrames() {
-        long max = 65_530;
-        try (java.io.BufferedReader r =
-                java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/sys/vm/max_map_count"))) {
-            final String line = r.readLine();
-            if (line != null) {
-                max = Long.parseLong(line.trim());
-            }
-        } catch (final java.io.IOException | NumberFormatException e) {
-            // not Linux, or not readable: the kernel's default
-        }
-        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, max - 4096));
+        return org.bess.client.frame.VirtualFrames.MAPPING_LIMIT;
     }
 
     /** Sets the level-one clock budget. */

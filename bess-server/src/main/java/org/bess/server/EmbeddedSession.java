@@ -39,6 +39,9 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private final org.bess.client.frame.OpenedObjects<EngineObjectRef> opened =
             new org.bess.client.frame.OpenedObjects<>();
 
+    /** The slot arrays the current transaction resolves opens from without the latch (see {@link SlotSnapshots}). */
+    private final SlotSnapshots snapshots = new SlotSnapshots();
+
     private TransactionManager.Txn txn;
     /**
      * Where this session's transactions keep their before-images: off the heap, made at the first transaction (an
@@ -155,6 +158,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             }
             txn = server.txns().begin(recoveryBuffer);
             opened.begin();
+            snapshots.begin();
             current = new EngineTransaction(this);
             return current;
         }
@@ -191,6 +195,11 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
         if (area != null) {
             area.close();
         }
+    }
+
+    /** The slot snapshots of the current transaction. */
+    SlotSnapshots snapshots() {
+        return snapshots;
     }
 
     /** The objects the current transaction opened. */

@@ -1,8 +1,5 @@
 package org.bess.server;
 
-import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
-import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
-
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
@@ -37,17 +34,22 @@ final class EngineObjectRef implements ObjectRef {
     }
 
     private void bind(final ObjectStore.Slot slot) {
-        final org.bess.server.area.StorageArea area = db.area(slot.area);
-        final int window = area.window();
-        tx.session().frames().ensureWindow(window, area.pageCount());
-        view.wrap(
-                window,
-                slot.dataPage + (slot.dataOffset >>> PAGE_SHIFT),
-                slot.dataOffset & (PAGE_LENGTH - 1),
-                slot.size);
+        final int window;
+        if (slot.window >= 0) {
+            // resolved from a slot snapshot without the latch: its area as the snapshot saw it, and its epoch, so that
+            // a layout change since then re-reads the slot
+            window = slot.window;
+            tx.session().frames().ensureWindow(window, slot.areaPages);
+            epoch = slot.epoch;
+        } else {
+            final org.bess.server.area.StorageArea area = db.area(slot.area);
+            window = area.window();
+            tx.session().frames().ensureWindow(window, area.pageCount());
+            epoch = db.layoutEpoch();
+        }
+        view.wrap(window, slot.firstPage(), slot.offsetInPage(), slot.size);
         typeId = slot.typeId;
         size = slot.size;
-        epoch = db.layoutEpoch();
     }
 
     private ObjectView view() {

@@ -28,6 +28,8 @@ final class EngineTransaction implements Transaction {
     private final EmbeddedSession session;
     // reused by open(): EngineObjectRef copies what it needs out of the slot, so none outlives the call
     private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
+    // reused by open()'s resolution from the session's slot snapshots, outside the latch
+    private final ObjectStore.Slot fastSlot = new ObjectStore.Slot();
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
@@ -135,6 +137,7 @@ final class EngineTransaction implements Transaction {
             // need the catalog for the file's first segment), then the catalog
             final EngineFile f = file(file, LockMode.X);
             session.opened().begin();
+            session.snapshots().clear();
             f.db().server().lockCatalog(f.db(), LockMode.X);
             f.db().largeObjects().dropFile(f.entry());
             f.db().objects().dropFile(f.entry());
@@ -151,6 +154,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public ObjectRef allocate(final BessFile file, final TypeId type, final int size) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineFile f = file(file, LockMode.IX);
             checkType(f.db(), type);
             final long word = f.db().objects().allocate(f.entry(), type.id(), size, 0, 0);
@@ -161,6 +165,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public ObjectRef allocateNear(final ObjectRef near, final TypeId type, final int size) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineObjectRef o = object(near);
             final EngineDatabase db = (EngineDatabase) o.database();
             checkType(db, type);
@@ -197,6 +202,17 @@ final class EngineTransaction implements Transaction {
             if (again != null) {
                 return again;
             }
+            // a segment this transaction resolved into before: its slots, snapshot under the page's shared lock the
+            // transaction still holds, resolve the reference without the latch (see SlotSnapshots)
+            if (ref.database() instanceof EngineDatabase db && db.server() == session.server()) {
+                session.server().awaitQueued();
+                final long word = ref.word();
+                if (session.snapshots().resolve(db, word, fastSlot)) {
+                    final EngineObjectRef opened = new EngineObjectRef(this, db, word, fastSlot);
+                    session.opened().put(db, word, opened);
+                    return opened;
+                }
+            }
         }
         try (EmbeddedSession.Guard g = session.enter()) {
             if (ref == null) {
@@ -216,6 +232,8 @@ final class EngineTransaction implements Transaction {
                     final EngineObjectRef opened = new EngineObjectRef(this, db, word, slot);
                     if (hops == 0) {
                         session.opened().put(ref.database(), word, opened);
+                        // the next opens into this segment resolve from its slots, without the latch
+                        session.snapshots().take(db, slot.segPage);
                     }
                     return opened;
                 }
@@ -259,6 +277,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public LargeObject createLarge(final BessFile file) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineFile f = file(file, LockMode.IX);
             return new EngineLargeObject(
                     this, f.db(), f.db().largeObjects().create(f.entry(), new int[] {f.entry().areaId}));
@@ -268,6 +287,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public LargeObject createLarge(final BessFile file, final List<Path> areas) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineFile f = file(file, LockMode.IX);
             if (areas == null || areas.isEmpty() || areas.size() > LargeObjectNodeDescriptor.MAX_STRIPE_AREAS) {
                 throw new BessException(
@@ -294,6 +314,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public void free(final LargeObject object) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             enter();
             if (!(object instanceof EngineLargeObject o) || o.tx() != this) {
                 throw new BessException(ErrorCode.BAD_ARGUMENT, "large object is not of this transaction: " + object);
@@ -313,6 +334,7 @@ final class EngineTransaction implements Transaction {
         // a reference into another database is stored through a forward object: engine work, under the latch
         try (EmbeddedSession.Guard g = session.enter()) {
             final EngineDatabase target = db(ref.database());
+            session.snapshots().clear();
             return target == db ? ref.word() : db.objects().forwardTo(target, ref.word());
         }
     }
@@ -320,6 +342,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public void free(final ObjectRef object) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineObjectRef o = object(object);
             ((EngineDatabase) o.database()).objects().free(o.word());
             session.opened().remove(o.word());
@@ -329,6 +352,7 @@ final class EngineTransaction implements Transaction {
     @Override
     public void resize(final ObjectRef object, final int newSize) {
         try (EmbeddedSession.Guard g = session.enter()) {
+            session.snapshots().clear();
             final EngineObjectRef o = object(object);
             ((EngineDatabase) o.database()).objects().resize(o.word(), newSize);
         }

@@ -66,17 +66,19 @@ final class ObjectStore {
     private long scanSegment;
     private int scanFrame;
 
-    /** A resolved slot. */
-    static final class Slot {
+    /**
+     * A resolved slot: its fields, where it is, and, when an embedded session resolved it from its slot snapshot
+     * ({@link SlotSnapshots}), the area's window and page count and the layout epoch the snapshot was taken in.
+     */
+    static final class Slot extends org.bess.format.DecodedSlot {
         long segPage;
         int index;
-        int flags;
-        int typeId;
-        int size;
-        int area;
-        long dataPage;
-        int dataOffset;
-        int generation;
+        /** The data area's window, or -1: look the area up in the database (under the engine latch). */
+        int window = -1;
+        /** The data area's page count when {@link #window} is set. */
+        long areaPages;
+        /** The layout epoch the slot was read in, when {@link #window} is set. */
+        int epoch;
     }
 
     ObjectStore(final EngineDatabase db) {
@@ -130,16 +132,10 @@ final class ObjectStore {
     }
 
     private static void readSlot(final UnsafeBuffer s, final long segPage, final int index, final Slot out) {
-        final int off = SlottedSegmentDescriptor.slotOffset(index);
         out.segPage = segPage;
         out.index = index;
-        out.generation = s.getShort(off + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF;
-        out.flags = s.getShort(off + SlotDescriptor.FLAGS_OFFSET) & 0xFFFF;
-        out.typeId = s.getInt(off + SlotDescriptor.TYPE_ID_OFFSET);
-        out.size = s.getInt(off + SlotDescriptor.SIZE_OFFSET);
-        out.area = s.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
-        out.dataPage = s.getInt(off + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
-        out.dataOffset = s.getInt(off + SlotDescriptor.DATA_OFFSET_OFFSET);
+        out.window = -1;
+        out.read(s, SlottedSegmentDescriptor.slotOffset(index));
     }
 
     /**
@@ -154,6 +150,25 @@ final class ObjectStore {
             final byte[] slots = new byte[used * SlotDescriptor.SLOT_LENGTH];
             s.getBytes(SlottedSegmentDescriptor.slotOffset(0), slots);
             return slots;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /**
+     * Copies the used slots of a slotted segment ({@link SlotDescriptor#SLOT_LENGTH} bytes each) into {@code into},
+     * read with the transaction's shared lock on the page (taken here when not held yet).
+     *
+     * @param segPage the slotted segment.
+     * @param into receives the slots; at least {@code SLOT_CAPACITY x SLOT_LENGTH} bytes.
+     * @return the number of slots copied.
+     */
+    int copySlots(final long segPage, final byte[] into) {
+        final int frame = pinSegment(segPage, false, seg, RefDescriptor.pack(segPage, 0, 0));
+        try {
+            final int used = Math.min(seg.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
+            seg.getBytes(SlottedSegmentDescriptor.slotOffset(0), into, 0, used * SlotDescriptor.SLOT_LENGTH);
+            return used;
         } finally {
             cache.unpin(frame);
         }

@@ -265,7 +265,14 @@ public final class KvSupport {
             // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
             final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
             // ... the engine caps it at what vm.max_map_count lets a process map (Context.mappableFrames: each mapped
-            // frame is its own mapping, and 1M values of 2026 bytes would need ~500,000 frames)
+            // frame is a mapping, and so is each run of unmapped pages between frames; 1M values of 2026 bytes are
+            // ~500,000 pages, so its level-one clock remaps frames on most random reads)
+            if (context.cacheFrames() > Context.mappableFrames()) {
+                System.err.println("note: the KV store needs up to " + context.cacheFrames() + " cache frames, and"
+                        + " vm.max_map_count lets bess map about " + Context.mappableFrames() + " at once (fewer when"
+                        + " they lie apart): the level-one clock remaps frames on most reads; raising"
+                        + " vm.max_map_count (e.g. sysctl -w vm.max_map_count=1048576) lets more stay mapped");
+            }
             final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
             try {
                 Files.createDirectories(dir.resolve("db"));

@@ -63,6 +63,17 @@ public final class VirtualFrames implements AutoCloseable {
     private long[] ring;
     private int ringHand;
     private int mappedCount;
+    // open entries of the ring, as a stack: an unmapped frame's entry is reused by the next mapping at once, where a
+    // scan from the hand would pass over the whole ring (the entry the sweep freed lies just behind the hand)
+    private int[] openEntries;
+    private int openCount;
+    /**
+     * The mappings (kernel VMAs) these frames may cost at most: one per mapped frame plus one per run of unmapped pages
+     * between mapped ones (the reservation is split around each frame; adjacent frames of adjacent cache offsets and
+     * equal protection merge, so the kernel's count is often lower), counted in {@link #PROCESS_MAPPINGS}.
+     */
+    private int mappings;
+
     private long[] writable = new long[64];
     private int writableCount;
     private long[] locked = new long[64];
@@ -113,6 +124,11 @@ public final class VirtualFrames implements AutoCloseable {
         // 8 bytes per budgeted frame of heap in every session, mapped or not (the server keeps one per client)
         this.ring = new long[Math.min(budget, INITIAL_RING)];
         Arrays.fill(ring, -1L);
+        this.openEntries = new int[ring.length];
+        for (int i = 0; i < ring.length; i++) {
+            openEntries[i] = ring.length - 1 - i;
+        }
+        this.openCount = ring.length;
     }
 
     /** The largest page count a window holds. */
@@ -236,8 +252,10 @@ public final class VirtualFrames implements AutoCloseable {
         byte s = states[window][p];
         final long offset = window * windowLength + (pageNo << PAGE_SHIFT);
         if (s == INVALID) {
-            if (mappedCount >= budget) {
-                sweep();
+            // the budget in frames, and the process's mappings under vm.max_map_count (each frame mapped apart from
+            // its neighbours splits the reservation: two more mappings); the sweep unmaps one frame per call
+            while ((mappedCount >= budget || PROCESS_MAPPINGS.get() + 2 > MAPPING_LIMIT) && sweep()) {
+                // again
             }
             // the fault handler locks the page (shared) before it hands out the frame
             final int frame = handler.acquireFrame(window, pageNo);
@@ -248,6 +266,7 @@ public final class VirtualFrames implements AutoCloseable {
                 throw e;
             }
             cacheFrames[window][p] = frame;
+            countMappings(window, p, 1);
             addToRing(pack(window, pageNo));
             s = READ;
             remember(window, pageNo);
@@ -347,43 +366,145 @@ public final class VirtualFrames implements AutoCloseable {
             final int window = (int) (entry >>> 40);
             final long pageNo = entry & ((1L << 40) - 1);
             final byte s = states[window][(int) pageNo];
+            // the ring holds frames in the order they were mapped: a run of entries naming the next (or the previous)
+            // pages of the same window, pages read in order, goes in one system call
             if (s == UNLOCKED || s == READ || s == WRITE) {
                 // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
-                space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.NONE);
-                states[window][(int) pageNo] = PROTECTED;
+                final int up = runOf(i, window, pageNo, false, 1);
+                final int dir = up > 1 ? 1 : -1;
+                final int n = up > 1 ? up : runOf(i, window, pageNo, false, -1);
+                final long first = dir > 0 ? pageNo : pageNo - n + 1;
+                space.protect(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH, Protection.NONE);
+                for (int k = 0; k < n; k++) {
+                    states[window][(int) first + k] = PROTECTED;
+                }
+                ringHand = (i + n) % ring.length;
+                steps += n - 1;
             } else if (s == PROTECTED) {
-                unmapOne(i, window, pageNo);
+                final int up = runOf(i, window, pageNo, true, 1);
+                final int dir = up > 1 ? 1 : -1;
+                final int n = up > 1 ? up : runOf(i, window, pageNo, true, -1);
+                final long first = dir > 0 ? pageNo : pageNo - n + 1;
+                space.unmap(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH);
+                // last entry first: the stack of open entries then hands them out in ring order again, so the pages
+                // mapped next form runs too
+                for (int k = n - 1; k >= 0; k--) {
+                    forget((i + k) % ring.length, window, pageNo + (long) dir * k);
+                }
+                ringHand = (i + n) % ring.length;
                 return true;
             }
         }
         return false;
     }
 
+    /** Most frames one system call of the level-one clock protects or unmaps. */
+    private static final int MAX_RUN = 64;
+
+    /**
+     * How many ring entries from {@code i} on name pages {@code pageNo, pageNo + dir, pageNo + 2 dir, ...} of {@code
+     * window}, all protected ({@code protectedRun}) or all accessible (at most {@link #MAX_RUN}).
+     */
+    private int runOf(final int i, final int window, final long pageNo, final boolean protectedRun, final int dir) {
+        final byte[] st = states[window];
+        int n = 1;
+        while (n < MAX_RUN && pageNo + (long) dir * n >= 0 && pageNo + (long) dir * n < st.length) {
+            final int j = (i + n) % ring.length;
+            final long page = pageNo + (long) dir * n;
+            if (j == i || ring[j] != pack(window, page)) {
+                break;
+            }
+            final byte s = st[(int) page];
+            if (protectedRun ? s != PROTECTED : s != UNLOCKED && s != READ && s != WRITE) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
     private void unmapOne(final int ringIndex, final int window, final long pageNo) {
         space.unmap(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH);
+        forget(ringIndex, window, pageNo);
+    }
+
+    /** A frame was unmapped: its state, mappings, ring entry and cache frame go. */
+    private void forget(final int ringIndex, final int window, final long pageNo) {
+        countMappings(window, (int) pageNo, -1);
         states[window][(int) pageNo] = INVALID;
         final int frame = cacheFrames[window][(int) pageNo];
         cacheFrames[window][(int) pageNo] = NO_FRAME;
         ring[ringIndex] = -1L;
+        openEntries[openCount++] = ringIndex;
         mappedCount--;
         handler.releaseFrame(frame);
     }
 
     private void addToRing(final long entry) {
-        for (int steps = 0; steps < ring.length; steps++) {
-            final int i = (ringHand + steps) % ring.length;
-            if (ring[i] < 0) {
-                ring[i] = entry;
-                mappedCount++;
-                return;
+        if (openCount == 0) {
+            // every entry is taken (the ring grows with the frames mapped; past the budget, every mapped frame is being
+            // written by the open transaction: the budget is a target, not a hard limit)
+            final int old = ring.length;
+            ring = Arrays.copyOf(ring, old * 2);
+            Arrays.fill(ring, old, ring.length, -1L);
+            openEntries = new int[ring.length];
+            for (int i = 0; i < old; i++) {
+                openEntries[i] = ring.length - 1 - i;
             }
+            openCount = old;
         }
-        // every mapped frame is being written by the open transaction: the budget is a target, not a hard limit
-        final int old = ring.length;
-        ring = Arrays.copyOf(ring, old * 2);
-        Arrays.fill(ring, old, ring.length, -1L);
-        ring[old] = entry;
+        final int i = openEntries[--openCount];
+        ring[i] = entry;
         mappedCount++;
+    }
+
+    /**
+     * Counts the mappings of page {@code p} of a window being mapped ({@code sign} 1, before its state changes) or
+     * unmapped (-1, before its state changes): the frame's own, and one more run of unmapped pages when neither
+     * neighbour is mapped (the reservation around it splits in two), one fewer when both are (the one-page gap it
+     * filled). Pages outside the window's state array count as unmapped.
+     */
+    private void countMappings(final int window, final int p, final int sign) {
+        final byte[] st = states[window];
+        final boolean left = p > 0 && st[p - 1] != INVALID;
+        final boolean right = p + 1 < st.length && st[p + 1] != INVALID;
+        final int delta = sign * (1 + (left && right ? -1 : !left && !right ? 1 : 0));
+        mappings += delta;
+        PROCESS_MAPPINGS.addAndGet(delta);
+    }
+
+    /** The mappings these frames may cost now (see {@link #PROCESS_MAPPINGS}). */
+    public int mappings() {
+        return mappings;
+    }
+
+    /**
+     * Mappings (kernel VMAs) a process may make for virtual frames: {@code vm.max_map_count} less 4,096 for the JVM,
+     * its libraries, thread stacks and the cache files (at least 1,024; the kernel's default 65,530 gives 61,434). Past
+     * {@code vm.max_map_count}, {@code mmap} and {@code mprotect} fail with ENOMEM.
+     */
+    public static final int MAPPING_LIMIT = mappingLimit();
+
+    /** The mappings every {@code VirtualFrames} of this process may cost now, kept under {@link #MAPPING_LIMIT}. */
+    private static final java.util.concurrent.atomic.AtomicInteger PROCESS_MAPPINGS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Reads {@code vm.max_map_count}, line by line: {@code Files.readString} of a procfs file (which reports a size of
+     * 0) returns only its first byte on this JDK.
+     */
+    private static int mappingLimit() {
+        long max = 65_530;
+        try (java.io.BufferedReader r =
+                java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/sys/vm/max_map_count"))) {
+            final String line = r.readLine();
+            if (line != null) {
+                max = Long.parseLong(line.trim());
+            }
+        } catch (final java.io.IOException | NumberFormatException e) {
+            // not Linux, or not readable: the kernel's default
+        }
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE, max - 4096));
     }
 
     private static long pack(final int window, final long pageNo) {

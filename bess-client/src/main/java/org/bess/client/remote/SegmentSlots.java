@@ -1,16 +1,14 @@
 package org.bess.client.remote;
 
-import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
-import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
-
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.DecodedSlot;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.format.SlottedSegmentDescriptor;
@@ -32,10 +30,11 @@ final class SegmentSlots {
     /** Snapshots kept at most (4 KiB each at most). */
     static final int MAX_SEGMENTS = 2048;
 
-    private final Map<RemoteDatabase, Long2ObjectHashMap<ByteBuffer>> slots = new HashMap<>();
+    private final Map<RemoteDatabase, Long2ObjectHashMap<UnsafeBuffer>> slots = new HashMap<>();
     /** Per database: area id to {window, page count}. */
     private final Map<RemoteDatabase, Int2ObjectHashMap<long[]>> areas = new HashMap<>();
 
+    private final DecodedSlot decoded = new DecodedSlot();
     private int count;
     private int stamp;
 
@@ -65,8 +64,8 @@ final class SegmentSlots {
         if (segPage < 1 || index < 0 || index >= SlottedSegmentDescriptor.SLOT_CAPACITY) {
             return null;
         }
-        final Long2ObjectHashMap<ByteBuffer> ofDb = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
-        ByteBuffer s = ofDb.get(segPage);
+        final Long2ObjectHashMap<UnsafeBuffer> ofDb = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
+        UnsafeBuffer s = ofDb.get(segPage);
         if (s == null) {
             if (count >= MAX_SEGMENTS) {
                 clear();
@@ -83,37 +82,21 @@ final class SegmentSlots {
         if (off + SlotDescriptor.SLOT_LENGTH > s.capacity()) {
             return null;
         }
-        final int generation = s.getShort(off + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF;
-        final int flags = s.getShort(off + SlotDescriptor.FLAGS_OFFSET) & 0xFFFF;
-        if ((flags & SlotDescriptor.FLAG_LIVE) == 0
-                || (flags & (SlotDescriptor.FLAG_LARGE | SlotDescriptor.FLAG_FORWARD)) != 0
-                || generation != RefDescriptor.generation(word)) {
+        final DecodedSlot slot = decoded;
+        slot.read(s, off);
+        if (!slot.resolvesOrdinary(word)) {
             return null;
         }
         final Int2ObjectHashMap<long[]> ofAreas = areas.get(db);
-        final long[] area =
-                ofAreas == null ? null : ofAreas.get(s.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF);
+        final long[] area = ofAreas == null ? null : ofAreas.get(slot.area);
         if (area == null) {
             return null;
         }
-        final long dataPage = s.getInt(off + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
-        final int dataOffset = s.getInt(off + SlotDescriptor.DATA_OFFSET_OFFSET);
-        final int size = s.getInt(off + SlotDescriptor.SIZE_OFFSET);
-        if (dataOffset < 0 || size < 0) {
-            return null;
-        }
-        return new long[] {
-            area[0],
-            dataPage + (dataOffset >>> PAGE_SHIFT),
-            dataOffset & (PAGE_LENGTH - 1),
-            size,
-            s.getInt(off + SlotDescriptor.TYPE_ID_OFFSET),
-            area[1]
-        };
+        return new long[] {area[0], slot.firstPage(), slot.offsetInPage(), slot.size, slot.typeId, area[1]};
     }
 
     /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */
-    private ByteBuffer fetch(final RemoteSession session, final RemoteDatabase db, final long segPage) {
+    private UnsafeBuffer fetch(final RemoteSession session, final RemoteDatabase db, final long segPage) {
         final ByteBuffer r;
         try {
             r = session.call(
@@ -142,6 +125,6 @@ final class SegmentSlots {
             ofAreas.put(id, new long[] {window, pages});
         }
         areas.put(db, ofAreas);
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return new UnsafeBuffer(bytes);
     }
 }

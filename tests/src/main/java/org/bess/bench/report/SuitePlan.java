@@ -31,8 +31,8 @@ public final class SuitePlan {
     /** Entries of the KV workloads in {@code --quick}. */
     static final String QUICK_KV_ENTRIES = "20000";
 
-    /** Entries of the 2026-byte KV workloads in a full run (those of 100 bytes: 1M). */
-    static final String FULL_KV_ENTRIES_2026 = "20000";
+    /** Entries of the KV workloads in a full run, for both value sizes (the issue's size). */
+    static final String FULL_KV_ENTRIES = "1000000";
 
     /** Objects of the hot read by reference in {@code --quick}. */
     static final String QUICK_READ_COUNT = "100000";
@@ -77,20 +77,14 @@ public final class SuitePlan {
             plan.put("Oo7ColdBenchmark", List.of(Map.of("config", List.of("small"), "op", List.of("T1", "T6"))));
             plan.put("Oo7ModesBenchmark", List.of(Map.of("config", List.of("small"), "op", List.of("T6"))));
         } else {
-            // 1M values of 2026 bytes need ~620,000 cache frames: past vm.max_map_count (65,530 by default) bess's
-            // mmap and mprotect fail with ENOMEM; at 40,000 and 80,000 values bess's write died of SIGSEGV
-            // (docs/benchmarks.md, "Found"); 20,000 values ran in every run
+            // the issue's size for both value sizes: 1M values of 2026 bytes are ~2 GB, ~500,000 pages, more than the
+            // frames vm.max_map_count lets bess map at once (the level-one clock remaps, see docs/benchmarks.md)
             plan.put(
                     "KvBenchmark",
-                    List.of(
-                            Map.of(
-                                    "entries", List.of("1000000"),
-                                    "valueSize", List.of("100"),
-                                    "order", List.of("seq", "rand")),
-                            Map.of(
-                                    "entries", List.of(FULL_KV_ENTRIES_2026),
-                                    "valueSize", List.of("2026"),
-                                    "order", List.of("seq", "rand"))));
+                    List.of(Map.of(
+                            "entries", List.of(FULL_KV_ENTRIES),
+                            "valueSize", List.of("100", "2026"),
+                            "order", List.of("seq", "rand"))));
             for (final String committers : List.of("01", "02", "04", "08", "16")) {
                 plan.put("DurableCommit" + committers + "Benchmark", List.of(Map.of("objects", List.of("1"))));
             }
@@ -127,6 +121,12 @@ public final class SuitePlan {
             // quick: 20,000 entries, one warmup shot is cheap; full: 1M entries, a pass is long enough to compile
             return new RunSettings(Mode.SingleShotTime, options.quick() ? 1 : 0, 0, 1, 0);
         }
+        if (simpleClass.equals("KvBenchmark")
+                && !options.quick()
+                && "2026".equals(run.params().get("valueSize"))) {
+            // 1M values of 2026 bytes: a bess pass takes seconds (frames remapped on most reads): single shots
+            return new RunSettings(Mode.SingleShotTime, 1, 0, 2, 0);
+        }
         if (simpleClass.equals("Oo7ColdBenchmark")) {
             return new RunSettings(Mode.SingleShotTime, 1, 0, options.quick() ? 3 : 5, 0);
         }
@@ -159,13 +159,13 @@ public final class SuitePlan {
                 + " and 1 measured shot per round (each shot writes every entry into a fresh store);"
                 + " `Oo7ColdBenchmark`: single shots, 1 warmup and " + (options.quick() ? 3 : 5)
                 + " measured shots per round, each on a store reopened with its files dropped from the page cache"
-                + (options.quick() ? "; hot OO7: 1000 ms warmup iterations." : "."));
+                + (options.quick()
+                        ? "; hot OO7: 1000 ms warmup iterations."
+                        : "; KV readers of 2026-byte values: single shots, 1 warmup and 2 measured per round."));
         lines.add("- Data sizes: KV "
                 + (options.quick()
-                        ? QUICK_KV_ENTRIES
-                        : "1,000,000 (100-byte values) and 20,000"
-                                + " (2026-byte values: 1M would need ~500,000 mapped bess frames,"
-                                + " past vm.max_map_count)")
+                        ? QUICK_KV_ENTRIES + " (fewer than the issue's 1,000,000: the full run has those)"
+                        : "1,000,000 (both value sizes, as the issue asks)")
                 + " entries per store (raw data = entries x (4 + valueSize) bytes); hot read by reference "
                 + (options.quick() ? QUICK_READ_COUNT : "1,000,000") + " objects of 100 bytes; OO7 small = 500"
                 + " composite parts, 10,000 atomic parts, 3 connections each"

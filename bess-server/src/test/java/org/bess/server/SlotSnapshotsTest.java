@@ -1,0 +1,186 @@
+package org.bess.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bess.client.BessFile;
+import org.bess.client.Database;
+import org.bess.client.LargeObject;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An embedded session resolves opens into a slotted segment its transaction resolved into before from a snapshot of the
+ * segment's slots, without the engine latch ({@link SlotSnapshots}), and never gives a stale answer: not after the
+ * transaction freed or moved an object of the segment, not for a large object, and not in the next transaction.
+ */
+@SuppressWarnings("try") // the latch guard is used for its close() only
+class SlotSnapshotsTest {
+    private static final int OBJECTS = 40;
+
+    @TempDir
+    Path dir;
+
+    private EmbeddedSession session() {
+        return (EmbeddedSession)
+                BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(8L << 20));
+    }
+
+    private static Ref[] populate(final Session s, final Database db, final TypeId type) {
+        final Ref[] refs = new Ref[OBJECTS];
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "f");
+            for (int i = 0; i < OBJECTS; i++) {
+                final ObjectRef o = tx.allocate(f, type);
+                o.putLong(0, 1000 + i);
+                refs[i] = o.ref();
+            }
+            tx.commit();
+        }
+        return refs;
+    }
+
+    @Test
+    void shouldOpenFromTheSnapshotWhileAnotherThreadHoldsTheLatch() throws Exception {
+        try (EmbeddedSession s = session()) {
+            final Database db = s.createDatabase(dir.resolve("s.root"), 1L << 20);
+            final Ref[] refs = populate(s, db, db.defineType("Rec", 32, new int[0]));
+            final BessServer server = s.server();
+            final EmbeddedSession other = (EmbeddedSession) server.openSession();
+            final ExecutorService threads = Executors.newFixedThreadPool(2);
+            try (Transaction tx = s.begin()) {
+                assertThat(tx.open(refs[0]).getLong(0)).isEqualTo(1000);
+                final long taken = s.snapshots().taken();
+                final CountDownLatch held = new CountDownLatch(1);
+                final CountDownLatch release = new CountDownLatch(1);
+                final Future<?> holder = threads.submit(() -> {
+                    try (EmbeddedSession.Guard g = other.enter()) {
+                        held.countDown();
+                        release.await(60, TimeUnit.SECONDS);
+                    }
+                    return null;
+                });
+                assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+                try {
+                    // the other objects' slots and data pages: the data page is mapped already (the first object's
+                    // access), so neither the open nor the read needs the latch the other thread holds
+                    final Future<Long> sum = threads.submit(() -> {
+                        long total = 0;
+                        for (int i = 1; i < OBJECTS; i++) {
+                            total += tx.open(refs[i]).getLong(0);
+                        }
+                        return total;
+                    });
+                    long expected = 0;
+                    for (int i = 1; i < OBJECTS; i++) {
+                        expected += 1000 + i;
+                    }
+                    assertThat(sum.get(30, TimeUnit.SECONDS))
+                            .as("opens answered without the latch")
+                            .isEqualTo(expected);
+                } finally {
+                    release.countDown();
+                    holder.get(30, TimeUnit.SECONDS);
+                }
+                assertThat(s.snapshots().taken())
+                        .as("one snapshot for the segment")
+                        .isEqualTo(taken);
+                assertThat(s.snapshots().hits()).isGreaterThanOrEqualTo(OBJECTS - 1);
+                tx.commit();
+            } finally {
+                threads.shutdownNow();
+                other.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldNotResolveAnObjectTheTransactionFreedOrMoved() {
+        try (EmbeddedSession s = session()) {
+            final Database db = s.createDatabase(dir.resolve("s.root"), 1L << 20);
+            final Ref[] refs = populate(s, db, db.defineType("Rec", 32, new int[0]));
+            try (Transaction tx = s.begin()) {
+                tx.open(refs[0]);
+                tx.free(tx.open(refs[1]));
+                assertThatThrownBy(() -> tx.open(refs[1]))
+                        .isInstanceOf(BessException.class)
+                        .hasMessageContaining("freed");
+                // grows the object past its place: its data moves (and maybe its neighbours', by compaction)
+                tx.resize(tx.open(refs[2]), 6000);
+                for (int i = 3; i < OBJECTS; i++) {
+                    assertThat(tx.open(refs[i]).getLong(0)).isEqualTo(1000 + i);
+                }
+                assertThat(tx.open(refs[2]).getLong(0)).isEqualTo(1002);
+                assertThat(tx.open(refs[2]).size()).isEqualTo(6000);
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                assertThatThrownBy(() -> tx.open(refs[1]))
+                        .isInstanceOf(BessException.class)
+                        .hasMessageContaining("freed");
+                final long hits = s.snapshots().hits();
+                assertThat(tx.open(refs[3]).getLong(0)).isEqualTo(1003);
+                assertThat(s.snapshots().hits())
+                        .as("a new transaction starts without snapshots")
+                        .isEqualTo(hits);
+                assertThat(tx.open(refs[4]).getLong(0)).isEqualTo(1004);
+                assertThat(s.snapshots().hits()).isEqualTo(hits + 1);
+                tx.commit();
+            }
+        }
+    }
+
+    @Test
+    void shouldSendALargeObjectAndAReusedSlotToTheEngine() {
+        try (EmbeddedSession s = session()) {
+            final Database db = s.createDatabase(dir.resolve("s.root"), 1L << 20);
+            final TypeId type = db.defineType("Rec", 32, new int[0]);
+            final Ref small;
+            final Ref large;
+            final Ref freed;
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "f");
+                small = tx.allocate(f, type).ref();
+                freed = tx.allocate(f, type).ref();
+                final LargeObject lo = tx.createLarge(f);
+                lo.append(new byte[100]);
+                large = lo.ref();
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                tx.free(tx.open(freed));
+                // the slot is reused with a new generation
+                final Ref reused = tx.allocate(tx.file(db, "f"), type).ref();
+                tx.commit();
+                assertThat(reused.word()).isNotEqualTo(freed.word());
+            }
+            try (Transaction tx = s.begin()) {
+                tx.open(small);
+                final long taken = s.snapshots().taken();
+                assertThatThrownBy(() -> tx.open(large))
+                        .isInstanceOf(BessException.class)
+                        .hasMessageContaining("openLarge");
+                assertThatThrownBy(() -> tx.open(freed))
+                        .isInstanceOf(BessException.class)
+                        .satisfies(e ->
+                                assertThat(((BessException) e).errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
+                assertThat(tx.openLarge(large).length()).isEqualTo(100);
+                assertThat(s.snapshots().taken()).isEqualTo(taken);
+                tx.commit();
+            }
+        }
+    }
+}
