@@ -339,9 +339,9 @@ final class RestartRecovery {
             final long ended = System.nanoTime();
             final String summary = String.format(
                     java.util.Locale.ROOT,
-                    "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces them),"
-                            + " losers rolled back %d, in %d ms (log scan and"
-                            + " analysis %d ms, opening databases %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
+                    "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces"
+                            + " them), losers rolled back %d, in %d ms (log scan and analysis %d ms, opening databases"
+                            + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
                     end - start,
                     redone[0],
                     redone[1],
@@ -417,6 +417,8 @@ final class RestartRecovery {
                         .checkedUpTo(end);
                 RedoPages pages =
                         new RedoPages(server.cache(), server.pages(), server.windowPages(), images, start, end)) {
+            // queued page ranges point into the scanner's window: applied before it moves
+            scanner.onWindowMove(pages::flush);
             while (scanner.advance() && scanner.lsn() < end) {
                 if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;
