@@ -4,7 +4,6 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
-import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -45,8 +44,6 @@ final class RedoPages implements AutoCloseable {
     private static final int SMALL_RANGE = 64;
 
     private static final int FIRST_CAPACITY = 1024;
-    /** Ranges queued at most before they are applied. */
-    private static final int QUEUE = 1 << 16;
     /** Longs per table entry: the page key (0: free), the frame state, the page's last image LSN, unused. */
     private static final int ENTRY = 4;
     /** The frame state of a page not brought in yet (no epoch matches it). */
@@ -80,15 +77,6 @@ final class RedoPages implements AutoCloseable {
 
     private final UnsafeBuffer page = new UnsafeBuffer(0, 0);
 
-    // ranges queued for the frames: {frame, offset, length} and where their bytes are (in the scanner's window)
-    private final long[] queuedWhat = new long[QUEUE];
-    private final long[] queuedFrom = new long[QUEUE];
-    private final long[] sortedWhat = new long[QUEUE];
-    private final long[] sortedFrom = new long[QUEUE];
-    private int queued;
-    /** Per frame (shifted by one), the ranges queued, then where they go in the sorted arrays. */
-    private final int[] frameCounts;
-
     // the last page looked up and its entry
     private long lastKey;
     private int lastEntry;
@@ -117,7 +105,6 @@ final class RedoPages implements AutoCloseable {
         this.redoStart = redoStart;
         this.redoEnd = redoEnd;
         this.limit = Math.max(1, cache.frameCount());
-        this.frameCounts = new int[cache.frameCount() + 1];
     }
 
     /**
@@ -152,104 +139,13 @@ final class RedoPages implements AutoCloseable {
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
         final int frame = frame(e, window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, image, lsn);
         lastLsn = lsn;
-        if (b.byteArray() != null) {
-            // not in native memory (never for a sequential scanner): applied at once
-            flush();
-            page.wrap(cache.frameAddress(frame), PAGE_LENGTH);
-            switch (type) {
-                case LogRecordDescriptor.TYPE_FULL_PAGE -> page.putBytes(
-                        0, b, p + PageDiff.PAGE_ID_LENGTH, PAGE_LENGTH);
-                case LogRecordDescriptor.TYPE_CLR -> applyRanges(b, p + CLR_RANGE_COUNT_OFFSET, false);
-                default -> applyRanges(b, p + DIFF_RANGE_COUNT_OFFSET, true);
-            }
-            return true;
-        }
-        final long base = b.addressOffset();
+        page.wrap(cache.frameAddress(frame), PAGE_LENGTH);
         switch (type) {
-            case LogRecordDescriptor.TYPE_FULL_PAGE -> add(frame, 0, PAGE_LENGTH, base + p + PageDiff.PAGE_ID_LENGTH);
-            case LogRecordDescriptor.TYPE_CLR -> addRanges(frame, b, p + CLR_RANGE_COUNT_OFFSET, false);
-            default -> addRanges(frame, b, p + DIFF_RANGE_COUNT_OFFSET, true);
+            case LogRecordDescriptor.TYPE_FULL_PAGE -> page.putBytes(0, b, p + PageDiff.PAGE_ID_LENGTH, PAGE_LENGTH);
+            case LogRecordDescriptor.TYPE_CLR -> applyRanges(b, p + CLR_RANGE_COUNT_OFFSET, false);
+            default -> applyRanges(b, p + DIFF_RANGE_COUNT_OFFSET, true);
         }
         return true;
-    }
-
-    /** Checks a record's ranges and queues each for its frame. */
-    private void addRanges(final int frame, final DirectBuffer b, final int countAt, final boolean diff) {
-        final int count = b.getInt(countAt);
-        if (count < 0 || count > PAGE_LENGTH / Long.BYTES) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range count " + count);
-        }
-        final long base = b.addressOffset();
-        int at = countAt + Integer.BYTES;
-        for (int i = 0; i < count; i++) {
-            final int off = b.getShort(at) & 0xFFFF;
-            final int len = b.getShort(at + Short.BYTES) & 0xFFFF;
-            if (off + len > PAGE_LENGTH) {
-                throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range " + off + "+" + len);
-            }
-            at += 2 * Short.BYTES;
-            if (diff) {
-                // skip the before image
-                at += len;
-            }
-            add(frame, off, len, base + at);
-            at += len;
-        }
-    }
-
-    /** Queues {@code length} bytes at native {@code address} for bytes [offset, offset + length) of a frame. */
-    private void add(final int frame, final int offset, final int length, final long address) {
-        if (queued == queuedWhat.length) {
-            flush();
-        }
-        queuedWhat[queued] = ((long) frame << 32) | ((long) offset << 16) | length;
-        queuedFrom[queued] = address;
-        queued++;
-    }
-
-    /**
-     * Applies the queued ranges frame by frame (a counting sort by frame, stable, so each frame's ranges keep their
-     * LSN order): each page is written while it is in the processor's cache, rather than one write at a random place
-     * of the cache per record. Must run before anything can replace or clean a frame (bringing a page in) and before
-     * the scanner's bytes move ({@link LogScanner#onWindowMove}).
-     */
-    void flush() {
-        final int n = queued;
-        if (n == 0) {
-            return;
-        }
-        queued = 0;
-        final int[] counts = frameCounts;
-        for (int i = 0; i < n; i++) {
-            counts[(int) (queuedWhat[i] >>> 32) + 1]++;
-        }
-        for (int f = 1; f < counts.length; f++) {
-            counts[f] += counts[f - 1];
-        }
-        for (int i = 0; i < n; i++) {
-            final int at = counts[(int) (queuedWhat[i] >>> 32)]++;
-            sortedWhat[at] = queuedWhat[i];
-            sortedFrom[at] = queuedFrom[i];
-        }
-        java.util.Arrays.fill(counts, 0);
-        int lastFrame = -1;
-        long frameAddress = 0;
-        for (int i = 0; i < n; i++) {
-            final long what = sortedWhat[i];
-            final int frame = (int) (what >>> 32);
-            if (frame != lastFrame) {
-                lastFrame = frame;
-                frameAddress = cache.frameAddress(frame);
-            }
-            final int offset = (int) (what >>> 16) & 0xFFFF;
-            final int length = (int) what & 0xFFFF;
-            final long from = sortedFrom[i];
-            if (length == Long.BYTES) {
-                UnsafeApi.putLong(frameAddress + offset, UnsafeApi.getLong(from));
-            } else {
-                UnsafeApi.copyMemory(from, frameAddress + offset, length);
-            }
-        }
     }
 
     /** Records passed over so far because a later full image of their page replaces them. */
@@ -387,8 +283,6 @@ final class RedoPages implements AutoCloseable {
 
     /** Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. */
     private int bringIn(final int window, final long pageNo, final boolean controlPage, final boolean fullImage) {
-        // a pin may replace a frame (written back first) that queued ranges are for
-        flush();
         epoch++;
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
@@ -415,7 +309,6 @@ final class RedoPages implements AutoCloseable {
 
     @Override
     public void close() {
-        flush();
         release();
     }
 }

@@ -417,8 +417,6 @@ final class RestartRecovery {
                         .checkedUpTo(end);
                 RedoPages pages =
                         new RedoPages(server.cache(), server.pages(), server.windowPages(), images, start, end)) {
-            // queued page ranges point into the scanner's window: applied before it moves
-            scanner.onWindowMove(pages::flush);
             while (scanner.advance() && scanner.lsn() < end) {
                 if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;

@@ -84,9 +84,6 @@ public final class LogScanner implements AutoCloseable {
     private long checkedUpTo;
 
     private final CRC32C crc = new CRC32C();
-    /** Told before the window's bytes change (see {@link #onWindowMove}). */
-    private Runnable windowListener;
-
     private long position;
     private String stopReason = "not started";
 
@@ -138,18 +135,6 @@ public final class LogScanner implements AutoCloseable {
      */
     public LogScanner checkedUpTo(final long lsn) {
         this.checkedUpTo = lsn;
-        return this;
-    }
-
-    /**
-     * Runs {@code listener} whenever the bytes of the records returned so far are about to become unreadable (the
-     * scanner maps or reads another stretch of the log, or closes): a reader that kept addresses into {@link
-     * #buffer()} uses them up there (redo queues page ranges by address and applies them in frame order).
-     *
-     * @return this scanner.
-     */
-    public LogScanner onWindowMove(final Runnable listener) {
-        this.windowListener = listener;
         return this;
     }
 
@@ -359,7 +344,6 @@ public final class LogScanner implements AutoCloseable {
             // the mapping holds every byte the segment had: there are no more
             return false;
         }
-        windowMoves();
         release();
         final int want = (int) Math.min(Math.max(length, nextRead), Math.max(length, segmentLength - offset));
         nextRead = Math.min(MAX_READ, nextRead * 2);
@@ -389,7 +373,6 @@ public final class LogScanner implements AutoCloseable {
         if (m == null) {
             return false;
         }
-        windowMoves();
         release();
         mapped = m;
         window = m.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -417,14 +400,7 @@ public final class LogScanner implements AutoCloseable {
     /** Releases the mapping, if any; the current record's bytes are no longer readable. */
     @Override
     public void close() {
-        windowMoves();
         release();
-    }
-
-    private void windowMoves() {
-        if (windowListener != null) {
-            windowListener.run();
-        }
     }
 
     /** Reads and checks a segment header; throws {@code BAD_FORMAT} naming the segment when it is not one. */
