@@ -980,6 +980,15 @@ public final class BessServer implements AutoCloseable {
      * restart redoes from the smallest of them.
      */
     void checkpointNow(final boolean fuzzy) {
+        checkpointNow(fuzzy, lastCheckpointLsn);
+    }
+
+    /**
+     * A checkpoint whose fuzzy write-back takes the dirty pages with a recovery LSN below {@code writeBackBelow} (and
+     * those the log cannot redo); catalogs to store make it a full one. Restart recovery passes the start of its redo:
+     * only the pages redo could not rebuild from a full page image (and those undo changed) are written back.
+     */
+    void checkpointNow(final boolean fuzzy, final long writeBackBelow) {
         final TransactionManager.Txn outer = txns.current();
         try {
             final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
@@ -1007,7 +1016,7 @@ public final class BessServer implements AutoCloseable {
                 }
             } else {
                 log.forceAll();
-                cache.checkpointFuzzy(lastCheckpointLsn);
+                cache.checkpointFuzzy(writeBackBelow);
             }
             FaultPoints.hit("checkpoint.afterFlush");
             // transactions that logged nothing yet need no undo: they are not listed

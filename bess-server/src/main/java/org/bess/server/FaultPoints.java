@@ -17,7 +17,8 @@ import java.util.Properties;
  * over the old one); in restart recovery: {@code recovery.afterAnalysis}, {@code recovery.redoRecord} (each page
  * record redone), {@code recovery.afterRedo}, {@code recovery.afterClr} (each compensation record written and forced
  * during undo), {@code recovery.afterUndo} (losers ended, before the recovered catalogs are installed and the
- * end-of-recovery checkpoint). {@code CrashMatrixTest} collects every {@code hit} in the sources and fails when one is
+ * end-of-recovery checkpoint), {@code recovery.afterCheckpoint} (the end-of-recovery checkpoint durable, the pages it
+ * left dirty not written back). {@code CrashMatrixTest} collects every {@code hit} in the sources and fails when one is
  * missing from its matrix. Thread safe.
  */
 public final class FaultPoints {

@@ -20,7 +20,13 @@ import org.bess.server.txn.TransactionManager;
  * Only bringing a page in (a pin, let go at once) can make the cache replace frames or write dirty ones back (and clean
  * them); the table counts those moments (its epoch), and a frame not checked since the last one is used as it is: it
  * still holds the page and is still dirty. Otherwise the frame is checked (does it still hold the page?) and marked
- * dirty again, with the record's LSN as its recovery LSN when it was clean.
+ * dirty again.
+ *
+ * <p>Records of a page before its last full image in the redone log ({@link PageImages}, from the open scan) are
+ * passed over: the image sets every byte they would. Such a page is rebuilt whole from its image, which becomes its
+ * recovery LSN: it may stay dirty after restart (the next redo starts at or before the image, so even a torn write of
+ * it is repaired). A page without an image in the redone log gets the start of redo as its recovery LSN: the
+ * end-of-recovery checkpoint writes it back (see {@code RestartRecovery}).
  *
  * <p>Page LSNs (in memory only) say how far the log must be durable before a page is written back. Every record redo
  * applies is already in the durable log, so any LSN up to the end of the redone log is right: a page gets the LSN of
@@ -38,46 +44,74 @@ final class RedoPages implements AutoCloseable {
     private static final int SMALL_RANGE = 64;
 
     private static final int FIRST_CAPACITY = 1024;
+    /** Longs per table entry: the page key (0: free), the frame state, the page's last image LSN, unused. */
+    private static final int ENTRY = 4;
+    /** The frame state of a page not brought in yet (no epoch matches it). */
+    private static final long NO_FRAME = 0xFFFF_FFFFL;
 
     private final BufferCache cache;
     private final TransactionManager.Pages pages;
     private final long windowPages;
+    private final PageImages images;
+    /** Where redo started: the recovery LSN of every page redo rebuilds without a full image. */
+    private final long redoStart;
+    /** The end of the log redo reads. */
+    private final long redoEnd;
     /** Entries at most: the cache's frames (more pages than that cannot all be cached anyway). */
     private final int limit;
     /**
-     * Open addressing, two longs an entry: the page key (0: free), then the frame in the low 32 bits, the page's kind
-     * (1: control page) in bit 32 and the epoch in which the frame was last checked and marked dirty above.
+     * Open addressing, {@link #ENTRY} longs an entry: the page key (0: free); the frame state: the frame in the low 32
+     * bits, the page's kind (1: control page) in bit 32 and the epoch in which the frame was last checked and marked
+     * dirty above ({@link #NO_FRAME} before the page is brought in); the LSN of the page's last full image in the
+     * redone log ({@link PageImages#NONE}: none).
      */
-    private long[] table = new long[FIRST_CAPACITY * 2];
+    private long[] table = new long[FIRST_CAPACITY * ENTRY];
 
     private int size;
     /** Pages brought in so far: each may have replaced frames or cleaned dirty ones. */
     private long epoch = 1;
     /** The last record applied. */
     private long lastLsn;
+    /** Records passed over: a later full image of their page replaces them. */
+    private long superseded;
 
     private final UnsafeBuffer page = new UnsafeBuffer(0, 0);
 
-    // the last page looked up and its frame state
+    // the last page looked up and its entry
     private long lastKey;
-    private long lastState;
+    private int lastEntry;
 
     // the last (database, area) looked up and its window
     private long lastDatabase;
     private int lastArea = -1;
     private int lastWindow = -1;
 
-    RedoPages(final BufferCache cache, final TransactionManager.Pages pages, final long windowPages) {
+    /**
+     * Redo's pages for the log from {@code redoStart} to {@code redoEnd}.
+     *
+     * @param images the last full image of each page in the log (the open scan's).
+     */
+    RedoPages(
+            final BufferCache cache,
+            final TransactionManager.Pages pages,
+            final long windowPages,
+            final PageImages images,
+            final long redoStart,
+            final long redoEnd) {
         this.cache = cache;
         this.pages = pages;
         this.windowPages = windowPages;
+        this.images = images;
+        this.redoStart = redoStart;
+        this.redoEnd = redoEnd;
         this.limit = Math.max(1, cache.frameCount());
     }
 
     /**
      * Applies the scanner's current record (a {@code FULL_PAGE}, {@code PAGE_DIFF} after images, or {@code CLR}).
      *
-     * @return false when it changes no page or its database or area is not open (skipped).
+     * @return false when it changes no page, its database or area is not open, or a later full image of its page
+     *     replaces it (skipped).
      */
     boolean apply(final LogScanner r) {
         final DirectBuffer b = r.buffer();
@@ -93,10 +127,17 @@ final class RedoPages implements AutoCloseable {
         if (window < 0 || pageNo >= windowPages) {
             return false;
         }
+        final long lsn = r.lsn();
+        final int e = entry(((long) (window + 1) << 40) | pageNo, databaseId, areaId, pageNo);
+        final long image = table[e + 2];
+        if (lsn < image) {
+            // the page's last full image, later in the log, sets every byte this record would
+            superseded++;
+            return false;
+        }
         final short type = r.type();
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
-        final long lsn = r.lsn();
-        final int frame = frame(window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, lsn);
+        final int frame = frame(e, window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, image, lsn);
         lastLsn = lsn;
         page.wrap(cache.frameAddress(frame), PAGE_LENGTH);
         switch (type) {
@@ -105,6 +146,11 @@ final class RedoPages implements AutoCloseable {
             default -> applyRanges(b, p + DIFF_RANGE_COUNT_OFFSET, true);
         }
         return true;
+    }
+
+    /** Records passed over so far because a later full image of their page replaces them. */
+    long superseded() {
+        return superseded;
     }
 
     private int window(final long databaseId, final int areaId) {
@@ -146,70 +192,93 @@ final class RedoPages implements AutoCloseable {
         }
     }
 
-    /** The frame holding a page, dirty. */
-    private int frame(
-            final int window, final long pageNo, final boolean controlPage, final boolean fullImage, final long lsn) {
-        final long key = ((long) (window + 1) << 40) | pageNo;
-        final long current = (epoch << 33) | (controlPage ? 1L << 32 : 0);
-        if (key == lastKey && (lastState & ~0xFFFF_FFFFL) == current) {
-            return (int) lastState;
+    /**
+     * The table entry of a page (its index in {@link #table}), made when the page is new here: its last image in the
+     * redone log, and no frame yet.
+     */
+    private int entry(final long key, final long databaseId, final int areaId, final long pageNo) {
+        if (key == lastKey) {
+            return lastEntry;
         }
-        final long[] t = table;
-        final int mask = t.length - 2;
-        int e = (int) (mix(key) << 1) & mask;
+        long[] t = table;
+        int mask = t.length - ENTRY;
+        int e = (int) (mix(key) * ENTRY) & mask;
         long k;
         while ((k = t[e]) != 0 && k != key) {
-            e = (e + 2) & mask;
+            e = (e + ENTRY) & mask;
         }
+        if (k == 0) {
+            if (size >= limit) {
+                release();
+            } else if ((size + 1) * 2 * ENTRY > t.length) {
+                grow();
+            }
+            t = table;
+            mask = t.length - ENTRY;
+            e = (int) (mix(key) * ENTRY) & mask;
+            while (t[e] != 0) {
+                e = (e + ENTRY) & mask;
+            }
+            long image = images.lastImage(databaseId, areaId, pageNo);
+            if (image < redoStart || image >= redoEnd) {
+                // an image before the redone log (or past its end, which cannot be) replaces nothing redo applies
+                image = PageImages.NONE;
+            }
+            t[e] = key;
+            t[e + 1] = NO_FRAME;
+            t[e + 2] = image;
+            size++;
+        }
+        lastKey = key;
+        lastEntry = e;
+        return e;
+    }
+
+    /** The frame holding the page of entry {@code e}, dirty. */
+    private int frame(
+            final int e,
+            final int window,
+            final long pageNo,
+            final boolean controlPage,
+            final boolean fullImage,
+            final long image,
+            final long lsn) {
+        final long[] t = table;
+        final long current = (epoch << 33) | (controlPage ? 1L << 32 : 0);
         final long state = t[e + 1];
-        if (k != 0 && (state & ~0xFFFF_FFFFL) == current) {
-            lastKey = key;
-            lastState = state;
+        if ((state & ~0xFFFF_FFFFL) == current) {
             return (int) state;
         }
         int frame = (int) state;
-        if (k == 0 || (state & (1L << 32)) != (current & (1L << 32)) || cache.pageKeyOf(frame) != key) {
+        if (state == NO_FRAME || (state & (1L << 32)) != (current & (1L << 32)) || cache.pageKeyOf(frame) != t[e]) {
             // new here, replaced meanwhile, or the page changed kind (a freed data page came back as a control page)
             frame = bringIn(window, pageNo, controlPage, fullImage);
         }
-        cache.markDirty(frame, lsn);
+        // the recovery LSN when the frame was clean: redo from the page's last image rebuilds it whole (records before
+        // the image are passed over, so the image is the first record applied); a page without one is rebuilt from
+        // diffs over what the disk holds, and redo must start where this redo started (the end-of-recovery checkpoint
+        // writes such pages back)
+        final long recLsn = image != PageImages.NONE ? image : redoStart;
+        cache.markDirty(frame, recLsn);
         cache.pageLsn(frame, lsn);
-        final long now = (epoch << 33) | (controlPage ? 1L << 32 : 0) | (frame & 0xFFFF_FFFFL);
-        if (k == 0) {
-            insert(key, now);
-        } else {
-            t[e + 1] = now;
-        }
-        lastKey = key;
-        lastState = now;
+        t[e + 1] = current | (frame & 0xFFFF_FFFFL);
         return frame;
     }
 
-    private void insert(final long key, final long state) {
-        if (size >= limit) {
-            release();
-        } else if ((size + 1) * 4 > table.length) {
-            // more than half full: twice the capacity
-            final long[] old = table;
-            table = new long[old.length * 2];
-            for (int e = 0; e < old.length; e += 2) {
-                if (old[e] != 0) {
-                    put(old[e], old[e + 1]);
+    private void grow() {
+        final long[] old = table;
+        table = new long[old.length * 2];
+        final int mask = table.length - ENTRY;
+        for (int o = 0; o < old.length; o += ENTRY) {
+            if (old[o] != 0) {
+                int e = (int) (mix(old[o]) * ENTRY) & mask;
+                while (table[e] != 0) {
+                    e = (e + ENTRY) & mask;
                 }
+                System.arraycopy(old, o, table, e, ENTRY);
             }
         }
-        put(key, state);
-        size++;
-    }
-
-    private void put(final long key, final long state) {
-        final int mask = table.length - 2;
-        int e = (int) (mix(key) << 1) & mask;
-        while (table[e] != 0) {
-            e = (e + 2) & mask;
-        }
-        table[e] = key;
-        table[e + 1] = state;
+        lastKey = 0;
     }
 
     /** Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. */
@@ -223,8 +292,8 @@ final class RedoPages implements AutoCloseable {
 
     /** Gives every page in the table whose frame still holds it the last LSN redone, and empties the table. */
     private void release() {
-        for (int e = 0; e < table.length; e += 2) {
-            if (table[e] != 0 && cache.pageKeyOf((int) table[e + 1]) == table[e]) {
+        for (int e = 0; e < table.length; e += ENTRY) {
+            if (table[e] != 0 && table[e + 1] != NO_FRAME && cache.pageKeyOf((int) table[e + 1]) == table[e]) {
                 cache.pageLsn((int) table[e + 1], lastLsn);
             }
         }

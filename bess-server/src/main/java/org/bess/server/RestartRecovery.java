@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>undo of losers, newest record first across all losers: each page diff is undone with its before images and a
  *       compensation record (CLR) whose undo-next is the diff's previous LSN, so a crash during undo resumes where it
  *       stopped and never undoes twice; then {@code ABORT} and {@code END};
- *   <li>the recovered catalogs are installed, and a checkpoint writes everything back.
+ *   <li>the recovered catalogs are installed, and a fuzzy checkpoint writes back the pages the log cannot rebuild from
+ *       a full image (redo rebuilt them from diffs, or undo changed them); the others stay dirty, listed in the
+ *       checkpoint's dirty page table with their last image as recovery LSN (see {@link RedoPages}).
  * </ol>
  *
  * Checksums are not verified while redo and undo rewrite pages; everything they touched is stamped again when written
@@ -92,6 +94,8 @@ final class RestartRecovery {
         private Txn lastTxn;
         private final Map<Long, String> paths = new LinkedHashMap<>();
         private final Map<Long, byte[]> catalogs = new HashMap<>();
+        /** The last full page image of each page in the log (redo passes over what they replace). */
+        private final PageImages images = new PageImages();
 
         /** An analysis that starts at the checkpoint record at {@code master} (-1: at the first record). */
         Analysis(final long master) {
@@ -106,6 +110,10 @@ final class RestartRecovery {
         @Override
         public void visit(final LogScanner r) {
             final short type = r.type();
+            if (type == LogRecordDescriptor.TYPE_FULL_PAGE) {
+                // every image counts, before the checkpoint too: redo starts at the oldest recovery LSN, before it
+                images.onFullPage(r.buffer(), r.payloadOffset(), r.lsn());
+            }
             if (!started) {
                 if (master >= 0 && (r.lsn() != master || type != LogRecordDescriptor.TYPE_CHECKPOINT)) {
                     // before the checkpoint: the open scan checks these records, analysis needs none of them
@@ -289,17 +297,18 @@ final class RestartRecovery {
                 }
             }
             final long opened = System.nanoTime();
-            final long redone = redo(server, log, Math.max(firstLsn(log), analysis.redoStart), end);
+            final long redoStart = Math.max(firstLsn(log), analysis.redoStart);
+            final long[] redone = redo(server, log, analysis.images, redoStart, end);
             // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
             // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
             // below would no longer see it
             int repaired = repairPageInfo(server, paths);
-            // the redone pages may reach the disk before the crash: a second recovery must give the same state
+            // nothing is written back here: a crash from now on redoes the same log from the same checkpoint (byte
+            // images, applied again in LSN order), whatever reached the disk meanwhile
             final long redoEnded = System.nanoTime();
-            server.cache().checkpoint();
             FaultPoints.hit("recovery.afterRedo");
             final long undoStarted = System.nanoTime();
-            final int losers = undo(server, log, txns);
+            final int losers = undo(server, log, txns, redoStart);
             final long undoEnded = System.nanoTime();
             FaultPoints.hit("recovery.afterUndo");
             for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
@@ -325,14 +334,17 @@ final class RestartRecovery {
                     db.releasePendingCatalog();
                 }
             }
-            server.checkpointNow();
+            endOfRecovery(server, redoStart, !catalogs.isEmpty());
+            FaultPoints.hit("recovery.afterCheckpoint");
             final long ended = System.nanoTime();
             final String summary = String.format(
                     java.util.Locale.ROOT,
-                    "recovered: log bytes %d, page records redone %d, losers rolled back %d, in %d ms (log scan and"
-                            + " analysis %d ms, opening databases %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
+                    "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces"
+                            + " them), losers rolled back %d, in %d ms (log scan and analysis %d ms, opening databases"
+                            + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
                     end - start,
-                    redone,
+                    redone[0],
+                    redone[1],
                     losers,
                     (analysis.nanos + ended - began) / 1_000_000,
                     analysis.nanos / 1_000_000,
@@ -344,6 +356,29 @@ final class RestartRecovery {
             return summary;
         } finally {
             cache.verifying(true);
+        }
+    }
+
+    /**
+     * The end of recovery writes back only what the log cannot rebuild from a full page image: the pages redo rebuilt
+     * from diffs alone and those undo changed (their recovery LSN is the start of redo, below {@code writeBackBelow}),
+     * and the pages that are never logged (page-info, catalog and area header pages); then it forces the areas. The
+     * pages redo rebuilt from an image stay dirty with that image as recovery LSN, and reach the disk by normal
+     * write-back (the write-ahead rule holds: their records are in the durable log).
+     *
+     * <p>Without catalogs to store, a fuzzy checkpoint follows, whose dirty page table lists those pages: the next
+     * restart redoes from the oldest image. With catalogs to store there is no checkpoint: storing a catalog writes a
+     * new chain of unlogged pages into blocks that records before it may have described as other pages, so it needs a
+     * checkpoint that leaves nothing older to redo (a full one, which would write every page back); the master record
+     * keeps naming the checkpoint this restart started from, so a crash redoes the same log again, and the catalogs
+     * are stored by the engine's next checkpoint, which is then full (at the latest at close).
+     */
+    private static void endOfRecovery(final BessServer server, final long redoStart, final boolean catalogsToStore) {
+        if (catalogsToStore) {
+            server.log().forceAll();
+            server.cache().checkpointFuzzy(redoStart + 1);
+        } else {
+            server.checkpointNow(true, redoStart + 1);
         }
     }
 
@@ -369,15 +404,19 @@ final class RestartRecovery {
 
     /**
      * Redo: one sequential pass from {@code start} to the end the open scan found (whose checksums it verified), each
-     * page record applied in place through {@link RedoPages}.
+     * page record applied in place through {@link RedoPages}, except those a later full image of their page replaces.
+     *
+     * @return {records applied, records passed over}.
      */
-    private static long redo(final BessServer server, final LogWriter log, final long start, final long end) {
+    private static long[] redo(
+            final BessServer server, final LogWriter log, final PageImages images, final long start, final long end) {
         long redone = 0;
         final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
         long nextReport = start + every;
         try (LogScanner scanner = LogScanner.sequential(log.device(), log.segmentLength(), start)
                         .checkedUpTo(end);
-                RedoPages pages = new RedoPages(server.cache(), server.pages(), server.windowPages())) {
+                RedoPages pages =
+                        new RedoPages(server.cache(), server.pages(), server.windowPages(), images, start, end)) {
             while (scanner.advance() && scanner.lsn() < end) {
                 if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;
@@ -388,8 +427,8 @@ final class RestartRecovery {
                     nextReport += every;
                 }
             }
+            return new long[] {redone, pages.superseded()};
         }
-        return redone;
     }
 
     /** Applies a page record's images; false when its database or area is not open (skipped). */
@@ -399,7 +438,8 @@ final class RestartRecovery {
             final long lsn,
             final short flags,
             final short type,
-            final boolean redo) {
+            final boolean redo,
+            final long recLsn) {
         final long[] id = PageDiff.pageId(body);
         if (id[0] == 0) {
             // the CLR that ends the undo of a nested top action changes no page
@@ -419,7 +459,9 @@ final class RestartRecovery {
                 case LogRecordDescriptor.TYPE_CLR -> PageDiff.applyClr(body, page);
                 default -> PageDiff.applyDiff(body, page, redo);
             }
-            cache.markDirty(frame);
+            // no full image of the page follows: a clean page gets the start of redo as its recovery LSN, so that
+            // the end-of-recovery checkpoint writes it back
+            cache.markDirty(frame, recLsn);
             cache.pageLsn(frame, lsn);
         } finally {
             cache.unpin(frame);
@@ -427,7 +469,8 @@ final class RestartRecovery {
         return true;
     }
 
-    private static int undo(final BessServer server, final LogWriter log, final Map<Long, Txn> losers) {
+    private static int undo(
+            final BessServer server, final LogWriter log, final Map<Long, Txn> losers, final long redoStart) {
         final Map<Long, long[]> state = new LinkedHashMap<>();
         for (final Map.Entry<Long, Txn> e : losers.entrySet()) {
             // {next record to undo, last record written for the transaction}
@@ -463,7 +506,8 @@ final class RestartRecovery {
                         s[1],
                         r.flags(),
                         LogRecordDescriptor.TYPE_CLR,
-                        false);
+                        false,
+                        redoStart);
                 s[0] = r.prevLsn();
                 log.force(s[1]);
                 FaultPoints.hit("recovery.afterClr");

@@ -54,7 +54,8 @@ class CrashMatrixTest {
             "recovery.redoRecord", new int[] {1, 3, 8, 20},
             "recovery.afterRedo", new int[] {1},
             "recovery.afterClr", new int[] {1, 2, 3},
-            "recovery.afterUndo", new int[] {1});
+            "recovery.afterUndo", new int[] {1},
+            "recovery.afterCheckpoint", new int[] {1});
 
     @TempDir
     static Path shared;
