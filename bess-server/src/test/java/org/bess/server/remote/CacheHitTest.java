@@ -26,9 +26,7 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.ClientMapDescriptor;
 import org.bess.server.BessServer;
-import org.bess.server.Context;
 import org.bess.server.SessionAccess;
-import org.bess.server.lock.LockContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,11 +53,8 @@ class CacheHitTest {
 
     @BeforeEach
     void start() {
-        server = BessServer.start(new Context()
-                .nodeDir(dir.resolve("node"))
-                .cacheSizeBytes(8L << 20)
-                .lockContext(new LockContext().lockTimeoutNs(TimeUnit.SECONDS.toNanos(20))));
-        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
+        server = TestNode.server(dir);
+        endpoint = TestNode.endpoint(server, dir);
         root = dir.resolve("hits.root");
     }
 

@@ -18,9 +18,7 @@ import org.bess.client.TypeId;
 import org.bess.client.remote.RemoteSession;
 import org.bess.format.LockWordDescriptor;
 import org.bess.server.BessServer;
-import org.bess.server.Context;
 import org.bess.server.SessionAccess;
-import org.bess.server.lock.LockContext;
 import org.bess.server.lock.LockManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,11 +42,8 @@ class SharedLockFastPathTest {
 
     @BeforeEach
     void start() {
-        server = BessServer.start(new Context()
-                .nodeDir(dir.resolve("node"))
-                .cacheSizeBytes(8L << 20)
-                .lockContext(new LockContext().lockTimeoutNs(TimeUnit.SECONDS.toNanos(20))));
-        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
+        server = TestNode.server(dir);
+        endpoint = TestNode.endpoint(server, dir);
     }
 
     @AfterEach
