@@ -156,28 +156,13 @@ public class MemoryFootprintBenchmark {
             server = BessServer.start(new Context().nodeDir(node).cacheSizeBytes(256L << 20));
             endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
             root = dir.resolve("rss.root");
-            try (Session s = server.openSession()) {
-                final Database db = s.createDatabase(root, 16L << 20);
-                final TypeId t = db.defineType("Big", BIG, new int[0]);
-                try (Transaction tx = s.begin()) {
-                    final BessFile f = tx.createFile(db, "big");
-                    for (int i = 0; i < 4096; i++) {
-                        tx.allocate(f, t).putLong(0, i);
-                    }
-                    tx.commit();
-                }
-            }
+            fill(server, root, new String[] {"big"}, 4096);
         }
 
         /** Stops the endpoint and engine and deletes the store. */
         @TearDown(Level.Trial)
         public void tearDown() {
-            try {
-                endpoint.close();
-                server.close();
-            } finally {
-                StorageBenchmarkSupport.deleteTree(dir);
-            }
+            stop(endpoint, server, dir);
         }
     }
 
@@ -267,30 +252,17 @@ public class MemoryFootprintBenchmark {
             server = BessServer.start(new Context().nodeDir(node).cacheSizeBytes(256L << 20));
             endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
             root = dir.resolve("rbuf.root");
-            try (Session s = server.openSession()) {
-                final Database db = s.createDatabase(root, 16L << 20);
-                final TypeId t = db.defineType("Big", BIG, new int[0]);
-                for (int k = 0; k < clients; k++) {
-                    try (Transaction tx = s.begin()) {
-                        final BessFile f = tx.createFile(db, "w" + k);
-                        for (int i = 0; i < objects; i++) {
-                            tx.allocate(f, t).putLong(0, i);
-                        }
-                        tx.commit();
-                    }
-                }
+            final String[] files = new String[clients];
+            for (int k = 0; k < clients; k++) {
+                files[k] = "w" + k;
             }
+            fill(server, root, files, objects);
         }
 
         /** Stops the endpoint and engine and deletes the store. */
         @TearDown(Level.Trial)
         public void tearDown() {
-            try {
-                endpoint.close();
-                server.close();
-            } finally {
-                StorageBenchmarkSupport.deleteTree(dir);
-            }
+            stop(endpoint, server, dir);
         }
     }
 
@@ -389,5 +361,32 @@ public class MemoryFootprintBenchmark {
             }
         }
         throw new IllegalStateException("no " + name + " in: " + line);
+    }
+
+    /** Creates the database at {@code root} and commits one file per name, each of {@code objects} objects of BIG. */
+    static void fill(final BessServer server, final Path root, final String[] files, final int objects) {
+        try (Session s = server.openSession()) {
+            final Database db = s.createDatabase(root, 16L << 20);
+            final TypeId t = db.defineType("Big", BIG, new int[0]);
+            for (final String name : files) {
+                try (Transaction tx = s.begin()) {
+                    final BessFile f = tx.createFile(db, name);
+                    for (int i = 0; i < objects; i++) {
+                        tx.allocate(f, t).putLong(0, i);
+                    }
+                    tx.commit();
+                }
+            }
+        }
+    }
+
+    /** Stops an endpoint and its engine, then deletes the store. */
+    static void stop(final SessionEndpoint endpoint, final BessServer server, final Path dir) {
+        try {
+            endpoint.close();
+            server.close();
+        } finally {
+            StorageBenchmarkSupport.deleteTree(dir);
+        }
     }
 }
