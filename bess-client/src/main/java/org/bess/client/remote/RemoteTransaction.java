@@ -267,7 +267,8 @@ final class RemoteTransaction implements Transaction {
         final RemoteFile f = file(file);
         return new RemoteCursor(
                 this,
-                session.call(session.request(Wire.SCAN).putInt(f.handle())).getInt());
+                session.call(session.request(Wire.SCAN).putInt(f.handle())).getInt(),
+                f.db());
     }
 
     /** A large object operation that changes pages on the server. */

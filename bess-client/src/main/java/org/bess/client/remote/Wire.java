@@ -106,6 +106,14 @@ public final class Wire {
     /** Close a cursor: cursor handle. */
     public static final int CURSOR_CLOSE = 38;
     /**
+     * Cursor steps in one request: cursor handle, {@code int max} (1..{@link #CURSOR_BATCH_MAX}); reply: {@code int n},
+     * then n times {@code int large, long word} (the file's database). Fewer than max means the cursor is done. The
+     * server opens each object as {@link #CURSOR_NEXT} would (its lock is taken); the client opens them itself.
+     */
+    public static final int CURSOR_NEXT_REFS = 56;
+    /** The most references one {@link #CURSOR_NEXT_REFS} returns. */
+    public static final int CURSOR_BATCH_MAX = 512;
+    /**
      * A slotted segment's slots, for the client to resolve references into it itself for the rest of the transaction:
      * db, segment page; reply: the used slots' raw bytes ({@code bytes}), then {@code int n} areas of the database
      * ({@code int id, int window, long pages}).

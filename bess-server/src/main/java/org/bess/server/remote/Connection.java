@@ -582,7 +582,7 @@ final class Connection implements Runnable {
     private void dispatch(final int op) {
         if (op >= Wire.ACQUIRE_FRAME) {
             fault(op);
-        } else if (op >= Wire.CREATE_LARGE) {
+        } else if (op >= Wire.CREATE_LARGE && op <= Wire.LO_PREFETCH) {
             large(op);
         } else if (op >= Wire.BEGIN) {
             transaction(op);
@@ -821,6 +821,7 @@ final class Connection implements Runnable {
             case Wire.OBJECT_TYPE -> putType(get(in.getInt(), ObjectRef.class).type());
             case Wire.SCAN -> out.putInt(handle(tx().scan(get(in.getInt(), BessFile.class)), true));
             case Wire.CURSOR_NEXT -> cursorNext(get(in.getInt(), Cursor.class));
+            case Wire.CURSOR_NEXT_REFS -> cursorNextRefs(get(in.getInt(), Cursor.class), in.getInt());
             case Wire.CURSOR_CLOSE -> {
                 final int h = in.getInt();
                 get(h, Cursor.class).close();
@@ -865,6 +866,23 @@ final class Connection implements Runnable {
                 putObject(c.object());
             }
         }
+    }
+
+    /** Steps a cursor up to {@code max} times and sends the references only; the client opens the objects itself. */
+    private void cursorNextRefs(final Cursor c, final int max) {
+        if (max < 1 || max > Wire.CURSOR_BATCH_MAX) {
+            throw new MalformedFrame(
+                    "cursor batch out of bounds: max=" + max + ", allowed 1.." + Wire.CURSOR_BATCH_MAX);
+        }
+        final int countAt = out.position();
+        out.putInt(0);
+        int n = 0;
+        while (n < max && c.next()) {
+            out.putInt(c.isLarge() ? 1 : 0);
+            out.putLong(c.ref().word());
+            n++;
+        }
+        out.patchInt(countAt, n);
     }
 
     private void large(final int op) {

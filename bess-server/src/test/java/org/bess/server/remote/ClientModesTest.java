@@ -265,6 +265,71 @@ class ClientModesTest {
 
     @ParameterizedTest
     @EnumSource(Way.class)
+    void shouldScanInBatchesSkippingObjectsFreedAheadOfTheCursor(final Way way) {
+        final Session s = open(way);
+        final Database db = s.createDatabase(dir.resolve("scan.root"), 4L << 20);
+        final TypeId rec = db.defineType("Rec", 24, new int[0]);
+        final int n = 1_000; // about four batches of references
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "recs");
+            for (int i = 0; i < n; i++) {
+                tx.allocate(f, rec).putLong(0, i);
+                if (i == 600) {
+                    tx.createLarge(f).append(new byte[] {1, 2, 3});
+                }
+            }
+            tx.commit();
+        }
+        try (Transaction tx = s.begin()) {
+            final long before = s instanceof RemoteSession r ? r.requestCount() : 0;
+            long sum = 0;
+            int seen = 0;
+            int larges = 0;
+            final List<Ref> refs = new ArrayList<>();
+            try (Cursor c = tx.scan(tx.file(db, "recs"))) {
+                while (c.next()) {
+                    if (c.isLarge()) {
+                        assertThat(c.largeObject().length()).isEqualTo(3);
+                        larges++;
+                        continue;
+                    }
+                    sum += c.object().getLong(0);
+                    refs.add(c.ref());
+                    seen++;
+                }
+            }
+            assertThat(seen).isEqualTo(n);
+            assertThat(larges).isEqualTo(1);
+            assertThat(sum).isEqualTo((long) n * (n - 1) / 2);
+            if (s instanceof RemoteSession r) {
+                // one request per batch of references, plus the slots of each segment once: far fewer than one per
+                // object
+                assertThat(r.requestCount() - before)
+                        .as("requests for a scan of %d objects", n)
+                        .isLessThan(n / 10);
+            }
+            // objects freed after the cursor fetched their batch are skipped, not returned or failed on
+            long rest = 0;
+            int restSeen = 0;
+            try (Cursor c = tx.scan(tx.file(db, "recs"))) {
+                assertThat(c.next()).isTrue();
+                for (int i = 1; i < n; i += 2) {
+                    tx.free(tx.open(refs.get(i)));
+                }
+                do {
+                    if (!c.isLarge()) {
+                        rest += c.object().getLong(0);
+                        restSeen++;
+                    }
+                } while (c.next());
+            }
+            assertThat(restSeen).isEqualTo(n / 2);
+            assertThat(rest).isEqualTo((long) (n / 2) * (n / 2 - 1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Way.class)
     void shouldReadAndWriteLargeObjects(final Way way) {
         final Session s = open(way);
         final Database db = s.createDatabase(dir.resolve("large.root"), 1L << 20);
