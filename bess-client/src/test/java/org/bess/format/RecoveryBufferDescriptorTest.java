@@ -14,11 +14,16 @@ import org.junit.jupiter.api.Test;
 /** The recovery-buffer layout: offsets, the golden header and directory, and garbage refused by name. */
 class RecoveryBufferDescriptorTest {
     private static UnsafeBuffer header(final int slots) {
+        return header(slots, 1);
+    }
+
+    private static UnsafeBuffer header(final int slots, final int clientSlots) {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) RecoveryBufferDescriptor.fileLength(slots)]);
         b.putLong(RecoveryBufferDescriptor.MAGIC_OFFSET, RecoveryBufferDescriptor.MAGIC, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, RecoveryBufferDescriptor.VERSION, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.PAGE_LENGTH_OFFSET, PAGE_LENGTH, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.SLOT_COUNT_OFFSET, slots, ByteOrder.LITTLE_ENDIAN);
+        b.putInt(RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET, clientSlots, ByteOrder.LITTLE_ENDIAN);
         b.putLong(RecoveryBufferDescriptor.SERVER_PID_OFFSET, 0x0102_0304_0506_0708L, ByteOrder.LITTLE_ENDIAN);
         b.putLong(RecoveryBufferDescriptor.CONNECTION_ID_OFFSET, 0x1112_1314_1516_1718L, ByteOrder.LITTLE_ENDIAN);
         b.putInt(
@@ -30,6 +35,7 @@ class RecoveryBufferDescriptorTest {
 
     @Test
     void shouldChainItsOffsetsAndAlignTheImagesToPages() {
+        assertThat(RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET).isEqualTo(20);
         assertThat(RecoveryBufferDescriptor.SERVER_PID_OFFSET).isEqualTo(24);
         assertThat(RecoveryBufferDescriptor.CONNECTION_ID_OFFSET).isEqualTo(32);
         assertThat(RecoveryBufferDescriptor.HEADER_CHECKSUM_OFFSET).isEqualTo(60);
@@ -60,6 +66,7 @@ class RecoveryBufferDescriptorTest {
         GoldenFiles.assertMatches("recovery-buffer", directory);
         assertThat(RecoveryBufferDescriptor.checkHeader(b, b.capacity(), "golden"))
                 .isEqualTo(2);
+        assertThat(RecoveryBufferDescriptor.clientSlotCount(b)).isEqualTo(1);
     }
 
     @Test
@@ -101,9 +108,14 @@ class RecoveryBufferDescriptorTest {
                     .isInstanceOf(BessException.class)
                     .hasMessageContaining("recovery buffer is damaged");
         }
-        final UnsafeBuffer v2 = header(4);
-        v2.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, 2);
-        assertRefused(v2, length, "unsupported version 2");
+        final UnsafeBuffer v1 = header(4);
+        v1.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, 1);
+        assertRefused(v1, length, "unsupported version 1");
+        // a client slot count out of range, under a header checksum that matches it
+        assertRefused(header(4, 4), length, "client slot count 4 out of range [0, 3]");
+        assertRefused(header(4, -1), length, "client slot count -1 out of range [0, 3]");
+        assertThat(RecoveryBufferDescriptor.checkHeader(header(4, 0), length, "ok"))
+                .isEqualTo(4);
         final UnsafeBuffer zeros = new UnsafeBuffer(new byte[(int) length]);
         assertRefused(zeros, length, "not a recovery buffer");
     }

@@ -107,11 +107,16 @@ class RecoveryBufferTest {
         return area.getInt(RecoveryBufferDescriptor.SLOT_COUNT_OFFSET);
     }
 
+    private static int clientSlots(final UnsafeBuffer area) {
+        return area.getInt(RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET);
+    }
+
     private static List<Integer> imageSlots(final UnsafeBuffer area) {
         final List<Integer> held = new ArrayList<>();
         for (int s = 0; s < slots(area); s++) {
-            final int state = area.getIntVolatile(
-                    (int) RecoveryBufferDescriptor.entryOffset(s) + RecoveryBufferDescriptor.ENTRY_STATE_OFFSET);
+            final int state =
+                    area.getIntVolatile((int) RecoveryBufferDescriptor.entryOffset(slots(area), clientSlots(area), s)
+                            + RecoveryBufferDescriptor.ENTRY_STATE_OFFSET);
             if (state == RecoveryBufferDescriptor.STATE_IMAGE) {
                 held.add(s);
             }
@@ -212,7 +217,7 @@ class RecoveryBufferTest {
             o.putLong(0, 777);
             final List<Integer> held = imageSlots(area);
             assertThat(held).hasSize(1);
-            final int image = (int) RecoveryBufferDescriptor.imageOffset(slots(area), held.get(0));
+            final int image = (int) RecoveryBufferDescriptor.imageOffset(slots(area), clientSlots(area), held.get(0));
             area.putByte(image + 2000, (byte) (area.getByte(image + 2000) ^ 0x10));
             assertThatThrownBy(tx::abort)
                     .isInstanceOfSatisfying(
