@@ -14,11 +14,14 @@ import org.junit.jupiter.api.Test;
 /** The recovery-buffer layout: offsets, the golden header and directory, and garbage refused by name. */
 class RecoveryBufferDescriptorTest {
     private static UnsafeBuffer header(final int slots) {
-        return header(slots, 1);
+        return header(slots, 0);
     }
 
     private static UnsafeBuffer header(final int slots, final int clientSlots) {
-        final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) RecoveryBufferDescriptor.fileLength(slots)]);
+        final long length = clientSlots >= 0 && clientSlots < slots
+                ? RecoveryBufferDescriptor.fileLength(slots, clientSlots)
+                : RecoveryBufferDescriptor.fileLength(slots);
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) length]);
         b.putLong(RecoveryBufferDescriptor.MAGIC_OFFSET, RecoveryBufferDescriptor.MAGIC, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, RecoveryBufferDescriptor.VERSION, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.PAGE_LENGTH_OFFSET, PAGE_LENGTH, ByteOrder.LITTLE_ENDIAN);
@@ -46,6 +49,15 @@ class RecoveryBufferDescriptorTest {
         assertThat(RecoveryBufferDescriptor.imagesOffset(127)).isEqualTo(2 * PAGE_LENGTH);
         assertThat(RecoveryBufferDescriptor.fileLength(1040)).isEqualTo(9L * PAGE_LENGTH + 1040L * PAGE_LENGTH);
         assertThat(RecoveryBufferDescriptor.entryOffset(3) % 8).isZero();
+        // client slots: their directory and their images each start on a page of their own
+        assertThat(RecoveryBufferDescriptor.clientDirectoryOffset(1040, 256)).isEqualTo(7L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 783)).isEqualTo(64 + 783 * 32);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 784)).isEqualTo(7L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 1039)).isEqualTo(7L * PAGE_LENGTH + 255 * 32);
+        assertThat(RecoveryBufferDescriptor.imagesOffset(1040, 256)).isEqualTo(9L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.imageOffset(1040, 256, 784)).isEqualTo((9L + 784) * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.fileLength(1040, 256)).isEqualTo((9L + 1040) * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.fileLength(1040, 0)).isEqualTo(RecoveryBufferDescriptor.fileLength(1040));
     }
 
     @Test
@@ -66,7 +78,7 @@ class RecoveryBufferDescriptorTest {
         GoldenFiles.assertMatches("recovery-buffer", directory);
         assertThat(RecoveryBufferDescriptor.checkHeader(b, b.capacity(), "golden"))
                 .isEqualTo(2);
-        assertThat(RecoveryBufferDescriptor.clientSlotCount(b)).isEqualTo(1);
+        assertThat(RecoveryBufferDescriptor.clientSlotCount(b)).isZero();
     }
 
     @Test
