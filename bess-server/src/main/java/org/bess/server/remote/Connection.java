@@ -93,7 +93,7 @@ final class Connection implements Runnable {
      * Per client slot of the recovery buffer (images the client makes at a first write by the lock fast path), whether
      * the open transaction's slot was adopted or refused already; empty when the client makes none.
      */
-    private boolean[] clientImages = new boolean[0];
+    private volatile boolean[] clientImages = new boolean[0];
 
     // what HELLO declared (read by listings on other threads)
     private volatile int uid = -1;
@@ -173,7 +173,9 @@ final class Connection implements Runnable {
                 mode,
                 silentMs,
                 endpoint.settings().expiryMs());
-        if (mode == 0 && writtenCount > 0 && endpoint.settings().fenceExpiredWriters()) {
+        if (mode == 0
+                && (writtenCount > 0 || wroteWithoutRequest())
+                && endpoint.settings().fenceExpiredWriters()) {
             fence();
         }
         try {
@@ -186,6 +188,20 @@ final class Connection implements Runnable {
         }
         closeChannel();
         return true;
+    }
+
+    /**
+     * Whether the open transaction made a frame writable by the first-write fast path: a client slot it sealed (adopted
+     * already, or still pending). Read by the watchdog while the connection is idle (its thread is not in a request).
+     */
+    private boolean wroteWithoutRequest() {
+        for (final boolean b : clientImages) {
+            if (b) {
+                return true;
+            }
+        }
+        final Session s = session;
+        return s != null && clientImages.length > 0 && SessionAccess.clientImagesPending(s, clientImages);
     }
 
     /**
