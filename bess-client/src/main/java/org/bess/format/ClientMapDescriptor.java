@@ -53,6 +53,12 @@ public final class ClientMapDescriptor {
      * a fast-path X; the client takes X, then checks it: one of them sees the other).
      */
     public static final long WRITING = 2L;
+    /**
+     * The state word's referenced flag, the only bit a client sets (CAS): it mapped the frame by a cache hit, which
+     * the server's level-two clock does not see otherwise. The clock gives such a frame a second chance and clears it,
+     * as it does its own referenced flag.
+     */
+    public static final long REFERENCED = 4L;
 
     private ClientMapDescriptor() {}
 
@@ -138,11 +144,11 @@ public final class ClientMapDescriptor {
     }
 
     /**
-     * Whether a frame's state word is one the server can have written ({@link #EVICTING}, {@link #WRITING} or 0):
-     * anything else is garbage.
+     * Whether a frame's state word is one the server and the clients can have written ({@link #EVICTING}, {@link
+     * #WRITING}, {@link #REFERENCED} or 0): anything else is garbage.
      */
     public static boolean isValidState(final long state) {
-        return (state & ~(EVICTING | WRITING)) == 0;
+        return (state & ~(EVICTING | WRITING | REFERENCED)) == 0;
     }
 
     private static BessException bad(final String file, final String what) {

@@ -129,9 +129,10 @@ final class CacheHits {
             w = maps.getLongVolatile(word);
         }
         // after the bit (both sequentially consistent): the server's evicting flag, then the frame's page
-        final long state = maps.getLongVolatile((int) ClientMapDescriptor.stateOffset(slots, frame));
+        final int stateOffset = (int) ClientMapDescriptor.stateOffset(slots, frame);
+        final long state = maps.getLongVolatile(stateOffset);
         final int d = CacheControlDescriptor.frameOffset(frame);
-        if (state != 0
+        if ((state & ~ClientMapDescriptor.REFERENCED) != 0
                 || control.getLongVolatile(d + FRAME_PAGE_KEY_OFFSET) != CacheControlDescriptor.pageKey(window, pageNo)
                 || (control.getIntVolatile(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0) {
             clear(word);
@@ -140,6 +141,10 @@ final class CacheHits {
         }
         mine.add(frame);
         hits++;
+        if ((state & ClientMapDescriptor.REFERENCED) == 0) {
+            // the level-two clock's second chance for a page used by hits (one CAS; a lost race leaves it unset)
+            maps.compareAndSetLong(stateOffset, state, state | ClientMapDescriptor.REFERENCED);
+        }
         return true;
     }
 

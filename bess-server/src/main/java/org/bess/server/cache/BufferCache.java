@@ -52,6 +52,8 @@ public final class BufferCache implements AutoCloseable {
     private final UnsafeBuffer maps;
     /** See {@link #clientExclusiveSkips()}. */
     private long clientExclusiveSkips;
+    /** See {@link #clientReferencedChances()}. */
+    private long clientReferencedChances;
 
     private final int mapSlots;
     private final int mapWords;
@@ -651,15 +653,16 @@ public final class BufferCache implements AutoCloseable {
      */
     private boolean beginEviction(final int frame) {
         final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
-        maps.putLongVolatile(state, ClientMapDescriptor.EVICTING);
+        changeState(state, ClientMapDescriptor.EVICTING, 0);
         if (clientMapped(frame)) {
-            maps.putLongVolatile(state, 0);
+            changeState(state, 0, ClientMapDescriptor.EVICTING);
             return false;
         }
         return true;
     }
 
     private void endEviction(final int frame) {
+        // the frame holds another page now: a referenced bit set meanwhile was for the old one
         maps.putLongVolatile((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0);
     }
 
@@ -702,9 +705,16 @@ public final class BufferCache implements AutoCloseable {
             final long s = maps.getLongVolatile(state);
             if (!ClientMapDescriptor.isValidState(s)) {
                 clientMapGarbage++;
-                lastClientMapGarbage = "client-map state word is garbage: frame=" + frame + ", word=0x"
-                        + Long.toHexString(s) + " (only bits 0, evicting, and 1, writing, are defined); cleared";
-                maps.compareAndSetLong(state, s, s & (ClientMapDescriptor.EVICTING | ClientMapDescriptor.WRITING));
+                lastClientMapGarbage =
+                        "client-map state word is garbage: frame=" + frame + ", word=0x" + Long.toHexString(s)
+                                + " (only bits 0 evicting, 1 writing and 2 referenced are defined); cleared";
+                maps.compareAndSetLong(
+                        state,
+                        s,
+                        s
+                                & (ClientMapDescriptor.EVICTING
+                                        | ClientMapDescriptor.WRITING
+                                        | ClientMapDescriptor.REFERENCED));
             }
         }
         return released;
@@ -855,9 +865,9 @@ public final class BufferCache implements AutoCloseable {
      */
     private boolean beginWriteBack(final int frame, final long key) {
         final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
-        maps.putLongVolatile(state, ClientMapDescriptor.WRITING);
+        changeState(state, ClientMapDescriptor.WRITING, 0);
         if (gate.clientExclusive((int) (key >>> 40) - 1, key & ((1L << 40) - 1))) {
-            maps.putLongVolatile(state, 0);
+            changeState(state, 0, ClientMapDescriptor.WRITING);
             clientExclusiveSkips++;
             return false;
         }
@@ -865,12 +875,25 @@ public final class BufferCache implements AutoCloseable {
     }
 
     private void endWriteBack(final int frame) {
-        maps.putLongVolatile((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0);
+        changeState((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0, ClientMapDescriptor.WRITING);
+    }
+
+    /** Sets and clears bits of a frame's state word by CAS: clients set their referenced bit in it concurrently. */
+    private void changeState(final int offset, final long set, final long clear) {
+        long s = maps.getLongVolatile(offset);
+        while (!maps.compareAndSetLong(offset, s, (s | set) & ~clear)) {
+            s = maps.getLongVolatile(offset);
+        }
     }
 
     /** Write-backs and replacements skipped because a client held X on the page by the lock fast path. */
     public long clientExclusiveSkips() {
         return clientExclusiveSkips;
+    }
+
+    /** Second chances the clock gave frames for a client's referenced bit (cache hits) in the client-map file. */
+    public long clientReferencedChances() {
+        return clientReferencedChances;
     }
 
     /**
@@ -987,6 +1010,13 @@ public final class BufferCache implements AutoCloseable {
                 final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
                 if ((flags & FLAG_REFERENCED) != 0) {
                     control.putInt(d + FRAME_FLAGS_OFFSET, flags & ~FLAG_REFERENCED);
+                    continue;
+                }
+                final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
+                if ((maps.getLongVolatile(state) & ClientMapDescriptor.REFERENCED) != 0) {
+                    // a client mapped it by a hit since the last turn: the same second chance
+                    changeState(state, 0, ClientMapDescriptor.REFERENCED);
+                    clientReferencedChances++;
                     continue;
                 }
                 if ((flags & FLAG_DIRTY) != 0) {
