@@ -112,8 +112,9 @@ public final class RecoveryBufferDescriptor {
     }
 
     /**
-     * Offset of slot {@code slot}'s directory entry in an area of {@code slotCount} slots whose last {@code clientSlots}
-     * are the client's: the server's entries follow the header, the client's start on a page of their own.
+     * Offset of slot {@code slot}'s directory entry in an area of {@code slotCount} slots whose last {@code
+     * clientSlots} are the client's: the server's entries follow the header, the client's start on a page of their
+     * own.
      */
     public static long entryOffset(final int slotCount, final int clientSlots, final int slot) {
         final int serverSlots = slotCount - clientSlots;

@@ -12,16 +12,17 @@ import org.bess.nativeshim.MappedFile;
  * finds the frame in the server's page table and marks it mapped in the client-map file ({@link CacheHits}). Anything
  * else asks the server for the page's cache frame (shared lock taken, the frame counted as mapped). A first write to a
  * page the transaction holds S on by the fast path, alone, is one without a request too: X by the fast path (an
- * upgrade CAS), the page's before-image copied into a client slot of the recovery buffer and sealed, then the frame made
- * writable (docs/format/recovery-buffer.md); the server adopts the image at the transaction's next request. Anything
- * else asks the server for the exclusive lock and before-image; unmapping releases the mark or the server's count.
+ * upgrade CAS), the page's before-image copied into a client slot of the recovery buffer and sealed, then the frame
+ * made writable (docs/format/recovery-buffer.md); the server adopts the image at the transaction's next request. Any
+ * other first write asks the server for the exclusive lock and before-image; unmapping releases the mark or the
+ * server's count.
  */
 final class SharedMemoryFaults extends ClientFaults {
     /** Turns the first-write fast path off ({@code false}): every first write is a request (benchmarks, A/B). */
     static final String FAST_WRITE_PROP = "bess.client.fastWrite";
     /**
-     * Test hook: halt the JVM in a first write by the fast path, after the X lock ({@code afterLock}) or after the sealed
-     * before-image, before the frame is writable ({@code afterImage}).
+     * Test hook: halt the JVM in a first write by the fast path, after the X lock ({@code afterLock}) or after the
+     * sealed before-image, before the frame is writable ({@code afterImage}).
      */
     static final String WRITE_HALT_PROP = "bess.test.fastWriteHalt";
 

@@ -275,7 +275,7 @@ public final class RecoveryBuffer implements AutoCloseable {
         return key;
     }
 
-    /** Frees every client slot the server did not adopt (the transaction ended: the client starts over at its first). */
+    /** Frees every client slot the server did not adopt (the transaction ended: the client starts over). */
     void clearClientSlots() {
         for (int s = slotCount - clientSlots; s < slotCount; s++) {
             if (keys[s] == 0 && state(s) != STATE_FREE) {

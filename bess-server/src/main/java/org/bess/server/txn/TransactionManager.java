@@ -276,27 +276,32 @@ public final class TransactionManager {
 
     /**
      * Takes over a before-image the current transaction's client made itself in a client slot of its area (its first
-     * write to a page it X-locked by the lock fast path): the slot is checked ({@link RecoveryBuffer#adopt}), and the page
-     * joins the transaction's buffer exactly as a server-made image would (a full image of a page that was clean at the
-     * first write logged first, the frame marked dirty), so the commit logs its diff and an abort restores it. The
-     * caller checked that the transaction holds X on the page and that the slot's page is cached in {@code frame}
-     * (pinned by the caller).
+     * write to a page it X-locked by the lock fast path): the slot is checked ({@link RecoveryBuffer#adopt}), and the
+     * page joins the transaction's buffer exactly as a server-made image would (a full image of a page that was clean
+     * at the first write logged first, the frame marked dirty), so the commit logs its diff and an abort restores it.
+     * The caller checked that the transaction holds X on the page and that the slot's page is cached in {@code frame}
+     * (pinned by the caller). A slot of a page the transaction buffered already is released and ignored.
      *
      * @param expectedKey the page key the caller resolved from the slot (to check the slot names it still).
-     * @throws BessException {@code CORRUPT_PAGE} for a garbage slot or a page this transaction buffered already.
+     * @throws BessException {@code CORRUPT_PAGE} for a garbage slot, one naming another page than {@code expectedKey},
+     *     or one of a control page.
      */
     public void adoptClientImage(final Txn t, final int slot, final long expectedKey, final int frame) {
         final RecoveryBuffer area = t.area;
         final long key = area.adopt(slot, t.id);
         final int window = (int) (key >>> 40) - 1;
         final long pageNo = key & ((1L << 40) - 1);
-        if (key != expectedKey || t.buffer.containsKey(key) || cache.isControl(frame)) {
+        if (t.buffer.containsKey(key) && key == expectedKey) {
+            // the server imaged the page first (its image is the older, the right one): this one is not needed
+            area.release(slot);
+            return;
+        }
+        if (key != expectedKey || cache.isControl(frame)) {
             area.release(slot);
             throw new BessException(
                     ErrorCode.CORRUPT_PAGE,
                     "client-made before-image refused: slot=" + slot + ", window=" + window + ", page=" + pageNo
-                            + (t.buffer.containsKey(key) ? " (the transaction has a before-image of it already)" : "")
-                            + (cache.isControl(frame) ? " (a control page)" : ""));
+                            + (cache.isControl(frame) ? " (a control page)" : " (not the page it named)"));
         }
         if (t.buffer.size() >= bufferPages) {
             logBuffer(t);
