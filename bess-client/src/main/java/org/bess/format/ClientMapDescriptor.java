@@ -47,6 +47,18 @@ public final class ClientMapDescriptor {
     public static final int MAX_FRAMES = Integer.MAX_VALUE / 64;
     /** The state word's evicting flag: the server is replacing the frame; a client that sees it backs out. */
     public static final long EVICTING = 1L;
+    /**
+     * The state word's writing flag: the server is writing the frame back. A client that took X on the frame's page by
+     * the lock fast path waits for it to clear before it makes the frame writable (the server sets it, then checks for
+     * a fast-path X; the client takes X, then checks it: one of them sees the other).
+     */
+    public static final long WRITING = 2L;
+    /**
+     * The state word's referenced flag, the only bit a client sets (CAS): it mapped the frame by a cache hit, which
+     * the server's level-two clock does not see otherwise. The clock gives such a frame a second chance and clears it,
+     * as it does its own referenced flag.
+     */
+    public static final long REFERENCED = 4L;
 
     private ClientMapDescriptor() {}
 
@@ -132,11 +144,11 @@ public final class ClientMapDescriptor {
     }
 
     /**
-     * Whether a frame's state word is one the server can have written ({@link #EVICTING} or 0): anything else is
-     * garbage.
+     * Whether a frame's state word is one the server and the clients can have written ({@link #EVICTING}, {@link
+     * #WRITING}, {@link #REFERENCED} or 0): anything else is garbage.
      */
     public static boolean isValidState(final long state) {
-        return (state & ~EVICTING) == 0;
+        return (state & ~(EVICTING | WRITING | REFERENCED)) == 0;
     }
 
     private static BessException bad(final String file, final String what) {

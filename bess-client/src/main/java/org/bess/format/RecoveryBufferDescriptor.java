@@ -23,7 +23,7 @@ import org.bess.exceptions.ErrorCode;
  *  +-------------------------------+-------------------------------+
  *  |        Format Version (4)     |      Page Length (4)          |
  *  +-------------------------------+-------------------------------+
- *  |          Slot Count (4)       |      Reserved, zero (4)       |
+ *  |          Slot Count (4)       |    Client Slot Count (4)      |
  *  +-------------------------------+-------------------------------+
  *  |                    Server Pid (8 bytes)                       |
  *  +---------------------------------------------------------------+
@@ -33,26 +33,33 @@ import org.bess.exceptions.ErrorCode;
  *  +-------------------------------+-------------------------------+
  *  ...                             |  CRC32C of bytes [0, 60) (4)  |
  *  +-------------------------------+-------------------------------+
- *  |  directory: Slot Count x 32 bytes, from offset 64             |
+ *  |  server directory: (Slot Count - Client Slot Count) x 32      |
+ *  |  bytes, from offset 64; each entry:                           |
  *  |    page key (8) | transaction id (8) | state (4) | flags (4)  |
  *  |    | image checksum (4) | reserved, zero (4)                  |
  *  +---------------------------------------------------------------+
- *  |  images: Slot Count x 4096 bytes, from the first 4096-byte    |
- *  |  boundary after the directory                                 |
+ *  |  client directory: Client Slot Count x 32 bytes, from the     |
+ *  |  first 4096-byte boundary after the server directory          |
+ *  +---------------------------------------------------------------+
+ *  |  images: Slot Count x 4096 bytes (the client's last), from    |
+ *  |  the first 4096-byte boundary after the client directory      |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * The header is written once, before the area is named to anyone. Only the server writes the rest: it fills a slot's
- * image, then its key, transaction, flags and image checksum, then release-stores state {@link #STATE_IMAGE}; it frees
- * a slot by release-storing {@link #STATE_FREE}. A reader acquire-reads the state before the other fields. The server
- * never trusts the file for a page's identity (its own copy of the directory is private); it checks a slot's entry and
- * image CRC against that copy before restoring the image, and refuses a damaged one.
+ * The header is written once, before the area is named to anyone. The last {@code Client Slot Count} slots are the
+ * client's (a shared-memory client copies the before-image of a page it X-locked by the lock fast path into one of
+ * them itself); the server writes every other slot. A writer fills a slot's image, then its key, transaction, flags and
+ * image checksum, then release-stores state {@link #STATE_IMAGE}; the server frees a slot by release-storing {@link
+ * #STATE_FREE}. A reader acquire-reads the state before the other fields. The server never trusts the file for a page's
+ * identity: it keeps its own copy of the key of every slot it wrote or adopted, adopts a client slot only when the
+ * client's lock log holds X on the page it names and the image matches its checksum, and checks a slot's entry and
+ * image checksum against its copy again before restoring the image; a damaged slot is refused, never restored.
  */
 public final class RecoveryBufferDescriptor {
     /** "BESSRBUF" as a little-endian long. */
     public static final long MAGIC = 0x4655_4252_5353_4542L;
     /** The layout version (readers refuse any other). */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
     /** Offset of the format version. */
@@ -61,8 +68,10 @@ public final class RecoveryBufferDescriptor {
     public static final int PAGE_LENGTH_OFFSET = VERSION_OFFSET + SIZE_OF_INT;
     /** Offset of the slot count. */
     public static final int SLOT_COUNT_OFFSET = PAGE_LENGTH_OFFSET + SIZE_OF_INT;
+    /** Offset of the client slot count: the last slots of the area, written by the client (0: none). */
+    public static final int CLIENT_SLOT_COUNT_OFFSET = SLOT_COUNT_OFFSET + SIZE_OF_INT;
     /** Offset of the server's pid. */
-    public static final int SERVER_PID_OFFSET = SLOT_COUNT_OFFSET + 2 * SIZE_OF_INT;
+    public static final int SERVER_PID_OFFSET = CLIENT_SLOT_COUNT_OFFSET + SIZE_OF_INT;
     /** Offset of the connection id (0 for an embedded session). */
     public static final int CONNECTION_ID_OFFSET = SERVER_PID_OFFSET + SIZE_OF_LONG;
     /** Header length; the directory starts here. */
@@ -89,31 +98,68 @@ public final class RecoveryBufferDescriptor {
     public static final int STATE_IMAGE = 1;
     /** Flag: the image is of a control page (its checksum is in its header). */
     public static final int FLAG_CONTROL_PAGE = 1;
+    /** Flag: the client made the image (set in every client slot it seals; the server checks it). */
+    public static final int FLAG_CLIENT_MADE = 2;
 
     /** Largest slot count accepted (2^20 slots: 4 GiB of images). */
     public static final int MAX_SLOTS = 1 << 20;
 
     private RecoveryBufferDescriptor() {}
 
-    /** Offset of slot {@code slot}'s directory entry. */
+    /** Offset of slot {@code slot}'s directory entry in an area without client slots. */
     public static long entryOffset(final int slot) {
         return HEADER_LENGTH + (long) slot * ENTRY_LENGTH;
     }
 
-    /** Offset of the first image (the directory's end rounded up to a page). */
+    /**
+     * Offset of slot {@code slot}'s directory entry in an area of {@code slotCount} slots whose last {@code
+     * clientSlots} are the client's: the server's entries follow the header, the client's start on a page of their
+     * own.
+     */
+    public static long entryOffset(final int slotCount, final int clientSlots, final int slot) {
+        final int serverSlots = slotCount - clientSlots;
+        return slot < serverSlots
+                ? entryOffset(slot)
+                : clientDirectoryOffset(slotCount, clientSlots) + (long) (slot - serverSlots) * ENTRY_LENGTH;
+    }
+
+    /** Offset of the client slots' directory entries: the server's entries' end rounded up to a page. */
+    public static long clientDirectoryOffset(final int slotCount, final int clientSlots) {
+        return pageAligned(entryOffset(slotCount - clientSlots));
+    }
+
+    /** Offset of the first image in an area without client slots (the directory's end rounded up to a page). */
     public static long imagesOffset(final int slotCount) {
-        final long end = entryOffset(slotCount);
-        return (end + PAGE_LENGTH - 1) & -PAGE_LENGTH;
+        return imagesOffset(slotCount, 0);
+    }
+
+    /** Offset of the first image (the client directory's end rounded up to a page). */
+    public static long imagesOffset(final int slotCount, final int clientSlots) {
+        return pageAligned(clientDirectoryOffset(slotCount, clientSlots) + (long) clientSlots * ENTRY_LENGTH);
+    }
+
+    private static long pageAligned(final long offset) {
+        return (offset + PAGE_LENGTH - 1) & -PAGE_LENGTH;
+    }
+
+    /** Offset of slot {@code slot}'s image in an area without client slots. */
+    public static long imageOffset(final int slotCount, final int slot) {
+        return imageOffset(slotCount, 0, slot);
     }
 
     /** Offset of slot {@code slot}'s image. */
-    public static long imageOffset(final int slotCount, final int slot) {
-        return imagesOffset(slotCount) + (long) slot * PAGE_LENGTH;
+    public static long imageOffset(final int slotCount, final int clientSlots, final int slot) {
+        return imagesOffset(slotCount, clientSlots) + (long) slot * PAGE_LENGTH;
     }
 
-    /** Length of an area of {@code slotCount} slots. */
+    /** Length of an area of {@code slotCount} slots without client slots. */
     public static long fileLength(final int slotCount) {
-        return imageOffset(slotCount, slotCount);
+        return fileLength(slotCount, 0);
+    }
+
+    /** Length of an area of {@code slotCount} slots, the last {@code clientSlots} of them the client's. */
+    public static long fileLength(final int slotCount, final int clientSlots) {
+        return imageOffset(slotCount, clientSlots, slotCount);
     }
 
     /**
@@ -175,13 +221,22 @@ public final class RecoveryBufferDescriptor {
         if (slots < 1 || slots > MAX_SLOTS) {
             throw bad(file, "slot count " + slots + " out of range [1, " + MAX_SLOTS + "]");
         }
-        final long expected = fileLength(slots);
+        final int clientSlots = buffer.getInt(CLIENT_SLOT_COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (clientSlots < 0 || clientSlots >= slots) {
+            throw bad(file, "client slot count " + clientSlots + " out of range [0, " + (slots - 1) + "]");
+        }
+        final long expected = fileLength(slots, clientSlots);
         if (length != expected) {
             throw bad(
                     file,
                     "length " + length + " does not match its slot count " + slots + " (expected " + expected + ")");
         }
         return slots;
+    }
+
+    /** The client slot count of a header {@link #checkHeader} accepted: slots {@code [count - this, count)}. */
+    public static int clientSlotCount(final DirectBuffer buffer) {
+        return buffer.getInt(CLIENT_SLOT_COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN);
     }
 
     private static BessException bad(final String file, final String what) {

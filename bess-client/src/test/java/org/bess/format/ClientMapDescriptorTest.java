@@ -29,7 +29,14 @@ class ClientMapDescriptorTest {
         assertThat(ClientMapDescriptor.isValidState(0)).isTrue();
         assertThat(ClientMapDescriptor.isValidState(ClientMapDescriptor.EVICTING))
                 .isTrue();
-        assertThat(ClientMapDescriptor.isValidState(2)).isFalse();
+        assertThat(ClientMapDescriptor.isValidState(ClientMapDescriptor.WRITING))
+                .isTrue();
+        assertThat(ClientMapDescriptor.isValidState(3)).isTrue();
+        assertThat(ClientMapDescriptor.isValidState(ClientMapDescriptor.REFERENCED))
+                .isTrue();
+        assertThat(ClientMapDescriptor.isValidState(7)).isTrue();
+        assertThat(ClientMapDescriptor.isValidState(8)).isFalse();
+        assertThat(ClientMapDescriptor.isValidState(1L << 63)).isFalse();
         final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) ClientMapDescriptor.fileLength(10, 128)]);
         ClientMapDescriptor.writeHeader(b, 10, 128);
         assertThat(ClientMapDescriptor.checkHeader(b, b.capacity(), "m", 10)).containsExactly(10, 128);

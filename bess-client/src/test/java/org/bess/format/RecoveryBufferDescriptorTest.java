@@ -14,11 +14,19 @@ import org.junit.jupiter.api.Test;
 /** The recovery-buffer layout: offsets, the golden header and directory, and garbage refused by name. */
 class RecoveryBufferDescriptorTest {
     private static UnsafeBuffer header(final int slots) {
-        final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) RecoveryBufferDescriptor.fileLength(slots)]);
+        return header(slots, 0);
+    }
+
+    private static UnsafeBuffer header(final int slots, final int clientSlots) {
+        final long length = clientSlots >= 0 && clientSlots < slots
+                ? RecoveryBufferDescriptor.fileLength(slots, clientSlots)
+                : RecoveryBufferDescriptor.fileLength(slots);
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[(int) length]);
         b.putLong(RecoveryBufferDescriptor.MAGIC_OFFSET, RecoveryBufferDescriptor.MAGIC, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, RecoveryBufferDescriptor.VERSION, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.PAGE_LENGTH_OFFSET, PAGE_LENGTH, ByteOrder.LITTLE_ENDIAN);
         b.putInt(RecoveryBufferDescriptor.SLOT_COUNT_OFFSET, slots, ByteOrder.LITTLE_ENDIAN);
+        b.putInt(RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET, clientSlots, ByteOrder.LITTLE_ENDIAN);
         b.putLong(RecoveryBufferDescriptor.SERVER_PID_OFFSET, 0x0102_0304_0506_0708L, ByteOrder.LITTLE_ENDIAN);
         b.putLong(RecoveryBufferDescriptor.CONNECTION_ID_OFFSET, 0x1112_1314_1516_1718L, ByteOrder.LITTLE_ENDIAN);
         b.putInt(
@@ -30,6 +38,7 @@ class RecoveryBufferDescriptorTest {
 
     @Test
     void shouldChainItsOffsetsAndAlignTheImagesToPages() {
+        assertThat(RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET).isEqualTo(20);
         assertThat(RecoveryBufferDescriptor.SERVER_PID_OFFSET).isEqualTo(24);
         assertThat(RecoveryBufferDescriptor.CONNECTION_ID_OFFSET).isEqualTo(32);
         assertThat(RecoveryBufferDescriptor.HEADER_CHECKSUM_OFFSET).isEqualTo(60);
@@ -40,6 +49,15 @@ class RecoveryBufferDescriptorTest {
         assertThat(RecoveryBufferDescriptor.imagesOffset(127)).isEqualTo(2 * PAGE_LENGTH);
         assertThat(RecoveryBufferDescriptor.fileLength(1040)).isEqualTo(9L * PAGE_LENGTH + 1040L * PAGE_LENGTH);
         assertThat(RecoveryBufferDescriptor.entryOffset(3) % 8).isZero();
+        // client slots: their directory and their images each start on a page of their own
+        assertThat(RecoveryBufferDescriptor.clientDirectoryOffset(1040, 256)).isEqualTo(7L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 783)).isEqualTo(64 + 783 * 32);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 784)).isEqualTo(7L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.entryOffset(1040, 256, 1039)).isEqualTo(7L * PAGE_LENGTH + 255 * 32);
+        assertThat(RecoveryBufferDescriptor.imagesOffset(1040, 256)).isEqualTo(9L * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.imageOffset(1040, 256, 784)).isEqualTo((9L + 784) * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.fileLength(1040, 256)).isEqualTo((9L + 1040) * PAGE_LENGTH);
+        assertThat(RecoveryBufferDescriptor.fileLength(1040, 0)).isEqualTo(RecoveryBufferDescriptor.fileLength(1040));
     }
 
     @Test
@@ -60,6 +78,7 @@ class RecoveryBufferDescriptorTest {
         GoldenFiles.assertMatches("recovery-buffer", directory);
         assertThat(RecoveryBufferDescriptor.checkHeader(b, b.capacity(), "golden"))
                 .isEqualTo(2);
+        assertThat(RecoveryBufferDescriptor.clientSlotCount(b)).isZero();
     }
 
     @Test
@@ -101,9 +120,14 @@ class RecoveryBufferDescriptorTest {
                     .isInstanceOf(BessException.class)
                     .hasMessageContaining("recovery buffer is damaged");
         }
-        final UnsafeBuffer v2 = header(4);
-        v2.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, 2);
-        assertRefused(v2, length, "unsupported version 2");
+        final UnsafeBuffer v1 = header(4);
+        v1.putInt(RecoveryBufferDescriptor.VERSION_OFFSET, 1);
+        assertRefused(v1, length, "unsupported version 1");
+        // a client slot count out of range, under a header checksum that matches it
+        assertRefused(header(4, 4), length, "client slot count 4 out of range [0, 3]");
+        assertRefused(header(4, -1), length, "client slot count -1 out of range [0, 3]");
+        assertThat(RecoveryBufferDescriptor.checkHeader(header(4, 0), length, "ok"))
+                .isEqualTo(4);
         final UnsafeBuffer zeros = new UnsafeBuffer(new byte[(int) length]);
         assertRefused(zeros, length, "not a recovery buffer");
     }

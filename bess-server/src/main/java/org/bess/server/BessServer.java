@@ -140,6 +140,12 @@ public final class BessServer implements AutoCloseable {
                 final EmbeddedSession mine = THREAD_SESSION.get();
                 return mine != null && mine.txn() == owner;
             }
+
+            @Override
+            public boolean clientExclusive(final int window, final long pageNo) {
+                // a shared-memory client's X by the lock fast path: changed in place, nothing logged or told yet
+                return locks.isFastPathExclusive(pageResourceOrZero(window, pageNo));
+            }
         });
     }
 
@@ -517,6 +523,69 @@ public final class BessServer implements AutoCloseable {
             return 0;
         }
         return LockResource.page(windowDb[window].number(), windowArea[window], pageNo);
+    }
+
+    /**
+     * Adopts the before-images a shared-memory client sealed in the client slots of its recovery buffer for the pages
+     * its transaction X-locked by the lock fast path (docs/format/recovery-buffer.md, "Images the client makes"). A
+     * slot the transaction holds no X on is refused and left alone (the client could not have changed that page); a
+     * slot of a page it holds X on that is not sound (state, transaction, flags, image checksum) marks the transaction
+     * damaged: it can then be neither committed nor rolled back, and its rollback stops the log. Under the latch.
+     *
+     * @param adopted per client slot, whether it was handled in this transaction already (updated).
+     * @param problems receives one line per slot refused.
+     * @return slots adopted.
+     */
+    int adoptClientImages(
+            final TransactionManager.Txn t,
+            final org.bess.server.txn.RecoveryBuffer area,
+            final boolean[] adopted,
+            final List<String> problems) {
+        if (t == null || area == null) {
+            return 0;
+        }
+        int n = 0;
+        final int first = area.serverSlots();
+        for (int i = 0; i < Math.min(adopted.length, area.clientSlots()); i++) {
+            final int slot = first + i;
+            if (adopted[i] || area.state(slot) == org.bess.format.RecoveryBufferDescriptor.STATE_FREE) {
+                continue;
+            }
+            adopted[i] = true;
+            final long key = area.entryKey(slot);
+            final int window = (int) (key >>> 40) - 1;
+            final long pageNo = key & ((1L << 40) - 1);
+            final long resource = pageResourceOrZero(window, pageNo);
+            if (resource == 0 || !locks.holds(t.id(), resource, LockMode.X)) {
+                problems.add("client-made before-image refused, not restored: file=" + area.file() + ", slot=" + slot
+                        + ", key=0x" + Long.toHexString(key) + ": transaction " + t.id()
+                        + " holds no X lock on that page");
+                continue;
+            }
+            final int frame = cache.frameOf(window, pageNo);
+            try {
+                if (frame < 0) {
+                    throw new BessException(
+                            ErrorCode.CORRUPT_PAGE,
+                            "a page X-locked by a client's lock fast path is not cached: window=" + window + ", page="
+                                    + pageNo);
+                }
+                final int pinned = cache.pinUnlocked(window, pageNo, false);
+                try {
+                    txns.adoptClientImage(t, slot, key, pinned);
+                } finally {
+                    cache.unpin(pinned);
+                }
+                n++;
+            } catch (final BessException e) {
+                if (e.errorCode() != ErrorCode.CORRUPT_PAGE) {
+                    throw e;
+                }
+                t.damaged(e.getMessage());
+                problems.add(e.getMessage());
+            }
+        }
+        return n;
     }
 
     /**

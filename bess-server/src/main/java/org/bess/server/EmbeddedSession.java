@@ -170,11 +170,12 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
      *
      * @return the area.
      */
-    org.bess.server.txn.RecoveryBuffer recoveryBufferFile(final Path file, final long connectionId) {
+    org.bess.server.txn.RecoveryBuffer recoveryBufferFile(
+            final Path file, final long connectionId, final int clientSlots) {
         try (Guard g = enter()) {
             checkOpen();
             checkNoTransaction("move the recovery buffer");
-            final org.bess.server.txn.RecoveryBuffer area = server.txns().createArea(file, connectionId);
+            final org.bess.server.txn.RecoveryBuffer area = server.txns().createArea(file, connectionId, clientSlots);
             if (recoveryBuffer != null) {
                 recoveryBuffer.close();
             }

@@ -75,14 +75,59 @@ public final class SessionAccess {
      * @return the file.
      */
     public static Path recoveryBufferFile(final Session session, final long connectionId) {
+        return recoveryBufferFile(session, connectionId, 0);
+    }
+
+    /**
+     * As {@link #recoveryBufferFile(Session, long)}, with {@code clientSlots} slots at the end of the file where the
+     * client writes the before-images of pages it X-locks by the lock fast path.
+     *
+     * @return the file.
+     */
+    public static Path recoveryBufferFile(final Session session, final long connectionId, final int clientSlots) {
         final EmbeddedSession s = embedded(session);
         // a number of this process, not the connection id: two endpoints of one engine count connections apart
         final Path file = s.server()
                 .cache()
                 .dir()
                 .resolve(RECOVERY_BUFFER_FILE_PREFIX + connectionId + "-" + RECOVERY_BUFFER_FILES.incrementAndGet());
-        s.recoveryBufferFile(file, connectionId);
+        s.recoveryBufferFile(file, connectionId, clientSlots);
         return file;
+    }
+
+    /**
+     * Adopts the before-images the session's client made itself in its recovery buffer's client slots since the last
+     * call (see {@code BessServer.adoptClientImages}): before any request of the client's transaction is served, and
+     * before a dead client's transaction is rolled back.
+     *
+     * @param adopted per client slot, whether it was handled in this transaction already (updated).
+     * @param problems receives one line per slot refused.
+     * @return slots adopted.
+     */
+    public static int adoptClientImages(final Session session, final boolean[] adopted, final List<String> problems) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            return s.server().adoptClientImages(s.txn(), s.recoveryBuffer(), adopted, problems);
+        }
+    }
+
+    /**
+     * Whether the client slots of a session's recovery buffer hold an image not handled yet (no latch: a cheap test
+     * before every request of a shared-memory client).
+     */
+    public static boolean clientImagesPending(final Session session, final boolean[] adopted) {
+        final org.bess.server.txn.RecoveryBuffer area = embedded(session).recoveryBuffer();
+        if (area == null) {
+            return false;
+        }
+        final int first = area.serverSlots();
+        final int n = Math.min(adopted.length, area.clientSlots());
+        for (int i = 0; i < n; i++) {
+            if (!adopted[i] && area.state(first + i) != org.bess.format.RecoveryBufferDescriptor.STATE_FREE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Names of client sessions' recovery-buffer files in the cache directory start with this. */
@@ -118,6 +163,11 @@ public final class SessionAccess {
     /** The path of the engine's cache file (shared-memory clients map its frames). */
     public static Path cacheFile(final BessServer server) {
         return server.cache().dir().resolve("cache");
+    }
+
+    /** Write-backs and replacements the cache skipped because a client held X on the page by the lock fast path. */
+    public static long clientExclusiveSkips(final BessServer server) {
+        return server.cache().clientExclusiveSkips();
     }
 
     /**

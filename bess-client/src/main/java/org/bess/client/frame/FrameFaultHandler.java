@@ -38,6 +38,20 @@ public interface FrameFaultHandler {
      */
     void beforeFirstWrite(int window, long pageNo);
 
+    /**
+     * The first write to a mapped page, with what the process knows of its frame: a handler that can lock and
+     * before-image the page itself (a shared-memory client's lock fast path) uses them; the default asks {@link
+     * #beforeFirstWrite(int, long)}.
+     *
+     * @param window the page's window.
+     * @param pageNo the page in its area.
+     * @param cacheFrame the cache frame mapped there (from {@link #acquireFrame}).
+     * @param address where the page is mapped in this process (readable).
+     */
+    default void beforeFirstWrite(int window, long pageNo, int cacheFrame, long address) {
+        beforeFirstWrite(window, pageNo);
+    }
+
     /** The file descriptor of the cache file, whose frames are mapped into virtual frames. */
     int cacheFd();
 }

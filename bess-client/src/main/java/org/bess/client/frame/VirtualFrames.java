@@ -279,7 +279,7 @@ public final class VirtualFrames implements AutoCloseable {
             remember(window, pageNo);
         }
         if (needed == WRITE && s < WRITE) {
-            handler.beforeFirstWrite(window, pageNo);
+            handler.beforeFirstWrite(window, pageNo, cacheFrames[window][p], space.address(offset));
             space.protect(offset, PAGE_LENGTH, Protection.READ_WRITE);
             if (writableCount == writable.length) {
                 writable = Arrays.copyOf(writable, writableCount * 2);

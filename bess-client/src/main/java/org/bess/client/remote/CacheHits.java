@@ -129,9 +129,10 @@ final class CacheHits {
             w = maps.getLongVolatile(word);
         }
         // after the bit (both sequentially consistent): the server's evicting flag, then the frame's page
-        final long state = maps.getLongVolatile((int) ClientMapDescriptor.stateOffset(slots, frame));
+        final int stateOffset = (int) ClientMapDescriptor.stateOffset(slots, frame);
+        final long state = maps.getLongVolatile(stateOffset);
         final int d = CacheControlDescriptor.frameOffset(frame);
-        if (state != 0
+        if ((state & ~ClientMapDescriptor.REFERENCED) != 0
                 || control.getLongVolatile(d + FRAME_PAGE_KEY_OFFSET) != CacheControlDescriptor.pageKey(window, pageNo)
                 || (control.getIntVolatile(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0) {
             clear(word);
@@ -140,6 +141,10 @@ final class CacheHits {
         }
         mine.add(frame);
         hits++;
+        if ((state & ClientMapDescriptor.REFERENCED) == 0) {
+            // the level-two clock's second chance for a page used by hits (one CAS; a lost race leaves it unset)
+            maps.compareAndSetLong(stateOffset, state, state | ClientMapDescriptor.REFERENCED);
+        }
         return true;
     }
 
@@ -165,6 +170,37 @@ final class CacheHits {
             w = maps.getLongVolatile(word);
         }
     }
+
+    /**
+     * After this client took X on a mapped frame's page by the lock fast path: waits (bounded, with backoff) while the
+     * server writes the frame back, and checks that the frame still holds the page, a data page. The server flags a
+     * write-back, then looks for a fast-path X; this runs after the X: either the server saw the X and skipped the
+     * frame, or this sees the flag and waits for the write to end before anything changes the frame.
+     *
+     * @return whether the frame may be made writable; false when the wait ran out or the frame is not the page's data
+     *     page (the caller asks the server).
+     */
+    boolean awaitNotWrittenBack(final int frame, final int window, final long pageNo) {
+        if (frame >= frameCount) {
+            return false;
+        }
+        final int state = (int) ClientMapDescriptor.stateOffset(slots, frame);
+        long sleepNs = 1_000;
+        final long deadline = System.nanoTime() + WRITE_BACK_WAIT_NS;
+        while ((maps.getLongVolatile(state) & ClientMapDescriptor.WRITING) != 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(sleepNs);
+            sleepNs = Math.min(sleepNs * 2, 1_000_000);
+        }
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        return control.getLongVolatile(d + FRAME_PAGE_KEY_OFFSET) == CacheControlDescriptor.pageKey(window, pageNo)
+                && (control.getIntVolatile(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) == 0;
+    }
+
+    /** Longest wait for a write-back of a frame to end before a first write goes to the server. */
+    private static final long WRITE_BACK_WAIT_NS = 1_000_000_000L;
 
     /** Pages mapped by a hit so far. */
     long hits() {

@@ -40,6 +40,9 @@ abstract class ClientFaults implements FrameFaultHandler {
      */
     void transactionEnded(final boolean committed) {}
 
+    /** The server logged the recovery buffer early and the written frames went read-only again. */
+    void writtenProtected() {}
+
     /** Releases what the handler holds (files, mappings). */
     abstract void close();
 

@@ -11,6 +11,7 @@ import static org.bess.format.LockTableDescriptor.MAX_PROBE;
 import static org.bess.format.LockWordDescriptor.ENTRY_KEY_OFFSET;
 import static org.bess.format.LockWordDescriptor.ENTRY_WORD_OFFSET;
 import static org.bess.format.LockWordDescriptor.MODE_S;
+import static org.bess.format.LockWordDescriptor.MODE_X;
 
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
@@ -56,6 +57,8 @@ final class FastLocks {
     private final int halt;
     /** Keys locked in the open transaction (held or taken over by the server). */
     private final LongHashSet held = new LongHashSet();
+    /** Key to the index of its lock-log entry, for the keys this transaction locked by the fast path. */
+    private final Long2LongHashMap logIndexes = new Long2LongHashMap(-1);
     /** Frame (window and page, packed) to resource key, learnt from the server's replies while the frame is mapped. */
     private final Long2LongHashMap keys = new Long2LongHashMap(0);
     /** Cache frame to packed frame, to forget a key when its frame is unmapped. */
@@ -70,6 +73,7 @@ final class FastLocks {
 
     private int logCount;
     private long acquired;
+    private long exclusiveAcquired;
 
     private FastLocks(final Path file, final int slot) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -232,10 +236,70 @@ final class FastLocks {
             Runtime.getRuntime().halt(77);
         }
         buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, LockTableDescriptor.logState(HELD, MODE_S));
+        logIndexes.put(key, logCount);
         logCount++;
         held.add(key);
         acquired++;
         return true;
+    }
+
+    /**
+     * Upgrades this transaction's fast-path S on a page to X without a request, when it is the page's only holder:
+     * its log entry is {@code HELD S} (not taken over by the server) and the word is exactly one S, without W or L.
+     * The entry becomes {@code ACQUIRING X} before the CAS (a client that dies here leaves an ambiguous entry, which
+     * the server settles by a recount, as for S), then {@code HELD X}.
+     *
+     * @return the page's resource key when the transaction holds X by the fast path now (or already); 0 when the
+     *     server must be asked.
+     */
+    long tryLockExclusive(final int window, final long pageNo) {
+        final long key = keys.get(frame(window, pageNo));
+        final long index = key == 0 ? -1 : logIndexes.get(key);
+        if (index < 0) {
+            return 0;
+        }
+        final int logEntry = (int) LockTableDescriptor.logEntryOffset(capacity, logEntries, slot, (int) index);
+        final long state = buffer.getLongVolatile(logEntry + LOG_STATE_OFFSET);
+        if (buffer.getLong(logEntry + LOG_KEY_OFFSET) != key) {
+            return 0;
+        }
+        if (state == LockTableDescriptor.logState(HELD, MODE_X)) {
+            return key;
+        }
+        if (state != LockTableDescriptor.logState(HELD, MODE_S)) {
+            return 0; // taken over by the server (TRANSFERRED): it decides
+        }
+        final int entry = find(key);
+        if (entry < 0) {
+            return 0;
+        }
+        final int keyOffset = (int) LockTableDescriptor.entryOffset(capacity, entry) + ENTRY_KEY_OFFSET;
+        final int wordOffset = (int) LockTableDescriptor.entryOffset(capacity, entry) + ENTRY_WORD_OFFSET;
+        final long word = buffer.getLongVolatile(wordOffset);
+        final long onlyMine = LockWordDescriptor.add(LockWordDescriptor.FREE_WORD, MODE_S);
+        if (buffer.getLongVolatile(keyOffset) != key || (word & ~LockWordDescriptor.GENERATION_MASK) != onlyMine) {
+            return 0; // another holder, a waiter (W) or the server rewriting the entry (L)
+        }
+        buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, LockTableDescriptor.logState(ACQUIRING, MODE_X));
+        // after the entry: either the server's revocation sees it, or this sees the revocation
+        if (buffer.getLongVolatile(revokedOffset) != 0) {
+            buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, LockTableDescriptor.logState(HELD, MODE_S));
+            return 0;
+        }
+        final long upgraded = LockWordDescriptor.withGeneration(
+                LockWordDescriptor.add(LockWordDescriptor.FREE_WORD, MODE_X), LockWordDescriptor.generation(word));
+        if (!buffer.compareAndSetLong(wordOffset, word, upgraded)) {
+            buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, LockTableDescriptor.logState(HELD, MODE_S));
+            return 0;
+        }
+        buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, LockTableDescriptor.logState(HELD, MODE_X));
+        exclusiveAcquired++;
+        return key;
+    }
+
+    /** Page X locks taken by the fast path so far (upgrades of the transaction's own S). */
+    long exclusiveAcquired() {
+        return exclusiveAcquired;
     }
 
     private int find(final long key) {
@@ -280,12 +344,14 @@ final class FastLocks {
         buffer.putLongVolatile(logEntry + LOG_STATE_OFFSET, FREE);
         logCount--;
         held.remove(key);
+        logIndexes.remove(key);
         return true;
     }
 
     /** The transaction ended: the server released this log's locks and cleared it inside the ending request. */
     void transactionEnded() {
         held.clear();
+        logIndexes.clear();
         logCount = 0;
     }
 }

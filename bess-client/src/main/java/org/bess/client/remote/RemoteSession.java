@@ -62,6 +62,8 @@ public final class RemoteSession implements Session {
     private final int expiryMs;
     /** This session's recovery buffer on the server, mapped read-only; null when the server names none. */
     private RecoveryBufferMapping recoveryBuffer;
+    /** The open transaction's id from the {@code BEGIN} reply, or -1 (none, or a server that does not send it). */
+    private long currentTxnId = -1;
     /** Guards writes to the channel: requests (the session's thread) and heartbeats (the heartbeat thread). */
     private final Object writeLock = new Object();
 
@@ -169,6 +171,16 @@ public final class RemoteSession implements Session {
         return faults instanceof SharedMemoryFaults s && s.fastLocks() != null
                 ? s.fastLocks().acquired()
                 : 0;
+    }
+
+    /** First writes this session made without a request: X by the lock fast path, its own before-image. */
+    public long fastPathWrites() {
+        return faults instanceof SharedMemoryFaults s ? s.fastWrites() : 0;
+    }
+
+    /** The open transaction's id as the server named it, or -1. */
+    long currentTxnId() {
+        return current == null ? -1 : currentTxnId;
     }
 
     /** Pages this session mapped by a cache hit without a request (shared-memory mode). */
@@ -450,6 +462,7 @@ public final class RemoteSession implements Session {
     private void afterReply(final int flags) {
         if ((flags & Wire.FLAG_PROTECT_WRITTEN) != 0 && frames != null) {
             frames.protectWritten();
+            faults.writtenProtected();
         }
         if ((flags & Wire.FLAG_TXN_OPEN) == 0 && current != null) {
             // the server rolled the transaction back (deadlock victim, lock timeout)
@@ -548,7 +561,9 @@ public final class RemoteSession implements Session {
         if (current != null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "a transaction is already open in this session");
         }
-        call(request(Wire.BEGIN));
+        final ByteBuffer r = call(request(Wire.BEGIN));
+        // appended to the reply: the transaction's id (what the client writes in the before-images it makes itself)
+        currentTxnId = r.remaining() >= Long.BYTES ? r.getLong() : -1;
         opened.begin();
         segmentSlots.clear();
         current = new RemoteTransaction(this);

@@ -2,6 +2,7 @@ package org.bess.client.remote;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import org.agrona.collections.LongHashSet;
 import org.bess.nativeshim.MappedFile;
 
 /**
@@ -9,15 +10,38 @@ import org.bess.nativeshim.MappedFile;
  * writes are the server's cache. A first touch of a page the server has cached is a hit without a request when the
  * client can name the page's lock (a reply named a key on that window) and take S by the lock fast path: the client
  * finds the frame in the server's page table and marks it mapped in the client-map file ({@link CacheHits}). Anything
- * else asks the server for the page's cache frame (shared lock taken, the frame counted as mapped). A first write asks
- * for the exclusive lock and before-image; unmapping releases the mark or the server's count.
+ * else asks the server for the page's cache frame (shared lock taken, the frame counted as mapped). A first write to a
+ * page the transaction holds S on by the fast path, alone, is one without a request too: X by the fast path (an
+ * upgrade CAS), the page's before-image copied into a client slot of the recovery buffer and sealed, then the frame
+ * made writable (docs/format/recovery-buffer.md); the server adopts the image at the transaction's next request. Any
+ * other first write asks the server for the exclusive lock and before-image; unmapping releases the mark or the
+ * server's count.
  */
 final class SharedMemoryFaults extends ClientFaults {
+    /** Turns the first-write fast path off ({@code false}): every first write is a request (benchmarks, A/B). */
+    static final String FAST_WRITE_PROP = "bess.client.fastWrite";
+    /**
+     * Test hook: halt the JVM in a first write by the fast path, after the X lock ({@code afterLock}) or after the
+     * sealed before-image, before the frame is writable ({@code afterImage}).
+     */
+    static final String WRITE_HALT_PROP = "bess.test.fastWriteHalt";
+
+    private static final int HALT_NONE = 0;
+    private static final int HALT_AFTER_LOCK = 1;
+    private static final int HALT_AFTER_IMAGE = 2;
+
     private final MappedFile cache;
     /** The lock fast path, or null when the server offers none. */
     private final FastLocks fast;
     /** Cache hits without a request, or null when the server offers none (no lock-log slot, or turned off). */
     private final CacheHits hits;
+
+    private final boolean fastWrite = Boolean.parseBoolean(System.getProperty(FAST_WRITE_PROP, "true"));
+    private final int halt;
+    /** Pages (window and page, packed) whose before-image this transaction made itself, since the last early log. */
+    private final LongHashSet imaged = new LongHashSet();
+
+    private long fastWrites;
 
     SharedMemoryFaults(final RemoteSession session, final Path cacheFile, final FastLocks fast, final int slot) {
         super(session);
@@ -31,6 +55,65 @@ final class SharedMemoryFaults extends ClientFaults {
             throw e;
         }
         this.hits = h;
+        final String hp = System.getProperty(WRITE_HALT_PROP, "");
+        this.halt = hp.equals("afterLock") ? HALT_AFTER_LOCK : hp.equals("afterImage") ? HALT_AFTER_IMAGE : HALT_NONE;
+    }
+
+    /** First writes made without a request so far. */
+    long fastWrites() {
+        return fastWrites;
+    }
+
+    @Override
+    public void beforeFirstWrite(final int window, final long pageNo, final int cacheFrame, final long address) {
+        if (!tryFirstWrite(window, pageNo, cacheFrame, address)) {
+            beforeFirstWrite(window, pageNo);
+        }
+    }
+
+    /**
+     * The first write without a request: X by the fast path, the frame not being written back by the server (it
+     * checks for a fast-path X after it flags the frame, this checks the flag after the X), the before-image sealed
+     * in a client slot; only then may the caller make the frame writable. False leaves it to the request (an X taken
+     * here is the transaction's; the server takes it over).
+     */
+    private boolean tryFirstWrite(final int window, final long pageNo, final int cacheFrame, final long address) {
+        final RecoveryBufferMapping rb = session.recoveryBuffer();
+        final long txnId = session.currentTxnId();
+        if (!fastWrite || hits == null || rb == null || rb.clientSlots() == 0 || txnId < 0 || cacheFrame < 0) {
+            return false;
+        }
+        if (fast.tryLockExclusive(window, pageNo) == 0) {
+            return false;
+        }
+        if (halt == HALT_AFTER_LOCK) {
+            Runtime.getRuntime().halt(78);
+        }
+        if (!hits.awaitNotWrittenBack(cacheFrame, window, pageNo)) {
+            return false;
+        }
+        final long packed = FastLocks.frame(window, pageNo);
+        if (!imaged.contains(packed)) {
+            if (rb.tryWriteImage(address, window, pageNo, txnId) < 0) {
+                return false;
+            }
+            imaged.add(packed);
+        }
+        if (halt == HALT_AFTER_IMAGE) {
+            Runtime.getRuntime().halt(79);
+        }
+        if (!fast.ownsSlot(session.connectionId())) {
+            return false; // cut off by the server: it decides (and refuses)
+        }
+        fastWrites++;
+        return true;
+    }
+
+    @Override
+    void writtenProtected() {
+        // the server logged the buffer early (the images it adopted included) and freed their slots: the next write to
+        // those pages takes a new before-image
+        imaged.clear();
     }
 
     FastLocks fastLocks() {
@@ -119,6 +202,11 @@ final class SharedMemoryFaults extends ClientFaults {
     void transactionEnded(final boolean committed) {
         if (fast != null) {
             fast.transactionEnded();
+        }
+        imaged.clear();
+        final RecoveryBufferMapping rb = session.recoveryBuffer();
+        if (rb != null) {
+            rb.transactionEnded();
         }
     }
 

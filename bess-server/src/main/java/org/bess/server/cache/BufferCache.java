@@ -50,6 +50,11 @@ public final class BufferCache implements AutoCloseable {
 
     private final long mapsBase;
     private final UnsafeBuffer maps;
+    /** See {@link #clientExclusiveSkips()}. */
+    private long clientExclusiveSkips;
+    /** See {@link #clientReferencedChances()}. */
+    private long clientReferencedChances;
+
     private final int mapSlots;
     private final int mapWords;
     private long clientMapGarbage;
@@ -529,8 +534,9 @@ public final class BufferCache implements AutoCloseable {
                 if ((flags & FLAG_DIRTY) == 0 || ((flags & FLAG_CONTROL) != 0) != controlPass) {
                     continue;
                 }
-                if ((recLsn(frame) < olderThan || (controlPass && !isLoggedKind(frame))) && mayWriteBack(frame)) {
-                    writeBack(frame);
+                if ((recLsn(frame) < olderThan || (controlPass && !isLoggedKind(frame)))
+                        && mayWriteBack(frame)
+                        && writeBack(frame)) {
                     written++;
                 }
             }
@@ -647,15 +653,16 @@ public final class BufferCache implements AutoCloseable {
      */
     private boolean beginEviction(final int frame) {
         final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
-        maps.putLongVolatile(state, ClientMapDescriptor.EVICTING);
+        changeState(state, ClientMapDescriptor.EVICTING, 0);
         if (clientMapped(frame)) {
-            maps.putLongVolatile(state, 0);
+            changeState(state, 0, ClientMapDescriptor.EVICTING);
             return false;
         }
         return true;
     }
 
     private void endEviction(final int frame) {
+        // the frame holds another page now: a referenced bit set meanwhile was for the old one
         maps.putLongVolatile((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0);
     }
 
@@ -698,9 +705,16 @@ public final class BufferCache implements AutoCloseable {
             final long s = maps.getLongVolatile(state);
             if (!ClientMapDescriptor.isValidState(s)) {
                 clientMapGarbage++;
-                lastClientMapGarbage = "client-map state word is garbage: frame=" + frame + ", word=0x"
-                        + Long.toHexString(s) + " (only bit 0, evicting, is defined); cleared";
-                maps.compareAndSetLong(state, s, s & ClientMapDescriptor.EVICTING);
+                lastClientMapGarbage =
+                        "client-map state word is garbage: frame=" + frame + ", word=0x" + Long.toHexString(s)
+                                + " (only bits 0 evicting, 1 writing and 2 referenced are defined); cleared";
+                maps.compareAndSetLong(
+                        state,
+                        s,
+                        s
+                                & (ClientMapDescriptor.EVICTING
+                                        | ClientMapDescriptor.WRITING
+                                        | ClientMapDescriptor.REFERENCED));
             }
         }
         return released;
@@ -801,29 +815,85 @@ public final class BufferCache implements AutoCloseable {
         return frames;
     }
 
-    private void writeBack(final int frame) {
+    /**
+     * Writes a dirty frame back, unless a client transaction holds X on its page by the lock fast path (its changes are
+     * not logged): the write-back handshake with such clients ({@link #beginWriteBack}).
+     *
+     * @return whether the frame was written.
+     */
+    private boolean writeBack(final int frame) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
         final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
-        control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
-        try {
-            // the write-ahead rule: what changed the page is in the log, and the log is durable that far
-            gate.beforeWriteBack((int) (key >>> 40) - 1, key & ((1L << 40) - 1), frame);
-        } catch (final RuntimeException e) {
-            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
-            throw e;
+        if (!beginWriteBack(frame, key)) {
+            return false;
         }
-        // clear first: storing a data page dirties its page-info page, never this frame again
-        control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
         try {
-            sources[(int) (key >>> 40) - 1].store(
-                    key & ((1L << 40) - 1), frameAddress(frame), (flags & FLAG_CONTROL) != 0);
-        } catch (final RuntimeException e) {
-            control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) | FLAG_DIRTY);
-            throw e;
+            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
+            try {
+                // the write-ahead rule: what changed the page is in the log, and the log is durable that far
+                gate.beforeWriteBack((int) (key >>> 40) - 1, key & ((1L << 40) - 1), frame);
+            } catch (final RuntimeException e) {
+                control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
+                throw e;
+            }
+            // clear first: storing a data page dirties its page-info page, never this frame again
+            control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
+            try {
+                sources[(int) (key >>> 40) - 1].store(
+                        key & ((1L << 40) - 1), frameAddress(frame), (flags & FLAG_CONTROL) != 0);
+            } catch (final RuntimeException e) {
+                control.putInt(d + FRAME_FLAGS_OFFSET, control.getInt(d + FRAME_FLAGS_OFFSET) | FLAG_DIRTY);
+                throw e;
+            } finally {
+                control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
+            }
+            return true;
         } finally {
-            control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) - 1);
+            endWriteBack(frame);
         }
+    }
+
+    /**
+     * The write-back handshake with clients that take X by the lock fast path (docs/format/client-map.md): stores the
+     * frame's writing flag, then asks the gate whether a client transaction holds X on the page. A client takes X (a
+     * CAS), then reads the flag and waits while it is set before it makes the frame writable; both sides are
+     * sequentially consistent, so either this sees the X (and skips the frame) or the client sees the flag (and
+     * writes nothing until the write-back is done).
+     *
+     * @return whether the frame may be written; when false the flag is clear again.
+     */
+    private boolean beginWriteBack(final int frame, final long key) {
+        final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
+        changeState(state, ClientMapDescriptor.WRITING, 0);
+        if (gate.clientExclusive((int) (key >>> 40) - 1, key & ((1L << 40) - 1))) {
+            changeState(state, 0, ClientMapDescriptor.WRITING);
+            clientExclusiveSkips++;
+            return false;
+        }
+        return true;
+    }
+
+    private void endWriteBack(final int frame) {
+        changeState((int) ClientMapDescriptor.stateOffset(mapSlots, frame), 0, ClientMapDescriptor.WRITING);
+    }
+
+    /** Sets and clears bits of a frame's state word by CAS: clients set their referenced bit in it concurrently. */
+    private void changeState(final int offset, final long set, final long clear) {
+        long s = maps.getLongVolatile(offset);
+        while (!maps.compareAndSetLong(offset, s, (s | set) & ~clear)) {
+            s = maps.getLongVolatile(offset);
+        }
+    }
+
+    /** Write-backs and replacements skipped because a client held X on the page by the lock fast path. */
+    public long clientExclusiveSkips() {
+        return clientExclusiveSkips;
+    }
+
+    /** Second chances the clock gave frames for a client's referenced bit (cache hits) in the client-map file. */
+    public long clientReferencedChances() {
+        return clientReferencedChances;
     }
 
     /**
@@ -836,33 +906,44 @@ public final class BufferCache implements AutoCloseable {
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long key = control.getLong(d + FRAME_PAGE_KEY_OFFSET);
         if ((control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) != 0) {
-            writeBack(frame);
-            return 1;
+            return writeBack(frame) ? 1 : 0;
         }
         final int window = (int) (key >>> 40) - 1;
         final long firstPage = key & ((1L << 40) - 1);
+        if (!beginWriteBack(frame, key)) {
+            return 0;
+        }
         runFrames[0] = frame;
         int n = 1;
-        while (n < RUN_PAGES) {
-            final int f = lookup(CacheControlDescriptor.pageKey(window, firstPage + n));
-            if (f < 0) {
-                break;
+        try {
+            while (n < RUN_PAGES) {
+                final int f = lookup(CacheControlDescriptor.pageKey(window, firstPage + n));
+                if (f < 0) {
+                    break;
+                }
+                final int fd = CacheControlDescriptor.frameOffset(f);
+                final int flags = control.getInt(fd + FRAME_FLAGS_OFFSET);
+                if ((flags & FLAG_DIRTY) == 0
+                        || (flags & FLAG_CONTROL) != 0
+                        || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
+                        || mapped(f)
+                        || !mayWriteBack(f)
+                        || !beginWriteBack(f, CacheControlDescriptor.pageKey(window, firstPage + n))) {
+                    break;
+                }
+                runFrames[n++] = f;
             }
-            final int fd = CacheControlDescriptor.frameOffset(f);
-            final int flags = control.getInt(fd + FRAME_FLAGS_OFFSET);
-            if ((flags & FLAG_DIRTY) == 0
-                    || (flags & FLAG_CONTROL) != 0
-                    || control.getInt(fd + FRAME_PIN_COUNT_OFFSET) > 0
-                    || mapped(f)
-                    || !mayWriteBack(f)) {
-                break;
+            storeRun(window, firstPage, n);
+            return n;
+        } finally {
+            for (int i = 0; i < n; i++) {
+                endWriteBack(runFrames[i]);
             }
-            runFrames[n++] = f;
         }
-        if (n == 1) {
-            writeBack(frame);
-            return 1;
-        }
+    }
+
+    /** Writes frames {@code runFrames[0, n)}, pages {@code firstPage...} of a window, in one write (the WAL first). */
+    private void storeRun(final int window, final long firstPage, final int n) {
         // pinned so that nothing replaces them while they are written
         for (int i = 0; i < n; i++) {
             final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
@@ -887,7 +968,11 @@ public final class BufferCache implements AutoCloseable {
             control.putInt(fd + FRAME_FLAGS_OFFSET, control.getInt(fd + FRAME_FLAGS_OFFSET) & ~FLAG_DIRTY);
         }
         try {
-            sources[window].storeRun(firstPage, n, runAddresses);
+            if (n == 1) {
+                sources[window].store(firstPage, runAddresses[0], false);
+            } else {
+                sources[window].storeRun(firstPage, n, runAddresses);
+            }
         } catch (final RuntimeException e) {
             for (int i = 0; i < n; i++) {
                 final int fd = CacheControlDescriptor.frameOffset(runFrames[i]);
@@ -900,7 +985,6 @@ public final class BufferCache implements AutoCloseable {
                 control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
             }
         }
-        return n;
     }
 
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */
@@ -928,12 +1012,23 @@ public final class BufferCache implements AutoCloseable {
                     control.putInt(d + FRAME_FLAGS_OFFSET, flags & ~FLAG_REFERENCED);
                     continue;
                 }
+                final int state = (int) ClientMapDescriptor.stateOffset(mapSlots, frame);
+                if ((maps.getLongVolatile(state) & ClientMapDescriptor.REFERENCED) != 0) {
+                    // a client mapped it by a hit since the last turn: the same second chance
+                    changeState(state, 0, ClientMapDescriptor.REFERENCED);
+                    clientReferencedChances++;
+                    continue;
+                }
                 if ((flags & FLAG_DIRTY) != 0) {
                     writeBackRun(frame);
                     if (control.getInt(d + FRAME_PIN_COUNT_OFFSET) > 0
                             || (control.getInt(d + FRAME_FLAGS_OFFSET) & FLAG_DIRTY) != 0) {
                         continue;
                     }
+                }
+                if (gate.clientExclusive((int) (key >>> 40) - 1, key & ((1L << 40) - 1))) {
+                    clientExclusiveSkips++;
+                    continue; // a client changed it in place, unlogged (its X by the lock fast path): never dropped
                 }
                 if (!beginEviction(frame)) {
                     continue; // a client mapped it by itself meanwhile

@@ -24,4 +24,18 @@ public interface WriteBackGate {
     default boolean mayWriteBack(int window, long pageNo, int frame) {
         return true;
     }
+
+    /**
+     * Whether a client transaction holds X on the page by the lock fast path (docs/format/lock-table.md): it may have
+     * changed the page in place with nothing logged yet and nothing told to the server, so the frame is neither written
+     * back nor replaced until that transaction ends. Asked with the frame's writing flag set in the client-map file
+     * (the handshake with a client taking X right now).
+     *
+     * @param window the page's window.
+     * @param pageNo the page.
+     * @return true to leave the frame alone.
+     */
+    default boolean clientExclusive(int window, long pageNo) {
+        return false;
+    }
 }

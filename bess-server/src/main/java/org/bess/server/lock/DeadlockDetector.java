@@ -21,10 +21,10 @@ import org.bess.format.LockWordDescriptor;
 final class DeadlockDetector {
     private final Set<TxnLocks> visited = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<TxnLocks> path = new ArrayList<>();
-    /** The fast-path holders of a shared resource, named from the clients' lock logs (S only). */
-    private final java.util.function.Function<LockHead, List<TxnLocks>> fastPathHolders;
+    /** The fast-path holders of a shared resource whose modes conflict with a wanted mode, from the lock logs. */
+    private final java.util.function.BiFunction<LockHead, Integer, List<TxnLocks>> fastPathHolders;
 
-    DeadlockDetector(final java.util.function.Function<LockHead, List<TxnLocks>> fastPathHolders) {
+    DeadlockDetector(final java.util.function.BiFunction<LockHead, Integer, List<TxnLocks>> fastPathHolders) {
         this.fastPathHolders = fastPathHolders;
     }
 
@@ -88,9 +88,8 @@ final class DeadlockDetector {
         visited.add(node);
         path.add(node);
         final List<TxnLocks> blockers = blockersOf(waiting);
-        if (waiting.head.isShared()
-                && !LockWordDescriptor.isCompatible(LockWordDescriptor.MODE_S, waiting.requestedCode())) {
-            for (final TxnLocks holder : fastPathHolders.apply(waiting.head)) {
+        if (waiting.head.isShared()) {
+            for (final TxnLocks holder : fastPathHolders.apply(waiting.head, waiting.requestedCode())) {
                 if (holder != node) {
                     blockers.add(holder);
                 }

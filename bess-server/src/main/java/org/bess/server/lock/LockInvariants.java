@@ -55,16 +55,18 @@ final class LockInvariants {
                             + LockWordDescriptor.toString(word));
         }
         if (head.isShared()) {
-            // the shared word also counts the clients' fast-path S holders, and nothing else the server does not know
+            // the shared word also counts the clients' fast-path S holders (or one fast-path X), and nothing else the
+            // server does not know
             final long fast = (actual & LockWordDescriptor.HOLDERS_MASK) - (word & LockWordDescriptor.HOLDERS_MASK);
             final long sMask = (long) LockWordDescriptor.MAX_COUNT << LockWordDescriptor.S_COUNT_SHIFT;
+            final long xBit = 1L << LockWordDescriptor.X_SHIFT;
             if (fast < 0
-                    || (fast & ~sMask) != 0
+                    || (fast & ~(sMask | xBit)) != 0
                     || (actual & LockWordDescriptor.WAITERS_FLAG) != (word & LockWordDescriptor.WAITERS_FLAG)) {
                 fail(
                         head,
                         "shared lock word " + LockWordDescriptor.toString(actual) + " is not its holders "
-                                + LockWordDescriptor.toString(word) + " plus fast-path S holders");
+                                + LockWordDescriptor.toString(word) + " plus fast-path S holders or X");
             }
         }
     }

@@ -656,21 +656,27 @@ public final class LockManager {
                 continue;
             }
             final int code = LockTableDescriptor.modeOf(state);
-            if (code != LockWordDescriptor.MODE_S) {
+            if (code != LockWordDescriptor.MODE_S && code != LockWordDescriptor.MODE_X) {
                 throw new BessException(
                         ErrorCode.BAD_FORMAT,
                         "lock log entry with a mode the fast path never takes: slot=" + slot + ", entry=" + i
                                 + ", mode=" + code + ", resource=" + LockResource.toString(head.resource));
             }
+            final LockMode mode = code == LockWordDescriptor.MODE_X ? LockMode.X : LockMode.S;
             final LockRequest own = head.holderOf(txn);
-            if (own != null) {
+            if (own != null && own.mode.covers(mode)) {
                 head.updateWord(w -> LockWordDescriptor.remove(w, code));
+            } else if (own != null) {
+                // the fast-path X (a client's upgrade) covers what the server held: the word's X is now that holder's
+                final int from = own.mode.code();
+                head.updateWord(w -> LockWordDescriptor.remove(w, from));
+                own.mode = mode;
             } else {
                 final LockRequest request = new LockRequest(txn, head);
                 if (!txn.tryRecord(request)) {
                     throw txn.ended(head.resource);
                 }
-                request.mode = LockMode.S;
+                request.mode = mode;
                 head.recordHolder(request);
                 shard.heldCount++;
             }
@@ -691,7 +697,7 @@ public final class LockManager {
                 break;
             }
             if (LockTableDescriptor.stateOf(state) == LockTableDescriptor.HELD && t.logKey(slot, i) == resource) {
-                return LockMode.S;
+                return LockTableDescriptor.modeOf(state) == LockWordDescriptor.MODE_X ? LockMode.X : LockMode.S;
             }
         }
         return null;
@@ -703,7 +709,7 @@ public final class LockManager {
      * name a transaction that ends up without the lock, an extra edge from a transaction that is not waiting (it is
      * running its fast path), so never part of a cycle.
      */
-    List<TxnLocks> fastPathHolders(final LockHead head) {
+    List<TxnLocks> fastPathHolders(final LockHead head, final int wantedCode) {
         final SharedLockTable t = head.table;
         if (t == null) {
             return List.of();
@@ -720,8 +726,10 @@ public final class LockManager {
                 if (state == LockTableDescriptor.FREE) {
                     break;
                 }
+                final int mode = LockTableDescriptor.modeOf(t.logState(slot, i));
                 if ((state == LockTableDescriptor.HELD || state == LockTableDescriptor.ACQUIRING)
-                        && t.logKey(slot, i) == head.resource) {
+                        && t.logKey(slot, i) == head.resource
+                        && !LockWordDescriptor.isCompatible(mode, wantedCode)) {
                     out.add(holder);
                     break;
                 }
@@ -772,7 +780,7 @@ public final class LockManager {
     }
 
     private void releaseFastPathLock(final long key, final int code, final int slot, final int index) {
-        if (code != LockWordDescriptor.MODE_S) {
+        if (code != LockWordDescriptor.MODE_S && code != LockWordDescriptor.MODE_X) {
             throw new BessException(
                     ErrorCode.BAD_FORMAT,
                     "lock log entry with a mode the fast path never takes: slot=" + slot + ", entry=" + index
@@ -885,6 +893,41 @@ public final class LockManager {
     public String lastGarbage() {
         return lastGarbage;
     }
+
+    /**
+     * Whether a client holds X on a resource by the lock fast path: the shared word has X and no transaction holds X
+     * here (the X bit is then a fast-path holder's, or one taking it right now). Its page may be changed in place with
+     * nothing logged: the buffer cache neither writes it back nor replaces it.
+     *
+     * @param resource a page key, or 0 (false).
+     */
+    public boolean isFastPathExclusive(final long resource) {
+        final SharedLockTable t = table;
+        if (t == null || resource == 0) {
+            return false;
+        }
+        final int e = t.lookup(resource);
+        if (e < 0 || (t.word(e) & X_BIT) == 0) {
+            return false;
+        }
+        final LockShard shard = shardOf(resource);
+        shard.lock.lock();
+        try {
+            final LockHead head = shard.heads.get(resource);
+            if (head != null) {
+                for (int i = 0; i < head.holderCount; i++) {
+                    if (head.holders[i].mode == LockMode.X) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } finally {
+            shard.lock.unlock();
+        }
+    }
+
+    private static final long X_BIT = 1L << LockWordDescriptor.X_SHIFT;
 
     /** The shared word of a resource, or -1 when it has no entry (tests and tools). */
     public long sharedWord(final long resource) {

@@ -89,6 +89,11 @@ final class Connection implements Runnable {
     private boolean sharedMemory;
     /** This client's lock-log slot in the shared lock table, or -1. */
     private int lockLog = -1;
+    /**
+     * Per client slot of the recovery buffer (images the client makes at a first write by the lock fast path), whether
+     * the open transaction's slot was adopted or refused already; empty when the client makes none.
+     */
+    private volatile boolean[] clientImages = new boolean[0];
 
     // what HELLO declared (read by listings on other threads)
     private volatile int uid = -1;
@@ -168,7 +173,9 @@ final class Connection implements Runnable {
                 mode,
                 silentMs,
                 endpoint.settings().expiryMs());
-        if (mode == 0 && writtenCount > 0 && endpoint.settings().fenceExpiredWriters()) {
+        if (mode == 0
+                && (writtenCount > 0 || wroteWithoutRequest())
+                && endpoint.settings().fenceExpiredWriters()) {
             fence();
         }
         try {
@@ -181,6 +188,20 @@ final class Connection implements Runnable {
         }
         closeChannel();
         return true;
+    }
+
+    /**
+     * Whether the open transaction made a frame writable by the first-write fast path: a client slot it sealed (adopted
+     * already, or still pending). Read by the watchdog while the connection is idle (its thread is not in a request).
+     */
+    private boolean wroteWithoutRequest() {
+        for (final boolean b : clientImages) {
+            if (b) {
+                return true;
+            }
+        }
+        final Session s = session;
+        return s != null && clientImages.length > 0 && SessionAccess.clientImagesPending(s, clientImages);
     }
 
     /**
@@ -428,6 +449,9 @@ final class Connection implements Runnable {
         out.reset().putLong(corr).putInt(Wire.OK).putInt(0).putInt(0);
         endpoint.served();
         try {
+            if (clientImages.length > 0 && tx != null) {
+                adoptClientImages(false);
+            }
             dispatch(op);
         } catch (final BufferUnderflowException | MalformedFrame e) {
             throw e;
@@ -477,6 +501,7 @@ final class Connection implements Runnable {
         }
         written.clear();
         writtenCount = 0;
+        java.util.Arrays.fill(clientImages, false);
         for (final Integer h : txHandles) {
             final Object o = handles.remove(h);
             if (o instanceof Cursor c) {
@@ -712,7 +737,12 @@ final class Connection implements Runnable {
         // appended last (older clients ignore it): this session's before-images, mapped read-only by the client; a
         // client
         // of another user cannot open the 0600 file, so it is named only to the server's own user
-        final Path recovery = SessionAccess.recoveryBufferFile(session, id);
+        // a shared-memory client with a lock log writes the before-images of pages it X-locks by the fast path in the
+        // last slots of the file (only one of the server's own user can open the 0600 file)
+        final int clientSlots =
+                lockLog >= 0 && helloUid == SERVER_UID ? endpoint.settings().clientImageSlots() : 0;
+        final Path recovery = SessionAccess.recoveryBufferFile(session, id, clientSlots);
+        clientImages = new boolean[clientSlots];
         out.putString(helloUid == SERVER_UID ? recovery.toString() : "");
     }
 
@@ -741,12 +771,13 @@ final class Connection implements Runnable {
         switch (op) {
             case Wire.BEGIN -> {
                 begin();
+                final long txnId = SessionAccess.txnId(session);
                 if (lockLog >= 0) {
                     // this client's fast-path locks are held by this transaction until the server releases them
-                    SessionAccess.lockManager(endpoint.server())
-                            .sharedTable()
-                            .bind(lockLog, SessionAccess.txnId(session));
+                    SessionAccess.lockManager(endpoint.server()).sharedTable().bind(lockLog, txnId);
                 }
+                // appended (older clients ignore it): the id the client writes in the before-images it makes itself
+                out.putLong(txnId);
             }
             case Wire.COMMIT -> tx().commit();
             case Wire.ABORT -> {
@@ -1060,6 +1091,29 @@ final class Connection implements Runnable {
         writtenCount = written.size();
     }
 
+    /**
+     * Adopts the before-images the client made itself since the last request (the pages it X-locked by the lock fast
+     * path and wrote without telling the server): they join the transaction's buffer, so that the commit logs them and
+     * an abort restores them. Slots refused are logged; one of a page the transaction holds X on makes it damaged (its
+     * commit and rollback fail with {@code CORRUPT_PAGE}).
+     */
+    private void adoptClientImages(final boolean dead) {
+        if (!SessionAccess.clientImagesPending(session, clientImages)) {
+            return;
+        }
+        final List<String> problems = new ArrayList<>(0);
+        final int adopted = SessionAccess.adoptClientImages(session, clientImages, problems);
+        for (final String p : problems) {
+            LOG.warn("client {}: {}", id, p);
+        }
+        if (dead && adopted > 0) {
+            LOG.info("client {}: adopted {} before-images it made itself, to roll them back", id, adopted);
+        }
+        if (!problems.isEmpty()) {
+            endpoint.clientImageRefused(problems.get(problems.size() - 1));
+        }
+    }
+
     private void cleanUp() {
         closeChannel();
         boolean rolledBack = false;
@@ -1072,6 +1126,16 @@ final class Connection implements Runnable {
             if (session != null) {
                 // in this order: roll back (before-images and CLRs through the log, then the locks go), then the
                 // client's frame mappings, then the session; each step runs even when one before it failed
+                try {
+                    if (tx != null && tx.isActive() && clientImages.length > 0) {
+                        // what the client X-locked by the fast path and before-imaged itself: found in its recovery
+                        // buffer's client slots (a sealed slot of a page its lock log holds X on), restored by the
+                        // abort
+                        adoptClientImages(true);
+                    }
+                } catch (final RuntimeException e) {
+                    LOG.warn("client {}: adopting the before-images it made itself failed", id, e);
+                }
                 try {
                     if (tx != null && tx.isActive()) {
                         tx.abort();

@@ -167,6 +167,10 @@ public final class SessionEndpoint implements AutoCloseable {
         return connections.size();
     }
 
+    private final java.util.concurrent.atomic.AtomicLong clientImagesRefused =
+            new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastClientImageRefused;
+
     /** Requests served so far, over every connection (what the client paths that need none can be checked by). */
     public long requestsServed() {
         return served.get();
@@ -174,6 +178,22 @@ public final class SessionEndpoint implements AutoCloseable {
 
     void served() {
         served.incrementAndGet();
+    }
+
+    /** A client-made before-image was refused (garbage, or of a page its transaction holds no X on). */
+    void clientImageRefused(final String why) {
+        clientImagesRefused.incrementAndGet();
+        lastClientImageRefused = why;
+    }
+
+    /** Client-made before-images refused so far. */
+    public long clientImagesRefused() {
+        return clientImagesRefused.get();
+    }
+
+    /** Why the last client-made before-image was refused, or null. */
+    public String lastClientImageRefused() {
+        return lastClientImageRefused;
     }
 
     /** Connections refused because their peer was not allowed. */

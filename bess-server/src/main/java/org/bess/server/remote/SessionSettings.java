@@ -17,6 +17,9 @@ import org.bess.exceptions.ErrorCode;
  * <p>Fluent; not thread safe while being built, read only once the endpoint started.
  */
 public final class SessionSettings {
+    /** Default client slots of a shared-memory client's recovery buffer (first writes without a request). */
+    public static final int DEFAULT_CLIENT_IMAGE_SLOTS = 256;
+
     /** Default heartbeat interval. */
     public static final int DEFAULT_HEARTBEAT_MS = 1000;
     /** Default expiry: an idle connection not heard from for this long is taken for a hung client. */
@@ -27,6 +30,7 @@ public final class SessionSettings {
     private int maxFrameBytes = Wire.MAX_FRAME;
     private int maxTransactionsPerProcess = Integer.MAX_VALUE;
     private int maxWrittenPages = Integer.MAX_VALUE;
+    private int clientImageSlots = DEFAULT_CLIENT_IMAGE_SLOTS;
     private boolean fenceExpiredWriters = true;
     private LongSupplier ids = new AtomicLong(1)::getAndIncrement;
     private IntConsumer onHello = mode -> {};
@@ -72,6 +76,25 @@ public final class SessionSettings {
     public SessionSettings maxTransactionsPerProcess(final int count) {
         this.maxTransactionsPerProcess = positive("transaction quota", count);
         return this;
+    }
+
+    /**
+     * Sets how many pages one transaction of a shared-memory client may X-lock and before-image itself, without a
+     * request (the client slots of its recovery buffer: 4 KiB of {@code /dev/shm} each, touched only when used); its
+     * next first writes are requests. 0 turns the client's first-write fast path off.
+     */
+    public SessionSettings clientImageSlots(final int slots) {
+        if (slots < 0 || slots > 65_536) {
+            throw new org.bess.exceptions.BessException(
+                    org.bess.exceptions.ErrorCode.BAD_ARGUMENT,
+                    "client image slots out of range: " + slots + " (0 to 65536)");
+        }
+        this.clientImageSlots = slots;
+        return this;
+    }
+
+    int clientImageSlots() {
+        return clientImageSlots;
     }
 
     /**

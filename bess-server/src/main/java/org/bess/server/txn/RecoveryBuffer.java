@@ -1,12 +1,14 @@
 package org.bess.server.txn;
 
 import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
+import static org.bess.format.RecoveryBufferDescriptor.CLIENT_SLOT_COUNT_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.CONNECTION_ID_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.ENTRY_FLAGS_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.ENTRY_IMAGE_CHECKSUM_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.ENTRY_KEY_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.ENTRY_STATE_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.ENTRY_TXN_OFFSET;
+import static org.bess.format.RecoveryBufferDescriptor.FLAG_CLIENT_MADE;
 import static org.bess.format.RecoveryBufferDescriptor.FLAG_CONTROL_PAGE;
 import static org.bess.format.RecoveryBufferDescriptor.HEADER_CHECKSUM_OFFSET;
 import static org.bess.format.RecoveryBufferDescriptor.MAGIC;
@@ -47,6 +49,9 @@ public final class RecoveryBuffer implements AutoCloseable {
     private final long address;
     private final long length;
     private final int slotCount;
+    /** The last {@code clientSlots} slots are written by the client (images it made itself); never claimed here. */
+    private final int clientSlots;
+
     private final UnsafeBuffer buffer;
     /** Free slots, a stack: the most recently freed first (its pages are likely still resident). */
     private final int[] free;
@@ -60,18 +65,26 @@ public final class RecoveryBuffer implements AutoCloseable {
     private boolean closed;
 
     private RecoveryBuffer(
-            final Path file, final String name, final long address, final long length, final int slotCount) {
+            final Path file,
+            final String name,
+            final long address,
+            final long length,
+            final int slotCount,
+            final int clientSlots) {
         this.file = file;
         this.name = name;
         this.address = address;
         this.length = length;
         this.slotCount = slotCount;
-        this.buffer = new UnsafeBuffer(address, Math.toIntExact(RecoveryBufferDescriptor.imagesOffset(slotCount)));
-        this.free = new int[slotCount];
-        for (int i = 0; i < slotCount; i++) {
-            free[i] = slotCount - 1 - i;
+        this.clientSlots = clientSlots;
+        this.buffer = new UnsafeBuffer(
+                address, Math.toIntExact(RecoveryBufferDescriptor.imagesOffset(slotCount, clientSlots)));
+        final int serverSlots = slotCount - clientSlots;
+        this.free = new int[serverSlots];
+        for (int i = 0; i < serverSlots; i++) {
+            free[i] = serverSlots - 1 - i;
         }
-        this.freeCount = slotCount;
+        this.freeCount = serverSlots;
         this.keys = new long[slotCount];
     }
 
@@ -86,7 +99,7 @@ public final class RecoveryBuffer implements AutoCloseable {
                 Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE,
                 -1,
                 0);
-        final RecoveryBuffer b = new RecoveryBuffer(null, "anonymous", address, length, slotCount);
+        final RecoveryBuffer b = new RecoveryBuffer(null, "anonymous", address, length, slotCount, 0);
         b.writeHeader(0);
         return b;
     }
@@ -97,8 +110,24 @@ public final class RecoveryBuffer implements AutoCloseable {
      * @param connectionId the connection the area belongs to (written in the header).
      */
     public static RecoveryBuffer create(final Path file, final int slotCount, final long connectionId) {
+        return create(file, slotCount, connectionId, 0);
+    }
+
+    /**
+     * Creates the area file of a client session with {@code clientSlots} more slots at its end for the images the
+     * client makes itself (the server's own slots stay {@code slotCount}).
+     *
+     * @param connectionId the connection the area belongs to (written in the header).
+     */
+    public static RecoveryBuffer create(
+            final Path file, final int serverSlots, final long connectionId, final int clientSlots) {
+        final int slotCount = serverSlots + clientSlots;
         checkSlots(slotCount);
-        final long length = RecoveryBufferDescriptor.fileLength(slotCount);
+        if (clientSlots < 0 || clientSlots >= slotCount) {
+            throw new BessException(
+                    ErrorCode.BAD_ARGUMENT, "client slots out of range: " + clientSlots + " of " + slotCount);
+        }
+        final long length = RecoveryBufferDescriptor.fileLength(slotCount, clientSlots);
         final MappedFile f = MappedFile.create(file, length, 0600);
         final long address;
         try {
@@ -109,7 +138,7 @@ public final class RecoveryBuffer implements AutoCloseable {
         } finally {
             f.close(); // the mapping outlives the descriptor: no descriptor per client
         }
-        final RecoveryBuffer b = new RecoveryBuffer(file, file.toString(), address, length, slotCount);
+        final RecoveryBuffer b = new RecoveryBuffer(file, file.toString(), address, length, slotCount, clientSlots);
         b.writeHeader(connectionId);
         return b;
     }
@@ -128,17 +157,17 @@ public final class RecoveryBuffer implements AutoCloseable {
             }
             final long address = Native.mmap(0, length, Native.PROT_READ, Native.MAP_SHARED, f.fd(), 0);
             final int slots;
+            final int clients;
             try {
-                slots = RecoveryBufferDescriptor.checkHeader(
-                        new UnsafeBuffer(
-                                address, Math.toIntExact(Math.min(length, RecoveryBufferDescriptor.HEADER_LENGTH))),
-                        length,
-                        file.toString());
+                final UnsafeBuffer h = new UnsafeBuffer(
+                        address, Math.toIntExact(Math.min(length, RecoveryBufferDescriptor.HEADER_LENGTH)));
+                slots = RecoveryBufferDescriptor.checkHeader(h, length, file.toString());
+                clients = RecoveryBufferDescriptor.clientSlotCount(h);
             } catch (final RuntimeException e) {
                 Native.munmap(address, length);
                 throw e;
             }
-            return new RecoveryBuffer(null, file.toString(), address, length, slots);
+            return new RecoveryBuffer(null, file.toString(), address, length, slots, clients);
         } finally {
             f.close();
         }
@@ -158,9 +187,14 @@ public final class RecoveryBuffer implements AutoCloseable {
         buffer.putInt(VERSION_OFFSET, VERSION, ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(PAGE_LENGTH_OFFSET, PAGE_LENGTH, ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(SLOT_COUNT_OFFSET, slotCount, ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(CLIENT_SLOT_COUNT_OFFSET, clientSlots, ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(SERVER_PID_OFFSET, Native.pid(), ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(CONNECTION_ID_OFFSET, connectionId, ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(HEADER_CHECKSUM_OFFSET, RecoveryBufferDescriptor.headerChecksum(buffer), ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private long entryOffset(final int slot) {
+        return RecoveryBufferDescriptor.entryOffset(slotCount, clientSlots, slot);
     }
 
     /** The file of a client session's area, or null for an anonymous one (or one opened read-only). */
@@ -173,9 +207,81 @@ public final class RecoveryBuffer implements AutoCloseable {
         return slotCount;
     }
 
-    /** Slots free now. */
+    /** Slots free now (the server's own: client slots are not counted). */
     public int freeSlots() {
         return freeCount;
+    }
+
+    /** The server's own slots (every slot but the client's). */
+    public int serverSlots() {
+        return slotCount - clientSlots;
+    }
+
+    /** The client's slots: {@code [serverSlots(), slotCount())}. */
+    public int clientSlots() {
+        return clientSlots;
+    }
+
+    /** Whether a slot is one of the client's. */
+    boolean isClientSlot(final int slot) {
+        return slot >= slotCount - clientSlots;
+    }
+
+    /** The state word of a slot's entry (acquire). */
+    public int state(final int slot) {
+        return buffer.getIntVolatile((int) entryOffset(slot) + ENTRY_STATE_OFFSET);
+    }
+
+    /** Whether the server adopted a client slot (it holds the slot's key in its own copy). */
+    boolean adopted(final int slot) {
+        return keys[slot] != 0;
+    }
+
+    /** The page key a slot's entry names (read from the file: for a client slot, checked by {@link #adopt}). */
+    public long entryKey(final int slot) {
+        return buffer.getLong((int) entryOffset(slot) + ENTRY_KEY_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Checks a client slot the client sealed (state, transaction, flags, image checksum) and, when it is sound, takes
+     * its key into the server's own copy: from here on the slot is the server's, as if it had written it.
+     *
+     * @param txnId the transaction the image must belong to.
+     * @return the page key.
+     * @throws BessException {@code CORRUPT_PAGE} naming the file, the slot and what is wrong.
+     */
+    long adopt(final int slot, final long txnId) {
+        final int entry = (int) entryOffset(slot);
+        final int state = buffer.getIntVolatile(entry + ENTRY_STATE_OFFSET);
+        final long key = buffer.getLong(entry + ENTRY_KEY_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final long txn = buffer.getLong(entry + ENTRY_TXN_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final int flags = buffer.getInt(entry + ENTRY_FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final int stored = buffer.getInt(entry + ENTRY_IMAGE_CHECKSUM_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final int computed = imageChecksum(slot);
+        if (!isClientSlot(slot)
+                || state != STATE_IMAGE
+                || txn != txnId
+                || flags != FLAG_CLIENT_MADE
+                || key == 0
+                || stored != computed) {
+            throw new BessException(
+                    ErrorCode.CORRUPT_PAGE,
+                    "client-made before-image is garbage, refused: file=" + name() + ", slot=" + slot + ", state="
+                            + state + ", txn=" + txn + " (expected " + txnId + "), flags=" + flags + " (expected "
+                            + FLAG_CLIENT_MADE + "), key=0x" + Long.toHexString(key) + ", image checksum=0x"
+                            + Integer.toHexString(stored) + " (computed 0x" + Integer.toHexString(computed) + ")");
+        }
+        keys[slot] = key;
+        return key;
+    }
+
+    /** Frees every client slot the server did not adopt (the transaction ended: the client starts over). */
+    void clearClientSlots() {
+        for (int s = slotCount - clientSlots; s < slotCount; s++) {
+            if (keys[s] == 0 && state(s) != STATE_FREE) {
+                buffer.putIntRelease((int) entryOffset(s) + ENTRY_STATE_OFFSET, STATE_FREE);
+            }
+        }
     }
 
     /**
@@ -194,7 +300,8 @@ public final class RecoveryBuffer implements AutoCloseable {
 
     /** A view of a slot's image in the mapping (a new view each call: the heap holds none per slot). */
     UnsafeBuffer image(final int slot) {
-        return new UnsafeBuffer(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
+        return new UnsafeBuffer(
+                address + RecoveryBufferDescriptor.imageOffset(slotCount, clientSlots, slot), PAGE_LENGTH);
     }
 
     /**
@@ -202,7 +309,7 @@ public final class RecoveryBuffer implements AutoCloseable {
      * then the state (release).
      */
     void seal(final int slot, final long txnId, final boolean control) {
-        final long entry = RecoveryBufferDescriptor.entryOffset(slot);
+        final long entry = entryOffset(slot);
         buffer.putIntRelease((int) entry + ENTRY_STATE_OFFSET, STATE_FREE);
         buffer.putLong((int) entry + ENTRY_KEY_OFFSET, keys[slot], ByteOrder.LITTLE_ENDIAN);
         buffer.putLong((int) entry + ENTRY_TXN_OFFSET, txnId, ByteOrder.LITTLE_ENDIAN);
@@ -213,7 +320,7 @@ public final class RecoveryBuffer implements AutoCloseable {
     }
 
     private int imageChecksum(final int slot) {
-        scratch.wrap(address + RecoveryBufferDescriptor.imageOffset(slotCount, slot), PAGE_LENGTH);
+        scratch.wrap(address + RecoveryBufferDescriptor.imageOffset(slotCount, clientSlots, slot), PAGE_LENGTH);
         return RecoveryBufferDescriptor.imageChecksum(scratch, 0);
     }
 
@@ -229,7 +336,7 @@ public final class RecoveryBuffer implements AutoCloseable {
         } catch (final BessException e) {
             throw new BessException(ErrorCode.CORRUPT_PAGE, e.getMessage(), e);
         }
-        final int entry = (int) RecoveryBufferDescriptor.entryOffset(slot);
+        final int entry = (int) entryOffset(slot);
         final int state = buffer.getIntVolatile(entry + ENTRY_STATE_OFFSET);
         final long key = buffer.getLong(entry + ENTRY_KEY_OFFSET, ByteOrder.LITTLE_ENDIAN);
         final int stored = buffer.getInt(entry + ENTRY_IMAGE_CHECKSUM_OFFSET, ByteOrder.LITTLE_ENDIAN);
@@ -246,9 +353,11 @@ public final class RecoveryBuffer implements AutoCloseable {
 
     /** Frees a slot (its entry goes back to {@link RecoveryBufferDescriptor#STATE_FREE}, release). */
     void release(final int slot) {
-        buffer.putIntRelease((int) RecoveryBufferDescriptor.entryOffset(slot) + ENTRY_STATE_OFFSET, STATE_FREE);
+        buffer.putIntRelease((int) entryOffset(slot) + ENTRY_STATE_OFFSET, STATE_FREE);
         keys[slot] = 0;
-        free[freeCount++] = slot;
+        if (!isClientSlot(slot)) {
+            free[freeCount++] = slot;
+        }
     }
 
     /** The directory and images as mapped (tests read and damage it through this). */

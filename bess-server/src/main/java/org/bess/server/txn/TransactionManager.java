@@ -108,6 +108,8 @@ public final class TransactionManager {
         private RecoveryBuffer area;
 
         private boolean pooledArea;
+        /** Why a before-image of a page this transaction changed cannot be trusted (a garbage client slot), or null. */
+        private String damaged;
 
         Txn(final long id) {
             this.id = id;
@@ -136,6 +138,17 @@ public final class TransactionManager {
         /** Whether this transaction is known to hold {@code resource} shared (or exclusive, when {@code exclusive}). */
         public boolean holdsLocally(final long resource, final boolean exclusive) {
             return exclusiveHeld.contains(resource) || (!exclusive && sharedHeld.contains(resource));
+        }
+
+        /**
+         * Marks the transaction as one whose changes can be neither committed nor rolled back: a page it changed has no
+         * trustworthy before-image. Its commit and its abort fail with {@code CORRUPT_PAGE} (the abort's failure stops
+         * the log; restart recovery brings back the committed state).
+         */
+        public void damaged(final String why) {
+            if (damaged == null) {
+                damaged = why;
+            }
         }
 
         /** Records a lock the lock manager granted (held until the transaction ends: strict 2PL). */
@@ -250,7 +263,62 @@ public final class TransactionManager {
 
     /** A new recovery-buffer area in {@code file} (a client session's, in shared memory; deleted when closed). */
     public RecoveryBuffer createArea(final java.nio.file.Path file, final long connectionId) {
-        return RecoveryBuffer.create(file, areaSlots(), connectionId);
+        return createArea(file, connectionId, 0);
+    }
+
+    /**
+     * A new recovery-buffer area in {@code file} with {@code clientSlots} slots more, at its end, for the before-images
+     * the client makes itself (a shared-memory client's first write by the lock fast path).
+     */
+    public RecoveryBuffer createArea(final java.nio.file.Path file, final long connectionId, final int clientSlots) {
+        return RecoveryBuffer.create(file, areaSlots(), connectionId, clientSlots);
+    }
+
+    /**
+     * Takes over a before-image the current transaction's client made itself in a client slot of its area (its first
+     * write to a page it X-locked by the lock fast path): the slot is checked ({@link RecoveryBuffer#adopt}), and the
+     * page joins the transaction's buffer exactly as a server-made image would (a full image of a page that was clean
+     * at the first write logged first, the frame marked dirty), so the commit logs its diff and an abort restores it.
+     * The caller checked that the transaction holds X on the page and that the slot's page is cached in {@code frame}
+     * (pinned by the caller). A slot of a page the transaction buffered already is released and ignored.
+     *
+     * @param expectedKey the page key the caller resolved from the slot (to check the slot names it still).
+     * @throws BessException {@code CORRUPT_PAGE} for a garbage slot, one naming another page than {@code expectedKey},
+     *     or one of a control page.
+     */
+    public void adoptClientImage(final Txn t, final int slot, final long expectedKey, final int frame) {
+        final RecoveryBuffer area = t.area;
+        final long key = area.adopt(slot, t.id);
+        final int window = (int) (key >>> 40) - 1;
+        final long pageNo = key & ((1L << 40) - 1);
+        if (t.buffer.containsKey(key) && key == expectedKey) {
+            // the server imaged the page first (its image is the older, the right one): this one is not needed
+            area.release(slot);
+            return;
+        }
+        if (key != expectedKey || cache.isControl(frame)) {
+            area.release(slot);
+            throw new BessException(
+                    ErrorCode.CORRUPT_PAGE,
+                    "client-made before-image refused: slot=" + slot + ", window=" + window + ", page=" + pageNo
+                            + (cache.isControl(frame) ? " (a control page)" : " (not the page it named)"));
+        }
+        if (t.buffer.size() >= bufferPages) {
+            logBuffer(t);
+            pages.protectWrittenFrames();
+        }
+        final Entry e = new Entry(t, window, pageNo, false, area.image(slot), slot);
+        // the recovery LSN before a full image: redo of the page starts at or before it (as UpdatePath does)
+        final long recLsn = log.endLsn();
+        logFullImageIfClean(t, e, frame);
+        cache.markDirty(frame, recLsn);
+        t.buffer.put(key, e);
+        byPage.put(key, e);
+    }
+
+    /** The transaction's area, or null before its first write (a client session's area is set at begin). */
+    public RecoveryBuffer areaOf(final Txn t, final boolean create) {
+        return create ? areaOf(t) : t.area;
     }
 
     private RecoveryBuffer areaOf(final Txn t) {
@@ -264,6 +332,9 @@ public final class TransactionManager {
 
     /** The transaction's buffer is empty for good (it ended): a pooled area goes back to the pool. */
     private void retireArea(final Txn t) {
+        if (t.area != null && t.area.clientSlots() > 0) {
+            t.area.clearClientSlots();
+        }
         if (t.pooledArea && t.area != null && t.area.freeSlots() == t.area.slotCount()) {
             idleAreas.addFirst(t.area);
         }
@@ -649,6 +720,15 @@ public final class TransactionManager {
         return true;
     }
 
+    private static void checkNotDamaged(final Txn t) {
+        if (t.damaged != null) {
+            throw new BessException(
+                    ErrorCode.CORRUPT_PAGE,
+                    "transaction " + t.id + " changed a page whose before-image is garbage; it can be neither committed"
+                            + " nor rolled back (restart recovery restores the committed state): " + t.damaged);
+        }
+    }
+
     /** The transaction whose recovery buffer holds a page (it may be changing it in place), or null. */
     public Txn bufferOwner(final int window, final long pageNo) {
         final Entry e = byPage.get(CacheControlDescriptor.pageKey(window, pageNo));
@@ -676,6 +756,7 @@ public final class TransactionManager {
      * @return the LSN the log must be forced to before the commit is acknowledged, or 0 when nothing was logged.
      */
     public long commitAppend(final Txn t, final List<ByteBuffer> catalogs) {
+        checkNotDamaged(t);
         logAll(t);
         for (final ByteBuffer c : catalogs) {
             append(t, LogRecordDescriptor.TYPE_CATALOG, c);
@@ -713,6 +794,7 @@ public final class TransactionManager {
      */
     public void abort(final Txn t, final PageApplier redoTarget, final StructureUndo structureUndo) {
         current = t;
+        checkNotDamaged(t);
         for (final Entry e : t.buffer.values()) {
             // a damaged image is refused, never restored: the rollback fails and the log stops (restart recovery)
             t.area.verify(e.slot);

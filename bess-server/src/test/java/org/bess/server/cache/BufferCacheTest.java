@@ -112,4 +112,57 @@ class BufferCacheTest {
         assertThat(cache.frameOf(WINDOW, INFO_BASE + 5)).isEqualTo(info);
         cache.unpin(info);
     }
+
+    /** Sets a frame's client referenced bit in the client-map file, as a client's cache hit does (CAS). */
+    private void clientHit(final int frame) throws Exception {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                cache.mapsFile(), java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            final UnsafeBuffer maps =
+                    new UnsafeBuffer(ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, ch.size()));
+            final int state = (int) org.bess.format.ClientMapDescriptor.stateOffset(cache.clientMapSlots(), frame);
+            final long s = maps.getLongVolatile(state);
+            assertThat(maps.compareAndSetLong(state, s, s | org.bess.format.ClientMapDescriptor.REFERENCED))
+                    .isTrue();
+        }
+    }
+
+    /**
+     * Four cached pages, the clock's referenced flags cleared by one sweep (page 5 replaced page 1), the hand on page
+     * 2's frame: the next miss replaces page 2, unless a client's hit set its referenced bit, in which case page 2 gets
+     * a second chance and page 3 goes.
+     */
+    private void fillAndSweep() {
+        open(4);
+        for (long p = 1; p <= 5; p++) {
+            cache.unpin(cache.pin(WINDOW, p, true));
+        }
+        assertThat(cache.frameOf(WINDOW, 1))
+                .as("page 1 replaced by the first sweep")
+                .isNegative();
+    }
+
+    @Test
+    void shouldReplaceTheUnreferencedPageUnderTheHandWithoutAClientHit() {
+        fillAndSweep();
+        cache.unpin(cache.pin(WINDOW, 6, true));
+        assertThat(cache.frameOf(WINDOW, 2)).isNegative();
+        assertThat(cache.frameOf(WINDOW, 3)).isNotNegative();
+    }
+
+    @Test
+    void shouldGiveAPageAClientMappedByAHitASecondChance() throws Exception {
+        fillAndSweep();
+        clientHit(cache.frameOf(WINDOW, 2));
+        cache.unpin(cache.pin(WINDOW, 6, true));
+        assertThat(cache.frameOf(WINDOW, 2)).as("the page a client hit").isNotNegative();
+        assertThat(cache.frameOf(WINDOW, 3))
+                .as("the unreferenced page after it")
+                .isNegative();
+        assertThat(cache.clientReferencedChances()).isEqualTo(1);
+        // the chance is used up: the next turn of the clock may take it
+        cache.unpin(cache.pin(WINDOW, 7, true));
+        cache.unpin(cache.pin(WINDOW, 8, true));
+        cache.unpin(cache.pin(WINDOW, 9, true));
+        assertThat(cache.frameOf(WINDOW, 2)).isNegative();
+    }
 }

@@ -140,6 +140,9 @@ class CacheHitTest {
                         .as("requests for a page cached by the server, unmapped here")
                         .isEqualTo(requests);
                 assertThat(b.cacheHits()).isEqualTo(hits + 1);
+                assertThat(referencedFrames(SessionAccess.cacheFile(server).resolveSibling("maps")))
+                        .as("frames with the client's referenced bit (the level-two clock's second chance)")
+                        .isPositive();
                 assertThat(SessionAccess.clientHitMaps(server))
                         .as("frames marked in the client-map file")
                         .isEqualTo(marksBefore + b.cacheHitFramesMapped());
@@ -333,6 +336,26 @@ class CacheHitTest {
                 .hasMessageContaining("client-map file is damaged")
                 .hasMessageContaining("magic");
         await("the refused client cleaned up", () -> endpoint.connectionCount() == 0);
+    }
+
+    /** Frames whose state word has the referenced bit a client's hit sets. */
+    private static int referencedFrames(final Path maps) throws IOException {
+        try (FileChannel ch = FileChannel.open(maps, StandardOpenOption.READ)) {
+            final ByteBuffer header = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(header, 0);
+            final int frames = header.getInt(ClientMapDescriptor.FRAME_COUNT_OFFSET);
+            final int slots = header.getInt(ClientMapDescriptor.SLOTS_OFFSET);
+            final ByteBuffer word = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+            int n = 0;
+            for (int f = 0; f < frames; f++) {
+                word.clear();
+                ch.read(word, ClientMapDescriptor.stateOffset(slots, f));
+                if ((word.getLong(0) & ClientMapDescriptor.REFERENCED) != 0) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     /** Writes a state word that is neither 0 nor evicting into every frame record of the client-map file. */

@@ -42,6 +42,7 @@ public final class ClientChild {
                 case "strayRecovery" -> strayRecovery(s, db);
                 case "relock" -> relock(s, db, accounts);
                 case "hits" -> hits(s, db, accounts);
+                case "fastWrite" -> fastWrite(s, db, args.length > 6 && args[6].equals("garbage"));
                 default -> throw new IllegalArgumentException("unknown action: " + args[3]);
             }
         }
@@ -150,6 +151,41 @@ public final class ClientChild {
         }
         final RemoteSession r = (RemoteSession) s;
         System.out.println("IN_TXN hits=" + r.cacheHits() + " marked=" + r.cacheHitFramesMapped());
+        System.out.flush();
+        Thread.sleep(TimeUnit.MINUTES.toMillis(5));
+        System.out.println("NOT KILLED");
+    }
+
+    /**
+     * Reads byte 8000 of the root {@code big} (a two-page object) in one transaction, then writes it in a second one:
+     * the first write of that cached, mapped page takes X by the lock fast path and the client's own before-image, no
+     * request. With {@code garbage} it then damages its own image in the recovery buffer's client slot. Prints {@code
+     * IN_TXN fastWrites=N} and waits to be killed ({@code bess.test.fastWriteHalt} halts it inside the write instead).
+     */
+    private static void fastWrite(final Session s, final Database db, final boolean garbage)
+            throws InterruptedException {
+        try (Transaction tx = s.begin()) {
+            System.out.println("read " + tx.open(tx.root(db, "big")).getLong(8000));
+            tx.commit();
+        }
+        final RemoteSession r = (RemoteSession) s;
+        final Transaction tx = s.begin();
+        final ObjectRef o = tx.open(tx.root(db, "big"));
+        o.getLong(8000);
+        final long requests = r.requestCount();
+        o.putLong(8000, 666);
+        System.out.println("requests " + (r.requestCount() - requests));
+        if (garbage) {
+            final org.bess.client.remote.RecoveryBufferMapping rb = r.recoveryBuffer();
+            final int slots = rb.slotCount();
+            final int clients = rb.clientSlots();
+            final long image = rb.address()
+                    + org.bess.format.RecoveryBufferDescriptor.imageOffset(slots, clients, slots - clients);
+            final UnsafeBuffer b = new UnsafeBuffer(image, 4096);
+            b.putLong(16, b.getLong(16) ^ 0x5A5A);
+            System.out.println("garbage written");
+        }
+        System.out.println("IN_TXN fastWrites=" + r.fastPathWrites());
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(5));
         System.out.println("NOT KILLED");

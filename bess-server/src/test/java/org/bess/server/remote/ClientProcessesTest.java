@@ -529,4 +529,110 @@ class ClientProcessesTest {
         // the rollback verified the untouched buffer and restored the account
         assertThat(totals()[0]).isEqualTo(ACCOUNTS * 1000L);
     }
+
+    /** A two-page object, root {@code big}, with 1 at byte 8000 (its second page: not its segment's page). */
+    private void createBigObject() {
+        try (Session s = server.openSession()) {
+            final Database db = s.openDatabase(root);
+            final TypeId big = db.defineType("Big", 9000, new int[0]);
+            try (Transaction tx = s.begin()) {
+                final ObjectRef o = tx.allocate(tx.createFile(db, "big"), big);
+                o.putLong(8000, 1);
+                tx.setRoot(db, "big", o.ref());
+                tx.commit();
+            }
+        }
+    }
+
+    private long bigValue() {
+        try (Session s = server.openSession()) {
+            final Database db = s.openDatabase(root);
+            try (Transaction tx = s.begin()) {
+                return tx.open(tx.root(db, "big")).getLong(8000);
+            }
+        }
+    }
+
+    /** Writes the big object from an embedded session: fails with a lock timeout if the dead client's X leaked. */
+    private void writeBig(final long value) {
+        try (Session s = server.openSession()) {
+            final Database db = s.openDatabase(root);
+            try (Transaction tx = s.begin()) {
+                tx.open(tx.root(db, "big")).putLong(8000, value);
+                tx.commit();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"afterLock", "afterImage", "written"})
+    void shouldRestoreASharedMemoryClientKilledInOrAfterAFirstWriteWithoutARequest(final String when) throws Exception {
+        createBigObject();
+        final String name = "fastwrite-" + when;
+        final Process p = childWith(
+                when.equals("written") ? List.of() : List.of("-Dbess.test.fastWriteHalt=" + when),
+                name,
+                "SHARED_MEMORY",
+                "fastWrite",
+                String.valueOf(ACCOUNTS),
+                "1");
+        if (when.equals("written")) {
+            await("the client to write", () -> contains(name, "IN_TXN") || !p.isAlive());
+            assertThat(output(name)).contains("requests 0").contains("IN_TXN fastWrites=1");
+            p.destroyForcibly(); // SIGKILL with the page written in place, its change unlogged
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } else {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue())
+                    .as("halted by the test hook inside its first write: %s", output(name))
+                    .isEqualTo(when.equals("afterLock") ? 78 : 79);
+        }
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(bigValue()).as("the page restored (or never changed)").isEqualTo(1);
+        writeBig(2); // the X the client took by the fast path is gone (2 s lock timeout)
+        assertThat(server.lockCounters()[0]).isZero();
+        assertThat(endpoint.clientImagesRefused()).isZero();
+        assertThat(recoveryFiles()).isZero();
+        endpoint.close();
+        endpoint = null;
+        server.close();
+        server = null;
+        assertThat(new DatabaseChecker(root, dir.resolve("check")).run(l -> {}).problems())
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAGarbageImageOfAKilledClientAndLeaveItsRollbackToRestartRecovery() throws Exception {
+        createBigObject();
+        final Process p =
+                child("fastwrite-garbage", "SHARED_MEMORY", "fastWrite", String.valueOf(ACCOUNTS), "1", "garbage");
+        await("the client to write", () -> contains("fastwrite-garbage", "IN_TXN") || !p.isAlive());
+        assertThat(output("fastwrite-garbage"))
+                .contains("requests 0")
+                .contains("garbage written")
+                .contains("IN_TXN fastWrites=1");
+        p.destroyForcibly();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(endpoint.clientImagesRefused()).isEqualTo(1);
+        assertThat(endpoint.lastClientImageRefused())
+                .contains("client-made before-image is garbage, refused")
+                .contains("image checksum");
+        endpoint.close();
+        endpoint = null;
+        try {
+            server.close();
+        } catch (final org.bess.exceptions.BessException e) {
+            // the failed rollback stopped the log: closing reports it again
+        }
+        server = BessServer.start(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(16L << 20));
+        assertThat(bigValue())
+                .as("restart recovery: the committed value, not the client's change nor its garbage image")
+                .isEqualTo(1);
+        assertThat(totals()[0]).isEqualTo(ACCOUNTS * 1000L);
+        server.close();
+        server = null;
+        assertThat(new DatabaseChecker(root, dir.resolve("check")).run(l -> {}).problems())
+                .isEmpty();
+    }
 }
