@@ -442,8 +442,13 @@ public final class LogWriter implements AutoCloseable {
                     }
                 }
             }
-            flusher = null;
         } finally {
+            if (flusherOwns) {
+                // ended by an unexpected throwable: the committers lead their flushes again rather than wait for it
+                flusherOwns = false;
+                flushing = false;
+            }
+            flusher = null;
             lock.unlock();
         }
     }
