@@ -442,13 +442,8 @@ public final class LogWriter implements AutoCloseable {
                     }
                 }
             }
-        } finally {
-            if (flusherOwns) {
-                // ended by an unexpected throwable: the committers lead their flushes again rather than wait for it
-                flusherOwns = false;
-                flushing = false;
-            }
             flusher = null;
+        } finally {
             lock.unlock();
         }
     }
