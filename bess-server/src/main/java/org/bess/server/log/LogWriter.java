@@ -15,10 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 import org.bess.exceptions.BessException;
@@ -51,13 +49,7 @@ public final class LogWriter implements AutoCloseable {
     private final LogDevice device;
     private final long segmentLength;
     private final ReentrantLock lock = new ReentrantLock();
-    /**
-     * Committers waiting in {@link #force} for a flush that someone else runs, each parked on its own and unparked by
-     * the flush that makes its record durable (no wake-up of waiters whose record is still pending, and no convoy
-     * through {@link #lock}, which the flusher needs right after its force to start the next flush).
-     */
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
-
+    private final Condition flushed = lock.newCondition();
     private final CRC32C crc = new CRC32C();
     private List<Run> pending = new ArrayList<>();
     /**
@@ -75,39 +67,12 @@ public final class LogWriter implements AutoCloseable {
     /** Written under {@link #lock}; read without it by {@link #durableLsn()} and the fast path of {@link #force}. */
     private volatile long durableLsn;
 
-    /** A flush is running, or the flusher thread owns the next one (under {@link #lock}). */
     private boolean flushing;
-    /** The flusher thread owns the flushes while it finds something pending after each (under {@link #lock}). */
-    private boolean flusherOwns;
-    /** The flusher thread, or null when it is not running (under {@link #lock}). */
-    private Thread flusher;
-    /** Signals the flusher thread that it owns the next flush. */
-    private final Condition work = lock.newCondition();
-    /** The log is closing: the flusher thread ends (under {@link #lock}). */
-    private boolean closed;
-
     private volatile Throwable failure;
-    /** Written by the flush running only (one at a time), before it publishes {@link #durableLsn}. */
     private long forces;
-
     private long recordsAppended;
     private long bytesAppended;
-    /** As {@link #forces}. */
     private long flushedRecords;
-
-    /** A committer waiting for the record at {@link #lsn} to become durable. */
-    private static final class Waiter {
-        final long lsn;
-        final Thread thread;
-
-        Waiter(final long lsn, final Thread thread) {
-            this.lsn = lsn;
-            this.thread = thread;
-        }
-    }
-
-    /** Longest park of a waiter before it looks at the log again itself (a wake-up is never needed for progress). */
-    private static final long WAIT_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Bytes of one segment to be written at one LSN. */
     private static final class Run {
@@ -307,10 +272,9 @@ public final class LogWriter implements AutoCloseable {
             // already durable (a later commit's flush served it): no lock
             return;
         }
-        while (true) {
-            final Waiter me;
-            lock.lock();
-            try {
+        lock.lock();
+        try {
+            while (true) {
                 checkNotFailed();
                 if (durableLsn > lsn) {
                     return;
@@ -319,56 +283,15 @@ public final class LogWriter implements AutoCloseable {
                     flushAsLeader();
                     continue;
                 }
-                me = new Waiter(lsn, Thread.currentThread());
-                waiters.add(me);
-            } finally {
-                lock.unlock();
-            }
-            awaitDurable(me);
-        }
-    }
-
-    /**
-     * Parks until the waiter's record is durable or the log failed (the flush that serves it unparks it), at most
-     * {@link #WAIT_RECHECK_NANOS}; then {@link #force} looks again.
-     */
-    private void awaitDurable(final Waiter me) {
-        final long deadline = System.nanoTime() + WAIT_RECHECK_NANOS;
-        while (durableLsn <= me.lsn && failure == null) {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            LockSupport.parkNanos(this, left);
-            if (Thread.interrupted()) {
-                waiters.remove(me);
-                Thread.currentThread().interrupt();
-                throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
-            }
-        }
-        waiters.remove(me);
-        // the flush woke only the first committer it served: the others are woken from here
-        wakeServed(true);
-    }
-
-    /**
-     * Unparks the waiters whose record is now durable, or every waiter once the log failed.
-     *
-     * @param all false: only the first of them, which unparks the others itself when it wakes up (the flush's thread
-     *     then makes one wake-up call before it starts the next flush, not one per committer served).
-     */
-    private void wakeServed(final boolean all) {
-        final long durable = durableLsn;
-        final boolean failed = failure != null;
-        for (final java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            final Waiter w = it.next();
-            if (failed || w.lsn < durable) {
-                it.remove();
-                LockSupport.unpark(w.thread);
-                if (!all) {
-                    return;
+                try {
+                    flushed.await(100, TimeUnit.MILLISECONDS);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BessException(ErrorCode.IO, "interrupted while waiting for the log force");
                 }
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -388,79 +311,16 @@ public final class LogWriter implements AutoCloseable {
         return ByteBuffer.allocate(Math.max(RUN_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /**
-     * Called with the lock held and no flush running; releases it while writing. When committers arrived during the
-     * flush (something is pending at its end), the next flush is handed to the {@linkplain #flusherLoop flusher
-     * thread}, which goes on flushing while anything is pending: the next group's {@code fdatasync} starts as soon as
-     * this one returns, without waiting for one of its committers to wake up and lead it.
-     */
+    /** Called with the lock held; releases it while writing. */
     private void flushAsLeader() {
-        flushing = true;
-        flushOnce();
-        if (failure == null && !pending.isEmpty() && !closed) {
-            // flushing stays set: the flusher owns the next flush
-            flusherOwns = true;
-            if (flusher == null) {
-                flusher = new Thread(this::flusherLoop, "bess-log-flusher");
-                flusher.setDaemon(true);
-                flusher.start();
-            } else {
-                work.signal();
-            }
-        } else {
-            flushing = false;
-        }
-    }
-
-    /**
-     * The flusher thread: flushes what is pending, again and again while something is, then gives flushing back to
-     * the committers (the first to force leads again, as a lone committer does without waking another thread). Ends
-     * after a second without work, or when the log closes.
-     */
-    private void flusherLoop() {
-        lock.lock();
-        try {
-            while (true) {
-                if (flusherOwns) {
-                    flushOnce();
-                    if (failure != null || pending.isEmpty() || closed) {
-                        flusherOwns = false;
-                        flushing = false;
-                    }
-                    continue;
-                }
-                if (closed) {
-                    break;
-                }
-                try {
-                    if (!work.await(1, TimeUnit.SECONDS) && !flusherOwns) {
-                        break;
-                    }
-                } catch (final InterruptedException e) {
-                    if (!flusherOwns) {
-                        break;
-                    }
-                }
-            }
-            flusher = null;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Called with the lock held and {@link #flushing} set by the caller; releases it while writing, publishes the new
-     * durable LSN (or the failure) and wakes the waiters.
-     */
-    private void flushOnce() {
         final List<Run> runs = pending;
         if (runs.isEmpty()) {
             durableLsn = nextLsn;
-            wakeServed(true);
             return;
         }
         pending = new ArrayList<>();
         pendingBytes = 0;
+        flushing = true;
         final long target = runs.get(runs.size() - 1).endLsn();
         lock.unlock();
         Throwable failed = null;
@@ -490,24 +350,21 @@ public final class LogWriter implements AutoCloseable {
         } catch (final RuntimeException | Error e) {
             failed = e;
         }
-        if (failed == null) {
-            // only the flush running writes these: the committers it served go on before the lock is taken again
-            forces += segmentForces;
-            flushedRecords += records;
-            durableLsn = Math.max(durableLsn, target);
-            wakeServed(false);
-        }
         lock.lock();
+        flushing = false;
         if (failed != null) {
             failure = failed;
-            wakeServed(true);
         } else {
+            durableLsn = Math.max(durableLsn, target);
+            forces += segmentForces;
+            flushedRecords += records;
             for (final Run run : runs) {
                 if (run.bytes.capacity() == RUN_BYTES && spareRuns.size() < MAX_SPARE_RUNS) {
                     spareRuns.push(run.bytes.clear());
                 }
             }
         }
+        flushed.signalAll();
     }
 
     private ByteBuffer header(final long segment) {
@@ -541,7 +398,7 @@ public final class LogWriter implements AutoCloseable {
             if (failure == null) {
                 failure = cause;
             }
-            wakeServed(true);
+            flushed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -583,31 +440,7 @@ public final class LogWriter implements AutoCloseable {
                 forceAll();
             }
         } finally {
-            try {
-                stopFlusher();
-            } finally {
-                device.close();
-            }
-        }
-    }
-
-    /** Ends the flusher thread (after the flush it may be running) and waits for it. */
-    private void stopFlusher() {
-        final Thread t;
-        lock.lock();
-        try {
-            closed = true;
-            t = flusher;
-            work.signal();
-        } finally {
-            lock.unlock();
-        }
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(60));
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            device.close();
         }
     }
 
