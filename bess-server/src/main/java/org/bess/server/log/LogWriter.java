@@ -29,11 +29,9 @@ import org.bess.format.PageHeaderDescriptor;
  * Appends records and makes them durable with group commit. {@link #append} copies a record into the pending buffer
  * and returns its LSN; {@link #force(long)} returns once that record is on stable storage. The first committer to find
  * no flush running becomes the leader: it takes everything pending, writes it (one write per segment touched), forces
- * each segment it touched (a segment's tail is durable before anything of the next segment is written) and wakes the
- * waiters whose record is now durable; committers that arrive meanwhile wait and are served by the next flush, so one
- * {@code fdatasync} serves many commits. When something is pending at the end of a flush, the next flush is the
- * flusher thread's, which goes on while anything is pending after each of its flushes and then gives flushing back to
- * the committers (a lone committer always leads its own flush: no thread hand-off on its path).
+ * each segment it touched (a segment's tail is durable before anything of the next segment is written) and wakes every
+ * waiter whose record is now durable; committers that arrive meanwhile wait and are served by the next flush, so one
+ * {@code fdatasync} serves many commits.
  *
  * <p>A failed write or force is sticky: the log is failed, every waiter and every later call throws a {@code STORE}
  * error with the original cause, and nothing after the failure is ever reported durable.
