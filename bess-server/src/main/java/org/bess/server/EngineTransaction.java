@@ -396,6 +396,12 @@ final class EngineTransaction implements Transaction {
     public void commit() {
         final TransactionManager.Txn t;
         final long commitLsn;
+        if (active) {
+            // the written frames go back to read-only before their diffs are taken, so that nothing can change them
+            // unlogged after that; and before the latch, as the first write's mprotect is after it (the session's own
+            // frames, which only its thread changes): the system call and its TLB shootdown hold up no other session
+            session.frames().protectWritten();
+        }
         try (EmbeddedSession.Guard g = session.enter()) {
             enter();
             active = false;

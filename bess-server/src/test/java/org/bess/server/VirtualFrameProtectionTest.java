@@ -2,6 +2,7 @@ package org.bess.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,5 +153,59 @@ class VirtualFrameProtectionTest {
                 tx.commit();
             }
         }
+    }
+
+    @Test
+    void shouldMakeEveryWrittenFrameReadOnlyAtCommitAdjacentOrNot() throws IOException {
+        try (Session s = session()) {
+            final Database db = s.createDatabase(dir.resolve("runs.root"), 1L << 20);
+            final TypeId t = db.defineType("Blob", 40_000, new int[0]);
+            final Ref ref;
+            try (Transaction tx = s.begin()) {
+                ref = tx.allocate(tx.createFile(db, "blobs"), t).ref();
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                final EngineObjectRef o = (EngineObjectRef) tx.open(ref);
+                final long start = o.address();
+                // three adjacent pages written, one read between them and the fourth written page
+                final long firstPage = (start + 4095) & ~4095L;
+                final long[] written = {firstPage, firstPage + 4096, firstPage + 8192, firstPage + 5 * 4096};
+                for (final long page : written) {
+                    o.putLong((int) (page - start), page);
+                }
+                final long readPage = firstPage + 3 * 4096;
+                assertThat(o.getLong((int) (readPage - start))).isZero();
+                for (final long page : written) {
+                    assertThat(protection(page))
+                            .as("written frame %x before commit", page)
+                            .startsWith("rw");
+                }
+                assertThat(protection(readPage)).as("read frame").startsWith("r-");
+                tx.commit();
+                for (final long page : written) {
+                    assertThat(protection(page))
+                            .as("written frame %x after commit", page)
+                            .startsWith("r-");
+                }
+                assertThat(protection(readPage)).as("read frame after commit").startsWith("r-");
+                assertThat(protection(firstPage + 4 * 4096))
+                        .as("a frame never touched stays inaccessible")
+                        .startsWith("---");
+            }
+        }
+    }
+
+    /** The protection of the mapping holding {@code address}, from {@code /proc/self/maps} (e.g. {@code r--s}). */
+    private static String protection(final long address) throws IOException {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            final String[] fields = line.split(" ");
+            final String[] range = fields[0].split("-");
+            if (Long.compareUnsigned(Long.parseUnsignedLong(range[0], 16), address) <= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0) {
+                return fields[1];
+            }
+        }
+        throw new AssertionError("no mapping holds address " + Long.toHexString(address));
     }
 }

@@ -302,13 +302,32 @@ public final class VirtualFrames implements AutoCloseable {
      * next write to them takes the update path again.
      */
     public void protectWritten() {
+        // the frames still writable, in address order: one mprotect per run of adjacent ones (one system call and one
+        // TLB shootdown for a run), and no frame that is not writable is ever part of a run
+        int n = 0;
         for (int i = 0; i < writableCount; i++) {
             final int window = (int) (writable[i] >>> 40);
             final long pageNo = writable[i] & ((1L << 40) - 1);
             if (states[window][(int) pageNo] == WRITE) {
-                space.protect(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH, Protection.READ);
-                states[window][(int) pageNo] = READ;
+                writable[n++] = writable[i];
             }
+        }
+        if (n > 1) {
+            Arrays.sort(writable, 0, n);
+        }
+        for (int i = 0; i < n; ) {
+            final int window = (int) (writable[i] >>> 40);
+            final long firstPage = writable[i] & ((1L << 40) - 1);
+            int end = i + 1;
+            while (end < n && writable[end] == writable[end - 1] + 1 && (int) (writable[end] >>> 40) == window) {
+                end++;
+            }
+            space.protect(
+                    window * windowLength + (firstPage << PAGE_SHIFT), (long) (end - i) * PAGE_LENGTH, Protection.READ);
+            for (int k = i; k < end; k++) {
+                states[window][(int) (firstPage + k - i)] = READ;
+            }
+            i = end;
         }
         writableCount = 0;
     }

@@ -28,10 +28,10 @@ import org.bess.format.PageHeaderDescriptor;
 /**
  * Appends records and makes them durable with group commit. {@link #append} copies a record into the pending buffer
  * and returns its LSN; {@link #force(long)} returns once that record is on stable storage. The first committer to find
- * no flush running becomes the leader: it takes everything pending, writes it, forces each segment it touched (a
- * segment's tail is durable before anything of the next segment is written) and wakes every waiter whose record is
- * now durable; committers that arrive meanwhile wait and are served by the next flush, so one {@code fdatasync} serves
- * many commits.
+ * no flush running becomes the leader: it takes everything pending, writes it (one write per segment touched), forces
+ * each segment it touched (a segment's tail is durable before anything of the next segment is written) and wakes every
+ * waiter whose record is now durable; committers that arrive meanwhile wait and are served by the next flush, so one
+ * {@code fdatasync} serves many commits.
  *
  * <p>A failed write or force is sticky: the log is failed, every waiter and every later call throws a {@code STORE}
  * error with the original cause, and nothing after the failure is ever reported durable.
@@ -404,12 +404,8 @@ public final class LogWriter implements AutoCloseable {
 
     /** Throws the log's failure ({@code IO}, "restart recovery is needed") when it failed earlier. */
     public void requireUsable() {
-        lock.lock();
-        try {
-            checkNotFailed();
-        } finally {
-            lock.unlock();
-        }
+        // the failure is volatile: no lock (every transaction's begin asks, and the lock is the flushes' and appends')
+        checkNotFailed();
     }
 
     /** Whether a write or force failed (the log is fail-stop from then on). */
