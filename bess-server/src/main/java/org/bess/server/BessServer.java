@@ -90,6 +90,7 @@ public final class BessServer implements AutoCloseable {
             throw new BessException(ErrorCode.IO, "cannot create the node directory: nodeDir=" + context.nodeDir(), e);
         }
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
+        nameNode(context.cacheDir(), context.nodeDir());
         try {
             cache.storageIo(context.storageIo());
             // the open scan that finds the log's end is also restart's analysis pass
@@ -150,9 +151,11 @@ public final class BessServer implements AutoCloseable {
     }
 
     /**
-     * Deletes the cache directories that engines of this node directory left behind when their process died (SIGKILL,
-     * power cut): siblings named {@code bess-<same node>-<pid>} whose process is gone. Other nodes' caches, and those
-     * of live processes, are left alone.
+     * Deletes the cache directories that engines left behind when their process died (SIGKILL, SIGSEGV, power cut):
+     * siblings named {@code bess-<node>-<pid>} whose process is gone and that are either of this node directory or of
+     * a node directory that no longer exists (their {@value #CACHE_NODE_FILE} file names it; test runs and scratch
+     * nodes leave many). Caches of live processes, and of other existing node directories, are left alone: their node
+     * directory's next engine sweeps them.
      */
     private static void sweepStaleCaches(final Path cacheDir) {
         final Path parent = cacheDir.toAbsolutePath().getParent();
@@ -162,18 +165,49 @@ public final class BessServer implements AutoCloseable {
             return;
         }
         final String prefix = name.substring(0, dash + 1);
-        try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, prefix + "*")) {
+        try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, "bess-*-*")) {
             for (final Path d : dirs) {
-                final String pid = d.getFileName().toString().substring(prefix.length());
-                if (d.equals(cacheDir) || !pid.matches("[0-9]+")) {
+                final String other = d.getFileName().toString();
+                final String pid = other.substring(other.lastIndexOf('-') + 1);
+                if (d.equals(cacheDir) || !pid.matches("[0-9]{1,18}")) {
                     continue;
                 }
-                if (ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                if (ProcessHandle.of(Long.parseLong(pid)).isPresent()) {
+                    continue;
+                }
+                if (other.startsWith(prefix) || nodeGone(d)) {
                     deleteQuietly(d);
                 }
             }
         } catch (final IOException | RuntimeException e) {
             // best effort: a stale cache only costs memory
+        }
+    }
+
+    /** The file in a cache directory that names the engine's node directory (one line, its absolute path). */
+    static final String CACHE_NODE_FILE = "node";
+
+    /** Whether a cache directory names its node directory and that directory no longer exists. */
+    private static boolean nodeGone(final Path cache) {
+        final Path file = cache.resolve(CACHE_NODE_FILE);
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) > 4096) {
+                return false;
+            }
+            final String node = Files.readString(file).trim();
+            return !node.isEmpty() && node.startsWith("/") && !Files.exists(Path.of(node));
+        } catch (final IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Names the node directory in the cache directory, for {@link #sweepStaleCaches} of other engines. */
+    private static void nameNode(final Path cacheDir, final Path nodeDir) {
+        try {
+            Files.writeString(
+                    cacheDir.resolve(CACHE_NODE_FILE), nodeDir.toAbsolutePath().normalize() + "\n");
+        } catch (final IOException e) {
+            // best effort: without it, only this node's next engine sweeps the cache if this process dies
         }
     }
 
