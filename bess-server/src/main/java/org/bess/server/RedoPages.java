@@ -1,16 +1,10 @@
 package org.bess.server;
 
-import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
-
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.bess.exceptions.BessException;
-import org.bess.exceptions.ErrorCode;
 import org.bess.format.LogRecordDescriptor;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.log.LogScanner;
-import org.bess.server.txn.PageDiff;
 import org.bess.server.txn.TransactionManager;
 
 /**
@@ -38,11 +32,6 @@ import org.bess.server.txn.TransactionManager;
  * <p>Not thread safe: restart recovery only, while nothing else uses the cache.
  */
 final class RedoPages implements AutoCloseable {
-    private static final int DIFF_RANGE_COUNT_OFFSET = PageDiff.PAGE_ID_LENGTH;
-    private static final int CLR_RANGE_COUNT_OFFSET = PageDiff.PAGE_ID_LENGTH + Long.BYTES;
-    /** Ranges up to this length are copied a long at a time. */
-    private static final int SMALL_RANGE = 64;
-
     private static final int FIRST_CAPACITY = 1024;
     /** Longs per table entry: the page key (0: free), the frame state, the page's last image LSN, unused. */
     private static final int ENTRY = 4;
@@ -53,6 +42,8 @@ final class RedoPages implements AutoCloseable {
     private final TransactionManager.Pages pages;
     private final long windowPages;
     private final PageImages images;
+    /** Writes the records' images into the frames (on a second thread, or at once). */
+    private final RedoApplier applier;
     /** Where redo started: the recovery LSN of every page redo rebuilds without a full image. */
     private final long redoStart;
     /** The end of the log redo reads. */
@@ -75,8 +66,6 @@ final class RedoPages implements AutoCloseable {
     /** Records passed over: a later full image of their page replaces them. */
     private long superseded;
 
-    private final UnsafeBuffer page = new UnsafeBuffer(0, 0);
-
     // the last page looked up and its entry
     private long lastKey;
     private int lastEntry;
@@ -90,6 +79,8 @@ final class RedoPages implements AutoCloseable {
      * Redo's pages for the log from {@code redoStart} to {@code redoEnd}.
      *
      * @param images the last full image of each page in the log (the open scan's).
+     * @param applier writes the records' images into the frames; it is drained before any pin that may replace or
+     *     clean a frame.
      */
     RedoPages(
             final BufferCache cache,
@@ -97,8 +88,10 @@ final class RedoPages implements AutoCloseable {
             final long windowPages,
             final PageImages images,
             final long redoStart,
-            final long redoEnd) {
+            final long redoEnd,
+            final RedoApplier applier) {
         this.cache = cache;
+        this.applier = applier;
         this.pages = pages;
         this.windowPages = windowPages;
         this.images = images;
@@ -139,12 +132,10 @@ final class RedoPages implements AutoCloseable {
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
         final int frame = frame(e, window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, image, lsn);
         lastLsn = lsn;
-        page.wrap(cache.frameAddress(frame), PAGE_LENGTH);
-        switch (type) {
-            case LogRecordDescriptor.TYPE_FULL_PAGE -> page.putBytes(0, b, p + PageDiff.PAGE_ID_LENGTH, PAGE_LENGTH);
-            case LogRecordDescriptor.TYPE_CLR -> applyRanges(b, p + CLR_RANGE_COUNT_OFFSET, false);
-            default -> applyRanges(b, p + DIFF_RANGE_COUNT_OFFSET, true);
+        if (b.byteArray() != null) {
+            throw new IllegalStateException("redo reads the log through a sequential scanner (native memory)");
         }
+        applier.add(b.addressOffset() + p, r.payloadLength(), type, cache.frameAddress(frame));
         return true;
     }
 
@@ -160,36 +151,6 @@ final class RedoPages implements AutoCloseable {
             lastArea = areaId;
         }
         return lastWindow;
-    }
-
-    /** Ranges: offset (2), length (2), then for a diff its before and after images, for a CLR the image to apply. */
-    private void applyRanges(final DirectBuffer b, final int countAt, final boolean diff) {
-        final int count = b.getInt(countAt);
-        if (count < 0 || count > PAGE_LENGTH / Long.BYTES) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range count " + count);
-        }
-        int at = countAt + Integer.BYTES;
-        for (int i = 0; i < count; i++) {
-            final int off = b.getShort(at) & 0xFFFF;
-            final int len = b.getShort(at + Short.BYTES) & 0xFFFF;
-            if (off + len > PAGE_LENGTH) {
-                throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range " + off + "+" + len);
-            }
-            at += 2 * Short.BYTES;
-            if (diff) {
-                // skip the before image
-                at += len;
-            }
-            if (len <= SMALL_RANGE && (len & (Long.BYTES - 1)) == 0) {
-                // diff ranges are whole longs: small ones are faster copied by hand than through copyMemory
-                for (int i2 = 0; i2 < len; i2 += Long.BYTES) {
-                    page.putLong(off + i2, b.getLong(at + i2));
-                }
-            } else {
-                page.putBytes(off, b, at, len);
-            }
-            at += len;
-        }
     }
 
     /**
@@ -281,9 +242,19 @@ final class RedoPages implements AutoCloseable {
         lastKey = 0;
     }
 
-    /** Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. */
+    /**
+     * Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. Records of the
+     * page are then added to the applier; none of it can be pending (it was not cached, or the applier was drained).
+     */
     private int bringIn(final int window, final long pageNo, final boolean controlPage, final boolean fullImage) {
-        epoch++;
+        if (!cache.missTakesFreeFrame(window, pageNo)) {
+            // the pin may replace a frame, write one back or zero a cached one: every record handed to the applier
+            // must be in its frame first, and every remembered frame is checked again afterwards
+            applier.drain();
+            epoch++;
+        }
+        // else: a miss into a free frame changes no other frame (no replacement, no write-back): remembered frames stay
+        // valid and dirty
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);

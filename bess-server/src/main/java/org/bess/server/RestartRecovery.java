@@ -413,10 +413,13 @@ final class RestartRecovery {
         long redone = 0;
         final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
         long nextReport = start + every;
+        // closed in reverse order: the table, then the applier's thread (stopped on every path), then the mapping
         try (LogScanner scanner = LogScanner.sequential(log.device(), log.segmentLength(), start)
                         .checkedUpTo(end);
-                RedoPages pages =
-                        new RedoPages(server.cache(), server.pages(), server.windowPages(), images, start, end)) {
+                RedoApplier applier = redoApplier();
+                RedoPages pages = new RedoPages(
+                        server.cache(), server.pages(), server.windowPages(), images, start, end, applier)) {
+            scanner.beforeMove(applier::drain);
             while (scanner.advance() && scanner.lsn() < end) {
                 if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;
@@ -427,8 +430,20 @@ final class RestartRecovery {
                     nextReport += every;
                 }
             }
+            // every page holds its records before anyone reads it (page-info repair, undo)
+            applier.drain();
             return new long[] {redone, pages.superseded()};
         }
+    }
+
+    /**
+     * Redo writes the records' images into the pages on a second thread when the machine has more than one processor
+     * (property {@code bess.recovery.redo.threads}: 2 by default there, 1 to apply on the recovering thread).
+     */
+    private static RedoApplier redoApplier() {
+        final int threads = Integer.getInteger(
+                "bess.recovery.redo.threads", Runtime.getRuntime().availableProcessors() > 1 ? 2 : 1);
+        return threads > 1 ? RedoApplier.threaded() : RedoApplier.inline();
     }
 
     /** Applies a page record's images; false when its database or area is not open (skipped). */

@@ -84,6 +84,9 @@ public final class LogScanner implements AutoCloseable {
     private long checkedUpTo;
 
     private final CRC32C crc = new CRC32C();
+    /** Runs before the window's bytes may change (mapping released, buffer read again): see {@link #beforeMove}. */
+    private Runnable beforeMove;
+
     private long position;
     private String stopReason = "not started";
 
@@ -135,6 +138,18 @@ public final class LogScanner implements AutoCloseable {
      */
     public LogScanner checkedUpTo(final long lsn) {
         this.checkedUpTo = lsn;
+        return this;
+    }
+
+    /**
+     * Runs {@code hook} before the bytes of records already returned may change: before the scanner releases its
+     * mapping or reads into its buffer again while advancing (restart's redo hands the addresses of records to a
+     * second thread and waits for it there). Not run by {@link #close()}: whoever reads those bytes stops first.
+     *
+     * @return this scanner.
+     */
+    public LogScanner beforeMove(final Runnable hook) {
+        this.beforeMove = hook;
         return this;
     }
 
@@ -336,6 +351,9 @@ public final class LogScanner implements AutoCloseable {
     private boolean ensure(final long segment, final long offset, final int length) {
         if (segment == windowSegment && offset >= windowStart && offset + length <= windowStart + windowBytes) {
             return true;
+        }
+        if (beforeMove != null) {
+            beforeMove.run();
         }
         if (sequential && segment != windowSegment && map(segment)) {
             return offset + length <= windowBytes;
