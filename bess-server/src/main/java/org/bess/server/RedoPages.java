@@ -139,6 +139,14 @@ final class RedoPages implements AutoCloseable {
         return true;
     }
 
+    /** Populates frames ahead of the ones redo takes (null: none). */
+    private FramePrefault prefault;
+
+    /** Raises {@code prefault}'s target as redo takes frames. */
+    void prefault(final FramePrefault p) {
+        this.prefault = p;
+    }
+
     /** Records passed over so far because a later full image of their page replaces them. */
     long superseded() {
         return superseded;
@@ -258,6 +266,9 @@ final class RedoPages implements AutoCloseable {
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);
+        if (prefault != null) {
+            prefault.upTo(frame + FramePrefault.AHEAD);
+        }
         return frame;
     }
 
