@@ -42,8 +42,12 @@ final class RedoPages implements AutoCloseable {
     private final TransactionManager.Pages pages;
     private final long windowPages;
     private final PageImages images;
-    /** Writes the records' images into the frames (on a second thread, or at once). */
-    private final RedoApplier applier;
+    /** Writes the records' images into the frames (on a second thread, or at once once the cache is full). */
+    private RedoApplier applier;
+    /** Whether redo applies on this thread now (the cache got full). */
+    private boolean inline;
+    /** Whether the table was emptied once (its pages may have records pending in the applier). */
+    private boolean released;
     /** Where redo started: the recovery LSN of every page redo rebuilds without a full image. */
     private final long redoStart;
     /** The end of the log redo reads. */
@@ -221,7 +225,7 @@ final class RedoPages implements AutoCloseable {
         int frame = (int) state;
         if (state == NO_FRAME || (state & (1L << 32)) != (current & (1L << 32)) || cache.pageKeyOf(frame) != t[e]) {
             // new here, replaced meanwhile, or the page changed kind (a freed data page came back as a control page)
-            frame = bringIn(window, pageNo, controlPage, fullImage);
+            frame = bringIn(window, pageNo, controlPage, fullImage, state != NO_FRAME);
         }
         // the recovery LSN when the frame was clean: redo from the page's last image rebuilds it whole (records before
         // the image are passed over, so the image is the first record applied); a page without one is rebuilt from
@@ -251,18 +255,34 @@ final class RedoPages implements AutoCloseable {
     }
 
     /**
-     * Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. Records of the
-     * page are then added to the applier; none of it can be pending (it was not cached, or the applier was drained).
+     * Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. A miss into a
+     * free frame changes no other frame and needs no wait for the applier: no record of the page can be pending (it
+     * was not cached). A hit replaces nothing either, but may set the page's kind or zero it: records of the page still
+     * pending (it was in the table before) land first. A miss that replaces a frame (writing it back if dirty) waits
+     * for every record handed to the applier, and every remembered frame is checked again afterwards; the cache is
+     * full then, and nearly every later page brought in replaces one, so redo applies the rest on this thread (waiting
+     * for the other thread at every page would cost more than it saves).
+     *
+     * @param known whether the page had a frame in the table (records of it may be pending).
      */
-    private int bringIn(final int window, final long pageNo, final boolean controlPage, final boolean fullImage) {
-        if (!cache.missTakesFreeFrame(window, pageNo)) {
-            // the pin may replace a frame, write one back or zero a cached one: every record handed to the applier
-            // must be in its frame first, and every remembered frame is checked again afterwards
+    private int bringIn(
+            final int window,
+            final long pageNo,
+            final boolean controlPage,
+            final boolean fullImage,
+            final boolean known) {
+        if (cache.frameOf(window, pageNo) >= 0) {
+            if (known || released) {
+                applier.drain();
+            }
+        } else if (!cache.freeFrameAtHand()) {
             applier.drain();
+            if (!inline) {
+                applier = RedoApplier.inline();
+                inline = true;
+            }
             epoch++;
         }
-        // else: a miss into a free frame changes no other frame (no replacement, no write-back): remembered frames stay
-        // valid and dirty
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);
@@ -280,6 +300,7 @@ final class RedoPages implements AutoCloseable {
             }
         }
         Arrays.fill(table, 0);
+        released = true;
         size = 0;
         lastKey = 0;
     }

@@ -472,14 +472,11 @@ public final class BufferCache implements AutoCloseable {
     }
 
     /**
-     * Whether pinning this page now would take a free frame and change no other frame: the page is not cached and the
-     * frame at the clock hand is free (no replacement, no write-back). Restart's redo applies records on a second
-     * thread and need not wait for it before such a pin.
+     * Whether the next miss takes a free frame and changes no other frame: the frame at the clock hand is free (no
+     * replacement, no write-back). Restart's redo applies records on a second thread and need not wait for it before
+     * such a pin.
      */
-    public boolean missTakesFreeFrame(final int window, final long pageNo) {
-        if (lookup(CacheControlDescriptor.pageKey(window, pageNo)) >= 0) {
-            return false;
-        }
+    public boolean freeFrameAtHand() {
         final int d = CacheControlDescriptor.frameOffset(clockHand);
         return control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
                 && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
