@@ -40,6 +40,10 @@ public final class Native {
     public static final int MADV_WILLNEED = 3;
     /** Drop the pages (anonymous memory reads as zero again). */
     public static final int MADV_DONTNEED = 4;
+    /** Expect sequential access: aggressive read-ahead, pages behind may be dropped early. */
+    public static final int MADV_SEQUENTIAL = 2;
+    /** Populate the page tables writable now (Linux 5.14+; EINVAL before), as write faults would. */
+    public static final int MADV_POPULATE_WRITE = 23;
     /** {@code posix_fadvise} advice: the range will not be needed; its clean page-cache pages are dropped. */
     public static final int POSIX_FADV_DONTNEED = 4;
 

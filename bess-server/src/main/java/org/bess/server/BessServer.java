@@ -91,15 +91,18 @@ public final class BessServer implements AutoCloseable {
         }
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
         nameNode(context.cacheDir(), context.nodeDir());
+        RestartRecovery.Analysis analysis = null;
         try {
             cache.storageIo(context.storageIo());
             // the open scan that finds the log's end is also restart's analysis pass
-            final RestartRecovery.Analysis analysis =
-                    RestartRecovery.Analysis.forLog(context.nodeDir().resolve("log"));
+            analysis = RestartRecovery.Analysis.forLog(context.nodeDir().resolve("log"), cache);
             this.log = new LogWriter(
                     context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes(), analysis);
             this.recoveryAnalysis = analysis.finish(log);
         } catch (final RuntimeException e) {
+            if (analysis != null) {
+                analysis.stopPrefault();
+            }
             cache.close();
             throw e;
         }
@@ -286,6 +289,11 @@ public final class BessServer implements AutoCloseable {
                 recoverySession.close();
             }
         } catch (final RuntimeException e) {
+            final RestartRecovery.Analysis untaken = server.takeRecoveryAnalysis();
+            if (untaken != null) {
+                // recovery never ran: stop populating frames before the cache closes
+                untaken.stopPrefault();
+            }
             try {
                 server.close();
             } catch (final RuntimeException suppressed) {

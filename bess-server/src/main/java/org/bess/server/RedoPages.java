@@ -1,16 +1,10 @@
 package org.bess.server;
 
-import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
-
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.bess.exceptions.BessException;
-import org.bess.exceptions.ErrorCode;
 import org.bess.format.LogRecordDescriptor;
 import org.bess.server.cache.BufferCache;
 import org.bess.server.log.LogScanner;
-import org.bess.server.txn.PageDiff;
 import org.bess.server.txn.TransactionManager;
 
 /**
@@ -38,11 +32,6 @@ import org.bess.server.txn.TransactionManager;
  * <p>Not thread safe: restart recovery only, while nothing else uses the cache.
  */
 final class RedoPages implements AutoCloseable {
-    private static final int DIFF_RANGE_COUNT_OFFSET = PageDiff.PAGE_ID_LENGTH;
-    private static final int CLR_RANGE_COUNT_OFFSET = PageDiff.PAGE_ID_LENGTH + Long.BYTES;
-    /** Ranges up to this length are copied a long at a time. */
-    private static final int SMALL_RANGE = 64;
-
     private static final int FIRST_CAPACITY = 1024;
     /** Longs per table entry: the page key (0: free), the frame state, the page's last image LSN, unused. */
     private static final int ENTRY = 4;
@@ -53,6 +42,12 @@ final class RedoPages implements AutoCloseable {
     private final TransactionManager.Pages pages;
     private final long windowPages;
     private final PageImages images;
+    /** Writes the records' images into the frames (on a second thread, or at once once the cache is full). */
+    private RedoApplier applier;
+    /** Whether redo applies on this thread now (the cache got full). */
+    private boolean inline;
+    /** Whether the table was emptied once (its pages may have records pending in the applier). */
+    private boolean released;
     /** Where redo started: the recovery LSN of every page redo rebuilds without a full image. */
     private final long redoStart;
     /** The end of the log redo reads. */
@@ -75,8 +70,6 @@ final class RedoPages implements AutoCloseable {
     /** Records passed over: a later full image of their page replaces them. */
     private long superseded;
 
-    private final UnsafeBuffer page = new UnsafeBuffer(0, 0);
-
     // the last page looked up and its entry
     private long lastKey;
     private int lastEntry;
@@ -90,6 +83,8 @@ final class RedoPages implements AutoCloseable {
      * Redo's pages for the log from {@code redoStart} to {@code redoEnd}.
      *
      * @param images the last full image of each page in the log (the open scan's).
+     * @param applier writes the records' images into the frames; it is drained before any pin that may replace or
+     *     clean a frame.
      */
     RedoPages(
             final BufferCache cache,
@@ -97,8 +92,10 @@ final class RedoPages implements AutoCloseable {
             final long windowPages,
             final PageImages images,
             final long redoStart,
-            final long redoEnd) {
+            final long redoEnd,
+            final RedoApplier applier) {
         this.cache = cache;
+        this.applier = applier;
         this.pages = pages;
         this.windowPages = windowPages;
         this.images = images;
@@ -139,13 +136,19 @@ final class RedoPages implements AutoCloseable {
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
         final int frame = frame(e, window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, image, lsn);
         lastLsn = lsn;
-        page.wrap(cache.frameAddress(frame), PAGE_LENGTH);
-        switch (type) {
-            case LogRecordDescriptor.TYPE_FULL_PAGE -> page.putBytes(0, b, p + PageDiff.PAGE_ID_LENGTH, PAGE_LENGTH);
-            case LogRecordDescriptor.TYPE_CLR -> applyRanges(b, p + CLR_RANGE_COUNT_OFFSET, false);
-            default -> applyRanges(b, p + DIFF_RANGE_COUNT_OFFSET, true);
+        if (b.byteArray() != null) {
+            throw new IllegalStateException("redo reads the log through a sequential scanner (native memory)");
         }
+        applier.add(b.addressOffset() + p, r.payloadLength(), type, cache.frameAddress(frame));
         return true;
+    }
+
+    /** Populates frames ahead of the ones redo takes (null: none). */
+    private FramePrefault prefault;
+
+    /** Raises {@code prefault}'s target as redo takes frames. */
+    void prefault(final FramePrefault p) {
+        this.prefault = p;
     }
 
     /** Records passed over so far because a later full image of their page replaces them. */
@@ -160,36 +163,6 @@ final class RedoPages implements AutoCloseable {
             lastArea = areaId;
         }
         return lastWindow;
-    }
-
-    /** Ranges: offset (2), length (2), then for a diff its before and after images, for a CLR the image to apply. */
-    private void applyRanges(final DirectBuffer b, final int countAt, final boolean diff) {
-        final int count = b.getInt(countAt);
-        if (count < 0 || count > PAGE_LENGTH / Long.BYTES) {
-            throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range count " + count);
-        }
-        int at = countAt + Integer.BYTES;
-        for (int i = 0; i < count; i++) {
-            final int off = b.getShort(at) & 0xFFFF;
-            final int len = b.getShort(at + Short.BYTES) & 0xFFFF;
-            if (off + len > PAGE_LENGTH) {
-                throw new BessException(ErrorCode.BAD_FORMAT, "corrupt page diff: range " + off + "+" + len);
-            }
-            at += 2 * Short.BYTES;
-            if (diff) {
-                // skip the before image
-                at += len;
-            }
-            if (len <= SMALL_RANGE && (len & (Long.BYTES - 1)) == 0) {
-                // diff ranges are whole longs: small ones are faster copied by hand than through copyMemory
-                for (int i2 = 0; i2 < len; i2 += Long.BYTES) {
-                    page.putLong(off + i2, b.getLong(at + i2));
-                }
-            } else {
-                page.putBytes(off, b, at, len);
-            }
-            at += len;
-        }
     }
 
     /**
@@ -252,7 +225,7 @@ final class RedoPages implements AutoCloseable {
         int frame = (int) state;
         if (state == NO_FRAME || (state & (1L << 32)) != (current & (1L << 32)) || cache.pageKeyOf(frame) != t[e]) {
             // new here, replaced meanwhile, or the page changed kind (a freed data page came back as a control page)
-            frame = bringIn(window, pageNo, controlPage, fullImage);
+            frame = bringIn(window, pageNo, controlPage, fullImage, state != NO_FRAME);
         }
         // the recovery LSN when the frame was clean: redo from the page's last image rebuilds it whole (records before
         // the image are passed over, so the image is the first record applied); a page without one is rebuilt from
@@ -281,12 +254,41 @@ final class RedoPages implements AutoCloseable {
         lastKey = 0;
     }
 
-    /** Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. */
-    private int bringIn(final int window, final long pageNo, final boolean controlPage, final boolean fullImage) {
-        epoch++;
+    /**
+     * Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. A miss into a
+     * free frame changes no other frame and needs no wait for the applier: no record of the page can be pending (it
+     * was not cached). A hit replaces nothing either, but may set the page's kind or zero it: records of the page still
+     * pending (it was in the table before) land first. A miss that replaces a frame (writing it back if dirty) waits
+     * for every record handed to the applier, and every remembered frame is checked again afterwards; the cache is
+     * full then, and nearly every later page brought in replaces one, so redo applies the rest on this thread (waiting
+     * for the other thread at every page would cost more than it saves).
+     *
+     * @param known whether the page had a frame in the table (records of it may be pending).
+     */
+    private int bringIn(
+            final int window,
+            final long pageNo,
+            final boolean controlPage,
+            final boolean fullImage,
+            final boolean known) {
+        if (cache.frameOf(window, pageNo) >= 0) {
+            if (known || released) {
+                applier.drain();
+            }
+        } else if (!cache.freeFrameAtHand()) {
+            applier.drain();
+            if (!inline) {
+                applier = RedoApplier.inline();
+                inline = true;
+            }
+            epoch++;
+        }
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);
+        if (prefault != null) {
+            prefault.upTo(frame + FramePrefault.AHEAD);
+        }
         return frame;
     }
 
@@ -298,6 +300,7 @@ final class RedoPages implements AutoCloseable {
             }
         }
         Arrays.fill(table, 0);
+        released = true;
         size = 0;
         lastKey = 0;
     }

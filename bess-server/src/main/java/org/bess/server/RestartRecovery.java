@@ -55,6 +55,11 @@ final class RestartRecovery {
         Map<Long, byte[]> catalogs;
     }
 
+    /** Pages with an image in the log before frames are populated ahead of redo (a short log does not). */
+    private static final int PREFAULT_MIN_PAGES = 256;
+
+    private static final boolean MULTI_CORE = Runtime.getRuntime().availableProcessors() > 1;
+
     private RestartRecovery() {}
 
     private static long firstLsn(final LogWriter log) {
@@ -96,15 +101,47 @@ final class RestartRecovery {
         private final Map<Long, byte[]> catalogs = new HashMap<>();
         /** The last full page image of each page in the log (redo passes over what they replace). */
         private final PageImages images = new PageImages();
+        /** The cache whose frames redo will fill (null: none populated ahead). */
+        private final BufferCache cache;
+        /** Populates frames ahead of redo once the log shows enough pages to redo (null until then). */
+        private FramePrefault prefault;
 
         /** An analysis that starts at the checkpoint record at {@code master} (-1: at the first record). */
         Analysis(final long master) {
-            this.master = master;
+            this(master, null);
         }
 
-        /** An analysis for the log in {@code logDir}, starting at its master record's checkpoint. */
-        static Analysis forLog(final Path logDir) {
-            return new Analysis(MasterRecord.read(logDir));
+        private Analysis(final long master, final BufferCache cache) {
+            this.master = master;
+            this.cache = cache;
+        }
+
+        /**
+         * An analysis for the log in {@code logDir}, starting at its master record's checkpoint; while it runs, the
+         * frames of {@code cache} that redo will take are populated on a second thread ({@link FramePrefault}, stopped
+         * by {@link #stopPrefault()}).
+         */
+        static Analysis forLog(final Path logDir, final BufferCache cache) {
+            return new Analysis(MasterRecord.read(logDir), cache);
+        }
+
+        /** Stops populating frames ahead of redo (idempotent); before the cache closes, on every path. */
+        void stopPrefault() {
+            if (prefault != null) {
+                prefault.close();
+            }
+        }
+
+        /** A full page image in the log: redo will probably bring its page into a frame. */
+        private void onImage() {
+            final int pages = images.count();
+            if (prefault == null && pages >= PREFAULT_MIN_PAGES && cache != null && MULTI_CORE) {
+                prefault = FramePrefault.start(cache);
+            }
+            if (prefault != null) {
+                // the pages the databases' opening reads take the first frames
+                prefault.upTo(pages + PREFAULT_MIN_PAGES);
+            }
         }
 
         @Override
@@ -113,6 +150,7 @@ final class RestartRecovery {
             if (type == LogRecordDescriptor.TYPE_FULL_PAGE) {
                 // every image counts, before the checkpoint too: redo starts at the oldest recovery LSN, before it
                 images.onFullPage(r.buffer(), r.payloadOffset(), r.lsn());
+                onImage();
             }
             if (!started) {
                 if (master >= 0 && (r.lsn() != master || type != LogRecordDescriptor.TYPE_CHECKPOINT)) {
@@ -251,6 +289,7 @@ final class RestartRecovery {
                     }
                 }
                 final Analysis done = again.finish(log);
+                done.prefault = prefault;
                 done.nanos = System.nanoTime() - created;
                 return done;
             }
@@ -271,8 +310,16 @@ final class RestartRecovery {
      * @return a one-line summary, or null when the log ended with a clean checkpoint.
      */
     static String run(final BessServer server) {
-        final LogWriter log = server.log();
         final Analysis analysis = server.takeRecoveryAnalysis();
+        try {
+            return run(server, analysis);
+        } finally {
+            analysis.stopPrefault();
+        }
+    }
+
+    private static String run(final BessServer server, final Analysis analysis) {
+        final LogWriter log = server.log();
         final long start = analysis.start;
         final long end = analysis.end;
         final Map<Long, Txn> txns = analysis.txns;
@@ -298,7 +345,8 @@ final class RestartRecovery {
             }
             final long opened = System.nanoTime();
             final long redoStart = Math.max(firstLsn(log), analysis.redoStart);
-            final long[] redone = redo(server, log, analysis.images, redoStart, end);
+            final long[] redone = redo(server, log, analysis.images, redoStart, end, analysis.prefault);
+            analysis.stopPrefault();
             // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
             // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
             // below would no longer see it
@@ -409,14 +457,23 @@ final class RestartRecovery {
      * @return {records applied, records passed over}.
      */
     private static long[] redo(
-            final BessServer server, final LogWriter log, final PageImages images, final long start, final long end) {
+            final BessServer server,
+            final LogWriter log,
+            final PageImages images,
+            final long start,
+            final long end,
+            final FramePrefault prefault) {
         long redone = 0;
         final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
         long nextReport = start + every;
+        // closed in reverse order: the table, then the applier's thread (stopped on every path), then the mapping
         try (LogScanner scanner = LogScanner.sequential(log.device(), log.segmentLength(), start)
                         .checkedUpTo(end);
-                RedoPages pages =
-                        new RedoPages(server.cache(), server.pages(), server.windowPages(), images, start, end)) {
+                RedoApplier applier = redoApplier();
+                RedoPages pages = new RedoPages(
+                        server.cache(), server.pages(), server.windowPages(), images, start, end, applier)) {
+            scanner.beforeMove(applier::drain);
+            pages.prefault(prefault);
             while (scanner.advance() && scanner.lsn() < end) {
                 if (isPageRecord(scanner.type()) && pages.apply(scanner)) {
                     redone++;
@@ -427,8 +484,20 @@ final class RestartRecovery {
                     nextReport += every;
                 }
             }
+            // every page holds its records before anyone reads it (page-info repair, undo)
+            applier.drain();
             return new long[] {redone, pages.superseded()};
         }
+    }
+
+    /**
+     * Redo writes the records' images into the pages on a second thread when the machine has more than one processor
+     * (property {@code bess.recovery.redo.threads}: 2 by default there, 1 to apply on the recovering thread).
+     */
+    private static RedoApplier redoApplier() {
+        final int threads = Integer.getInteger(
+                "bess.recovery.redo.threads", Runtime.getRuntime().availableProcessors() > 1 ? 2 : 1);
+        return threads > 1 ? RedoApplier.threaded() : RedoApplier.inline();
     }
 
     /** Applies a page record's images; false when its database or area is not open (skipped). */

@@ -476,6 +476,18 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, pins - 1);
     }
 
+    /**
+     * Whether the next miss takes a free frame and changes no other frame: the frame at the clock hand is free (no
+     * replacement, no write-back). Restart's redo applies records on a second thread and need not wait for it before
+     * such a pin.
+     */
+    public boolean freeFrameAtHand() {
+        final int d = CacheControlDescriptor.frameOffset(clockHand);
+        return control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                && !clientMapped(clockHand);
+    }
+
     /** Marks a pinned frame dirty: it is written back before it is replaced and at the next checkpoint. */
     public void markDirty(final int frame) {
         markDirty(frame, recLsnSource.getAsLong());
