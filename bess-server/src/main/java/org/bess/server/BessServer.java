@@ -48,6 +48,7 @@ public final class BessServer implements AutoCloseable {
 
     private final Context context;
     private final BufferCache cache;
+    private final SlotSnapshots.Budget snapshotBudget;
     private final UpdatePath updatePath;
     private final EngineIoThreads io;
     private final LogWriter log;
@@ -90,6 +91,7 @@ public final class BessServer implements AutoCloseable {
             throw new BessException(ErrorCode.IO, "cannot create the node directory: nodeDir=" + context.nodeDir(), e);
         }
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
+        this.snapshotBudget = new SlotSnapshots.Budget(cache.frameCount());
         try {
             cache.storageIo(context.storageIo());
             // the open scan that finds the log's end is also restart's analysis pass
@@ -437,7 +439,8 @@ public final class BessServer implements AutoCloseable {
      * session call answered without the latch (an open resolved from the session's slot snapshots).
      */
     void awaitQueued() {
-        if (!latch.isHeldByCurrentThread()) {
+        // nothing queued (the usual case): no look at the latch
+        if (!io.idle() && !latch.isHeldByCurrentThread()) {
             io.barrier();
         }
     }
@@ -1130,6 +1133,11 @@ public final class BessServer implements AutoCloseable {
 
     BufferCache cache() {
         return cache;
+    }
+
+    /** The cache pins the sessions' slot snapshots may still take (under the latch). */
+    SlotSnapshots.Budget snapshotBudget() {
+        return snapshotBudget;
     }
 
     UpdatePath updatePath() {

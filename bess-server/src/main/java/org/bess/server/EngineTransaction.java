@@ -233,7 +233,7 @@ final class EngineTransaction implements Transaction {
                     if (hops == 0) {
                         session.opened().put(ref.database(), word, opened);
                         // the next opens into this segment resolve from its slots, without the latch
-                        session.snapshots().take(db, slot.segPage);
+                        session.snapshots().take(db, slot.segPage, slot.area);
                     }
                     return opened;
                 }

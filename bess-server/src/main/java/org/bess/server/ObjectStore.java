@@ -175,6 +175,17 @@ final class ObjectStore {
     }
 
     /**
+     * Pins a slotted segment the transaction has just resolved a reference into (so it holds the page's shared lock),
+     * for a slot snapshot that reads the slots in the cache frame without the latch until the transaction ends.
+     *
+     * @param segPage the slotted segment.
+     * @return the frame, pinned once more; the caller unpins it.
+     */
+    int pinForSnapshot(final long segPage) {
+        return pinSegment(segPage, false, seg, RefDescriptor.pack(segPage, 0, 0));
+    }
+
+    /**
      * Resolves a reference to its live slot.
      *
      * @throws BessException {@code INVALID_REFERENCE} for null, freed or reused slots.
