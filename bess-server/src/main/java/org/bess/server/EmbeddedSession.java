@@ -65,10 +65,10 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
      */
     EmbeddedSession(final BessServer server, final boolean localFrames) {
         this.server = server;
-        this.snapshots = new SlotSnapshots(server.cache(), server.snapshotBudget());
         final Context context = server.context();
         this.frames = new VirtualFrames(
                 context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this, localFrames);
+        this.snapshots = new SlotSnapshots(server.cache(), server.snapshotBudget(), frames);
     }
 
     BessServer server() {

@@ -209,7 +209,6 @@ final class EngineTransaction implements Transaction {
                 final long word = ref.word();
                 if (session.snapshots().resolve(db, word, fastSlot)) {
                     final EngineObjectRef opened = new EngineObjectRef(this, db, word, fastSlot);
-                    session.opened().put(db, word, opened);
                     return opened;
                 }
             }

@@ -4,6 +4,7 @@ import static org.bess.format.SlottedSegmentDescriptor.SLOTS_USED_OFFSET;
 import static org.bess.format.SlottedSegmentDescriptor.SLOT_CAPACITY;
 
 import org.agrona.UnsafeApi;
+import org.bess.client.frame.VirtualFrames;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlottedSegmentDescriptor;
 import org.bess.server.area.StorageArea;
@@ -69,13 +70,13 @@ final class SlotSnapshots {
 
     private final BufferCache cache;
     private final Budget budget;
+    private final VirtualFrames sessionFrames;
     // allocated at the first snapshot: sessions that never open objects (a client's, mostly) carry none
     private EngineDatabase[] databases;
-    private long[] pages;
-    private long[] serials;
-    private int[] epochs;
+    // per entry, side by side (one cache line for the check of an open): serial, segment page, layout epoch, frame
+    // address
+    private long[] meta;
     private int[] frames;
-    private long[] addresses;
     private int[] areaIds;
     private int[] areaWindows;
     private long[] areaPages;
@@ -89,9 +90,10 @@ final class SlotSnapshots {
     private long hits;
     private long taken;
 
-    SlotSnapshots(final BufferCache cache, final Budget budget) {
+    SlotSnapshots(final BufferCache cache, final Budget budget, final VirtualFrames sessionFrames) {
         this.cache = cache;
         this.budget = budget;
+        this.sessionFrames = sessionFrames;
     }
 
     /** A new transaction: nothing to forget (the last one ended with {@link #end()}), kept for symmetry. */
@@ -132,7 +134,12 @@ final class SlotSnapshots {
     }
 
     private boolean valid(final int i, final EngineDatabase db, final long segPage) {
-        return serials[i] == serial && pages[i] == segPage && databases[i] == db && epochs[i] == db.layoutEpoch();
+        final int m = i << 2;
+        return meta[m] == serial && meta[m + 1] == segPage && meta[m + 2] == db.layoutEpoch() && databases[i] == db;
+    }
+
+    private boolean live(final int i) {
+        return meta[i << 2] == serial;
     }
 
     /**
@@ -145,7 +152,7 @@ final class SlotSnapshots {
      *     object of that generation in a known area).
      */
     boolean resolve(final EngineDatabase db, final long word, final ObjectStore.Slot out) {
-        if (databases == null) {
+        if (meta == null) {
             return false;
         }
         final long segPage = RefDescriptor.segmentPage(word);
@@ -159,7 +166,7 @@ final class SlotSnapshots {
             return false;
         }
         final int slot = RefDescriptor.slotIndex(word);
-        final long page = addresses[i];
+        final long page = meta[(i << 2) + 3];
         if (slot < 0 || slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
             return false;
         }
@@ -174,7 +181,7 @@ final class SlotSnapshots {
                 out.index = slot;
                 out.window = areaWindows[base + a];
                 out.areaPages = areaPages[base + a];
-                out.epoch = epochs[i];
+                out.epoch = (int) meta[(i << 2) + 2];
                 hits++;
                 return true;
             }
@@ -195,7 +202,7 @@ final class SlotSnapshots {
         if (!ENABLED) {
             return;
         }
-        if (databases == null) {
+        if (meta == null) {
             allocate();
         }
         final int set = set(db, segPage);
@@ -213,11 +220,12 @@ final class SlotSnapshots {
 
     private void newEntry(final EngineDatabase db, final long segPage, final int set, final int areaId) {
         // the older entry of the set, unless one is stale (of an earlier serial: its pin is gone)
-        final int i = serials[set] != serial ? set : serials[set + 1] != serial ? set + 1 : set + 1 - recent[set >> 1];
-        if (serials[i] == serial) {
+        final int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
+        final int m = i << 2;
+        if (live(i)) {
             // replaces a live entry: its pin goes (its place in the pinned list stays until the list is compacted)
             release(i);
-            serials[i] = 0;
+            meta[m] = 0;
         }
         if (budget.free <= 0) {
             return;
@@ -225,16 +233,16 @@ final class SlotSnapshots {
         final int frame = db.objects().pinForSnapshot(segPage);
         budget.free--;
         frames[i] = frame;
-        addresses[i] = cache.frameAddress(frame);
         if (pinnedCount == pinned.length) {
             compactPinned();
         }
         pinned[pinnedCount++] = i;
         areaCounts[i] = 0;
-        epochs[i] = db.layoutEpoch();
-        pages[i] = segPage;
+        meta[m + 1] = segPage;
+        meta[m + 2] = db.layoutEpoch();
+        meta[m + 3] = cache.frameAddress(frame);
         databases[i] = db;
-        serials[i] = serial;
+        meta[m] = serial;
         recent[set >> 1] = (byte) (i - set);
         taken++;
         addArea(db, i, areaId);
@@ -271,6 +279,8 @@ final class SlotSnapshots {
             return;
         }
         final StorageArea area = db.area(areaId);
+        // the session's frame states cover the area now, so an open resolved here need not look
+        sessionFrames.ensureWindow(area.window(), area.pageCount());
         areaIds[base + count] = areaId;
         areaWindows[base + count] = area.window();
         areaPages[base + count] = area.pageCount();
@@ -279,12 +289,9 @@ final class SlotSnapshots {
 
     private void allocate() {
         databases = new EngineDatabase[SIZE];
-        pages = new long[SIZE];
-        serials = new long[SIZE];
-        epochs = new int[SIZE];
+        meta = new long[SIZE * 4];
         frames = new int[SIZE];
         java.util.Arrays.fill(frames, -1);
-        addresses = new long[SIZE];
         areaIds = new int[SIZE * AREAS];
         areaWindows = new int[SIZE * AREAS];
         areaPages = new long[SIZE * AREAS];

@@ -19,9 +19,12 @@ import org.bess.exceptions.ErrorCode;
  * values little-endian, as stored): no buffer is pointed at the object, and its bounds are not checked a second time.
  * The checks above are what makes that safe: an access within the object whose frames are in the state it needs.
  *
+ * <p>The base of an opened object's handle (embedded and client sessions), so that a handle is one object: the handle
+ * makes its own checks (transaction active, layout unchanged), then calls the access here.
+ *
  * <p>Not thread safe (like the frames it reads through); reusable through {@link #wrap}.
  */
-public final class ObjectView {
+public abstract class ObjectView {
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final VirtualFrames frames;
@@ -36,7 +39,7 @@ public final class ObjectView {
      *
      * @param frames the process's frames.
      */
-    public ObjectView(final VirtualFrames frames) {
+    protected ObjectView(final VirtualFrames frames) {
         this.frames = frames;
     }
 
@@ -48,7 +51,7 @@ public final class ObjectView {
      * @param pageOffset the offset of the first byte in that page.
      * @param length the object's size in bytes.
      */
-    public void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
+    protected final void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
         this.window = window;
         this.firstPage = firstPage;
         this.pageOffset = pageOffset;
@@ -57,12 +60,12 @@ public final class ObjectView {
     }
 
     /** The virtual address of the object's first byte (for diagnostics and protection tests). */
-    public long address() {
+    protected final long viewAddress() {
         return frames.address(window, firstPage) + pageOffset;
     }
 
     /** The object's size. */
-    public int length() {
+    protected final int viewLength() {
         return length;
     }
 
@@ -101,50 +104,50 @@ public final class ObjectView {
     }
 
     /** Reads a byte. */
-    public byte getByte(final int offset) {
+    public final byte readByte(final int offset) {
         return UnsafeApi.getByte(checked(offset, Byte.BYTES, VirtualFrames.READ));
     }
 
     /** Writes a byte. */
-    public void putByte(final int offset, final byte value) {
+    public final void writeByte(final int offset, final byte value) {
         UnsafeApi.putByte(checked(offset, Byte.BYTES, VirtualFrames.WRITE), value);
     }
 
     /** Reads a little-endian int. */
-    public int getInt(final int offset) {
+    public final int readInt(final int offset) {
         final int v = UnsafeApi.getInt(checked(offset, Integer.BYTES, VirtualFrames.READ));
         return NATIVE_LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
     /** Writes a little-endian int. */
-    public void putInt(final int offset, final int value) {
+    public final void writeInt(final int offset, final int value) {
         UnsafeApi.putInt(
                 checked(offset, Integer.BYTES, VirtualFrames.WRITE),
                 NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value));
     }
 
     /** Reads a little-endian long. */
-    public long getLong(final int offset) {
+    public final long readLong(final int offset) {
         final long v = UnsafeApi.getLong(checked(offset, Long.BYTES, VirtualFrames.READ));
         return NATIVE_LITTLE_ENDIAN ? v : Long.reverseBytes(v);
     }
 
     /** Writes a little-endian long. */
-    public void putLong(final int offset, final long value) {
+    public final void writeLong(final int offset, final long value) {
         UnsafeApi.putLong(
                 checked(offset, Long.BYTES, VirtualFrames.WRITE),
                 NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
     }
 
     /** Reads bytes. */
-    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
+    public final void readBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
         Objects.checkFromIndexSize(dstOffset, size, dst.length);
         final long from = checked(offset, size, VirtualFrames.READ);
         UnsafeApi.copyMemory(null, from, dst, BufferUtil.ARRAY_BASE_OFFSET + dstOffset, size);
     }
 
     /** Writes bytes. */
-    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
+    public final void writeBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
         Objects.checkFromIndexSize(srcOffset, size, src.length);
         final long to = checked(offset, size, VirtualFrames.WRITE);
         UnsafeApi.copyMemory(src, BufferUtil.ARRAY_BASE_OFFSET + srcOffset, null, to, size);
