@@ -29,7 +29,10 @@ import org.bess.server.cache.BufferCache;
  * ({@link #take} again on a valid entry adds the area), with the area's page count then: it covers every slot of the
  * segment, since an object's data pages exist before its slot points at them and the slots cannot change.
  *
- * <p>Two-way set associative with {@link #SIZE} entries; a new entry replaces the older of its set. Pins are released
+ * <p>Two-way set associative, from {@link #INITIAL_SIZE} entries up to {@link #MAX_SIZE} (it doubles, starting over
+ * empty, when a transaction replaced more live entries than it has); a new entry replaces the older of its set. An
+ * entry's fields (serial, page, epoch, frame address, two data areas) are one run of 8 longs, so the check of an open
+ * reads one or two cache lines besides the slot. Pins are released
  * when an entry is replaced, at {@link #clear()} and at the end of the transaction ({@link #end()}), all under the
  * latch; the engine's sessions together pin at most an eighth of the cache's frames this way ({@link Budget}): past
  * that, opens go to the engine as before. Not thread safe: used by the session's thread (and under the latch by
@@ -44,9 +47,20 @@ final class SlotSnapshots {
 
     private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(ENABLED_PROP_NAME, "true"));
 
-    /** Entries (segments) kept at most: two per set. */
-    static final int SIZE = 2048;
-    /** Distinct data areas an entry remembers (objects of one segment usually live in one area). */
+    /** Entries (segments) at first: two per set. */
+    static final int INITIAL_SIZE = 512;
+    /** Entries at most. */
+    static final int MAX_SIZE = 8192;
+
+    // an entry's longs: serial, segment page, layout epoch, frame address, then per data area (AREAS of them) its key
+    // ((area id + 1) << 32 | window; 0 = none) and its page count
+    private static final int STRIDE = 8;
+    private static final int SERIAL = 0;
+    private static final int PAGE = 1;
+    private static final int EPOCH = 2;
+    private static final int ADDRESS = 3;
+    private static final int AREA0 = 4;
+    /** Data areas an entry remembers (objects of one segment usually live in one area). */
     private static final int AREAS = 2;
 
     /** The pins all sessions of an engine may hold for snapshots, counted under the engine latch. */
@@ -72,20 +86,18 @@ final class SlotSnapshots {
     private final Budget budget;
     private final VirtualFrames sessionFrames;
     // allocated at the first snapshot: sessions that never open objects (a client's, mostly) carry none
-    private EngineDatabase[] databases;
-    // per entry, side by side (one cache line for the check of an open): serial, segment page, layout epoch, frame
-    // address
+    private int size;
+    private int mask;
     private long[] meta;
+    private EngineDatabase[] databases;
     private int[] frames;
-    private int[] areaIds;
-    private int[] areaWindows;
-    private long[] areaPages;
-    private int[] areaCounts;
-    // the entries that hold a pin, for release without a scan of the table
-    private int[] pinned;
-    private int pinnedCount;
     // per set: the entry taken last (0 or 1), so that a new one replaces the other
     private byte[] recent;
+    // the entries that hold a pin, for release without a scan of the table (an entry may be listed more than once)
+    private int[] pinned;
+    private int pinnedCount;
+    // live entries replaced in this transaction: past the table's size, it doubles
+    private int replaced;
     private long serial = 1;
     private long hits;
     private long taken;
@@ -104,14 +116,12 @@ final class SlotSnapshots {
     /** The transaction ended (with the latch held): every snapshot is forgotten and its pin released. */
     void end() {
         clear();
+        replaced = 0;
     }
 
     /** Forgets every snapshot and releases their pins (with the latch held): the transaction changed slots. */
     void clear() {
         serial++;
-        if (pinnedCount == 0) {
-            return;
-        }
         for (int k = 0; k < pinnedCount; k++) {
             release(pinned[k]);
         }
@@ -126,20 +136,23 @@ final class SlotSnapshots {
         }
     }
 
-    private static int set(final EngineDatabase db, final long segPage) {
+    private int set(final EngineDatabase db, final long segPage) {
         // the database's number in the engine (not its identity hash: System.identityHashCode of an object used as a
         // monitor is slow)
         final long h = (segPage ^ ((long) db.number() << 40)) * 0x9E37_79B9_7F4A_7C15L;
-        return (int) (h >>> 54) & (SIZE - 2);
+        return (int) (h >>> 40) & mask;
     }
 
     private boolean valid(final int i, final EngineDatabase db, final long segPage) {
-        final int m = i << 2;
-        return meta[m] == serial && meta[m + 1] == segPage && meta[m + 2] == db.layoutEpoch() && databases[i] == db;
+        final int m = i * STRIDE;
+        return meta[m + SERIAL] == serial
+                && meta[m + PAGE] == segPage
+                && meta[m + EPOCH] == db.layoutEpoch()
+                && databases[i] == db;
     }
 
     private boolean live(final int i) {
-        return meta[i << 2] == serial;
+        return meta[i * STRIDE + SERIAL] == serial;
     }
 
     /**
@@ -165,8 +178,9 @@ final class SlotSnapshots {
         } else {
             return false;
         }
+        final int m = i * STRIDE;
         final int slot = RefDescriptor.slotIndex(word);
-        final long page = meta[(i << 2) + 3];
+        final long page = meta[m + ADDRESS];
         if (slot < 0 || slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
             return false;
         }
@@ -174,14 +188,15 @@ final class SlotSnapshots {
         if (!out.resolvesOrdinary(word)) {
             return false;
         }
-        final int base = i * AREAS;
-        for (int a = 0; a < areaCounts[i]; a++) {
-            if (areaIds[base + a] == out.area) {
+        final long key = (long) (out.area + 1) << 32;
+        for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
+            final long k = meta[a];
+            if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
                 out.segPage = segPage;
                 out.index = slot;
-                out.window = areaWindows[base + a];
-                out.areaPages = areaPages[base + a];
-                out.epoch = (int) meta[(i << 2) + 2];
+                out.window = (int) k;
+                out.areaPages = meta[a + 1];
+                out.epoch = (int) meta[m + EPOCH];
                 hits++;
                 return true;
             }
@@ -203,29 +218,31 @@ final class SlotSnapshots {
             return;
         }
         if (meta == null) {
-            allocate();
+            allocate(INITIAL_SIZE);
         }
-        final int set = set(db, segPage);
-        final int i;
+        int set = set(db, segPage);
         if (valid(set, db, segPage)) {
-            i = set;
-        } else if (valid(set + 1, db, segPage)) {
-            i = set + 1;
-        } else {
-            newEntry(db, segPage, set, areaId);
+            addArea(db, set, areaId);
             return;
         }
-        addArea(db, i, areaId);
-    }
-
-    private void newEntry(final EngineDatabase db, final long segPage, final int set, final int areaId) {
-        // the older entry of the set, unless one is stale (of an earlier serial: its pin is gone)
-        final int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
-        final int m = i << 2;
+        if (valid(set + 1, db, segPage)) {
+            addArea(db, set + 1, areaId);
+            return;
+        }
+        int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
         if (live(i)) {
-            // replaces a live entry: its pin goes (its place in the pinned list stays until the list is compacted)
-            release(i);
-            meta[m] = 0;
+            if (++replaced > size && size < MAX_SIZE) {
+                // the transaction's segments do not fit: a table twice the size, empty
+                clear();
+                allocate(size * 2);
+                replaced = 0;
+                set = set(db, segPage);
+                i = set;
+            } else {
+                // its place in the pinned list stays until the list is compacted
+                release(i);
+                meta[i * STRIDE + SERIAL] = 0;
+            }
         }
         if (budget.free <= 0) {
             return;
@@ -237,24 +254,27 @@ final class SlotSnapshots {
             compactPinned();
         }
         pinned[pinnedCount++] = i;
-        areaCounts[i] = 0;
-        meta[m + 1] = segPage;
-        meta[m + 2] = db.layoutEpoch();
-        meta[m + 3] = cache.frameAddress(frame);
+        final int m = i * STRIDE;
+        meta[m + PAGE] = segPage;
+        meta[m + EPOCH] = db.layoutEpoch();
+        meta[m + ADDRESS] = cache.frameAddress(frame);
+        for (int a = 0; a < AREAS; a++) {
+            meta[m + AREA0 + 2 * a] = 0;
+        }
         databases[i] = db;
-        meta[m] = serial;
+        meta[m + SERIAL] = serial;
         recent[set >> 1] = (byte) (i - set);
         taken++;
         addArea(db, i, areaId);
     }
 
-    /** Drops the released entries from the pinned list (it holds each entry at most once afterwards). */
+    /** Drops the released entries and the repeats from the pinned list. */
     private void compactPinned() {
         int n = 0;
         for (int k = 0; k < pinnedCount; k++) {
             final int i = pinned[k];
             if (frames[i] >= 0) {
-                frames[i] = -2 - frames[i]; // marks it seen, undone below
+                frames[i] = -2 - frames[i]; // marks it listed, undone below
                 pinned[n++] = i;
             }
         }
@@ -268,36 +288,36 @@ final class SlotSnapshots {
     }
 
     private void addArea(final EngineDatabase db, final int i, final int areaId) {
-        final int base = i * AREAS;
-        final int count = areaCounts[i];
-        for (int a = 0; a < count; a++) {
-            if (areaIds[base + a] == areaId) {
+        final long key = (long) (areaId + 1) << 32;
+        final int m = i * STRIDE;
+        for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
+            final long k = meta[a];
+            if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
+                return;
+            }
+            if (k == 0) {
+                final StorageArea area = db.area(areaId);
+                // the session's frame states cover the area now, so an open resolved here need not look
+                sessionFrames.ensureWindow(area.window(), area.pageCount());
+                meta[a + 1] = area.pageCount();
+                meta[a] = key | (area.window() & 0xFFFF_FFFFL);
                 return;
             }
         }
-        if (count == AREAS) {
-            return;
-        }
-        final StorageArea area = db.area(areaId);
-        // the session's frame states cover the area now, so an open resolved here need not look
-        sessionFrames.ensureWindow(area.window(), area.pageCount());
-        areaIds[base + count] = areaId;
-        areaWindows[base + count] = area.window();
-        areaPages[base + count] = area.pageCount();
-        areaCounts[i] = count + 1;
     }
 
-    private void allocate() {
-        databases = new EngineDatabase[SIZE];
-        meta = new long[SIZE * 4];
-        frames = new int[SIZE];
+    private void allocate(final int entries) {
+        size = entries;
+        mask = entries - 2;
+        meta = new long[entries * STRIDE];
+        databases = new EngineDatabase[entries];
+        frames = new int[entries];
         java.util.Arrays.fill(frames, -1);
-        areaIds = new int[SIZE * AREAS];
-        areaWindows = new int[SIZE * AREAS];
-        areaPages = new long[SIZE * AREAS];
-        areaCounts = new int[SIZE];
-        pinned = new int[64];
-        recent = new byte[SIZE / 2];
+        recent = new byte[entries / 2];
+        if (pinned == null) {
+            pinned = new int[64];
+        }
+        pinnedCount = 0;
     }
 
     /** Opens resolved from a snapshot so far. */

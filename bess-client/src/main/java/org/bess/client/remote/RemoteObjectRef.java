@@ -55,9 +55,9 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
         place(newWindow, newFirstPage, pageOffset, newSize, newType, r.getLong());
     }
 
-    /** Places the object as {@link SegmentSlots#placement} computed it (no server handle yet). */
-    void place(final long[] p) {
-        place((int) p[0], p[1], (int) p[2], (int) p[3], (int) p[4], p[5]);
+    /** Places the object where {@link SegmentSlots#resolve} placed it last (no server handle yet). */
+    void place(final SegmentSlots p) {
+        place(p.window, p.firstPage, p.pageOffset, p.size, p.typeId, p.areaPages);
     }
 
     private void place(
