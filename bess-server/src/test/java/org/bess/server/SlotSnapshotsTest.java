@@ -226,7 +226,9 @@ class SlotSnapshotsTest {
                         tx.commit();
                     }
                 }
-                assertThat(s.snapshots().pinnedSegments()).as("pins released, abort=" + abort).isZero();
+                assertThat(s.snapshots().pinnedSegments())
+                        .as("pins released, abort=" + abort)
+                        .isZero();
                 assertThat(budget.free()).isEqualTo(free);
             }
         }
