@@ -141,15 +141,16 @@ public abstract class ObjectView {
 
     /** Reads bytes. */
     public final void readBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
-        Objects.checkFromIndexSize(dstOffset, size, dst.length);
+        // the object's range first (a bad size or offset is the caller's BAD_ARGUMENT), then the array's
         final long from = checked(offset, size, VirtualFrames.READ);
+        Objects.checkFromIndexSize(dstOffset, size, dst.length);
         UnsafeApi.copyMemory(null, from, dst, BufferUtil.ARRAY_BASE_OFFSET + dstOffset, size);
     }
 
     /** Writes bytes. */
     public final void writeBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
-        Objects.checkFromIndexSize(srcOffset, size, src.length);
         final long to = checked(offset, size, VirtualFrames.WRITE);
+        Objects.checkFromIndexSize(srcOffset, size, src.length);
         UnsafeApi.copyMemory(src, BufferUtil.ARRAY_BASE_OFFSET + srcOffset, null, to, size);
     }
 }
