@@ -4,6 +4,7 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The fields of one slot ({@link SlotDescriptor}), decoded from a slot array: a slotted segment page in the cache, or a
@@ -40,6 +41,22 @@ public class DecodedSlot {
         area = slots.getShort(offset + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
         dataPage = slots.getInt(offset + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
         dataOffset = slots.getInt(offset + SlotDescriptor.DATA_OFFSET_OFFSET);
+    }
+
+    /**
+     * Decodes the slot at {@code address}: a slot array in memory the caller keeps mapped and unchanged meanwhile (the
+     * engine's own mapping of a pinned cache frame). Byte order as {@link #read}.
+     *
+     * @param address the address of the slot's first byte.
+     */
+    public final void readAt(final long address) {
+        generation = UnsafeApi.getShort(address + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF;
+        flags = UnsafeApi.getShort(address + SlotDescriptor.FLAGS_OFFSET) & 0xFFFF;
+        typeId = UnsafeApi.getInt(address + SlotDescriptor.TYPE_ID_OFFSET);
+        size = UnsafeApi.getInt(address + SlotDescriptor.SIZE_OFFSET);
+        area = UnsafeApi.getShort(address + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
+        dataPage = UnsafeApi.getInt(address + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
+        dataOffset = UnsafeApi.getInt(address + SlotDescriptor.DATA_OFFSET_OFFSET);
     }
 
     /**

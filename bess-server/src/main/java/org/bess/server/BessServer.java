@@ -48,6 +48,7 @@ public final class BessServer implements AutoCloseable {
 
     private final Context context;
     private final BufferCache cache;
+    private final SlotSnapshots.Budget snapshotBudget;
     private final UpdatePath updatePath;
     private final EngineIoThreads io;
     private final LogWriter log;
@@ -91,6 +92,7 @@ public final class BessServer implements AutoCloseable {
         }
         this.cache = new BufferCache(context.cacheDir(), context.cacheFrames());
         nameNode(context.cacheDir(), context.nodeDir());
+        this.snapshotBudget = new SlotSnapshots.Budget(cache.frameCount());
         RestartRecovery.Analysis analysis = null;
         try {
             cache.storageIo(context.storageIo());
@@ -485,7 +487,8 @@ public final class BessServer implements AutoCloseable {
      * session call answered without the latch (an open resolved from the session's slot snapshots).
      */
     void awaitQueued() {
-        if (!latch.isHeldByCurrentThread()) {
+        // nothing queued (the usual case): no look at the latch
+        if (!io.idle() && !latch.isHeldByCurrentThread()) {
             io.barrier();
         }
     }
@@ -1241,6 +1244,11 @@ public final class BessServer implements AutoCloseable {
 
     BufferCache cache() {
         return cache;
+    }
+
+    /** The cache pins the sessions' slot snapshots may still take (under the latch). */
+    SlotSnapshots.Budget snapshotBudget() {
+        return snapshotBudget;
     }
 
     UpdatePath updatePath() {

@@ -40,7 +40,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
             new org.bess.client.frame.OpenedObjects<>();
 
     /** The slot arrays the current transaction resolves opens from without the latch (see {@link SlotSnapshots}). */
-    private final SlotSnapshots snapshots = new SlotSnapshots();
+    private final SlotSnapshots snapshots;
 
     private TransactionManager.Txn txn;
     /**
@@ -68,6 +68,7 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
         final Context context = server.context();
         this.frames = new VirtualFrames(
                 context.maxWindows(), context.windowSizeBytes(), context.frameBudget(), this, localFrames);
+        this.snapshots = new SlotSnapshots(server.cache(), server.snapshotBudget(), frames);
     }
 
     BessServer server() {
@@ -246,6 +247,8 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     }
 
     private void ended() {
+        // the snapshots' pins, before the locks that made them safe go (commitDurable releases those later)
+        snapshots.end();
         current = null;
         txn = null;
         server.txns().use(null);

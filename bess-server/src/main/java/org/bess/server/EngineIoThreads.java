@@ -111,6 +111,11 @@ final class EngineIoThreads implements AutoCloseable {
         return executor;
     }
 
+    /** Whether everything submitted so far has finished (then {@link #barrier()} has nothing to wait for). */
+    boolean idle() {
+        return tail.isDone();
+    }
+
     /** Waits until every operation submitted so far has finished; a no-op on the I/O thread. */
     void barrier() {
         // pairs with the volatile write in submit: every operation submitted before this call is behind 'last'

@@ -16,30 +16,29 @@ import org.bess.format.RefDescriptor;
  * <p>Not thread safe.
  */
 @SuppressWarnings("try") // the latch guard is used for its close() only
-final class EngineObjectRef implements ObjectRef {
+final class EngineObjectRef extends ObjectView implements ObjectRef {
     private final EngineTransaction tx;
     private final EngineDatabase db;
     private final long word;
-    private final ObjectView view;
     private int epoch;
     private int typeId;
     private int size;
 
     EngineObjectRef(final EngineTransaction tx, final EngineDatabase db, final long word, final ObjectStore.Slot slot) {
+        super(tx.session().frames());
         this.tx = tx;
         this.db = db;
         this.word = word;
-        this.view = new ObjectView(tx.session().frames());
         bind(slot);
     }
 
     private void bind(final ObjectStore.Slot slot) {
         final int window;
         if (slot.window >= 0) {
-            // resolved from a slot snapshot without the latch: its area as the snapshot saw it, and its epoch, so that
-            // a layout change since then re-reads the slot
+            // resolved from a slot snapshot without the latch: its area as the snapshot saw it (which made the
+            // session's
+            // frame states cover the area), and its epoch, so that a layout change since then re-reads the slot
             window = slot.window;
-            tx.session().frames().ensureWindow(window, slot.areaPages);
             epoch = slot.epoch;
         } else {
             final org.bess.server.area.StorageArea area = db.area(slot.area);
@@ -47,12 +46,12 @@ final class EngineObjectRef implements ObjectRef {
             tx.session().frames().ensureWindow(window, area.pageCount());
             epoch = db.layoutEpoch();
         }
-        view.wrap(window, slot.firstPage(), slot.offsetInPage(), slot.size);
+        wrap(window, slot.firstPage(), slot.offsetInPage(), slot.size);
         typeId = slot.typeId;
         size = slot.size;
     }
 
-    private ObjectView view() {
+    private EngineObjectRef view() {
         tx.checkActive();
         if (epoch != db.layoutEpoch()) {
             // the slow path pins slotted segments: under the engine latch
@@ -63,12 +62,12 @@ final class EngineObjectRef implements ObjectRef {
                 bind(slot);
             }
         }
-        return view;
+        return this;
     }
 
     /** The virtual address of the object's first byte. */
     long address() {
-        return view().address();
+        return view().viewAddress();
     }
 
     long word() {
@@ -101,63 +100,63 @@ final class EngineObjectRef implements ObjectRef {
 
     @Override
     public byte getByte(final int offset) {
-        return view().getByte(offset);
+        return view().readByte(offset);
     }
 
     @Override
     public void putByte(final int offset, final byte value) {
-        view().putByte(offset, value);
+        view().writeByte(offset, value);
     }
 
     @Override
     public int getInt(final int offset) {
-        return view().getInt(offset);
+        return view().readInt(offset);
     }
 
     @Override
     public void putInt(final int offset, final int value) {
-        view().putInt(offset, value);
+        view().writeInt(offset, value);
     }
 
     @Override
     public long getLong(final int offset) {
-        return view().getLong(offset);
+        return view().readLong(offset);
     }
 
     @Override
     public void putLong(final int offset, final long value) {
-        view().putLong(offset, value);
+        view().writeLong(offset, value);
     }
 
     @Override
     public double getDouble(final int offset) {
-        return Double.longBitsToDouble(view().getLong(offset));
+        return Double.longBitsToDouble(view().readLong(offset));
     }
 
     @Override
     public void putDouble(final int offset, final double value) {
-        view().putLong(offset, Double.doubleToRawLongBits(value));
+        view().writeLong(offset, Double.doubleToRawLongBits(value));
     }
 
     @Override
     public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int length) {
-        view().getBytes(offset, dst, dstOffset, length);
+        view().readBytes(offset, dst, dstOffset, length);
     }
 
     @Override
     public void putBytes(final int offset, final byte[] src, final int srcOffset, final int length) {
-        view().putBytes(offset, src, srcOffset, length);
+        view().writeBytes(offset, src, srcOffset, length);
     }
 
     @Override
     public Ref getRef(final int offset) {
-        final long w = view().getLong(offset);
+        final long w = view().readLong(offset);
         return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
     }
 
     @Override
     public void putRef(final int offset, final Ref ref) {
-        view().putLong(offset, tx.storedWord(db, ref));
+        view().writeLong(offset, tx.storedWord(db, ref));
     }
 
     @Override

@@ -195,31 +195,42 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
-        // opened before in this transaction: its slot page is still locked, the handle still valid (no latch needed,
-        // nothing shared is read)
-        if (ref != null && active) {
-            final EngineObjectRef again = session.opened().get(ref.database(), ref.word());
+        if (ref == null) {
+            return openLatched(null, RefDescriptor.NULL_REF, true);
+        }
+        // the reference is taken apart here and not passed on, so that a caller that inlines this fast path need not
+        // allocate it (escape analysis)
+        final Database database = ref.database();
+        final long word = ref.word();
+        if (active) {
+            // opened before in this transaction: its slot page is still locked, the handle still valid (no latch
+            // needed, nothing shared is read)
+            final EngineObjectRef again = session.opened().get(database, word);
             if (again != null) {
                 return again;
             }
-            // a segment this transaction resolved into before: its slots, snapshot under the page's shared lock the
-            // transaction still holds, resolve the reference without the latch (see SlotSnapshots)
-            if (ref.database() instanceof EngineDatabase db && db.server() == session.server()) {
+            // a segment this transaction resolved into before: its slots, in the cache frame the snapshot pinned under
+            // the page's shared lock the transaction still holds, resolve the reference without the latch (see
+            // SlotSnapshots); such a handle is not remembered in the opened objects: decoding the slot again costs
+            // about
+            // what the table would, and a traversal opens most objects once
+            if (database instanceof EngineDatabase db && db.server() == session.server()) {
                 session.server().awaitQueued();
-                final long word = ref.word();
                 if (session.snapshots().resolve(db, word, fastSlot)) {
-                    final EngineObjectRef opened = new EngineObjectRef(this, db, word, fastSlot);
-                    session.opened().put(db, word, opened);
-                    return opened;
+                    return new EngineObjectRef(this, db, word, fastSlot);
                 }
             }
         }
+        return openLatched(database, word, false);
+    }
+
+    private ObjectRef openLatched(final Database database, final long refWord, final boolean nullRef) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            if (ref == null) {
+            if (nullRef) {
                 throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
             }
-            EngineDatabase db = db(ref.database());
-            long word = ref.word();
+            EngineDatabase db = db(database);
+            long word = refWord;
             final ObjectStore.Slot slot = openSlot;
             for (int hops = 0; ; hops++) {
                 db.objects().resolve(word, slot);
@@ -227,18 +238,20 @@ final class EngineTransaction implements Transaction {
                     if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
                         throw new BessException(
                                 ErrorCode.BAD_ARGUMENT,
-                                "reference names a large object: open it with openLarge: ref=" + ref);
+                                "reference names a large object: open it with openLarge: ref="
+                                        + new Ref(database, refWord));
                     }
                     final EngineObjectRef opened = new EngineObjectRef(this, db, word, slot);
                     if (hops == 0) {
-                        session.opened().put(ref.database(), word, opened);
+                        session.opened().put(database, word, opened);
                         // the next opens into this segment resolve from its slots, without the latch
-                        session.snapshots().take(db, slot.segPage);
+                        session.snapshots().take(db, slot.segPage, slot.area);
                     }
                     return opened;
                 }
                 if (hops > 8) {
-                    throw new BessException(ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + ref);
+                    throw new BessException(
+                            ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + new Ref(database, refWord));
                 }
                 final long[] fwd = db.objects().readForward(slot);
                 final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);

@@ -156,22 +156,14 @@ final class ObjectStore {
     }
 
     /**
-     * Copies the used slots of a slotted segment ({@link SlotDescriptor#SLOT_LENGTH} bytes each) into {@code into},
-     * read with the transaction's shared lock on the page (taken here when not held yet).
+     * Pins a slotted segment the transaction has just resolved a reference into (so it holds the page's shared lock),
+     * for a slot snapshot that reads the slots in the cache frame without the latch until the transaction ends.
      *
      * @param segPage the slotted segment.
-     * @param into receives the slots; at least {@code SLOT_CAPACITY x SLOT_LENGTH} bytes.
-     * @return the number of slots copied.
+     * @return the frame, pinned once more; the caller unpins it.
      */
-    int copySlots(final long segPage, final byte[] into) {
-        final int frame = pinSegment(segPage, false, seg, RefDescriptor.pack(segPage, 0, 0));
-        try {
-            final int used = Math.min(seg.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
-            seg.getBytes(SlottedSegmentDescriptor.slotOffset(0), into, 0, used * SlotDescriptor.SLOT_LENGTH);
-            return used;
-        } finally {
-            cache.unpin(frame);
-        }
+    int pinForSnapshot(final long segPage) {
+        return pinSegment(segPage, false, seg, RefDescriptor.pack(segPage, 0, 0));
     }
 
     /**

@@ -1,29 +1,42 @@
 package org.bess.server;
 
+import static org.bess.format.SlottedSegmentDescriptor.SLOTS_USED_OFFSET;
 import static org.bess.format.SlottedSegmentDescriptor.SLOT_CAPACITY;
 
-import org.agrona.concurrent.UnsafeBuffer;
-import org.bess.exceptions.BessException;
+import org.agrona.UnsafeApi;
+import org.bess.client.frame.VirtualFrames;
 import org.bess.format.RefDescriptor;
-import org.bess.format.SlotDescriptor;
+import org.bess.format.SlottedSegmentDescriptor;
 import org.bess.server.area.StorageArea;
+import org.bess.server.cache.BufferCache;
 
 /**
- * The slot arrays of the slotted segments an embedded session's transaction has opened objects in, so that further
- * opens into those segments resolve here, without the engine latch: an open that misses the transaction's {@link
- * org.bess.client.frame.OpenedObjects} is a table probe and a slot decode instead of a latch, a buffer-cache pin and a
- * page-lock check. What a client does with {@code SEGMENT_SLOTS} (its {@code SegmentSlots}), in the engine's process.
+ * The slotted segments an embedded session's transaction has opened objects in, kept pinned in the cache so that
+ * further opens into those segments resolve here, without the engine latch: an open that misses the transaction's
+ * {@link org.bess.client.frame.OpenedObjects} is a table probe and a slot decode from the segment's cache frame instead
+ * of a latch, a buffer-cache pin and a page-lock check. What a client does with {@code SEGMENT_SLOTS} (its {@code
+ * SegmentSlots}), in the engine's process, without a copy: the slots are read where the cache holds them (the engine's
+ * own mapping of the cache file, always mapped read-write: no virtual frame of the application is touched).
  *
- * <p>A snapshot is taken under the latch right after the engine resolved a reference into the segment ({@link
- * #take}), so the transaction holds the segment's shared page lock, which it keeps until it ends: no other transaction
- * can change those slots meanwhile. It is valid for the rest of the transaction, until the transaction itself changes
- * slots on the engine (allocate, free, resize, drop a file, large objects: {@link #clear()}), and while the database's
- * layout epoch stays the one it was taken in (a data segment grown, moved or compacted moves data pointers). Only a
- * live, ordinary slot of the reference's generation whose data area the snapshot knows resolves here; a freed or
- * reused slot, a forward or large object goes to the engine, which answers with the object or the precise error.
+ * <p>An entry is made under the latch right after the engine resolved a reference into the segment ({@link #take}), so
+ * the transaction holds the segment's shared page lock, which it keeps until it ends: no other transaction can change
+ * those slots meanwhile, and the pin keeps the page in its frame. It is valid for the rest of the transaction, until
+ * the transaction itself changes slots on the engine (allocate, free, resize, drop a file, large objects: {@link
+ * #clear()}), and while the database's layout epoch stays the one it was taken in (a data segment grown, moved or
+ * compacted moves data pointers). Only a live, ordinary slot of the reference's generation whose data area the entry
+ * knows resolves here; a freed or reused slot, a forward or large object goes to the engine, which answers with the
+ * object or the precise error. An entry learns the data areas of its segment's objects as the engine resolves them
+ * ({@link #take} again on a valid entry adds the area), with the area's page count then: it covers every slot of the
+ * segment, since an object's data pages exist before its slot points at them and the slots cannot change.
  *
- * <p>Direct-mapped with {@link #SIZE} entries (a collision replaces the entry), forgotten at once by moving to a new
- * serial. Not thread safe: used by the session's thread.
+ * <p>Two-way set associative, from {@link #INITIAL_SIZE} entries up to {@link #MAX_SIZE} (it doubles, starting over
+ * empty, when a transaction replaced more live entries than it has); a new entry replaces the older of its set. An
+ * entry's fields (serial, page, epoch, frame address, two data areas) are one run of 8 longs, so the check of an open
+ * reads one or two cache lines besides the slot. Pins are released
+ * when an entry is replaced, at {@link #clear()} and at the end of the transaction ({@link #end()}), all under the
+ * latch; the engine's sessions together pin at most an eighth of the cache's frames this way ({@link Budget}): past
+ * that, opens go to the engine as before. Not thread safe: used by the session's thread (and under the latch by
+ * whichever thread ends its transaction).
  */
 final class SlotSnapshots {
     /**
@@ -34,76 +47,116 @@ final class SlotSnapshots {
 
     private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty(ENABLED_PROP_NAME, "true"));
 
-    /** Entries (segments) kept at most. */
-    static final int SIZE = 1024;
-    /** Distinct data areas an entry remembers (objects of one segment usually live in one area). */
-    private static final int AREAS = 4;
+    /** Entries (segments) at first: two per set. */
+    static final int INITIAL_SIZE = 512;
+    /** Entries at most. */
+    static final int MAX_SIZE = 8192;
 
-    private final EngineDatabase[] databases = new EngineDatabase[SIZE];
-    private final long[] pages = new long[SIZE];
-    private final long[] serials = new long[SIZE];
-    private final int[] epochs = new int[SIZE];
-    private final int[] used = new int[SIZE];
-    private final byte[][] slots = new byte[SIZE][];
-    // per entry, up to AREAS data areas: id, window, page count
-    private final int[] areaIds = new int[SIZE * AREAS];
-    private final int[] areaWindows = new int[SIZE * AREAS];
-    private final long[] areaPages = new long[SIZE * AREAS];
-    private final int[] areaCounts = new int[SIZE];
-    private final byte[] copy = new byte[SLOT_CAPACITY * SlotDescriptor.SLOT_LENGTH];
-    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    // an entry's longs: serial, segment page, layout epoch, frame address, then per data area (AREAS of them) its key
+    // ((area id + 1) << 32 | window; 0 = none) and its page count
+    private static final int STRIDE = 8;
+    private static final int SERIAL = 0;
+    private static final int PAGE = 1;
+    private static final int EPOCH = 2;
+    private static final int ADDRESS = 3;
+    private static final int AREA0 = 4;
+    /** Data areas an entry remembers (objects of one segment usually live in one area). */
+    private static final int AREAS = 2;
+
+    /** The pins all sessions of an engine may hold for snapshots, counted under the engine latch. */
+    static final class Budget {
+        private int free;
+
+        /**
+         * A budget of an eighth of the cache's frames.
+         *
+         * @param frames the cache's frames.
+         */
+        Budget(final int frames) {
+            this.free = frames / 8;
+        }
+
+        /** Pins left. */
+        int free() {
+            return free;
+        }
+    }
+
+    private final BufferCache cache;
+    private final Budget budget;
+    private final VirtualFrames sessionFrames;
+    // allocated at the first snapshot: sessions that never open objects (a client's, mostly) carry none
+    private int size;
+    private int mask;
+    private long[] meta;
+    private EngineDatabase[] databases;
+    private int[] frames;
+    // per set: the entry taken last (0 or 1), so that a new one replaces the other
+    private byte[] recent;
+    // the entries that hold a pin, for release without a scan of the table (an entry may be listed more than once)
+    private int[] pinned;
+    private int pinnedCount;
+    // live entries replaced in this transaction: past the table's size, it doubles
+    private int replaced;
     private long serial = 1;
     private long hits;
     private long taken;
-    // this transaction's: snapshots pay when opens come back to their segments (a traversal of clustered objects), not
-    // when they land in ever other segments (random reads over many segments: each take copies up to 4 KiB of slots)
-    private long txHits;
-    private long txTaken;
-    private int skipped;
 
-    /** A new transaction: forgets every snapshot and what paid in the last transaction. */
-    void begin() {
-        clear();
-        txHits = 0;
-        txTaken = 0;
+    SlotSnapshots(final BufferCache cache, final Budget budget, final VirtualFrames sessionFrames) {
+        this.cache = cache;
+        this.budget = budget;
+        this.sessionFrames = sessionFrames;
     }
 
-    /** Forgets every snapshot: the current transaction changed slots on the engine. */
+    /** A new transaction: nothing to forget (the last one ended with {@link #end()}), kept for symmetry. */
+    void begin() {
+        end();
+    }
+
+    /** The transaction ended (with the latch held): every snapshot is forgotten and its pin released. */
+    void end() {
+        clear();
+        replaced = 0;
+    }
+
+    /** Forgets every snapshot and releases their pins (with the latch held): the transaction changed slots. */
     void clear() {
         serial++;
-    }
-
-    /**
-     * Whether to take another snapshot: always for the first {@link #TRIAL} of a transaction, then while opens resolved
-     * from snapshots are at least twice the snapshots taken, else one time in {@link #SAMPLE} (so that a traversal
-     * that comes back to its segments turns them on again).
-     */
-    private boolean worthTaking() {
-        if (txTaken < TRIAL || txHits >= 2 * txTaken) {
-            return true;
+        for (int k = 0; k < pinnedCount; k++) {
+            release(pinned[k]);
         }
-        return (++skipped & (SAMPLE - 1)) == 0;
+        pinnedCount = 0;
     }
 
-    /** Snapshots a transaction takes before it looks at whether they pay. */
-    private static final int TRIAL = 64;
+    private void release(final int i) {
+        if (frames[i] >= 0) {
+            cache.unpin(frames[i]);
+            frames[i] = -1;
+            budget.free++;
+        }
+    }
 
-    /** One slow-path open in this many takes a snapshot while they do not pay. */
-    private static final int SAMPLE = 16;
-
-    private static int index(final EngineDatabase db, final long segPage) {
+    private int set(final EngineDatabase db, final long segPage) {
         // the database's number in the engine (not its identity hash: System.identityHashCode of an object used as a
         // monitor is slow)
         final long h = (segPage ^ ((long) db.number() << 40)) * 0x9E37_79B9_7F4A_7C15L;
-        return (int) (h >>> 54) & (SIZE - 1);
+        return (int) (h >>> 40) & mask;
     }
 
     private boolean valid(final int i, final EngineDatabase db, final long segPage) {
-        return serials[i] == serial && pages[i] == segPage && databases[i] == db && epochs[i] == db.layoutEpoch();
+        final int m = i * STRIDE;
+        return meta[m + SERIAL] == serial
+                && meta[m + PAGE] == segPage
+                && meta[m + EPOCH] == db.layoutEpoch()
+                && databases[i] == db;
+    }
+
+    private boolean live(final int i) {
+        return meta[i * STRIDE + SERIAL] == serial;
     }
 
     /**
-     * Resolves a reference from the snapshot of its segment, without the engine latch.
+     * Resolves a reference from the pinned frame of its segment, without the engine latch.
      *
      * @param db the reference's database.
      * @param word the reference word.
@@ -112,27 +165,39 @@ final class SlotSnapshots {
      *     object of that generation in a known area).
      */
     boolean resolve(final EngineDatabase db, final long word, final ObjectStore.Slot out) {
-        final long segPage = RefDescriptor.segmentPage(word);
-        final int slot = RefDescriptor.slotIndex(word);
-        final int i = index(db, segPage);
-        if (!valid(i, db, segPage) || slot < 0 || slot >= used[i]) {
+        if (meta == null) {
             return false;
         }
-        view.wrap(slots[i]);
-        out.read(view, slot * SlotDescriptor.SLOT_LENGTH);
+        final long segPage = RefDescriptor.segmentPage(word);
+        final int set = set(db, segPage);
+        final int i;
+        if (valid(set, db, segPage)) {
+            i = set;
+        } else if (valid(set + 1, db, segPage)) {
+            i = set + 1;
+        } else {
+            return false;
+        }
+        final int m = i * STRIDE;
+        final int slot = RefDescriptor.slotIndex(word);
+        final long page = meta[m + ADDRESS];
+        if (slot < 0 || slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
+            return false;
+        }
+        out.readAt(page + SlottedSegmentDescriptor.slotOffset(slot));
         if (!out.resolvesOrdinary(word)) {
             return false;
         }
-        final int base = i * AREAS;
-        for (int a = 0; a < areaCounts[i]; a++) {
-            if (areaIds[base + a] == out.area) {
+        final long key = (long) (out.area + 1) << 32;
+        for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
+            final long k = meta[a];
+            if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
                 out.segPage = segPage;
                 out.index = slot;
-                out.window = areaWindows[base + a];
-                out.areaPages = areaPages[base + a];
-                out.epoch = epochs[i];
+                out.window = (int) k;
+                out.areaPages = meta[a + 1];
+                out.epoch = (int) meta[m + EPOCH];
                 hits++;
-                txHits++;
                 return true;
             }
         }
@@ -140,67 +205,119 @@ final class SlotSnapshots {
     }
 
     /**
-     * Takes the snapshot of a segment the engine just resolved a reference into, unless a valid one is there: with the
-     * engine latch held and the segment's shared page lock held by the transaction.
+     * Makes the snapshot of a segment the engine just resolved a reference into (with the engine latch held and the
+     * segment's shared page lock held by the transaction), or adds the object's data area to the valid snapshot
+     * there is.
      *
      * @param db the database.
      * @param segPage the slotted segment.
+     * @param areaId the data area of the object just resolved.
      */
-    void take(final EngineDatabase db, final long segPage) {
-        final int i = index(db, segPage);
-        if (!ENABLED || valid(i, db, segPage) || !worthTaking()) {
+    void take(final EngineDatabase db, final long segPage, final int areaId) {
+        if (!ENABLED) {
             return;
         }
-        final int epoch = db.layoutEpoch();
-        final int n = db.objects().copySlots(segPage, copy);
-        final int bytes = n * SlotDescriptor.SLOT_LENGTH;
-        if (slots[i] == null || slots[i].length < bytes) {
-            slots[i] = new byte[Math.max(bytes, 16 * SlotDescriptor.SLOT_LENGTH)];
+        if (meta == null) {
+            allocate(INITIAL_SIZE);
         }
-        System.arraycopy(copy, 0, slots[i], 0, bytes);
-        // the data areas of the live slots, as the engine knows them now (an object's data pages exist before its slot
-        // points at them, so the page counts cover every slot copied)
-        view.wrap(copy);
-        final int base = i * AREAS;
-        int areas = 0;
-        int last = -1;
-        for (int k = 0; k < n && areas < AREAS; k++) {
-            final int off = k * SlotDescriptor.SLOT_LENGTH;
-            final int areaId = view.getShort(off + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
-            if (areaId == last
-                    || (view.getShort(off + SlotDescriptor.FLAGS_OFFSET) & SlotDescriptor.FLAG_LIVE) == 0
-                    || known(base, areas, areaId)) {
-                continue;
-            }
-            last = areaId;
-            final StorageArea area;
-            try {
-                area = db.area(areaId);
-            } catch (final BessException e) {
-                continue; // an area the database does not have: the engine reports it when such a slot is opened
-            }
-            areaIds[base + areas] = areaId;
-            areaWindows[base + areas] = area.window();
-            areaPages[base + areas] = area.pageCount();
-            areas++;
+        int set = set(db, segPage);
+        if (valid(set, db, segPage)) {
+            addArea(db, set, areaId);
+            return;
         }
-        areaCounts[i] = areas;
-        used[i] = n;
-        epochs[i] = epoch;
-        pages[i] = segPage;
+        if (valid(set + 1, db, segPage)) {
+            addArea(db, set + 1, areaId);
+            return;
+        }
+        int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
+        if (live(i)) {
+            if (++replaced > size && size < MAX_SIZE) {
+                // the transaction's segments do not fit: a table twice the size, empty
+                clear();
+                allocate(size * 2);
+                replaced = 0;
+                set = set(db, segPage);
+                i = set;
+            } else {
+                // its place in the pinned list stays until the list is compacted
+                release(i);
+                meta[i * STRIDE + SERIAL] = 0;
+            }
+        }
+        if (budget.free <= 0) {
+            return;
+        }
+        final int frame = db.objects().pinForSnapshot(segPage);
+        budget.free--;
+        frames[i] = frame;
+        if (pinnedCount == pinned.length) {
+            compactPinned();
+        }
+        pinned[pinnedCount++] = i;
+        final int m = i * STRIDE;
+        meta[m + PAGE] = segPage;
+        meta[m + EPOCH] = db.layoutEpoch();
+        meta[m + ADDRESS] = cache.frameAddress(frame);
+        for (int a = 0; a < AREAS; a++) {
+            meta[m + AREA0 + 2 * a] = 0;
+        }
         databases[i] = db;
-        serials[i] = serial;
+        meta[m + SERIAL] = serial;
+        recent[set >> 1] = (byte) (i - set);
         taken++;
-        txTaken++;
+        addArea(db, i, areaId);
     }
 
-    private boolean known(final int base, final int count, final int areaId) {
-        for (int a = 0; a < count; a++) {
-            if (areaIds[base + a] == areaId) {
-                return true;
+    /** Drops the released entries and the repeats from the pinned list. */
+    private void compactPinned() {
+        int n = 0;
+        for (int k = 0; k < pinnedCount; k++) {
+            final int i = pinned[k];
+            if (frames[i] >= 0) {
+                frames[i] = -2 - frames[i]; // marks it listed, undone below
+                pinned[n++] = i;
             }
         }
-        return false;
+        for (int k = 0; k < n; k++) {
+            frames[pinned[k]] = -2 - frames[pinned[k]];
+        }
+        pinnedCount = n;
+        if (n == pinned.length) {
+            pinned = java.util.Arrays.copyOf(pinned, pinned.length * 2);
+        }
+    }
+
+    private void addArea(final EngineDatabase db, final int i, final int areaId) {
+        final long key = (long) (areaId + 1) << 32;
+        final int m = i * STRIDE;
+        for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
+            final long k = meta[a];
+            if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
+                return;
+            }
+            if (k == 0) {
+                final StorageArea area = db.area(areaId);
+                // the session's frame states cover the area now, so an open resolved here need not look
+                sessionFrames.ensureWindow(area.window(), area.pageCount());
+                meta[a + 1] = area.pageCount();
+                meta[a] = key | (area.window() & 0xFFFF_FFFFL);
+                return;
+            }
+        }
+    }
+
+    private void allocate(final int entries) {
+        size = entries;
+        mask = entries - 2;
+        meta = new long[entries * STRIDE];
+        databases = new EngineDatabase[entries];
+        frames = new int[entries];
+        java.util.Arrays.fill(frames, -1);
+        recent = new byte[entries / 2];
+        if (pinned == null) {
+            pinned = new int[64];
+        }
+        pinnedCount = 0;
     }
 
     /** Opens resolved from a snapshot so far. */
@@ -211,5 +328,16 @@ final class SlotSnapshots {
     /** Snapshots taken so far. */
     long taken() {
         return taken;
+    }
+
+    /** Segments pinned for snapshots now. */
+    int pinnedSegments() {
+        int n = 0;
+        for (int k = 0; k < pinnedCount; k++) {
+            if (frames[pinned[k]] >= 0) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -183,4 +183,54 @@ class SlotSnapshotsTest {
             }
         }
     }
+
+    @Test
+    void shouldReleaseItsPinsWhenTheTransactionEndsAndStayWithinTheBudget() {
+        // a 2 MiB cache: 512 frames, 64 pins for snapshots; objects of 16,000 bytes, four per data segment, so the 400
+        // objects live in about 100 slotted segments, more than the budget
+        try (EmbeddedSession s = (EmbeddedSession)
+                BessServer.embedded(new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(2L << 20))) {
+            final Database db = s.createDatabase(dir.resolve("s.root"), 1L << 20);
+            final TypeId type = db.defineType("Big", 16_000, new int[0]);
+            final Ref[] refs = new Ref[400];
+            for (int i = 0; i < refs.length; i += 40) {
+                try (Transaction tx = s.begin()) {
+                    final BessFile f = i == 0 ? tx.createFile(db, "f") : tx.file(db, "f");
+                    for (int k = i; k < i + 40; k++) {
+                        final ObjectRef o = tx.allocate(f, type);
+                        o.putLong(0, 5000 + k);
+                        o.putLong(16_000 - 8, -k);
+                        refs[k] = o.ref();
+                    }
+                    tx.commit();
+                }
+            }
+            final SlotSnapshots.Budget budget = s.server().snapshotBudget();
+            final int free = budget.free();
+            assertThat(free).isEqualTo(64);
+            for (final boolean abort : new boolean[] {false, true}) {
+                try (Transaction tx = s.begin()) {
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (int k = 0; k < refs.length; k++) {
+                            final ObjectRef o = tx.open(refs[k]);
+                            assertThat(o.getLong(0)).isEqualTo(5000 + k);
+                            assertThat(o.getLong(16_000 - 8)).isEqualTo(-k);
+                        }
+                    }
+                    assertThat(s.snapshots().pinnedSegments()).isBetween(1, free);
+                    assertThat(budget.free()).isEqualTo(free - s.snapshots().pinnedSegments());
+                    assertThat(s.snapshots().hits()).isPositive();
+                    if (abort) {
+                        tx.abort();
+                    } else {
+                        tx.commit();
+                    }
+                }
+                assertThat(s.snapshots().pinnedSegments())
+                        .as("pins released, abort=" + abort)
+                        .isZero();
+                assertThat(budget.free()).isEqualTo(free);
+            }
+        }
+    }
 }

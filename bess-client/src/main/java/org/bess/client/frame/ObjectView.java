@@ -2,7 +2,10 @@ package org.bess.client.frame;
 
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
-import org.agrona.concurrent.UnsafeBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import org.agrona.BufferUtil;
+import org.agrona.UnsafeApi;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 
@@ -12,15 +15,19 @@ import org.bess.exceptions.ErrorCode;
  * touches (a {@code getLong} at the end of a page touches two) and takes the fault path when one is below what the
  * access needs. Offsets are checked against the object's length, so no access leaves the object.
  *
- * <p>The bytes are reached through the one access buffer of the frames ({@code VirtualFrames.accessBuffer()}),
- * pointed at this object after the check of each access, so that a view (one per opened object) allocates no buffer
- * of its own.
+ * <p>After the checks the bytes are read and written with plain memory accesses at the object's address (multi-byte
+ * values little-endian, as stored): no buffer is pointed at the object, and its bounds are not checked a second time.
+ * The checks above are what makes that safe: an access within the object whose frames are in the state it needs.
+ *
+ * <p>The base of an opened object's handle (embedded and client sessions), so that a handle is one object: the handle
+ * makes its own checks (transaction active, layout unchanged), then calls the access here.
  *
  * <p>Not thread safe (like the frames it reads through); reusable through {@link #wrap}.
  */
-public final class ObjectView {
+public abstract class ObjectView {
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private final VirtualFrames frames;
-    private final UnsafeBuffer buffer;
     private int window;
     private long firstPage;
     private int pageOffset;
@@ -32,9 +39,8 @@ public final class ObjectView {
      *
      * @param frames the process's frames.
      */
-    public ObjectView(final VirtualFrames frames) {
+    protected ObjectView(final VirtualFrames frames) {
         this.frames = frames;
-        this.buffer = frames.accessBuffer();
     }
 
     /**
@@ -45,7 +51,7 @@ public final class ObjectView {
      * @param pageOffset the offset of the first byte in that page.
      * @param length the object's size in bytes.
      */
-    public void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
+    protected final void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
         this.window = window;
         this.firstPage = firstPage;
         this.pageOffset = pageOffset;
@@ -54,83 +60,97 @@ public final class ObjectView {
     }
 
     /** The virtual address of the object's first byte (for diagnostics and protection tests). */
-    public long address() {
+    protected final long viewAddress() {
         return frames.address(window, firstPage) + pageOffset;
     }
 
     /** The object's size. */
-    public int length() {
+    protected final int viewLength() {
         return length;
     }
 
-    /** Checks an access, then points the shared buffer at this object: nothing may use it before the access. */
-    private UnsafeBuffer checked(final int offset, final int size, final byte needed) {
-        check(offset, size, needed);
-        buffer.wrap(address, length);
-        return buffer;
+    /** Checks an access, then gives the address of its first byte: nothing may touch the memory before the check. */
+    private long checked(final int offset, final int size, final byte needed) {
+        if (offset < 0 || size < 0 || offset > length - size) {
+            throw outside(offset, size);
+        }
+        final int first = pageOffset + offset;
+        final long p0 = firstPage + (first >>> PAGE_SHIFT);
+        final byte[] st = frames.states(window);
+        if (size <= 1 || ((first ^ (first + size - 1)) >>> PAGE_SHIFT) == 0) {
+            // one frame (every access of up to 8 bytes that does not cross a page boundary)
+            if (size != 0 && st[(int) p0] < needed) {
+                frames.fault(window, p0, p0, needed);
+            }
+        } else {
+            checkFrames(st, p0, firstPage + ((first + size - 1) >>> PAGE_SHIFT), needed);
+        }
+        return address + offset;
     }
 
-    private void check(final int offset, final int size, final byte needed) {
-        if (offset < 0 || size < 0 || offset > length - size) {
-            throw new BessException(
-                    ErrorCode.BAD_ARGUMENT,
-                    "access outside the object: offset=" + offset + ", length=" + size + ", objectSize=" + length);
-        }
-        if (size == 0) {
-            return;
-        }
-        final long p0 = firstPage + ((pageOffset + offset) >>> PAGE_SHIFT);
-        final long p1 = firstPage + ((pageOffset + offset + size - 1) >>> PAGE_SHIFT);
-        final byte[] st = frames.states(window);
-        if (st[(int) p0] < needed || st[(int) p1] < needed) {
-            frames.fault(window, p0, p1, needed);
-        } else if (p1 - p0 > 1) {
-            for (long p = p0 + 1; p < p1; p++) {
-                if (st[(int) p] < needed) {
-                    frames.fault(window, p0, p1, needed);
-                    break;
-                }
+    private void checkFrames(final byte[] st, final long p0, final long p1, final byte needed) {
+        for (long p = p0; p <= p1; p++) {
+            if (st[(int) p] < needed) {
+                frames.fault(window, p0, p1, needed);
+                return;
             }
         }
     }
 
+    private BessException outside(final int offset, final int size) {
+        return new BessException(
+                ErrorCode.BAD_ARGUMENT,
+                "access outside the object: offset=" + offset + ", length=" + size + ", objectSize=" + length);
+    }
+
     /** Reads a byte. */
-    public byte getByte(final int offset) {
-        return checked(offset, Byte.BYTES, VirtualFrames.READ).getByte(offset);
+    public final byte readByte(final int offset) {
+        return UnsafeApi.getByte(checked(offset, Byte.BYTES, VirtualFrames.READ));
     }
 
     /** Writes a byte. */
-    public void putByte(final int offset, final byte value) {
-        checked(offset, Byte.BYTES, VirtualFrames.WRITE).putByte(offset, value);
+    public final void writeByte(final int offset, final byte value) {
+        UnsafeApi.putByte(checked(offset, Byte.BYTES, VirtualFrames.WRITE), value);
     }
 
-    /** Reads an int. */
-    public int getInt(final int offset) {
-        return checked(offset, Integer.BYTES, VirtualFrames.READ).getInt(offset);
+    /** Reads a little-endian int. */
+    public final int readInt(final int offset) {
+        final int v = UnsafeApi.getInt(checked(offset, Integer.BYTES, VirtualFrames.READ));
+        return NATIVE_LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
-    /** Writes an int. */
-    public void putInt(final int offset, final int value) {
-        checked(offset, Integer.BYTES, VirtualFrames.WRITE).putInt(offset, value);
+    /** Writes a little-endian int. */
+    public final void writeInt(final int offset, final int value) {
+        UnsafeApi.putInt(
+                checked(offset, Integer.BYTES, VirtualFrames.WRITE),
+                NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value));
     }
 
-    /** Reads a long. */
-    public long getLong(final int offset) {
-        return checked(offset, Long.BYTES, VirtualFrames.READ).getLong(offset);
+    /** Reads a little-endian long. */
+    public final long readLong(final int offset) {
+        final long v = UnsafeApi.getLong(checked(offset, Long.BYTES, VirtualFrames.READ));
+        return NATIVE_LITTLE_ENDIAN ? v : Long.reverseBytes(v);
     }
 
-    /** Writes a long. */
-    public void putLong(final int offset, final long value) {
-        checked(offset, Long.BYTES, VirtualFrames.WRITE).putLong(offset, value);
+    /** Writes a little-endian long. */
+    public final void writeLong(final int offset, final long value) {
+        UnsafeApi.putLong(
+                checked(offset, Long.BYTES, VirtualFrames.WRITE),
+                NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
     }
 
     /** Reads bytes. */
-    public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
-        checked(offset, size, VirtualFrames.READ).getBytes(offset, dst, dstOffset, size);
+    public final void readBytes(final int offset, final byte[] dst, final int dstOffset, final int size) {
+        // the object's range first (a bad size or offset is the caller's BAD_ARGUMENT), then the array's
+        final long from = checked(offset, size, VirtualFrames.READ);
+        Objects.checkFromIndexSize(dstOffset, size, dst.length);
+        UnsafeApi.copyMemory(null, from, dst, BufferUtil.ARRAY_BASE_OFFSET + dstOffset, size);
     }
 
     /** Writes bytes. */
-    public void putBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
-        checked(offset, size, VirtualFrames.WRITE).putBytes(offset, src, srcOffset, size);
+    public final void writeBytes(final int offset, final byte[] src, final int srcOffset, final int size) {
+        final long to = checked(offset, size, VirtualFrames.WRITE);
+        Objects.checkFromIndexSize(srcOffset, size, src.length);
+        UnsafeApi.copyMemory(src, BufferUtil.ARRAY_BASE_OFFSET + srcOffset, null, to, size);
     }
 }

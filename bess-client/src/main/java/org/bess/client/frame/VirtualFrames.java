@@ -4,7 +4,6 @@ import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.util.Arrays;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.nativeshim.AddressSpace;
@@ -51,7 +50,6 @@ public final class VirtualFrames implements AutoCloseable {
     private final int maxWindows;
     private final FrameFaultHandler handler;
     private final int budget;
-    private final UnsafeBuffer accessBuffer = new UnsafeBuffer(0, 0);
 
     private byte[][] states = new byte[0][];
     private int[][] cacheFrames = new int[0][];
@@ -143,6 +141,19 @@ public final class VirtualFrames implements AutoCloseable {
      * @param pageCount the area's page count.
      */
     public void ensureWindow(final int window, final long pageCount) {
+        // the common case, every open of an object in a known area: states already cover it (an array is never longer
+        // than the window's page count, so this also passes the checks below)
+        final byte[][] all = states;
+        if (window >= 0 && window < all.length) {
+            final byte[] st = all[window];
+            if (st != null && pageCount <= st.length) {
+                return;
+            }
+        }
+        growWindow(window, pageCount);
+    }
+
+    private void growWindow(final int window, final long pageCount) {
         if (window >= maxWindows) {
             throw new BessException(
                     ErrorCode.STORAGE_FULL, "too many open areas for the address range: maxWindows=" + maxWindows);
@@ -174,14 +185,6 @@ public final class VirtualFrames implements AutoCloseable {
     /** The address of a page's virtual frame. */
     public long address(final int window, final long pageNo) {
         return (space == null ? 0 : space.baseAddress()) + window * windowLength + (pageNo << PAGE_SHIFT);
-    }
-
-    /**
-     * The one buffer every {@link ObjectView} of these frames reads and writes through, pointed at an object right
-     * before each access (the frames are owned by one thread, and no access runs inside another).
-     */
-    UnsafeBuffer accessBuffer() {
-        return accessBuffer;
     }
 
     /** The state array of a window, for the inlined check of {@link ObjectView}. */

@@ -13,7 +13,7 @@ import org.bess.format.RefDescriptor;
  * bytes are (from the server) and asks again only when the server's layout stamp moved, so a hot access is a flag
  * test, one stamp compare, one frame-state check and the memory access.
  */
-final class RemoteObjectRef implements ObjectRef {
+final class RemoteObjectRef extends ObjectView implements ObjectRef {
     private final RemoteTransaction tx;
     private final RemoteSession session;
     private final RemoteDatabase db;
@@ -21,7 +21,6 @@ final class RemoteObjectRef implements ObjectRef {
     private int handle;
 
     private final long word;
-    private final ObjectView view;
     private int stamp;
     private int typeId;
     private int size;
@@ -29,12 +28,12 @@ final class RemoteObjectRef implements ObjectRef {
     private long firstPage;
 
     RemoteObjectRef(final RemoteTransaction tx, final RemoteDatabase db, final int handle, final long word) {
+        super(tx.session().frames());
         this.tx = tx;
         this.session = tx.session();
         this.db = db;
         this.handle = handle;
         this.word = word;
-        this.view = new ObjectView(session.frames());
     }
 
     /** Reads an object (handle, database, word, placement) from a reply. */
@@ -56,9 +55,9 @@ final class RemoteObjectRef implements ObjectRef {
         place(newWindow, newFirstPage, pageOffset, newSize, newType, r.getLong());
     }
 
-    /** Places the object as {@link SegmentSlots#placement} computed it (no server handle yet). */
-    void place(final long[] p) {
-        place((int) p[0], p[1], (int) p[2], (int) p[3], (int) p[4], p[5]);
+    /** Places the object where {@link SegmentSlots#resolve} placed it last (no server handle yet). */
+    void place(final SegmentSlots p) {
+        place(p.window, p.firstPage, p.pageOffset, p.size, p.typeId, p.areaPages);
     }
 
     private void place(
@@ -73,7 +72,7 @@ final class RemoteObjectRef implements ObjectRef {
         size = newSize;
         typeId = newType;
         session.frames().ensureWindow(window, Math.max(areaPages, firstPage + 1));
-        view.wrap(window, firstPage, pageOffset, size);
+        wrap(window, firstPage, pageOffset, size);
         stamp = session.stamp;
     }
 
@@ -107,17 +106,17 @@ final class RemoteObjectRef implements ObjectRef {
         return firstPage;
     }
 
-    private ObjectView view() {
+    private RemoteObjectRef view() {
         tx.checkActive();
         if (stamp != session.stamp) {
             final int h = handle();
             place(session.call(session.request(Wire.RESOLVE).putInt(h)));
         }
-        return view;
+        return this;
     }
 
     long address() {
-        return view().address();
+        return view().viewAddress();
     }
 
     @Override
@@ -144,64 +143,64 @@ final class RemoteObjectRef implements ObjectRef {
 
     @Override
     public byte getByte(final int offset) {
-        return view().getByte(offset);
+        return view().readByte(offset);
     }
 
     @Override
     public void putByte(final int offset, final byte value) {
-        view().putByte(offset, value);
+        view().writeByte(offset, value);
     }
 
     @Override
     public int getInt(final int offset) {
-        return view().getInt(offset);
+        return view().readInt(offset);
     }
 
     @Override
     public void putInt(final int offset, final int value) {
-        view().putInt(offset, value);
+        view().writeInt(offset, value);
     }
 
     @Override
     public long getLong(final int offset) {
-        return view().getLong(offset);
+        return view().readLong(offset);
     }
 
     @Override
     public void putLong(final int offset, final long value) {
-        view().putLong(offset, value);
+        view().writeLong(offset, value);
     }
 
     @Override
     public double getDouble(final int offset) {
-        return Double.longBitsToDouble(view().getLong(offset));
+        return Double.longBitsToDouble(view().readLong(offset));
     }
 
     @Override
     public void putDouble(final int offset, final double value) {
-        view().putLong(offset, Double.doubleToRawLongBits(value));
+        view().writeLong(offset, Double.doubleToRawLongBits(value));
     }
 
     @Override
     public void getBytes(final int offset, final byte[] dst, final int dstOffset, final int length) {
-        view().getBytes(offset, dst, dstOffset, length);
+        view().readBytes(offset, dst, dstOffset, length);
     }
 
     @Override
     public void putBytes(final int offset, final byte[] src, final int srcOffset, final int length) {
-        view().putBytes(offset, src, srcOffset, length);
+        view().writeBytes(offset, src, srcOffset, length);
     }
 
     @Override
     public Ref getRef(final int offset) {
-        final long w = view().getLong(offset);
+        final long w = view().readLong(offset);
         return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
     }
 
     @Override
     public void putRef(final int offset, final Ref ref) {
         view();
-        view().putLong(offset, tx.storedWord(db, ref));
+        view().writeLong(offset, tx.storedWord(db, ref));
     }
 
     @Override

@@ -149,10 +149,10 @@ final class RemoteTransaction implements Transaction {
         }
         final RemoteDatabase d = db(ref.database());
         // resolved by the client from its segment's slots (one request per segment and transaction), else by OPEN
-        final long[] placement = session.segmentSlots().placement(session, d, ref.word());
-        if (placement != null) {
+        final SegmentSlots slots = session.segmentSlots();
+        if (slots.resolve(session, d, ref.word())) {
             final RemoteObjectRef o = new RemoteObjectRef(this, d, -1, ref.word());
-            o.place(placement);
+            o.place(slots);
             session.opened().put(ref.database(), ref.word(), o);
             return o;
         }

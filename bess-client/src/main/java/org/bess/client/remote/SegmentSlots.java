@@ -37,23 +37,45 @@ final class SegmentSlots {
     private final DecodedSlot decoded = new DecodedSlot();
     private int count;
     private int stamp;
+    // the database of the last resolution and its tables: a traversal stays in one database, so this skips the two
+    // map lookups by database per open
+    private RemoteDatabase lastDb;
+    private Long2ObjectHashMap<UnsafeBuffer> lastSlots;
+    private Int2ObjectHashMap<long[]> lastAreas;
+
+    /** The window of the data area of the object {@link #resolve} placed last. */
+    int window;
+    /** Its first page. */
+    long firstPage;
+    /** The offset of its first byte in that page. */
+    int pageOffset;
+    /** Its size. */
+    int size;
+    /** Its type id. */
+    int typeId;
+    /** The page count of its data area. */
+    long areaPages;
 
     /** Forgets every snapshot: a new transaction, or the current one changed pages on the server. */
     void clear() {
         slots.clear();
         areas.clear();
         count = 0;
+        lastDb = null;
+        lastSlots = null;
+        lastAreas = null;
     }
 
     /**
-     * Where a reference's object is, from the slot snapshot of its segment (fetched with one request the first time),
-     * or null when the server must answer ({@code OPEN}).
+     * Places a reference's object from the slot snapshot of its segment (fetched with one request the first time), into
+     * {@link #window}, {@link #firstPage}, {@link #pageOffset}, {@link #size}, {@link #typeId} and {@link #areaPages};
+     * false when the server must answer ({@code OPEN}).
      *
-     * @return {window, first page, offset in the page, size, type id, area page count}, or null.
+     * @return whether the object was placed.
      */
-    long[] placement(final RemoteSession session, final RemoteDatabase db, final long word) {
+    boolean resolve(final RemoteSession session, final RemoteDatabase db, final long word) {
         if (word == RefDescriptor.NULL_REF) {
-            return null;
+            return false;
         }
         if (stamp != session.stamp) {
             clear();
@@ -62,37 +84,50 @@ final class SegmentSlots {
         final long segPage = RefDescriptor.segmentPage(word);
         final int index = RefDescriptor.slotIndex(word);
         if (segPage < 1 || index < 0 || index >= SlottedSegmentDescriptor.SLOT_CAPACITY) {
-            return null;
+            return false;
         }
-        final Long2ObjectHashMap<UnsafeBuffer> ofDb = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
-        UnsafeBuffer s = ofDb.get(segPage);
+        if (db != lastDb) {
+            lastDb = db;
+            lastSlots = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
+            lastAreas = areas.get(db);
+        }
+        UnsafeBuffer s = lastSlots.get(segPage);
         if (s == null) {
             if (count >= MAX_SEGMENTS) {
                 clear();
-                return placement(session, db, word);
+                return resolve(session, db, word);
             }
             s = fetch(session, db, segPage);
             if (s == null) {
-                return null;
+                return false;
             }
-            slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>()).put(segPage, s);
+            // fetch replaced the database's areas (and a clear may have run meanwhile): look both up again
+            lastDb = db;
+            lastSlots = slots.computeIfAbsent(db, d -> new Long2ObjectHashMap<>());
+            lastAreas = areas.get(db);
+            lastSlots.put(segPage, s);
             count++;
         }
         final int off = index * SlotDescriptor.SLOT_LENGTH;
         if (off + SlotDescriptor.SLOT_LENGTH > s.capacity()) {
-            return null;
+            return false;
         }
         final DecodedSlot slot = decoded;
         slot.read(s, off);
         if (!slot.resolvesOrdinary(word)) {
-            return null;
+            return false;
         }
-        final Int2ObjectHashMap<long[]> ofAreas = areas.get(db);
-        final long[] area = ofAreas == null ? null : ofAreas.get(slot.area);
+        final long[] area = lastAreas == null ? null : lastAreas.get(slot.area);
         if (area == null) {
-            return null;
+            return false;
         }
-        return new long[] {area[0], slot.firstPage(), slot.offsetInPage(), slot.size, slot.typeId, area[1]};
+        window = (int) area[0];
+        firstPage = slot.firstPage();
+        pageOffset = slot.offsetInPage();
+        size = slot.size;
+        typeId = slot.typeId;
+        areaPages = area[1];
+        return true;
     }
 
     /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */

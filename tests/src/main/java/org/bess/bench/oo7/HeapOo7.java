@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
  * OO7 as plain Java heap objects, the upper bound of the comparison: objects point at each other with Java references,
  * strings are {@link String}s, and there are no transactions (updates are field writes, nothing commits). The extents
  * Q7 and Q8 scan are arrays of the atomic parts and documents, which are also what Q1 and Q8 look ids up in (ids are
- * dense). Not thread safe.
+ * dense). The traversals keep the parts they visited in the same {@link VisitedSet} as the bess and lmdbjava
+ * versions (keyed by the part's id, where those use the reference word or the OID), so that the comparison measures
+ * reaching the objects, not two different visited sets. Not thread safe.
  */
 public final class HeapOo7 implements Oo7Store {
     /** An atomic part. */
@@ -71,9 +73,8 @@ public final class HeapOo7 implements Oo7Store {
     private final Module module;
     private final AtomicPart[] atomicById;
     private final Document[] documentById;
-    private final int[] visited;
+    private final VisitedSet visited;
     private final int[] q1Ids = new int[Oo7Operation.Q1_LOOKUPS];
-    private int visitGeneration;
     private long q1Calls;
     private long q6Count;
 
@@ -82,7 +83,7 @@ public final class HeapOo7 implements Oo7Store {
         final Oo7Config config = data.config();
         atomicById = new AtomicPart[config.atomicCount()];
         documentById = new Document[config.compositeCount()];
-        visited = new int[config.atomicCount()];
+        visited = new VisitedSet(config.atomicPerComposite());
         final CompositePart[] composites = buildComposites(data);
         final Assembly[] assemblies = new Assembly[config.assemblyCount()];
         for (int i = 0; i < assemblies.length; i++) {
@@ -223,8 +224,8 @@ public final class HeapOo7 implements Oo7Store {
         } else if (op == Oo7Operation.T3A) {
             root.buildDate = toggle(root.buildDate);
         }
-        visitGeneration++;
-        visited[root.id - 1] = visitGeneration;
+        visited.clear();
+        visited.add(root.id);
         return dfs(root, op);
     }
 
@@ -239,8 +240,7 @@ public final class HeapOo7 implements Oo7Store {
         long count = 1;
         for (final Connection link : part.to) {
             final AtomicPart next = link.to;
-            if (visited[next.id - 1] != visitGeneration) {
-                visited[next.id - 1] = visitGeneration;
+            if (visited.add(next.id)) {
                 count += dfs(next, op);
             }
         }
