@@ -190,7 +190,7 @@ public final class BessServer implements AutoCloseable {
     }
 
     /** The file in a cache directory that names the engine's node directory (one line, its absolute path). */
-    static final String CACHE_NODE_FILE = "node";
+    static final String CACHE_NODE_FILE = org.bess.server.cache.BufferCache.NODE_FILE;
 
     /** Whether a cache directory names its node directory and that directory no longer exists. */
     private static boolean nodeGone(final Path cache) {

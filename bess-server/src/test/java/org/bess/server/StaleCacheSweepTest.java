@@ -80,5 +80,8 @@ class StaleCacheSweepTest {
                     .exists();
             assertThat(garbage).as("garbage node file").exists();
         }
+        assertThat(context.cacheDir())
+                .as("the engine's own cache directory after close")
+                .doesNotExist();
     }
 }

@@ -124,6 +124,9 @@ public final class BufferCache implements AutoCloseable {
     /** The client-map file's name in the cache directory. */
     public static final String MAPS_FILE = "maps";
 
+    /** The file naming the engine's node directory (written by the engine, deleted with the cache at close). */
+    public static final String NODE_FILE = "node";
+
     /** The cache directory. */
     public Path dir() {
         return dir;
@@ -1143,6 +1146,7 @@ public final class BufferCache implements AutoCloseable {
             Files.deleteIfExists(dir.resolve("cache"));
             Files.deleteIfExists(dir.resolve("control"));
             Files.deleteIfExists(dir.resolve(MAPS_FILE));
+            Files.deleteIfExists(dir.resolve(NODE_FILE));
             Files.deleteIfExists(dir);
         } catch (final IOException e) {
             // a leftover volatile file in /dev/shm is recreated at the next start
