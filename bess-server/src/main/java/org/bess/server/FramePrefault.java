@@ -93,6 +93,14 @@ final class FramePrefault implements AutoCloseable {
     @Override
     public void close() {
         stop = true;
+        joinUninterruptibly(thread);
+    }
+
+    /**
+     * Wakes a recovery helper thread that was told to stop and waits until it ended; an interrupt of the caller during
+     * the wait is kept for later (the helper must never outlive the recovery that started it).
+     */
+    static void joinUninterruptibly(final Thread thread) {
         LockSupport.unpark(thread);
         boolean interrupted = false;
         while (thread.isAlive()) {

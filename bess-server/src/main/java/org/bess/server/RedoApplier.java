@@ -269,18 +269,7 @@ abstract class RedoApplier implements AutoCloseable {
         @Override
         public void close() {
             stop = true;
-            LockSupport.unpark(thread);
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (final InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            FramePrefault.joinUninterruptibly(thread);
         }
     }
 }
