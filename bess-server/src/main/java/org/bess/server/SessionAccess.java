@@ -285,6 +285,15 @@ public final class SessionAccess {
         }
     }
 
+    /** The window of a database's root area (where its slotted segments are). */
+    public static int rootWindow(final Session session, final Database database) {
+        final EmbeddedSession s = embedded(session);
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        return db.root().window();
+    }
+
     /** The open areas of a database: {area id, window, page count} for each, flattened. */
     public static long[] areaWindows(final Session session, final Database database) {
         final EmbeddedSession s = embedded(session);

@@ -43,6 +43,10 @@ final class CacheHits {
     private final long bit;
     /** Cache frames this client mapped by a hit (its bit is set in each). */
     private final IntHashSet mine = new IntHashSet();
+    /** Control frames (slotted segments) whose slots the open transaction reads in place (its bit is set in each). */
+    private final IntHashSet controlPins = new IntHashSet();
+    /** The most control frames pinned at once: an eighth of the cache, as embedded slot snapshots. */
+    private final int controlBudget;
 
     private long hits;
     private long declined;
@@ -57,6 +61,7 @@ final class CacheHits {
         this.slots = ClientMapDescriptor.checkHeader(maps, maps.capacity(), mapsFile.toString(), frameCount)[1];
         this.slot = slot;
         this.bit = ClientMapDescriptor.slotBit(slot);
+        this.controlBudget = Math.max(1, frameCount / 8);
     }
 
     /**
@@ -120,7 +125,7 @@ final class CacheHits {
      * @return whether the frame is this client's to map until {@link #release}.
      */
     boolean pin(final int frame, final int window, final long pageNo) {
-        if (mine.contains(frame)) {
+        if (mine.contains(frame) || controlPins.contains(frame)) {
             return false; // mapped already by this client under another page: never hand out one frame twice
         }
         final int word = (int) ClientMapDescriptor.slotWordOffset(slots, frame, slot);
@@ -162,6 +167,66 @@ final class CacheHits {
             clear((int) ClientMapDescriptor.slotWordOffset(slots, frame, slot));
         }
         return true;
+    }
+
+    /**
+     * Keeps a slotted segment's frame from replacement for the open transaction, so that its slots can be read in
+     * place: the same handshake as {@link #pin} (bit, then the evicting flag and the frame's page key), but the frame
+     * must hold a control page. Within a budget of an eighth of the cache's frames.
+     *
+     * @return whether the frame holds the page and stays until {@link #releaseControlPins}.
+     */
+    boolean pinControl(final int frame, final int window, final long pageNo) {
+        if (controlPins.contains(frame)) {
+            return true;
+        }
+        if (mine.contains(frame) || controlPins.size() >= controlBudget || frame < 0 || frame >= frameCount) {
+            return false;
+        }
+        final int word = (int) ClientMapDescriptor.slotWordOffset(slots, frame, slot);
+        long w = maps.getLongVolatile(word);
+        while (!maps.compareAndSetLong(word, w, w | bit)) {
+            w = maps.getLongVolatile(word);
+        }
+        final long state = maps.getLongVolatile((int) ClientMapDescriptor.stateOffset(slots, frame));
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        if ((state & ~ClientMapDescriptor.REFERENCED) != 0
+                || control.getLongVolatile(d + FRAME_PAGE_KEY_OFFSET) != CacheControlDescriptor.pageKey(window, pageNo)
+                || (control.getIntVolatile(d + FRAME_FLAGS_OFFSET) & FLAG_CONTROL) == 0) {
+            clear(word);
+            declined++;
+            return false;
+        }
+        controlPins.add(frame);
+        return true;
+    }
+
+    /**
+     * The transaction ended: lets the server replace the control frames it pinned.
+     *
+     * @param clear whether the slot is still this client's (else the server cleared the bits already).
+     */
+    void releaseControlPins(final boolean clear) {
+        if (controlPins.isEmpty()) {
+            return;
+        }
+        if (clear) {
+            final IntHashSet.IntIterator it = controlPins.iterator();
+            while (it.hasNext()) {
+                clear((int) ClientMapDescriptor.slotWordOffset(slots, it.nextValue(), slot));
+            }
+        }
+        controlPins.clear();
+    }
+
+    /** Control frames pinned for slot reads in place now. */
+    int controlPinned() {
+        return controlPins.size();
+    }
+
+    /** The cache's frame count (the cache file holds that many pages). */
+    int frameCount() {
+        return frameCount;
     }
 
     private void clear(final int word) {

@@ -1,5 +1,6 @@
 package org.bess.client.remote;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.frame.FrameFaultHandler;
 import org.bess.client.frame.VirtualFrames;
 
@@ -39,6 +40,22 @@ abstract class ClientFaults implements FrameFaultHandler {
      * @param committed whether it committed (else the server rolled it back).
      */
     void transactionEnded(final boolean committed) {}
+
+    /**
+     * The used slots of a slotted segment read by the client itself, without a request: shared-memory mode decodes
+     * them in place from the server's cache frame, under the page's S lock taken by the lock fast path and with the
+     * frame kept from replacement until the transaction ends. Null sends the caller to {@code SEGMENT_SLOTS}.
+     *
+     * @param window the database's root window (where its slotted segments are).
+     * @param segPage the segment's page.
+     * @return the slot array (slot 0 first, the used slots only), valid until the transaction ends; or null.
+     */
+    UnsafeBuffer localSlots(final int window, final long segPage) {
+        return null;
+    }
+
+    /** A {@code SEGMENT_SLOTS} reply named the segment page's lock resource key (0: none). */
+    void learnSlotKey(final int window, final long segPage, final long key) {}
 
     /** The server logged the recovery buffer early and the written frames went read-only again. */
     void writtenProtected() {}

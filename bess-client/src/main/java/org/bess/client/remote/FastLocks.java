@@ -134,6 +134,20 @@ final class FastLocks {
         }
     }
 
+    /**
+     * Learns a window's key prefix from the key of one of its pages (a {@code SEGMENT_SLOTS} reply), without keeping a
+     * key for the page itself (it has no frame mapped here).
+     */
+    void learnWindow(final int window, final long pageNo, final long key) {
+        if (key == 0 || window < 0 || (key >>> 62) != PAGE_KIND || (key & PAGE_NO_MASK) != pageNo) {
+            return;
+        }
+        if (window >= windowPrefixes.length) {
+            windowPrefixes = java.util.Arrays.copyOf(windowPrefixes, Math.max(window + 1, windowPrefixes.length * 2));
+        }
+        windowPrefixes[window] = key - pageNo;
+    }
+
     /** Forgets the key of an unmapped frame: its window may be given to another area later. */
     void forget(final int cacheFrame) {
         final long f = framesByCacheFrame.remove(cacheFrame);

@@ -197,6 +197,18 @@ public final class RemoteSession implements Session {
                 : 0;
     }
 
+    /** Slotted segments whose slots this session read itself, in place, without a request (shared-memory mode). */
+    public long localSlotSnapshots() {
+        return segmentSlots.localSnapshots();
+    }
+
+    /** Slotted segments' cache frames this session keeps from replacement now, for slot reads in place. */
+    public int slotFramesPinned() {
+        return faults instanceof SharedMemoryFaults s && s.cacheHits() != null
+                ? s.cacheHits().controlPinned()
+                : 0;
+    }
+
     /**
      * For benchmarks: takes the S lock of an open object's first page exactly as a fault on its mapped frame does
      * (shared-memory mode: the fast path, or the {@code LOCK_FOR_READ} request when {@code fastPath} is false or the

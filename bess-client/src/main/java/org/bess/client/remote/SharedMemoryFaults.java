@@ -3,7 +3,12 @@ package org.bess.client.remote;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.agrona.collections.LongHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.bess.format.PageHeaderDescriptor;
+import org.bess.format.SlotDescriptor;
+import org.bess.format.SlottedSegmentDescriptor;
 import org.bess.nativeshim.MappedFile;
+import org.bess.nativeshim.Native;
 
 /**
  * Shared-memory mode: the client maps frames of the server's cache file into its virtual frames, so its reads and
@@ -26,6 +31,9 @@ final class SharedMemoryFaults extends ClientFaults {
      */
     static final String WRITE_HALT_PROP = "bess.test.fastWriteHalt";
 
+    /** Turns slot reads in place off ({@code false}): every segment's slots are a request (benchmarks, A/B). */
+    static final String LOCAL_SLOTS_PROP = "bess.client.localSlots";
+
     private static final int HALT_NONE = 0;
     private static final int HALT_AFTER_LOCK = 1;
     private static final int HALT_AFTER_IMAGE = 2;
@@ -42,6 +50,13 @@ final class SharedMemoryFaults extends ClientFaults {
     private final LongHashSet imaged = new LongHashSet();
 
     private long fastWrites;
+
+    private final boolean localSlots = Boolean.parseBoolean(System.getProperty(LOCAL_SLOTS_PROP, "true"));
+    /** The whole cache file mapped read-only (for slot reads in place), or 0 until the first one. */
+    private long cacheBase;
+
+    private long cacheLength;
+    private final UnsafeBuffer page = new UnsafeBuffer(0, 0);
 
     SharedMemoryFaults(final RemoteSession session, final Path cacheFile, final FastLocks fast, final int slot) {
         super(session);
@@ -107,6 +122,55 @@ final class SharedMemoryFaults extends ClientFaults {
         }
         fastWrites++;
         return true;
+    }
+
+    /**
+     * A segment's slots without a request: the page's S by the lock fast path (its key learnt from an earlier {@code
+     * SEGMENT_SLOTS} reply, the server having put the page in the shared table), the frame from the server's page
+     * table kept from replacement by this client's bit ({@link CacheHits#pinControl}), the page checked to be a slotted
+     * segment, and its slots wrapped where the cache holds them (the cache file mapped read-only once). The S lock
+     * keeps every other transaction from changing the slots until this one ends; the transaction's own changes on the
+     * server clear the snapshots. Null on anything else (the S taken stays with the transaction).
+     */
+    @Override
+    UnsafeBuffer localSlots(final int window, final long segPage) {
+        if (!localSlots || hits == null || session.current() == null) {
+            return null;
+        }
+        final long key = fast.keyFor(window, segPage);
+        if (key == 0) {
+            return null;
+        }
+        final int frame = hits.lookup(window, segPage);
+        if (frame < 0 || !fast.tryLockShared(key) || !hits.pinControl(frame, window, segPage)) {
+            return null;
+        }
+        if (!fast.ownsSlot(session.connectionId())) {
+            return null; // cut off by the server: the request decides (the pin goes at the transaction's end)
+        }
+        if (cacheBase == 0) {
+            cacheLength = (long) hits.frameCount() << PageHeaderDescriptor.PAGE_SHIFT;
+            if (cacheLength > cache.length()) {
+                return null;
+            }
+            cacheBase = Native.mmap(0, cacheLength, Native.PROT_READ, Native.MAP_SHARED, cache.fd(), 0);
+        }
+        final long address = cacheBase + ((long) frame << PageHeaderDescriptor.PAGE_SHIFT);
+        page.wrap(address, PageHeaderDescriptor.PAGE_LENGTH);
+        if (page.getShort(PageHeaderDescriptor.PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
+            return null;
+        }
+        final int used = Math.min(
+                page.getShort(SlottedSegmentDescriptor.SLOTS_USED_OFFSET) & 0xFFFF,
+                SlottedSegmentDescriptor.SLOT_CAPACITY);
+        return new UnsafeBuffer(address + SlottedSegmentDescriptor.slotOffset(0), used * SlotDescriptor.SLOT_LENGTH);
+    }
+
+    @Override
+    void learnSlotKey(final int window, final long segPage, final long key) {
+        if (fast != null) {
+            fast.learnWindow(window, segPage, key);
+        }
     }
 
     @Override
@@ -204,6 +268,10 @@ final class SharedMemoryFaults extends ClientFaults {
             fast.transactionEnded();
         }
         imaged.clear();
+        if (hits != null) {
+            // the slot snapshots read in place go with the transaction (the session clears them at the next begin)
+            hits.releaseControlPins(fast.ownsSlot(session.connectionId()));
+        }
         final RecoveryBufferMapping rb = session.recoveryBuffer();
         if (rb != null) {
             rb.transactionEnded();
@@ -217,6 +285,10 @@ final class SharedMemoryFaults extends ClientFaults {
 
     @Override
     void close() {
+        if (cacheBase != 0) {
+            Native.munmap(cacheBase, cacheLength);
+            cacheBase = 0;
+        }
         cache.close();
     }
 }

@@ -821,6 +821,10 @@ final class Connection implements Runnable {
                 for (int i = 0; i < areas.length; i += 3) {
                     out.putInt((int) areas[i]).putInt((int) areas[i + 1]).putLong(areas[i + 2]);
                 }
+                // appended: the root window and, for a client with a lock log, the page's key in the shared table (the
+                // transaction holds S now): its next transactions read the slots in place without this request
+                final int rootWindow = SessionAccess.rootWindow(session, d);
+                out.putInt(rootWindow).putLong(sharePage(rootWindow, segPage));
             }
             case Wire.FREE -> tx().free(get(in.getInt(), ObjectRef.class));
             case Wire.RESIZE -> {

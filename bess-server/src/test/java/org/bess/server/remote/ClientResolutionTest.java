@@ -24,11 +24,13 @@ import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
+import org.bess.client.remote.RemoteSession;
 import org.bess.client.remote.Wire;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
 import org.bess.server.BessServer;
+import org.bess.server.SessionAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,12 +38,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A client resolves references itself from the slots of segments it already asked for in the transaction: one request
  * per segment, none per further open; the server's shared lock on the segment holds for the transaction; freed,
  * reused and bad references still get the server's precise error; objects resolved by the client get a server handle
- * when an operation needs one; and a truncated {@code SEGMENT_SLOTS} frame closes only its connection.
+ * when an operation needs one; and a truncated {@code SEGMENT_SLOTS} frame closes only its connection. A shared-memory
+ * client reads the slots of a segment the server cached in place in later transactions, without a request, under the
+ * page's S lock taken by the fast path: a writer waits for it, the transaction's end or the client's death releases it
+ * and the frame's pin.
  */
 @Timeout(120)
 class ClientResolutionTest {
@@ -192,6 +198,116 @@ class ClientResolutionTest {
             assertThatThrownBy(() -> tx.open(refs.get(2))).isInstanceOf(BessException.class);
             assertThat(tx.open(refs.get(3)).getLong(0)).isEqualTo(3);
         }
+    }
+
+    /** Opens and reads every object in transactions of its own, so that the segment and data pages are shared. */
+    private static void warm(final Session s, final List<Ref> refs) {
+        for (int round = 0; round < 2; round++) {
+            try (Transaction tx = s.begin()) {
+                for (int i = 0; i < refs.size(); i++) {
+                    assertThat(tx.open(refs.get(i)).getLong(0)).isEqualTo(i);
+                }
+                tx.commit();
+            }
+        }
+    }
+
+    @Test
+    void shouldReadTheSlotsInPlaceWithoutARequestInLaterTransactions() {
+        final RemoteSession s = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final Database db = s.createDatabase(dir.resolve("local.root"), 1L << 20);
+        final List<Ref> refs = objects(s, db);
+        warm(s, refs);
+        try (Transaction tx = s.begin()) {
+            final long requests = s.requestCount();
+            final long local = s.localSlotSnapshots();
+            long sum = 0;
+            for (final Ref r : refs) {
+                sum += tx.open(r).getLong(0);
+            }
+            assertThat(sum).isEqualTo((long) COUNT * (COUNT - 1) / 2);
+            assertThat(s.requestCount())
+                    .as("no request: the slots read in place, the pages locked by the fast path")
+                    .isEqualTo(requests);
+            assertThat(s.localSlotSnapshots()).isEqualTo(local + 1);
+            assertThat(s.slotFramesPinned()).isEqualTo(1);
+            tx.commit();
+        }
+        assertThat(s.slotFramesPinned()).as("the pin goes with the transaction").isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldMakeAWriterWaitForSlotsReadInPlaceUntilTheReaderEnds(final boolean commit) throws Exception {
+        final RemoteSession reader = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final Database db = reader.createDatabase(dir.resolve("wait.root"), 1L << 20);
+        final List<Ref> refs = objects(reader, db);
+        warm(reader, refs);
+        final Transaction reading = reader.begin();
+        final long requests = reader.requestCount();
+        final long local = reader.localSlotSnapshots();
+        assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
+        assertThat(reader.requestCount()).isEqualTo(requests);
+        assertThat(reader.localSlotSnapshots()).as("read in place").isEqualTo(local + 1);
+        final Future<?> freeing = pool.submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
+        assertThatThrownBy(() -> freeing.get(300, TimeUnit.MILLISECONDS))
+                .as("the free waits for the reader's fast-path S lock on the segment")
+                .isInstanceOf(TimeoutException.class);
+        assertThat(reading.open(refs.get(2)).getLong(0))
+                .as("the slot is unchanged for the reader")
+                .isEqualTo(2);
+        if (commit) {
+            reading.commit();
+        } else {
+            reading.abort();
+        }
+        freeing.get(20, TimeUnit.SECONDS);
+        assertThat(reader.slotFramesPinned()).isZero();
+        try (Transaction tx = reader.begin()) {
+            assertThatThrownBy(() -> tx.open(refs.get(2)))
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
+            assertThat(tx.open(refs.get(3)).getLong(0)).isEqualTo(3);
+            tx.commit();
+        }
+    }
+
+    @Test
+    void shouldReleaseTheSlotLockAndPinOfAClientThatVanishes() throws Exception {
+        final RemoteSession reader = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final Database db = reader.createDatabase(dir.resolve("gone.root"), 1L << 20);
+        final List<Ref> refs = objects(reader, db);
+        warm(reader, refs);
+        final Transaction reading = reader.begin();
+        final long local = reader.localSlotSnapshots();
+        assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
+        assertThat(reader.localSlotSnapshots()).isEqualTo(local + 1);
+        assertThat(reader.slotFramesPinned()).isEqualTo(1);
+        assertThat(SessionAccess.clientHitMaps(server)).isPositive();
+        final Future<?> freeing = pool.submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
+        assertThatThrownBy(() -> freeing.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        reader.abandon(); // the socket closes as when the process dies
+        freeing.get(20, TimeUnit.SECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (endpoint.connectionCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(endpoint.connectionCount()).isZero();
+        assertThat(SessionAccess.clientHitMaps(server))
+                .as("the marks of the vanished client, the segment's frame pin included")
+                .isZero();
+        assertThat(server.lockCounters()[0]).isZero();
+    }
+
+    private Object freeInEmbeddedSession(final Path root, final Ref ref) {
+        try (Session e = server.openSession()) {
+            final Database edb = e.openDatabase(root);
+            try (Transaction tx = e.begin()) {
+                tx.free(tx.open(new Ref(edb, ref.word())));
+                tx.commit();
+            }
+        }
+        return null;
     }
 
     @Test
