@@ -664,6 +664,35 @@ public final class BessServer implements AutoCloseable {
         lastLockExclusive = exclusive;
     }
 
+    /**
+     * Takes S on a page for the current transaction when that needs no wait (a copy-on-access client's batch of pages
+     * it predicts it will read, {@code FETCH_PAGES}): never waits, so it adds no wait and no deadlock to the transaction.
+     *
+     * @return whether the transaction holds S (or more) on the page now.
+     */
+    boolean tryLockPageForRead(final int window, final long pageNo) {
+        final TransactionManager.Txn t = txns.current();
+        if (t == null || window < 0 || window >= windowDb.length || pageNo < 0) {
+            return false;
+        }
+        final EngineDatabase db = windowDb[window];
+        if (db == null || updatePath.inStructureChange()) {
+            return false;
+        }
+        if (StorageArea.isMetaPage(pageNo, windowExtentPages[window])) {
+            return true;
+        }
+        final long resource = LockResource.page(db.number(), windowArea[window], pageNo);
+        if (t.holdsLocally(resource, false)) {
+            return true;
+        }
+        if (!locks.tryLock(t.id(), resource, LockMode.S)) {
+            return false;
+        }
+        t.rememberLock(resource, false);
+        return true;
+    }
+
     /** The last page lock {@link #lockPageForAccess} found held or took, and by which transaction (under the latch). */
     private TransactionManager.Txn lastLockTxn;
 

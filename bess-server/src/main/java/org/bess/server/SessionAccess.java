@@ -15,6 +15,7 @@ import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.PageDigest;
 import org.bess.server.area.StorageArea;
 import org.bess.server.lock.LockMode;
 
@@ -369,6 +370,109 @@ public final class SessionAccess {
                 s.server().cache().unpin(frame);
             }
         }
+    }
+
+    /**
+     * Copy-on-access {@code FETCH_PAGES}: pages a client reads now or predicts it will read, each with the digest of the
+     * copy it holds ({@link PageDigest}). The first is locked as {@link #fetchPage} does (waiting if it must); the
+     * others only when S needs no wait, so the batch adds no wait and no deadlock to the transaction. Per page {@code
+     * status} gets 0 (not locked: the client asks again when it reads the page), 1 (locked, and the client's copy is
+     * the page) or 2 (locked, and the page's bytes were appended to {@code dst}).
+     *
+     * @throws BessException {@code BAD_ARGUMENT} when the first page is not one; later bad pages get status 0.
+     */
+    public static void fetchPages(
+            final Session session,
+            final int n,
+            final int[] windows,
+            final long[] pages,
+            final long[] digests,
+            final int[] status,
+            final ByteBuffer dst) {
+        final EmbeddedSession s = embedded(session);
+        try (EmbeddedSession.Guard g = s.enter()) {
+            if (s.txn() == null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+            }
+            final BessServer server = s.server();
+            final UnsafeBuffer b = new UnsafeBuffer(0, 0);
+            for (int i = 0; i < n; i++) {
+                final int window = windows[i];
+                final long pageNo = pages[i];
+                status[i] = 0;
+                if (!server.cache().hasSource(window) || pageNo < 0) {
+                    if (i == 0) {
+                        throw new BessException(
+                                ErrorCode.BAD_ARGUMENT, "no such page: window=" + window + ", page=" + pageNo);
+                    }
+                    continue;
+                }
+                if (i == 0) {
+                    server.lockPageForAccess(window, pageNo, LockMode.S);
+                } else if (!server.tryLockPageForRead(window, pageNo)) {
+                    continue;
+                }
+                final int frame;
+                try {
+                    frame = server.cache().pin(window, pageNo, false);
+                } catch (final BessException e) {
+                    if (i == 0) {
+                        throw e;
+                    }
+                    continue; // a predicted page that cannot be read: the client asks for it if it needs it
+                }
+                try {
+                    server.cache().wrap(b, frame);
+                    if (PageDigest.of(b.addressOffset()) == digests[i]) {
+                        status[i] = 1;
+                    } else {
+                        status[i] = 2;
+                        b.getBytes(0, dst, dst.position(), PAGE_LENGTH);
+                        dst.position(dst.position() + PAGE_LENGTH);
+                    }
+                } finally {
+                    server.cache().unpin(frame);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code SEGMENT_SLOTS_MANY}: the used slots of several slotted segments, the first read under the transaction's S
+     * lock as {@link #segmentSlots} does (waiting if it must), the others only when S needs no wait (null for those
+     * not locked or not slotted segments).
+     *
+     * @throws BessException {@code INVALID_REFERENCE} when the first page is not a slotted segment of the database.
+     */
+    public static byte[][] segmentSlotsMany(
+            final Session session, final Database database, final long[] segPages, final int n) {
+        final EmbeddedSession s = embedded(session);
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        final byte[][] out = new byte[n][];
+        try (EmbeddedSession.Guard g = s.enter()) {
+            if (s.txn() == null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+            }
+            out[0] = db.objects().slotArray(segPages[0]);
+            final int window = db.root().window();
+            for (int i = 1; i < n; i++) {
+                if (segPages[i] < 1
+                        || segPages[i] >= db.root().pageCount()
+                        || !s.server().tryLockPageForRead(window, segPages[i])) {
+                    continue;
+                }
+                try {
+                    out[i] = db.objects().slotArray(segPages[i]);
+                } catch (final BessException e) {
+                    if (e.errorCode() != ErrorCode.INVALID_REFERENCE) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

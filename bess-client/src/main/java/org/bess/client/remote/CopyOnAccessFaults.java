@@ -9,9 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.PageDigest;
 import org.bess.nativeshim.MappedFile;
 import org.bess.nativeshim.Native;
 
@@ -22,6 +26,14 @@ import org.bess.nativeshim.Native;
  * (the changed ranges against the image) at commit, when a written frame is replaced, when the client's count of
  * written pages reaches its recovery-buffer share, and before a request that changes pages on the server; the server
  * checks that the transaction holds each shipped page exclusively, applies the ranges, and its commit logs them.
+ *
+ * <p>Re-locking a copy kept from an earlier transaction is one {@code FETCH_PAGES} request for the page and for the
+ * pages the previous transaction locked after it, in its order (up to {@link Wire#BATCH_MAX}, those with a copy here):
+ * each goes with the digest of the copy ({@link PageDigest}); the server takes S on the predicted ones only when that
+ * needs no wait, and sends a page's bytes only when the copy is not the page. A hot traversal that repeats its
+ * predecessor's pages then costs a few requests per transaction instead of one per page. The price: the transaction
+ * holds S on predicted pages it may not read (another transaction's X waits for its end); {@code
+ * -Dbess.client.batchFetch=false} turns it off.
  */
 final class CopyOnAccessFaults extends ClientFaults {
     /** Ranges closer than this are shipped as one. */
@@ -41,6 +53,23 @@ final class CopyOnAccessFaults extends ClientFaults {
     private final byte[] current = new byte[PAGE_LENGTH];
     // its own request buffer: pages are shipped while another request may be built in the session's
     private final Wire shipWire = new Wire();
+    /** Per frame: the digest of its image (the page as the server last gave it or took it). */
+    private final long[] digests;
+    /** Turns batched re-locks off ({@code false}): one {@code FETCH_PAGE} per page (A/B, tests). */
+    static final String BATCH_PROP = "bess.client.batchFetch";
+
+    private final boolean batch = Boolean.parseBoolean(System.getProperty(BATCH_PROP, "true"));
+    /** Pages (window and page, packed) this transaction locked and revalidated through a batch, not read yet. */
+    private final LongHashSet relocked = new LongHashSet();
+    /** Pages this transaction locked, in order (the next transaction's prediction). */
+    private final LongArrayList order = new LongArrayList();
+    /** The previous transaction's pages in order, and each one's first position. */
+    private long[] previous = new long[0];
+
+    private int previousCount;
+    private final Long2LongHashMap previousIndex = new Long2LongHashMap(-1);
+    private final int[] batchFrames = new int[Wire.BATCH_MAX];
+    private long batchedPages;
     private int freeTop;
     private int dirtyCount;
     private long shippedPages;
@@ -65,6 +94,7 @@ final class CopyOnAccessFaults extends ClientFaults {
         this.base =
                 Native.mmap(0, file.length(), Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED, file.fd(), 0);
         this.images = new byte[frameCount][];
+        this.digests = new long[frameCount];
         this.windows = new int[frameCount];
         this.pages = new long[frameCount];
         this.dirty = new boolean[frameCount];
@@ -96,6 +126,96 @@ final class CopyOnAccessFaults extends ClientFaults {
         }
         r.get(images[f]);
         frame(f).putBytes(0, images[f]);
+        digests[f] = PageDigest.of(images[f]);
+        record(key(window, pageNo));
+    }
+
+    /**
+     * Checks a {@code FETCH_PAGES} reply for {@code n} pages: a status each (0, 1 or 2; never 0 for the first), then a
+     * page's bytes for each status 2. Leaves the position at the first page's bytes.
+     *
+     * @throws BessException {@code PROTOCOL} naming what is wrong.
+     */
+    static void checkFetchPagesReply(final ByteBuffer r, final int n) {
+        if (r.remaining() < n * Integer.BYTES) {
+            throw new BessException(
+                    ErrorCode.PROTOCOL, "truncated FETCH_PAGES reply: pages=" + n + ", bytes=" + r.remaining());
+        }
+        final int statusAt = r.position();
+        int withBytes = 0;
+        for (int i = 0; i < n; i++) {
+            final int status = r.getInt(statusAt + i * Integer.BYTES);
+            if (status < 0 || status > 2 || (i == 0 && status == 0)) {
+                throw new BessException(
+                        ErrorCode.PROTOCOL, "bad status in a FETCH_PAGES reply: page " + i + ", status=" + status);
+            }
+            withBytes += status == 2 ? 1 : 0;
+        }
+        r.position(statusAt + n * Integer.BYTES);
+        if (r.remaining() < withBytes * PAGE_LENGTH) {
+            throw new BessException(
+                    ErrorCode.PROTOCOL, "truncated FETCH_PAGES reply: pages=" + withBytes + ", bytes=" + r.remaining());
+        }
+    }
+
+    /** Pages locked through a batch without a request of their own so far. */
+    long batchedPages() {
+        return batchedPages;
+    }
+
+    private void record(final long page) {
+        if (order.size() < MAX_ORDER) {
+            order.addLong(page);
+        }
+    }
+
+    /** The most pages remembered per transaction for the next one's prediction. */
+    private static final int MAX_ORDER = 1 << 16;
+
+    /**
+     * Re-locks a kept copy with {@code FETCH_PAGES}: the page, then the pages the previous transaction locked after it
+     * that have a clean copy here and are not locked yet.
+     */
+    private void relockBatch(final int f, final long page) {
+        int n = 0;
+        batchFrames[n++] = f;
+        final long from = previousIndex.get(page);
+        if (from >= 0) {
+            for (int j = (int) from + 1; j < previousCount && n < Wire.BATCH_MAX; j++) {
+                final long p = previous[j];
+                final Integer g = byPage.get(p);
+                if (g == null || dirty[g] || p == page || relocked.contains(p)) {
+                    continue;
+                }
+                batchFrames[n++] = g;
+            }
+        }
+        final Wire w = session.request(Wire.FETCH_PAGES).putInt(n);
+        for (int i = 0; i < n; i++) {
+            final int g = batchFrames[i];
+            w.putInt(windows[g]).putLong(pages[g]).putLong(digests[g]);
+        }
+        final ByteBuffer r = session.call(w);
+        final int statusAt = r.position();
+        checkFetchPagesReply(r, n);
+        for (int i = 0; i < n; i++) {
+            final int status = r.getInt(statusAt + i * Integer.BYTES);
+            if (status == 0) {
+                continue;
+            }
+            final int g = batchFrames[i];
+            if (status == 2) {
+                r.get(images[g]);
+                frame(g).putBytes(0, images[g]);
+                digests[g] = PageDigest.of(images[g]);
+            }
+            final long p = key(windows[g], pages[g]);
+            record(p);
+            if (i > 0) {
+                relocked.add(p);
+                batchedPages++;
+            }
+        }
     }
 
     @Override
@@ -124,8 +244,16 @@ final class CopyOnAccessFaults extends ClientFaults {
         if (f == null) {
             super.lockForRead(window, pageNo);
         } else if (!dirty[f]) {
+            final long page = key(window, pageNo);
+            if (relocked.remove(page)) {
+                return; // locked and revalidated by a batch of this transaction
+            }
             // the copy may be from an earlier transaction: take the lock and the page as it is now
-            fetchInto(f, window, pageNo);
+            if (batch && images[f] != null) {
+                relockBatch(f, page);
+            } else {
+                fetchInto(f, window, pageNo);
+            }
         }
         // a written copy: the transaction holds the page exclusively, and the copy is newer than the server's
     }
@@ -157,6 +285,7 @@ final class CopyOnAccessFaults extends ClientFaults {
             }
         }
         byPage.remove(key(windows[f], pages[f]));
+        relocked.remove(key(windows[f], pages[f]));
         free[freeTop++] = f;
     }
 
@@ -216,6 +345,7 @@ final class CopyOnAccessFaults extends ClientFaults {
         for (int i = 0; i < n; i++) {
             final int f = list[i];
             frame(f).getBytes(0, images[f]);
+            digests[f] = PageDigest.of(images[f]);
             dirty[f] = false;
             dirtyCount--;
             shippedPages++;
@@ -235,18 +365,40 @@ final class CopyOnAccessFaults extends ClientFaults {
     @Override
     void afterServerChange() {
         // the server may have changed any page the transaction holds: drop every copy, fetch again on access
+        relocked.clear();
         frames.invalidateAll(-1);
     }
 
     @Override
     void transactionEnded(final boolean committed) {
         if (!committed) {
-            // rolled back on the server: the written copies are wrong; not dirty, they are fetched again on access
+            // rolled back on the server: the written copies are wrong; back to their images (the page as the server
+            // has it again), revalidated or fetched again on access
             for (int f = 0; f < frameCount; f++) {
+                if (dirty[f]) {
+                    frame(f).putBytes(0, images[f]);
+                }
                 dirty[f] = false;
             }
             dirtyCount = 0;
         }
+        relocked.clear();
+        if (order.isEmpty()) {
+            return; // a transaction that locked nothing here keeps the prediction
+        }
+        if (previous.length < order.size()) {
+            previous = new long[order.size()];
+        }
+        previousIndex.clear();
+        previousCount = 0;
+        for (int i = 0; i < order.size(); i++) {
+            final long p = order.getLong(i);
+            if (previousIndex.get(p) < 0) {
+                previousIndex.put(p, previousCount);
+                previous[previousCount++] = p;
+            }
+        }
+        order.clear();
     }
 
     @Override

@@ -77,7 +77,7 @@ public final class RemoteSession implements Session {
 
     private RemoteTransaction current;
     /** What the current transaction opened, by reference (see {@link RemoteTransaction#open}). */
-    private final SegmentSlots segmentSlots = new SegmentSlots();
+    private final SegmentSlots segmentSlots;
 
     private final org.bess.client.frame.OpenedObjects<RemoteObjectRef> opened =
             new org.bess.client.frame.OpenedObjects<>();
@@ -88,6 +88,7 @@ public final class RemoteSession implements Session {
     private RemoteSession(final Path socket, final Bess.Mode mode) {
         this.socket = socket;
         this.mode = mode;
+        this.segmentSlots = new SegmentSlots(mode == Bess.Mode.COPY_ON_ACCESS);
         try {
             this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             channel.connect(UnixDomainSocketAddress.of(socket));
@@ -200,6 +201,11 @@ public final class RemoteSession implements Session {
     /** Slotted segments whose slots this session read itself, in place, without a request (shared-memory mode). */
     public long localSlotSnapshots() {
         return segmentSlots.localSnapshots();
+    }
+
+    /** Pages (copy-on-access) and segments' slots received in a batch, without a request of their own, so far. */
+    public long batchedFetches() {
+        return segmentSlots.batchedSegments() + (faults instanceof CopyOnAccessFaults c ? c.batchedPages() : 0);
     }
 
     /** Slotted segments' cache frames this session keeps from replacement now, for slot reads in place. */
@@ -577,7 +583,7 @@ public final class RemoteSession implements Session {
         // appended to the reply: the transaction's id (what the client writes in the before-images it makes itself)
         currentTxnId = r.remaining() >= Long.BYTES ? r.getLong() : -1;
         opened.begin();
-        segmentSlots.clear();
+        segmentSlots.newTransaction();
         current = new RemoteTransaction(this);
         return current;
     }

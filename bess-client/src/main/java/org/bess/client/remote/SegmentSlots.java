@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -45,7 +47,47 @@ final class SegmentSlots {
         Int2ObjectHashMap<long[]> areas;
         /** The database's root window, from the last reply; -1 until one named it. */
         int rootWindow = -1;
+        /** Segments fetched by this transaction, in order (the next transaction's prediction). */
+        final LongArrayList order = new LongArrayList();
+        /** The previous transaction's segments in order, and each one's first position. */
+        long[] previous = new long[0];
+
+        int previousCount;
+        final Long2LongHashMap previousIndex = new Long2LongHashMap(-1);
+
+        void rotate() {
+            if (order.isEmpty()) {
+                return; // a transaction that locked nothing here keeps the prediction
+            }
+            if (previous.length < order.size()) {
+                previous = new long[order.size()];
+            }
+            previousIndex.clear();
+            previousCount = 0;
+            for (int i = 0; i < order.size(); i++) {
+                final long p = order.getLong(i);
+                if (previousIndex.get(p) < 0) {
+                    previousIndex.put(p, previousCount);
+                    previous[previousCount++] = p;
+                }
+            }
+            order.clear();
+        }
+
+        void record(final long segPage) {
+            if (order.size() < MAX_ORDER) {
+                order.addLong(segPage);
+            }
+        }
     }
+
+    /** The most segments remembered per transaction and database for the next one's prediction. */
+    private static final int MAX_ORDER = 1 << 14;
+
+    /** Turns batched segment fetches off ({@code false}): one {@code SEGMENT_SLOTS} per segment (A/B, tests). */
+    static final String BATCH_PROP = "bess.client.batchSlots";
+
+    private final boolean batch;
 
     private final Map<RemoteDatabase, Db> dbs = new HashMap<>();
 
@@ -53,6 +95,7 @@ final class SegmentSlots {
     private int count;
     private int stamp;
     private long localSnapshots;
+    private long batchedSegments;
     // the database of the last resolution: a traversal stays in one database, so this skips the map lookup per open
     private RemoteDatabase lastDb;
     private Db last;
@@ -70,6 +113,22 @@ final class SegmentSlots {
     /** The page count of its data area. */
     long areaPages;
 
+    /**
+     * @param batch whether a segment's fetch also asks for the segments the previous transaction fetched after it
+     *     ({@code SEGMENT_SLOTS_MANY}; copy-on-access, whose client cannot read slots itself).
+     */
+    SegmentSlots(final boolean batch) {
+        this.batch = batch && Boolean.parseBoolean(System.getProperty(BATCH_PROP, "true"));
+    }
+
+    /** A transaction begins: what the last one fetched becomes the prediction, and every snapshot goes. */
+    void newTransaction() {
+        for (final Db d : dbs.values()) {
+            d.rotate();
+        }
+        clear();
+    }
+
     /** Forgets every snapshot: a new transaction, or the current one changed pages on the server. */
     void clear() {
         for (final Db d : dbs.values()) {
@@ -84,6 +143,11 @@ final class SegmentSlots {
         count = 0;
         lastDb = null;
         last = null;
+    }
+
+    /** Snapshots received through a batch for a segment not asked for yet, so far. */
+    long batchedSegments() {
+        return batchedSegments;
     }
 
     /** Snapshots read by the client itself, without a request, so far. */
@@ -173,8 +237,14 @@ final class SegmentSlots {
     }
 
     /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */
-    private static UnsafeBuffer fetch(
-            final RemoteSession session, final RemoteDatabase db, final Db d, final long segPage) {
+    private UnsafeBuffer fetch(final RemoteSession session, final RemoteDatabase db, final Db d, final long segPage) {
+        final long from = batch ? d.previousIndex.get(segPage) : -1;
+        if (from >= 0) {
+            final UnsafeBuffer s = fetchMany(session, db, d, segPage, (int) from);
+            if (s != null || d.slots.containsKey(segPage)) {
+                return s;
+            }
+        }
         final ByteBuffer r;
         try {
             r = session.call(
@@ -191,7 +261,151 @@ final class SegmentSlots {
             d.rootWindow = reply.rootWindow;
             session.faults().learnSlotKey(reply.rootWindow, segPage, reply.key);
         }
+        d.record(segPage);
         return new UnsafeBuffer(reply.slots);
+    }
+
+    /**
+     * {@code SEGMENT_SLOTS_MANY}: the segment, then those the previous transaction fetched after it that this one has
+     * not (the server locks those only when that needs no wait); every snapshot received is kept.
+     *
+     * @return the segment's slots; null when it is not a slotted segment.
+     */
+    private UnsafeBuffer fetchMany(
+            final RemoteSession session, final RemoteDatabase db, final Db d, final long segPage, final int from) {
+        final long[] pages = new long[Wire.BATCH_MAX];
+        int n = 0;
+        pages[n++] = segPage;
+        for (int j = from + 1; j < d.previousCount && n < Wire.BATCH_MAX && count + n < MAX_SEGMENTS; j++) {
+            final long p = d.previous[j];
+            if (p != segPage && !d.slots.containsKey(p)) {
+                pages[n++] = p;
+            }
+        }
+        final Wire w =
+                session.request(Wire.SEGMENT_SLOTS_MANY).putInt(db.handle()).putInt(n);
+        for (int i = 0; i < n; i++) {
+            w.putLong(pages[i]);
+        }
+        final ByteBuffer r;
+        try {
+            r = session.call(w);
+        } catch (final BessException e) {
+            if (e.errorCode() == ErrorCode.INVALID_REFERENCE) {
+                return null;
+            }
+            throw e;
+        }
+        final ManyReply reply = ManyReply.read(r, n);
+        d.areas = reply.areas;
+        d.rootWindow = reply.rootWindow;
+        for (int i = 1; i < n; i++) {
+            if (reply.slots[i] != null && !d.slots.containsKey(pages[i])) {
+                d.slots.put(pages[i], new UnsafeBuffer(reply.slots[i]));
+                count++;
+                batchedSegments++;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (reply.slots[i] != null) {
+                d.record(pages[i]);
+            }
+        }
+        return new UnsafeBuffer(reply.slots[0]);
+    }
+
+    /** A decoded {@code SEGMENT_SLOTS_MANY} reply. */
+    static final class ManyReply {
+        /** The database's root window. */
+        final int rootWindow;
+        /** Area id to {window, page count}. */
+        final Int2ObjectHashMap<long[]> areas;
+        /** Per segment asked for, its used slots, raw; null when the server skipped it (never the first). */
+        final byte[][] slots;
+
+        private ManyReply(final int rootWindow, final Int2ObjectHashMap<long[]> areas, final byte[][] slots) {
+            this.rootWindow = rootWindow;
+            this.areas = areas;
+            this.slots = slots;
+        }
+
+        /**
+         * Decodes a reply's payload: root window (int), areas (int count, then id, window, page count), then per
+         * segment a status (int: 0 skipped, 1 slots follow) and the slot bytes (int length, bytes).
+         *
+         * @param n the segments asked for.
+         * @throws BessException {@code PROTOCOL} naming the field that is wrong.
+         */
+        static ManyReply read(final ByteBuffer r, final int n) {
+            if (r.remaining() < Integer.BYTES) {
+                throw new BessException(ErrorCode.PROTOCOL, "truncated SEGMENT_SLOTS_MANY reply: no root window");
+            }
+            final int rootWindow = r.getInt();
+            if (rootWindow < 0) {
+                throw new BessException(
+                        ErrorCode.PROTOCOL, "bad root window in a SEGMENT_SLOTS_MANY reply: " + rootWindow);
+            }
+            final Int2ObjectHashMap<long[]> areas = readAreas(r, "SEGMENT_SLOTS_MANY");
+            final byte[][] slots = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                if (r.remaining() < Integer.BYTES) {
+                    throw new BessException(
+                            ErrorCode.PROTOCOL, "truncated SEGMENT_SLOTS_MANY reply: no status for segment " + i);
+                }
+                final int status = r.getInt();
+                if (status == 0 && i > 0) {
+                    continue;
+                }
+                if (status != 1) {
+                    throw new BessException(
+                            ErrorCode.PROTOCOL,
+                            "bad status in a SEGMENT_SLOTS_MANY reply: segment " + i + ", status=" + status);
+                }
+                slots[i] = readSlots(r, "SEGMENT_SLOTS_MANY");
+            }
+            return new ManyReply(rootWindow, areas, slots);
+        }
+    }
+
+    /** Reads a slot array (int length, bytes). */
+    static byte[] readSlots(final ByteBuffer r, final String op) {
+        if (r.remaining() < Integer.BYTES) {
+            throw new BessException(ErrorCode.PROTOCOL, "truncated " + op + " reply: no slot array length");
+        }
+        final int length = r.getInt();
+        if (length < 0
+                || length > r.remaining()
+                || length % SlotDescriptor.SLOT_LENGTH != 0
+                || length > SlottedSegmentDescriptor.SLOT_CAPACITY * SlotDescriptor.SLOT_LENGTH) {
+            throw new BessException(ErrorCode.PROTOCOL, "bad slot array in a " + op + " reply: bytes=" + length);
+        }
+        final byte[] bytes = new byte[length];
+        r.get(bytes);
+        return bytes;
+    }
+
+    /** Reads the areas (int count, then int id, int window, long page count each). */
+    static Int2ObjectHashMap<long[]> readAreas(final ByteBuffer r, final String op) {
+        if (r.remaining() < Integer.BYTES) {
+            throw new BessException(ErrorCode.PROTOCOL, "truncated " + op + " reply: no area count");
+        }
+        final int n = r.getInt();
+        if (n < 0 || n > r.remaining() / 16) {
+            throw new BessException(ErrorCode.PROTOCOL, "bad area count in a " + op + " reply: " + n);
+        }
+        final Int2ObjectHashMap<long[]> ofAreas = new Int2ObjectHashMap<>();
+        for (int i = 0; i < n; i++) {
+            final int id = r.getInt();
+            final int window = r.getInt();
+            final long pages = r.getLong();
+            if (window < 0 || pages < 0) {
+                throw new BessException(
+                        ErrorCode.PROTOCOL,
+                        "bad area in a " + op + " reply: id=" + id + ", window=" + window + ", pages=" + pages);
+            }
+            ofAreas.put(id, new long[] {window, pages});
+        }
+        return ofAreas;
     }
 
     /** A decoded {@code SEGMENT_SLOTS} reply. */
@@ -219,37 +433,8 @@ final class SegmentSlots {
          * @throws BessException {@code PROTOCOL} naming the field that is wrong.
          */
         static Reply read(final ByteBuffer r) {
-            if (r.remaining() < Integer.BYTES) {
-                throw new BessException(ErrorCode.PROTOCOL, "truncated SEGMENT_SLOTS reply: no slot array length");
-            }
-            final int length = r.getInt();
-            if (length < 0
-                    || length > r.remaining()
-                    || length % SlotDescriptor.SLOT_LENGTH != 0
-                    || length > SlottedSegmentDescriptor.SLOT_CAPACITY * SlotDescriptor.SLOT_LENGTH) {
-                throw new BessException(ErrorCode.PROTOCOL, "bad slot array in a SEGMENT_SLOTS reply: bytes=" + length);
-            }
-            final byte[] bytes = new byte[length];
-            r.get(bytes);
-            if (r.remaining() < Integer.BYTES) {
-                throw new BessException(ErrorCode.PROTOCOL, "truncated SEGMENT_SLOTS reply: no area count");
-            }
-            final int n = r.getInt();
-            if (n < 0 || n > r.remaining() / 16) {
-                throw new BessException(ErrorCode.PROTOCOL, "bad area count in a SEGMENT_SLOTS reply: " + n);
-            }
-            final Int2ObjectHashMap<long[]> ofAreas = new Int2ObjectHashMap<>();
-            for (int i = 0; i < n; i++) {
-                final int id = r.getInt();
-                final int window = r.getInt();
-                final long pages = r.getLong();
-                if (window < 0 || pages < 0) {
-                    throw new BessException(
-                            ErrorCode.PROTOCOL,
-                            "bad area in a SEGMENT_SLOTS reply: id=" + id + ", window=" + window + ", pages=" + pages);
-                }
-                ofAreas.put(id, new long[] {window, pages});
-            }
+            final byte[] bytes = readSlots(r, "SEGMENT_SLOTS");
+            final Int2ObjectHashMap<long[]> ofAreas = readAreas(r, "SEGMENT_SLOTS");
             if (r.remaining() == 0) {
                 return new Reply(bytes, ofAreas, -1, 0); // a server before the root window and key were appended
             }

@@ -152,6 +152,14 @@ public final class Wire {
     public static final int LO_INFO = 54;
     /** Prefetch: handle, position, length. */
     public static final int LO_PREFETCH = 55;
+    /**
+     * Slots of several segments: db, count (1..{@link #BATCH_MAX}), segment pages; reply: root window, areas, then per
+     * segment a status (0 skipped, 1 slots follow) and the slot bytes. The first segment is locked as {@code
+     * SEGMENT_SLOTS} does; the others only when S needs no wait.
+     */
+    public static final int SEGMENT_SLOTS_MANY = 57;
+    /** The most pages of a {@code FETCH_PAGES} or segments of a {@code SEGMENT_SLOTS_MANY} request. */
+    public static final int BATCH_MAX = 256;
     /** Fault: window, page; reply: cache frame (shared memory). */
     public static final int ACQUIRE_FRAME = 60;
     /** Fault: window, page (shared lock; copy-on-access replies with the page). */
@@ -164,6 +172,12 @@ public final class Wire {
     public static final int FETCH_PAGE = 64;
     /** Copy-on-access: count, then (window, page, range count, (offset, length, bytes)...) per page. */
     public static final int SHIP_PAGES = 65;
+    /**
+     * Copy-on-access: count (1..{@link #BATCH_MAX}), then (window, page, digest of the client's copy) per page; reply:
+     * a status per page (0 not locked, 1 locked and the copy is current, 2 locked and the page follows), then the pages
+     * of status 2 in order. The first page is locked as {@code FETCH_PAGE} does; the others only when S needs no wait.
+     */
+    public static final int FETCH_PAGES = 67;
     /** Lock counters of the engine; reply: count, longs (for tools and tests). */
     public static final int LOCK_COUNTERS = 66;
     /** Heartbeat: no payload and no reply; any frame from the client shows it is alive. */

@@ -826,6 +826,7 @@ final class Connection implements Runnable {
                 final int rootWindow = SessionAccess.rootWindow(session, d);
                 out.putInt(rootWindow).putLong(sharePage(rootWindow, segPage));
             }
+            case Wire.SEGMENT_SLOTS_MANY -> segmentSlotsMany();
             case Wire.FREE -> tx().free(get(in.getInt(), ObjectRef.class));
             case Wire.RESIZE -> {
                 final ObjectRef o = get(in.getInt(), ObjectRef.class);
@@ -1035,6 +1036,7 @@ final class Connection implements Runnable {
                 page.flip();
                 out.putRaw(page);
             }
+            case Wire.FETCH_PAGES -> fetchPages();
             case Wire.SHIP_PAGES -> {
                 final int pages = in.getInt();
                 for (int i = 0; i < pages; i++) {
@@ -1052,6 +1054,78 @@ final class Connection implements Runnable {
                 }
             }
             default -> throw new MalformedFrame("unknown op code: " + op);
+        }
+    }
+
+    private int[] batchWindows;
+    private long[] batchPages;
+    private long[] batchDigests;
+    private int[] batchStatus;
+    private ByteBuffer batchBytes;
+
+    /** {@code FETCH_PAGES}: a copy-on-access client's page and the pages it predicts, revalidated by digest. */
+    private void fetchPages() {
+        final int n = in.getInt();
+        if (n < 1 || n > Wire.BATCH_MAX) {
+            throw new MalformedFrame("bad page count in FETCH_PAGES: " + n);
+        }
+        if (in.remaining() < n * (Integer.BYTES + 2 * Long.BYTES)) {
+            throw new MalformedFrame("truncated FETCH_PAGES: pages=" + n + ", bytes=" + in.remaining());
+        }
+        if (batchWindows == null) {
+            batchWindows = new int[Wire.BATCH_MAX];
+            batchPages = new long[Wire.BATCH_MAX];
+            batchDigests = new long[Wire.BATCH_MAX];
+            batchStatus = new int[Wire.BATCH_MAX];
+        }
+        for (int i = 0; i < n; i++) {
+            batchWindows[i] = in.getInt();
+            batchPages[i] = in.getLong();
+            batchDigests[i] = in.getLong();
+        }
+        SessionAccess.checkPage(session, batchWindows[0], batchPages[0]);
+        if (batchBytes == null) {
+            batchBytes = ByteBuffer.allocate(Wire.BATCH_MAX * PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        batchBytes.clear();
+        SessionAccess.fetchPages(session, n, batchWindows, batchPages, batchDigests, batchStatus, batchBytes);
+        for (int i = 0; i < n; i++) {
+            out.putInt(batchStatus[i]);
+        }
+        batchBytes.flip();
+        out.putRaw(batchBytes);
+    }
+
+    /** {@code SEGMENT_SLOTS_MANY}: the slots of a segment and of the segments the client predicts. */
+    private void segmentSlotsMany() {
+        final int dbHandle = in.getInt();
+        final int n = in.getInt();
+        if (n < 1 || n > Wire.BATCH_MAX) {
+            throw new MalformedFrame("bad segment count in SEGMENT_SLOTS_MANY: " + n);
+        }
+        if (in.remaining() < n * Long.BYTES) {
+            throw new MalformedFrame("truncated SEGMENT_SLOTS_MANY: segments=" + n + ", bytes=" + in.remaining());
+        }
+        final long[] segPages = new long[n];
+        for (int i = 0; i < n; i++) {
+            segPages[i] = in.getLong();
+        }
+        final Database d = get(dbHandle, Database.class);
+        tx();
+        final byte[][] slots = SessionAccess.segmentSlotsMany(session, d, segPages, n);
+        out.putInt(SessionAccess.rootWindow(session, d));
+        final long[] areas = SessionAccess.areaWindows(session, d);
+        out.putInt(areas.length / 3);
+        for (int i = 0; i < areas.length; i += 3) {
+            out.putInt((int) areas[i]).putInt((int) areas[i + 1]).putLong(areas[i + 2]);
+        }
+        for (int i = 0; i < n; i++) {
+            if (slots[i] == null) {
+                out.putInt(0);
+            } else {
+                out.putInt(1);
+                out.putBytes(slots[i], 0, slots[i].length);
+            }
         }
     }
 

@@ -1,0 +1,309 @@
+package org.bess.server.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.bess.client.Bess;
+import org.bess.client.BessFile;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
+import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
+import org.bess.client.remote.RemoteSession;
+import org.bess.client.remote.Wire;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
+import org.bess.format.RefDescriptor;
+import org.bess.server.BessServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Copy-on-access batches: a transaction that repeats its predecessor's pages and segments re-locks them with a few
+ * {@code FETCH_PAGES} and {@code SEGMENT_SLOTS_MANY} requests instead of one per page and segment; a copy another
+ * transaction changed meanwhile is sent again (digest), a page or segment another transaction holds exclusively is
+ * skipped and read later only after that transaction ends; the batch's S locks hold until the transaction ends (commit or
+ * abort); malformed batch frames close only their connection.
+ */
+@Timeout(120)
+class ClientBatchFetchTest {
+    private static final int COUNT = 400;
+    private static final int SIZE = 900;
+
+    @TempDir
+    Path dir;
+
+    private BessServer server;
+    private SessionEndpoint endpoint;
+    private final List<Session> sessions = new ArrayList<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void start() {
+        server = TestNode.server(dir);
+        endpoint = TestNode.endpoint(server, dir);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        for (final Session s : sessions) {
+            try {
+                s.close();
+            } catch (final RuntimeException e) {
+                // a test may have broken it on purpose
+            }
+        }
+        endpoint.close();
+        server.close();
+    }
+
+    private RemoteSession copyClient() {
+        final RemoteSession s = (RemoteSession) Bess.connect(dir.resolve("node"), Bess.Mode.COPY_ON_ACCESS);
+        sessions.add(s);
+        return s;
+    }
+
+    /** {@link #COUNT} objects of {@link #SIZE} bytes: about 90 data pages and 3 slotted segments. */
+    private static List<Ref> objects(final Session s, final Database db) {
+        final TypeId t = db.defineType("Big", SIZE, new int[0]);
+        final List<Ref> refs = new ArrayList<>();
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "big");
+            for (int i = 0; i < COUNT; i++) {
+                final ObjectRef o = tx.allocate(f, t);
+                o.putLong(0, i);
+                refs.add(o.ref());
+            }
+            tx.commit();
+        }
+        return refs;
+    }
+
+    /** Reads every object in one transaction; the sum of their numbers. */
+    private static long readAll(final Session s, final List<Ref> refs) {
+        long sum = 0;
+        try (Transaction tx = s.begin()) {
+            for (final Ref r : refs) {
+                sum += tx.open(r).getLong(0);
+            }
+            tx.commit();
+        }
+        return sum;
+    }
+
+    private static final long SUM = (long) COUNT * (COUNT - 1) / 2;
+
+    @Test
+    void shouldRelockARepeatedTraversalWithAFewRequests() {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("hot.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(refs.stream()
+                        .map(r -> RefDescriptor.segmentPage(r.word()))
+                        .distinct()
+                        .count())
+                .as("several segments")
+                .isGreaterThan(1);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final long first = s.requestCount();
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final long batched = s.batchedFetches();
+        final long before = s.requestCount();
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final long requests = s.requestCount() - before;
+        assertThat(requests)
+                .as("begin, one FETCH_PAGES, one SEGMENT_SLOTS_MANY, commit (was %d)", before - first)
+                .isLessThanOrEqualTo(6);
+        assertThat(s.batchedFetches()).isGreaterThan(batched + 80);
+    }
+
+    @Test
+    void shouldSendAgainACopyThatAnotherTransactionChanged() {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("changed.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        try (Session e = server.openSession()) {
+            final Database edb = e.openDatabase(db.path());
+            try (Transaction tx = e.begin()) {
+                for (final int i : new int[] {3, 200, 399}) {
+                    tx.open(new Ref(edb, refs.get(i).word())).putLong(0, 1_000_000L + i);
+                }
+                tx.commit();
+            }
+        }
+        assertThat(readAll(s, refs))
+                .as("the changed objects' new values, each page revalidated by its digest")
+                .isEqualTo(SUM + 3_000_000L);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldSkipPagesHeldExclusivelyAndReadThemAfterTheWriterEnds(final boolean writerCommits) throws Exception {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("skip.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final Session e = server.openSession();
+        sessions.add(e);
+        final Database edb = e.openDatabase(db.path());
+        final Transaction writing = e.begin();
+        // X on a data page late in the traversal, and on a later segment (a free changes its slots)
+        writing.open(new Ref(edb, refs.get(350).word())).putLong(0, 7_000_000L);
+        writing.free(writing.open(new Ref(edb, refs.get(COUNT - 1).word())));
+        final Transaction reading = s.begin();
+        assertThat(reading.open(refs.get(0)).getLong(0)).isZero();
+        final Future<Long> late = pool.submit(() -> reading.open(refs.get(350)).getLong(0));
+        assertThatThrownBy(() -> late.get(300, TimeUnit.MILLISECONDS))
+                .as("the batch skipped the page the writer holds: reading it waits")
+                .isInstanceOf(TimeoutException.class);
+        if (writerCommits) {
+            writing.commit();
+        } else {
+            writing.abort();
+        }
+        assertThat(late.get(20, TimeUnit.SECONDS)).isEqualTo(writerCommits ? 7_000_000L : 350L);
+        if (writerCommits) {
+            assertThatThrownBy(() -> reading.open(refs.get(COUNT - 1)))
+                    .isInstanceOfSatisfying(
+                            BessException.class, x -> assertThat(x.errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
+        } else {
+            assertThat(reading.open(refs.get(COUNT - 1)).getLong(0)).isEqualTo(COUNT - 1);
+        }
+        reading.commit();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldHoldTheBatchsLocksUntilTheTransactionEnds(final boolean commit) throws Exception {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("held.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final long batched = s.batchedFetches();
+        final Transaction reading = s.begin();
+        assertThat(reading.open(refs.get(0)).getLong(0)).isZero();
+        assertThat(s.batchedFetches()).as("the rest came in the batch").isGreaterThan(batched);
+        final Future<?> writing = pool.submit(() -> {
+            try (Session e = server.openSession()) {
+                final Database edb = e.openDatabase(db.path());
+                try (Transaction tx = e.begin()) {
+                    tx.open(new Ref(edb, refs.get(350).word())).putLong(0, 9L);
+                    tx.commit();
+                }
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> writing.get(300, TimeUnit.MILLISECONDS))
+                .as("the reader holds S on the predicted page")
+                .isInstanceOf(TimeoutException.class);
+        if (commit) {
+            reading.commit();
+        } else {
+            reading.abort();
+        }
+        writing.get(20, TimeUnit.SECONDS);
+        try (Transaction tx = s.begin()) {
+            assertThat(tx.open(refs.get(350)).getLong(0)).isEqualTo(9L);
+        }
+    }
+
+    @Test
+    void shouldRollBackWrittenCopiesOnAbortAndRevalidateThem() {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("abort.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        try (Transaction tx = s.begin()) {
+            for (final Ref r : refs) {
+                tx.open(r).putLong(0, -1);
+            }
+            tx.abort();
+        }
+        assertThat(readAll(s, refs)).as("the values before the aborted writes").isEqualTo(SUM);
+    }
+
+    @Test
+    void shouldCloseOnlyTheConnectionThatSentAMalformedBatch() throws Exception {
+        final RemoteSession good = copyClient();
+        final Database db = good.createDatabase(dir.resolve("bad.root"), 4L << 20);
+        final List<Ref> refs = objects(good, db);
+        final List<ByteBuffer> frames = new ArrayList<>();
+        // FETCH_PAGES: no page, too many pages, fewer pages than counted
+        frames.add(frame(Wire.FETCH_PAGES, b -> b.putInt(0)));
+        frames.add(frame(Wire.FETCH_PAGES, b -> b.putInt(Wire.BATCH_MAX + 1)));
+        frames.add(frame(Wire.FETCH_PAGES, b -> b.putInt(3).putInt(0).putLong(1).putLong(0)));
+        frames.add(frame(Wire.FETCH_PAGES, b -> b.putInt(-7)));
+        // SEGMENT_SLOTS_MANY: a lying count, a truncated list
+        frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(-1)));
+        frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(0)));
+        frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(4).putLong(1)));
+        frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0)));
+        for (final ByteBuffer f : frames) {
+            try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+                bad.write(f);
+                assertThat(closedByPeer(bad)).isTrue();
+            }
+        }
+        assertThat(readAll(good, refs)).isEqualTo(SUM);
+    }
+
+    private static ByteBuffer frame(final int op, final java.util.function.Consumer<ByteBuffer> payload) {
+        final ByteBuffer p = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        payload.accept(p);
+        p.flip();
+        final ByteBuffer b = ByteBuffer.allocate(16 + p.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(12 + p.remaining()).putLong(1).putInt(op).put(p).flip();
+        return b;
+    }
+
+    /** Whether the server closes the connection within 20 seconds (end of stream, or a reset). */
+    private static boolean closedByPeer(final SocketChannel ch) throws InterruptedException {
+        try {
+            ch.configureBlocking(false);
+            final ByteBuffer b = ByteBuffer.allocate(4096);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long sleepMs = 1;
+            while (System.nanoTime() < deadline) {
+                final int n = ch.read(b);
+                if (n == -1) {
+                    return true;
+                }
+                b.clear();
+                if (n == 0) {
+                    Thread.sleep(sleepMs);
+                    sleepMs = Math.min(100, sleepMs * 2);
+                }
+            }
+            return false;
+        } catch (final java.io.IOException e) {
+            return true;
+        }
+    }
+}
