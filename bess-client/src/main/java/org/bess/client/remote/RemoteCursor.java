@@ -13,17 +13,20 @@ import org.bess.exceptions.ErrorCode;
  * Wire#CURSOR_NEXT_REFS}: the server steps its cursor and takes each object's lock) and opens each object itself, so a
  * scan costs one request per batch, plus whatever opening costs (a client resolves references into a segment itself
  * once it has its slots). An object this transaction frees after its batch came is skipped, as the server's cursor
- * would skip it.
+ * would skip it. Batches start at {@link #BATCH} references and double with each request up to {@link
+ * Wire#CURSOR_BATCH_MAX}: a full scan of 10,000 objects is 6 requests instead of 40, while a scan the application stops
+ * early has the server lock at most about twice the objects it consumed.
  */
 final class RemoteCursor implements Cursor {
-    /** References per request: a scan of a 10,000-object file is 40 requests. */
+    /** References asked for by the first request; each later one asks for twice as many, up to the wire's maximum. */
     static final int BATCH = 256;
 
     private final RemoteTransaction tx;
     private final int handle;
     private final RemoteDatabase db;
-    private final long[] words = new long[BATCH];
-    private final boolean[] larges = new boolean[BATCH];
+    private long[] words = new long[BATCH];
+    private boolean[] larges = new boolean[BATCH];
+    private int batch = BATCH;
     private int count;
     private int next;
     private boolean exhausted;
@@ -72,10 +75,16 @@ final class RemoteCursor implements Cursor {
         if (exhausted) {
             return false;
         }
+        final int max = batch;
+        if (words.length < max) {
+            words = new long[max];
+            larges = new boolean[max];
+        }
+        batch = Math.min(batch * 2, Wire.CURSOR_BATCH_MAX);
         final ByteBuffer r = tx.read(
-                tx.session().request(Wire.CURSOR_NEXT_REFS).putInt(handle).putInt(BATCH));
+                tx.session().request(Wire.CURSOR_NEXT_REFS).putInt(handle).putInt(max));
         final int n = r.getInt();
-        if (n < 0 || n > BATCH) {
+        if (n < 0 || n > max || r.remaining() < n * (Integer.BYTES + Long.BYTES)) {
             throw new BessException(ErrorCode.PROTOCOL, "cursor batch out of bounds in a reply: n=" + n);
         }
         for (int i = 0; i < n; i++) {
@@ -84,7 +93,7 @@ final class RemoteCursor implements Cursor {
         }
         count = n;
         next = 0;
-        exhausted = n < BATCH;
+        exhausted = n < max;
         return n > 0;
     }
 

@@ -112,7 +112,7 @@ public final class Wire {
      */
     public static final int CURSOR_NEXT_REFS = 56;
     /** The most references one {@link #CURSOR_NEXT_REFS} returns. */
-    public static final int CURSOR_BATCH_MAX = 512;
+    public static final int CURSOR_BATCH_MAX = 4096;
     /**
      * A slotted segment's slots, for the client to resolve references into it itself for the rest of the transaction:
      * db, segment page; reply: the used slots' raw bytes ({@code bytes}), then {@code int n} areas of the database

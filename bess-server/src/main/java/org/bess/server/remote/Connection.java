@@ -857,7 +857,16 @@ final class Connection implements Runnable {
             case Wire.OBJECT_TYPE -> putType(get(in.getInt(), ObjectRef.class).type());
             case Wire.SCAN -> out.putInt(handle(tx().scan(get(in.getInt(), BessFile.class)), true));
             case Wire.CURSOR_NEXT -> cursorNext(get(in.getInt(), Cursor.class));
-            case Wire.CURSOR_NEXT_REFS -> cursorNextRefs(get(in.getInt(), Cursor.class), in.getInt());
+            case Wire.CURSOR_NEXT_REFS -> {
+                final int h = in.getInt();
+                final int max = in.getInt();
+                // the bound first: a frame out of bounds closes the connection whatever its handle
+                if (max < 1 || max > Wire.CURSOR_BATCH_MAX) {
+                    throw new MalformedFrame(
+                            "cursor batch out of bounds: max=" + max + ", allowed 1.." + Wire.CURSOR_BATCH_MAX);
+                }
+                cursorNextRefs(get(h, Cursor.class), max);
+            }
             case Wire.CURSOR_CLOSE -> {
                 final int h = in.getInt();
                 get(h, Cursor.class).close();

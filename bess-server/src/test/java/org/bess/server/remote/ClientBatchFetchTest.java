@@ -43,7 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code FETCH_PAGES} and {@code SEGMENT_SLOTS_MANY} requests instead of one per page and segment; a copy another
  * transaction changed meanwhile is sent again (digest), a page or segment another transaction holds exclusively is
  * skipped and read later only after that transaction ends; the batch's S locks hold until the transaction ends (commit or
- * abort); malformed batch frames close only their connection.
+ * abort); a cursor's batches of references grow from 256 to {@link Wire#CURSOR_BATCH_MAX}; malformed batch frames close
+ * only their connection.
  */
 @Timeout(120)
 class ClientBatchFetchTest {
@@ -248,6 +249,46 @@ class ClientBatchFetchTest {
         assertThat(readAll(s, refs)).as("the values before the aborted writes").isEqualTo(SUM);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Bess.Mode.class)
+    void shouldScanWithGrowingBatchesOfReferences(final Bess.Mode mode) {
+        final Session s = Bess.connect(dir.resolve("node"), mode);
+        sessions.add(s);
+        final Database db = s.createDatabase(dir.resolve("scan.root"), 4L << 20);
+        final TypeId t = db.defineType("Tiny", 16, new int[0]);
+        final int count = 2_000;
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, "tiny");
+            for (int i = 0; i < count; i++) {
+                tx.allocate(f, t).putLong(0, i);
+            }
+            tx.commit();
+        }
+        long requests = 0;
+        for (int round = 0; round < 2; round++) {
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.file(db, "tiny");
+                final org.bess.client.Cursor c = tx.scan(f);
+                final long before = endpoint.requestsServed();
+                long sum = 0;
+                int seen = 0;
+                while (c.next()) {
+                    sum += c.object().getLong(0);
+                    seen++;
+                }
+                requests = endpoint.requestsServed() - before;
+                assertThat(seen).isEqualTo(count);
+                assertThat(sum).isEqualTo((long) count * (count - 1) / 2);
+                c.close();
+                tx.commit();
+            }
+        }
+        assertThat(requests)
+                .as("a repeated scan: 256 + 512 + 1,024 + 2,048 references in 4 requests (8 in batches of 256), plus"
+                        + " none for segments and pages in shared memory, one batch of each in copy-on-access")
+                .isLessThanOrEqualTo(7);
+    }
+
     @Test
     void shouldCloseOnlyTheConnectionThatSentAMalformedBatch() throws Exception {
         final RemoteSession good = copyClient();
@@ -264,6 +305,8 @@ class ClientBatchFetchTest {
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(0)));
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(4).putLong(1)));
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0)));
+        // CURSOR_NEXT_REFS past the maximum
+        frames.add(frame(Wire.CURSOR_NEXT_REFS, b -> b.putInt(0).putInt(Wire.CURSOR_BATCH_MAX + 1)));
         for (final ByteBuffer f : frames) {
             try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
