@@ -96,6 +96,14 @@ final class SegmentSlots {
     private int stamp;
     private long localSnapshots;
     private long batchedSegments;
+    // the last segment resolved into, and the last area (by the identity of its database's area table: a reply
+    // replaces the table, never changes it)
+    private Db lastSegDb;
+    private long lastSegPage;
+    private UnsafeBuffer lastSeg;
+    private Int2ObjectHashMap<long[]> lastAreas;
+    private int lastAreaId;
+    private long[] lastArea;
     // the database of the last resolution: a traversal stays in one database, so this skips the map lookup per open
     private RemoteDatabase lastDb;
     private Db last;
@@ -131,6 +139,8 @@ final class SegmentSlots {
 
     /** Forgets every snapshot: a new transaction, or the current one changed pages on the server. */
     void clear() {
+        lastSegDb = null;
+        lastSeg = null;
         for (final Db d : dbs.values()) {
             d.slots.clear();
         }
@@ -139,6 +149,9 @@ final class SegmentSlots {
 
     /** Forgets everything, the areas learnt too (the layout stamp moved). */
     private void forget() {
+        lastSegDb = null;
+        lastSeg = null;
+        lastAreas = null;
         dbs.clear();
         count = 0;
         lastDb = null;
@@ -180,7 +193,8 @@ final class SegmentSlots {
             last = dbs.computeIfAbsent(db, d -> new Db());
         }
         final Db d = last;
-        UnsafeBuffer s = d.slots.get(segPage);
+        // the segment and area of the last open first: a traversal often stays in both
+        UnsafeBuffer s = d == lastSegDb && segPage == lastSegPage ? lastSeg : d.slots.get(segPage);
         boolean requested = false;
         if (s == null) {
             if (count >= MAX_SEGMENTS) {
@@ -211,10 +225,21 @@ final class SegmentSlots {
             if (!slot.resolvesOrdinary(word)) {
                 return false;
             }
-            final long[] area = d.areas == null ? null : d.areas.get(slot.area);
+            final long[] area;
+            if (d.areas == lastAreas && slot.area == lastAreaId) {
+                area = lastArea;
+            } else {
+                area = d.areas == null ? null : d.areas.get(slot.area);
+                lastAreas = d.areas;
+                lastAreaId = slot.area;
+                lastArea = area;
+            }
             final long lastPage =
                     slot.firstPage() + ((slot.offsetInPage() + Math.max(slot.size, 1) - 1L) >>> PAGE_SHIFT);
             if (area != null && lastPage < area[1]) {
+                lastSegDb = d;
+                lastSegPage = segPage;
+                lastSeg = s;
                 window = (int) area[0];
                 firstPage = slot.firstPage();
                 pageOffset = slot.offsetInPage();
@@ -233,6 +258,7 @@ final class SegmentSlots {
             }
             requested = true;
             d.slots.put(segPage, s);
+            lastSegDb = null;
         }
     }
 

@@ -133,7 +133,9 @@ public final class ClientChild {
         for (int i = 0; i < accounts; i++) {
             account(tx, db, i).getLong(0);
         }
-        System.out.println("IN_TXN fast=" + ((RemoteSession) s).fastPathLocks());
+        final RemoteSession r = (RemoteSession) s;
+        System.out.println("IN_TXN fast=" + r.fastPathLocks() + " localSlots=" + r.localSlotSnapshots() + " pinned="
+                + r.slotFramesPinned());
         System.out.flush();
         Thread.sleep(TimeUnit.MINUTES.toMillis(5));
         System.out.println("NOT KILLED");

@@ -204,9 +204,18 @@ class ClientProcessesTest {
         final long fast =
                 Long.parseLong(out.substring(out.indexOf("fast=") + 5).trim().split("\\s")[0]);
         assertThat(fast).as("page locks the client took without a request").isGreaterThan(0);
-        p.destroyForcibly(); // SIGKILL while it holds fast-path locks
+        final long pinned =
+                Long.parseLong(out.substring(out.indexOf("pinned=") + 7).trim().split("\\s")[0]);
+        assertThat(pinned)
+                .as("segments whose slots it read in place, their frames pinned by its bits")
+                .isGreaterThan(0);
+        assertThat(SessionAccess.clientHitMaps(server)).isGreaterThanOrEqualTo(pinned);
+        p.destroyForcibly(); // SIGKILL while it holds fast-path locks and slot pins
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        assertThat(SessionAccess.clientHitMaps(server))
+                .as("pins left by the dead client")
+                .isZero();
         writeEveryAccount(); // every page the client had locked, X, within the 2 s lock timeout
         assertThat(server.lockCounters()[0])
                 .as("locks held after everyone finished")
