@@ -53,6 +53,11 @@ final class HostedClientSession implements Session {
         }
     }
 
+    /** The client session itself (for counters such as its requests). */
+    Session client() {
+        return client;
+    }
+
     @Override
     public Database createDatabase(final Path rootAreaPath, final long extentBytes) {
         return client.createDatabase(rootAreaPath, extentBytes);
