@@ -666,7 +666,8 @@ public final class BessServer implements AutoCloseable {
 
     /**
      * Takes S on a page for the current transaction when that needs no wait (a copy-on-access client's batch of pages
-     * it predicts it will read, {@code FETCH_PAGES}): never waits, so it adds no wait and no deadlock to the transaction.
+     * it predicts it will read, {@code FETCH_PAGES}): never waits, so it adds no wait and no deadlock to the
+     * transaction.
      *
      * @return whether the transaction holds S (or more) on the page now.
      */

@@ -373,8 +373,8 @@ public final class SessionAccess {
     }
 
     /**
-     * Copy-on-access {@code FETCH_PAGES}: pages a client reads now or predicts it will read, each with the digest of the
-     * copy it holds ({@link PageDigest}). The first is locked as {@link #fetchPage} does (waiting if it must); the
+     * Copy-on-access {@code FETCH_PAGES}: pages a client reads now or predicts it will read, each with the digest of
+     * the copy it holds ({@link PageDigest}). The first is locked as {@link #fetchPage} does (waiting if it must); the
      * others only when S needs no wait, so the batch adds no wait and no deadlock to the transaction. Per page {@code
      * status} gets 0 (not locked: the client asks again when it reads the page), 1 (locked, and the client's copy is
      * the page) or 2 (locked, and the page's bytes were appended to {@code dst}).

@@ -809,23 +809,7 @@ final class Connection implements Runnable {
                 putObject(tx().allocateNear(near, t, in.getInt()));
             }
             case Wire.OPEN -> putObject(tx().open(ref()));
-            case Wire.SEGMENT_SLOTS -> {
-                final int dbHandle = in.getInt();
-                final long segPage = in.getLong();
-                final Database d = get(dbHandle, Database.class);
-                tx();
-                final byte[] slots = SessionAccess.segmentSlots(session, d, segPage);
-                out.putBytes(slots, 0, slots.length);
-                final long[] areas = SessionAccess.areaWindows(session, d);
-                out.putInt(areas.length / 3);
-                for (int i = 0; i < areas.length; i += 3) {
-                    out.putInt((int) areas[i]).putInt((int) areas[i + 1]).putLong(areas[i + 2]);
-                }
-                // appended: the root window and, for a client with a lock log, the page's key in the shared table (the
-                // transaction holds S now): its next transactions read the slots in place without this request
-                final int rootWindow = SessionAccess.rootWindow(session, d);
-                out.putInt(rootWindow).putLong(sharePage(rootWindow, segPage));
-            }
+            case Wire.SEGMENT_SLOTS -> segmentSlots();
             case Wire.SEGMENT_SLOTS_MANY -> segmentSlotsMany();
             case Wire.FREE -> tx().free(get(in.getInt(), ObjectRef.class));
             case Wire.RESIZE -> {
@@ -857,16 +841,7 @@ final class Connection implements Runnable {
             case Wire.OBJECT_TYPE -> putType(get(in.getInt(), ObjectRef.class).type());
             case Wire.SCAN -> out.putInt(handle(tx().scan(get(in.getInt(), BessFile.class)), true));
             case Wire.CURSOR_NEXT -> cursorNext(get(in.getInt(), Cursor.class));
-            case Wire.CURSOR_NEXT_REFS -> {
-                final int h = in.getInt();
-                final int max = in.getInt();
-                // the bound first: a frame out of bounds closes the connection whatever its handle
-                if (max < 1 || max > Wire.CURSOR_BATCH_MAX) {
-                    throw new MalformedFrame(
-                            "cursor batch out of bounds: max=" + max + ", allowed 1.." + Wire.CURSOR_BATCH_MAX);
-                }
-                cursorNextRefs(get(h, Cursor.class), max);
-            }
+            case Wire.CURSOR_NEXT_REFS -> cursorNextRefs();
             case Wire.CURSOR_CLOSE -> {
                 final int h = in.getInt();
                 get(h, Cursor.class).close();
@@ -914,6 +889,39 @@ final class Connection implements Runnable {
     }
 
     /** Steps a cursor up to {@code max} times and sends the references only; the client opens the objects itself. */
+    /** {@code SEGMENT_SLOTS}: a segment's slots, the areas, then (appended) the root window and the page's key. */
+    private void segmentSlots() {
+        final int dbHandle = in.getInt();
+        final long segPage = in.getLong();
+        final Database d = get(dbHandle, Database.class);
+        tx();
+        final byte[] slots = SessionAccess.segmentSlots(session, d, segPage);
+        out.putBytes(slots, 0, slots.length);
+        final long[] areas = SessionAccess.areaWindows(session, d);
+        out.putInt(areas.length / 3);
+        for (int i = 0; i < areas.length; i += 3) {
+            out.putInt((int) areas[i]).putInt((int) areas[i + 1]).putLong(areas[i + 2]);
+        }
+        // appended: the root window and, for a client with a lock log, the page's key in the shared table (the
+        // transaction holds S now): its next transactions read the slots in place without this request
+        final int rootWindow = SessionAccess.rootWindow(session, d);
+        out.putInt(rootWindow).putLong(sharePage(rootWindow, segPage));
+    }
+
+    /**
+     * {@code CURSOR_NEXT_REFS}: the bound is checked first, so a frame out of bounds closes the connection whatever its
+     * handle.
+     */
+    private void cursorNextRefs() {
+        final int h = in.getInt();
+        final int max = in.getInt();
+        if (max < 1 || max > Wire.CURSOR_BATCH_MAX) {
+            throw new MalformedFrame(
+                    "cursor batch out of bounds: max=" + max + ", allowed 1.." + Wire.CURSOR_BATCH_MAX);
+        }
+        cursorNextRefs(get(h, Cursor.class), max);
+    }
+
     private void cursorNextRefs(final Cursor c, final int max) {
         if (max < 1 || max > Wire.CURSOR_BATCH_MAX) {
             throw new MalformedFrame(
