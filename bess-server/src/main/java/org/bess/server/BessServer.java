@@ -96,11 +96,12 @@ public final class BessServer implements AutoCloseable {
         RestartRecovery.Analysis analysis = null;
         try {
             cache.storageIo(context.storageIo());
-            // the open scan that finds the log's end is also restart's analysis pass
+            // the open scan that finds the log's end is also restart's analysis and redo pass: restart recovery runs
+            // it (RestartRecovery.run) once the engine around the log exists, since redo opens databases
             analysis = RestartRecovery.Analysis.forLog(context.nodeDir().resolve("log"), cache);
-            this.log = new LogWriter(
-                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes(), analysis);
-            this.recoveryAnalysis = analysis.finish(log);
+            this.log = LogWriter.unopened(
+                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes());
+            this.recoveryAnalysis = analysis;
         } catch (final RuntimeException e) {
             if (analysis != null) {
                 analysis.stopPrefault();
@@ -108,8 +109,8 @@ public final class BessServer implements AutoCloseable {
             cache.close();
             throw e;
         }
-        final long nextTxnId = recoveryAnalysis.nextTxnId();
-        this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
+        // the next transaction id is known once the log's open scan ran (logOpened)
+        this.txns = new TransactionManager(log, cache, new WindowPages(), 1, context.recoveryBufferPages());
         txns.fullPageImages(context.fullPageImages());
         this.updatePath = new UpdatePath(this, cache, txns);
         this.locks = new LockManager(context.lockContext());
@@ -130,7 +131,9 @@ public final class BessServer implements AutoCloseable {
             @Override
             public void beforeWriteBack(final int window, final long pageNo, final int frame) {
                 final long lsn = txns.beforeWriteBack(window, pageNo, frame);
-                if (lsn > 0 && lsn >= log.durableLsn()) {
+                // before the log is open (restart's redo inside its open scan) every record is one the scan read from
+                // the log files, as durable as the log open makes the rest of them: nothing to force
+                if (lsn > 0 && log.isOpen() && lsn >= log.durableLsn()) {
                     log.force(lsn);
                 }
                 FaultPoints.hit("writeBack.afterLogForce");
@@ -291,6 +294,9 @@ public final class BessServer implements AutoCloseable {
                 recoverySession.close();
             }
         } catch (final RuntimeException e) {
+            // a failed recovery leaves pages half restored in the cache: they must never be written back (no
+            // checkpoint at close), and the next start recovers from the log again
+            server.log().failStop(e);
             final RestartRecovery.Analysis untaken = server.takeRecoveryAnalysis();
             if (untaken != null) {
                 // recovery never ran: stop populating frames before the cache closes
@@ -1001,11 +1007,20 @@ public final class BessServer implements AutoCloseable {
     }
 
     Database openDatabase(final Path rootAreaPath) {
+        return openDatabase(rootAreaPath, true);
+    }
+
+    /**
+     * Opens a database (or returns it when open); {@code logged} false while the log is not open yet (restart's redo
+     * opens databases during the log's open scan, and logs their {@code DATABASE} records once the scan found the
+     * log's end: {@link EngineDatabase#logDatabase()}).
+     */
+    EngineDatabase openDatabase(final Path rootAreaPath, final boolean logged) {
         final EngineDatabase open = databases.get(key(rootAreaPath));
         if (open != null) {
             return open;
         }
-        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath);
+        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath, logged);
         databases.put(key(rootAreaPath), db);
         return db;
     }
@@ -1229,6 +1244,15 @@ public final class BessServer implements AutoCloseable {
     }
 
     /** The analysis of the log's open scan, once: restart recovery takes it. */
+    /**
+     * The log's open scan ran (restart recovery): transactions get ids above every id in the log, and the next
+     * checkpoint by volume counts from the log's end.
+     */
+    void logOpened(final long nextTxnId) {
+        txns.nextTxnId(nextTxnId);
+        lastCheckpointLsn = log.endLsn();
+    }
+
     RestartRecovery.Analysis takeRecoveryAnalysis() {
         final RestartRecovery.Analysis a = recoveryAnalysis;
         recoveryAnalysis = null;

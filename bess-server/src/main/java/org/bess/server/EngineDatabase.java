@@ -91,7 +91,8 @@ final class EngineDatabase implements Database {
     }
 
     /** Logs where this database lives, so that restart recovery can open it. */
-    private void logDatabase() {
+    /** Logs the {@code DATABASE} record that names this database for restart (at its opening). */
+    void logDatabase() {
         server.log()
                 .append(
                         org.bess.format.LogRecordDescriptor.TYPE_DATABASE,
@@ -131,6 +132,11 @@ final class EngineDatabase implements Database {
     }
 
     static EngineDatabase open(final BessServer server, final Path rootPath) {
+        return open(server, rootPath, true);
+    }
+
+    /** Opens a database; {@code logged} false leaves its {@code DATABASE} record to the caller (restart's redo). */
+    static EngineDatabase open(final BessServer server, final Path rootPath, final boolean logged) {
         final int window = server.allocateWindow();
         final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, -1, server.cache(), window);
         final Catalog catalog;
@@ -170,7 +176,9 @@ final class EngineDatabase implements Database {
             db.closeAreas();
             throw e;
         }
-        db.logDatabase();
+        if (logged) {
+            db.logDatabase();
+        }
         return db;
     }
 

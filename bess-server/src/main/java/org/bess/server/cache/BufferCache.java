@@ -509,6 +509,15 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_DIRTY);
     }
 
+    /**
+     * Sets a dirty frame's recovery LSN, whatever it was (restart's redo: a full page image rebuilds the page whole, so
+     * a redo from the image on suffices for it).
+     */
+    public void resetRecLsn(final int frame, final long recLsn) {
+        control.putLong(
+                CacheControlDescriptor.frameOffset(frame) + CacheControlDescriptor.FRAME_REC_LSN_OFFSET, recLsn);
+    }
+
     /** Where recovery LSNs come from when the caller gives none: the log's end now. */
     public void recLsnSource(final java.util.function.LongSupplier source) {
         this.recLsnSource = source;

@@ -230,6 +230,14 @@ public final class TransactionManager {
     }
 
     /**
+     * Raises the next transaction id (restart: above every id in the log, known once the log's open scan ran, before
+     * any transaction begins).
+     */
+    public void nextTxnId(final long next) {
+        this.nextTxnId = Math.max(nextTxnId, next);
+    }
+
+    /**
      * Starts a transaction and makes it current; its before-images go to an area from the manager's pool, taken at its
      * first write (internal transactions).
      */
