@@ -297,7 +297,9 @@ public final class BessServer implements AutoCloseable {
             // a failed recovery leaves pages half restored in the cache: they must never be written back (no
             // checkpoint at close), and the next start recovers from the log again
             server.log().failStop(e);
-            final RestartRecovery.Analysis untaken = server.takeRecoveryAnalysis();
+            // not takeRecoveryAnalysis(): recovery took it when it ran, and its failure is the one to report
+            final RestartRecovery.Analysis untaken = server.recoveryAnalysis;
+            server.recoveryAnalysis = null;
             if (untaken != null) {
                 // recovery never ran: stop populating frames before the cache closes
                 untaken.stopPrefault();
