@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restart recovery in the ARIES manner, from the last checkpoint (checkpoints are taken between transactions, so the
- * checkpoint LSN is also where redo starts):
+ * Restart recovery in the ARIES manner, from the last checkpoint (redo starts at the smallest recovery LSN of its
+ * dirty page table; analysis and redo run inside the log's open scan, one reading of the log):
  *
  * <ol>
  *   <li>analysis: which databases the log names, which transactions committed, ended or are losers, and the last
@@ -69,12 +69,12 @@ final class RestartRecovery {
     }
 
     /**
-     * Analysis, fed record by record by the log's open scan ({@link LogWriter#LogWriter(LogDevice, long,
-     * LogScanner.Visitor)}): the scan that finds the end of the log is also the analysis pass and finds the next
-     * transaction id, so restart reads the log twice in all (that scan, then redo), not four times. It starts at the
-     * checkpoint the master record names (earlier records are only checked by the scan), or at the first record when
-     * there is no master record. When the master record names something that is not a valid checkpoint record,
-     * {@link #finish} analyses again from the start of the log, as before.
+     * Analysis, fed record by record by the log's open scan ({@link LogWriter#open}): the scan that finds the end of
+     * the log is also the analysis pass and finds the next transaction id, and, with {@link #redoInScan}, the redo
+     * pass too ({@link ScanRedo}), so restart reads the log once. Analysis starts at the checkpoint the master record
+     * names (earlier records are only checked by the scan, and redone from the redo start on), or at the first record
+     * when there is no master record. When the master record names something that is not a valid checkpoint record,
+     * {@link #finish} analyses again from the start of the log, and redo is a pass of its own, as before.
      */
     static final class Analysis implements LogScanner.Visitor {
         private final long master;

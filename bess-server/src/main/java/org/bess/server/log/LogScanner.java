@@ -44,7 +44,7 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe.
  */
 public final class LogScanner implements AutoCloseable {
-    /** Sees records in place during a scan (see {@link LogWriter#LogWriter(LogDevice, long, Visitor)}). */
+    /** Sees records in place during a scan (see {@link LogWriter#open}). */
     @FunctionalInterface
     public interface Visitor {
         /**
