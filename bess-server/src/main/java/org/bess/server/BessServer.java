@@ -1245,7 +1245,6 @@ public final class BessServer implements AutoCloseable {
         return txns;
     }
 
-    /** The analysis of the log's open scan, once: restart recovery takes it. */
     /**
      * The log's open scan ran (restart recovery): transactions get ids above every id in the log, and the next
      * checkpoint by volume counts from the log's end.
@@ -1255,6 +1254,7 @@ public final class BessServer implements AutoCloseable {
         lastCheckpointLsn = log.endLsn();
     }
 
+    /** The analysis of the log's open scan, once: restart recovery takes it. */
     RestartRecovery.Analysis takeRecoveryAnalysis() {
         final RestartRecovery.Analysis a = recoveryAnalysis;
         recoveryAnalysis = null;
