@@ -102,10 +102,18 @@ final class RestartRecovery {
         private final BufferCache cache;
         /** Populates frames ahead of redo once the log shows enough pages to redo (null until then). */
         private FramePrefault prefault;
-        /** Redo inside the scan (one pass), from {@link #redoFrom}; null when redo is a pass of its own. */
+        /**
+         * Redo inside the scan (one pass), from {@link #redoFrom}; null when redo is a pass of its own, and until the
+         * scan meets the first page record to redo (a clean log starts no applier thread).
+         */
         private ScanRedo redo;
         /** Where redo inside the scan starts (known before the scan: the master record's checkpoint). */
         private long redoFrom = Long.MAX_VALUE;
+        /** Whether the scan redoes ({@link #redoInScan}), and for which engine and log. */
+        private boolean redoing;
+
+        private BessServer redoServer;
+        private LogWriter redoLog;
 
         /** An analysis that starts at the checkpoint record at {@code master} (-1: at the first record). */
         Analysis(final long master) {
@@ -175,10 +183,9 @@ final class RestartRecovery {
             } else {
                 redoFrom = first;
             }
-            redo = new ScanRedo(server, log, this, redoFrom);
-            if (prefault != null) {
-                redo.pages.prefault(prefault);
-            }
+            redoServer = server;
+            redoLog = log;
+            redoing = true;
             return true;
         }
 
@@ -204,8 +211,16 @@ final class RestartRecovery {
                 images.onFullPage(r.buffer(), r.payloadOffset(), r.lsn());
                 onImage();
             }
-            if (redo != null && r.lsn() >= redoFrom) {
-                redo.visit(r, type);
+            if (redoing && r.lsn() >= redoFrom) {
+                if (redo == null && isPageRecord(type)) {
+                    redo = new ScanRedo(redoServer, redoLog, this, redoFrom);
+                    if (prefault != null) {
+                        redo.pages.prefault(prefault);
+                    }
+                }
+                if (redo != null) {
+                    redo.visit(r, type);
+                }
             }
             if (!started) {
                 if (master >= 0 && (r.lsn() != master || type != LogRecordDescriptor.TYPE_CHECKPOINT)) {
@@ -559,7 +574,7 @@ final class RestartRecovery {
             // redo inside the scan covered the whole redo stretch only when the scan reached the master record's
             // checkpoint (else the analysis ran again from the start of the log, and so does redo, below)
             final ScanRedo inScanRedo = inScan ? scanned.redo : null;
-            final boolean redoneInScan = inScanRedo != null && analysis == scanned;
+            final boolean redoneInScan = inScan && analysis == scanned;
             if (inScanRedo != null) {
                 for (final EngineDatabase db : inScanRedo.opened) {
                     db.logDatabase();
@@ -604,7 +619,7 @@ final class RestartRecovery {
         final long[] redone;
         if (redoneInScan) {
             redoStart = analysis.redoFrom;
-            redone = new long[] {inScanRedo.redone, 0};
+            redone = new long[] {inScanRedo == null ? 0 : inScanRedo.redone, 0};
         } else {
             redoStart = Math.max(firstLsn(log), analysis.redoStart);
             redone = redo(server, log, analysis.images, redoStart, end, analysis.prefault);
