@@ -312,7 +312,7 @@ public final class BufferCache implements AutoCloseable {
             return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
-        final int frame = victim();
+        final int frame = victimNear(window, pageNo);
         // writing back the victim may have pinned pages, and so loaded this one: never hold a page in two frames
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
@@ -420,7 +420,7 @@ public final class BufferCache implements AutoCloseable {
         sources[window].loadRun(firstPage, count, stagingAddress);
         for (int i = 0; i < count; i++) {
             final long key = CacheControlDescriptor.pageKey(window, firstPage + i);
-            final int frame = victim();
+            final int frame = victimNear(window, firstPage + i);
             if (lookup(key) >= 0) {
                 releaseUnused(frame);
                 continue;
@@ -1000,6 +1000,29 @@ public final class BufferCache implements AutoCloseable {
                 control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
             }
         }
+    }
+
+    /**
+     * Picks a frame for page {@code pageNo} of a window: the frame after the one holding the page before it when that
+     * frame is free, else {@link #victim()}. Pages written or read in order then sit in consecutive frames, and a
+     * process maps a run of them as one kernel mapping (adjacent virtual frames of consecutive cache offsets merge),
+     * where each frame apart costs two of the few tens of thousands a process may have.
+     */
+    private int victimNear(final int window, final long pageNo) {
+        if (pageNo > 0) {
+            final int before = lookup(CacheControlDescriptor.pageKey(window, pageNo - 1));
+            if (before >= 0 && before + 1 < frameCount) {
+                final int frame = before + 1;
+                final int d = CacheControlDescriptor.frameOffset(frame);
+                if (control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                        && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                        && !clientMapped(frame)) {
+                    control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                    return frame;
+                }
+            }
+        }
+        return victim();
     }
 
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */
