@@ -50,7 +50,7 @@ final class SlotSnapshots {
     /** Entries (segments) at first: two per set. */
     static final int INITIAL_SIZE = 512;
     /** Entries at most. */
-    static final int MAX_SIZE = 8192;
+    static final int MAX_SIZE = 1 << 16;
 
     // an entry's longs: serial, segment page, layout epoch, frame address, then per data area (AREAS of them) its key
     // ((area id + 1) << 32 | window; 0 = none) and its page count

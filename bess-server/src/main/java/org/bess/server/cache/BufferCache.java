@@ -91,6 +91,7 @@ public final class BufferCache implements AutoCloseable {
     public BufferCache(final Path dir, final int frameCount) {
         this.dir = dir;
         this.frameCount = frameCount;
+        this.controlHand = frameCount - 1;
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("cache"));
@@ -312,7 +313,7 @@ public final class BufferCache implements AutoCloseable {
             return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
-        final int frame = victimNear(window, pageNo);
+        final int frame = controlPage ? victimForControl() : victimNear(window, pageNo);
         // writing back the victim may have pinned pages, and so loaded this one: never hold a page in two frames
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
@@ -1020,6 +1021,32 @@ public final class BufferCache implements AutoCloseable {
                     control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
                     return frame;
                 }
+            }
+        }
+        return victim();
+    }
+
+    /** Free frames a control page's miss looks for from the top of the cache before it takes {@link #victim()}. */
+    private static final int CONTROL_PROBES = 16;
+
+    private int controlHand;
+
+    /**
+     * Picks a frame for a control page: a free frame from the top of the cache down when one is near the control
+     * hand, else {@link #victim()}. Control pages (slotted segments, extent maps) are made between the data pages of
+     * objects written in order; taken from the clock hand, each would sit in the frame the next data page's
+     * {@link #victimNear} wants, and split the data pages' run of frames.
+     */
+    private int victimForControl() {
+        for (int probe = 0; probe < CONTROL_PROBES; probe++) {
+            final int frame = controlHand;
+            controlHand = controlHand == 0 ? frameCount - 1 : controlHand - 1;
+            final int d = CacheControlDescriptor.frameOffset(frame);
+            if (control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                    && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                    && !clientMapped(frame)) {
+                control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                return frame;
             }
         }
         return victim();
