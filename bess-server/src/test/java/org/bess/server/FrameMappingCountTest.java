@@ -1,6 +1,7 @@
 package org.bess.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,6 +118,44 @@ class FrameMappingCountTest {
         }
     }
 
+    @Test
+    void shouldLeaveAFrameReadOnlyWhenTheFirstWriteThatMappedItFails() throws IOException {
+        final Context context = new Context()
+                .nodeDir(dir.resolve("node"))
+                .cacheSizeBytes(64L << 20)
+                .lockContext(new org.bess.server.lock.LockContext()
+                        .lockTimeoutNs(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200)));
+        final BessServer server = BessServer.start(context);
+        try (EmbeddedSession reader = (EmbeddedSession) server.openSession();
+                EmbeddedSession writer = (EmbeddedSession) server.openSession()) {
+            final Ref[] refs = write(reader, dir.resolve("w.root"));
+            try (Transaction read = reader.begin();
+                    Transaction tx = writer.begin()) {
+                // the reader's shared lock on the page keeps the writer's exclusive one waiting until it times out
+                assertThat(read.open(refs[10]).getInt(0)).isEqualTo(10);
+                final ObjectRef o = tx.open(refs[10]);
+                assertThatThrownBy(() -> o.putInt(4, 1)).isInstanceOf(org.bess.exceptions.BessException.class);
+                // the writer's frame was mapped writable for its first write; the failed update path left it read-only
+                final long mapped = countState(writer.frames(), context, VirtualFrames.WRITE);
+                assertThat(mapped).as("frames left writable").isZero();
+                assertExact(writer.frames(), context);
+                assertExact(reader.frames(), context);
+            }
+        } finally {
+            server.close();
+        }
+    }
+
+    private static long countState(final VirtualFrames frames, final Context context, final byte state) {
+        long n = 0;
+        for (int w = 0; w < context.maxWindows(); w++) {
+            for (long page = 0; page < frames.statePages(w); page++) {
+                n += frames.state(w, page) == state ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     /** 3,000 objects of 2,000 bytes (two per page: 1,500 data pages), object i holding i. */
     private static Ref[] write(final EmbeddedSession s, final Path root) {
         final Database db = s.createDatabase(root, 4L << 20);
@@ -136,43 +175,33 @@ class FrameMappingCountTest {
 
     /**
      * The kernel's mappings in the frames' reservation are the reservation's own one plus those the frames count, and
-     * every page of window 0 has the protection its state says (unmapped pages are the private reservation).
+     * every page of every open window has the protection its state says (unmapped pages are the private reservation).
      */
     private static void assertExact(final VirtualFrames frames, final Context context) throws IOException {
         final long base = frames.address(0, 0);
-        final long windowEnd = frames.address(1, 0);
+        final long windowLength = frames.address(1, 0) - base;
         final long end = base + context.maxWindows() * context.windowSizeBytes();
         final List<long[]> maps = kernelMappings(base, end);
         assertThat(maps.size()).as("kernel mappings in the reservation").isEqualTo(1 + frames.mappings());
-        final long pages = Math.min(windowPagesUsed(maps, base, windowEnd), frames.statePages(0));
         int k = 0;
-        for (long page = 0; page < pages; page++) {
-            final long address = base + (page << 12);
-            while (maps.get(k)[1] <= address) {
-                k++;
-            }
-            final String expected =
-                    switch (frames.state(0, page)) {
-                        case VirtualFrames.INVALID -> "---p";
-                        case VirtualFrames.PROTECTED -> "---s";
-                        case VirtualFrames.WRITE -> "rw-s";
-                        default -> "r--s";
-                    };
-            assertThat(perms((int) maps.get(k)[2]))
-                    .as("protection of page " + page + " in state " + frames.state(0, page))
-                    .isEqualTo(expected);
-        }
-    }
-
-    /** Pages of window 0 up to the end of the last mapping that starts in it (the rest is the reservation). */
-    private static long windowPagesUsed(final List<long[]> maps, final long base, final long windowEnd) {
-        long last = base;
-        for (final long[] m : maps) {
-            if (m[0] < windowEnd) {
-                last = Math.max(last, Math.min(m[1], windowEnd));
+        for (int w = 0; w < context.maxWindows(); w++) {
+            for (long page = 0; page < frames.statePages(w); page++) {
+                final long address = base + w * windowLength + (page << 12);
+                while (maps.get(k)[1] <= address) {
+                    k++;
+                }
+                final String expected =
+                        switch (frames.state(w, page)) {
+                            case VirtualFrames.INVALID -> "---p";
+                            case VirtualFrames.PROTECTED -> "---s";
+                            case VirtualFrames.WRITE -> "rw-s";
+                            default -> "r--s";
+                        };
+                assertThat(perms((int) maps.get(k)[2]))
+                        .as("protection of page " + page + " of window " + w + " in state " + frames.state(w, page))
+                        .isEqualTo(expected);
             }
         }
-        return Math.min((last - base) >>> 12, 1L << 20);
     }
 
     private static String perms(final int bits) {

@@ -283,16 +283,36 @@ public final class VirtualFrames implements AutoCloseable {
         if (s == INVALID) {
             // the fault handler locks the page (shared) before it hands out the frame
             final int frame = handler.acquireFrame(window, pageNo);
+            // a first access that writes maps the frame writable at once: one system call, not a read-only mapping
+            // and an mprotect; the update path runs right after, and should it fail the frame goes back to read-only
+            // before the error leaves (the session's thread is the only one that uses these frames)
+            final boolean write = needed == WRITE;
             try {
-                space.mapFile(offset, PAGE_LENGTH, handler.cacheFd(), (long) frame << PAGE_SHIFT, Protection.READ);
+                space.mapFile(
+                        offset,
+                        PAGE_LENGTH,
+                        handler.cacheFd(),
+                        (long) frame << PAGE_SHIFT,
+                        write ? Protection.READ_WRITE : Protection.READ);
             } catch (final RuntimeException e) {
                 handler.releaseFrame(frame);
                 throw e;
             }
             ringPositions[window][p] = addToRing(pack(window, pageNo));
-            change(window, p, READ, frame);
-            s = READ;
+            change(window, p, write ? WRITE : READ, frame);
             remember(window, pageNo);
+            if (write) {
+                try {
+                    handler.beforeFirstWrite(window, pageNo, frame, space.address(offset));
+                } catch (final RuntimeException | Error e) {
+                    space.protect(offset, PAGE_LENGTH, Protection.READ);
+                    change(window, p, READ, frame);
+                    throw e;
+                }
+                addWritable(window, pageNo);
+                return;
+            }
+            s = READ;
         } else if (s == PROTECTED || s == UNLOCKED) {
             handler.lockForRead(window, pageNo);
             if (s == PROTECTED) {
@@ -304,13 +324,17 @@ public final class VirtualFrames implements AutoCloseable {
         if (needed == WRITE && s < WRITE) {
             handler.beforeFirstWrite(window, pageNo, cacheFrames[window][p], space.address(offset));
             space.protect(offset, PAGE_LENGTH, Protection.READ_WRITE);
-            if (writableCount == writable.length) {
-                writable = Arrays.copyOf(writable, writableCount * 2);
-            }
-            writable[writableCount++] = pack(window, pageNo);
+            addWritable(window, pageNo);
             s = WRITE;
         }
         change(window, p, s, cacheFrames[window][p]);
+    }
+
+    private void addWritable(final int window, final long pageNo) {
+        if (writableCount == writable.length) {
+            writable = Arrays.copyOf(writable, writableCount * 2);
+        }
+        writable[writableCount++] = pack(window, pageNo);
     }
 
     private static boolean needsSystemCall(final byte state, final byte needed) {
