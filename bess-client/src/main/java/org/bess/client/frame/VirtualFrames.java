@@ -29,6 +29,12 @@ import org.bess.nativeshim.Protection;
  * more pages than the budget or the cache holds. No system call happens on an access whose frames are already in the
  * needed state.
  *
+ * <p>The kernel merges neighbouring frames of consecutive cache offsets and equal protection into one mapping (VMA),
+ * and a process may have only {@code vm.max_map_count} of them: the frames count their mappings exactly (see {@link
+ * #breakAfter}), the clock protects and unmaps whole merged runs (which never adds a mapping), and a fault that may
+ * split a run first sweeps while the process is within two mappings of {@link #MAPPING_LIMIT}. So the frames mapped
+ * at once are limited by the budget and by the runs they form, not by the mapping limit alone.
+ *
  * <p>Not thread safe: owned by one session thread.
  */
 public final class VirtualFrames implements AutoCloseable {
