@@ -31,7 +31,8 @@ import org.bess.nativeshim.Protection;
  *
  * <p>The kernel merges neighbouring frames of consecutive cache offsets and equal protection into one mapping (VMA),
  * and a process may have only {@code vm.max_map_count} of them: the frames count their mappings exactly (see {@link
- * #breakAfter}), the clock protects and unmaps whole merged runs (which never adds a mapping), and a fault that may
+ * #breakAfter}), the clock protects and unmaps merged runs (whole near the limit, which never adds a mapping), and a
+ * fault that may
  * split a run first sweeps while the process is within two mappings of {@link #MAPPING_LIMIT}. So the frames mapped
  * at once are limited by the budget and by the runs they form, not by the mapping limit alone.
  *
@@ -428,7 +429,7 @@ public final class VirtualFrames implements AutoCloseable {
                 final int w = (int) (entry >>> 40);
                 final long pageNo = entry & ((1L << 40) - 1);
                 // the whole merged run in one call (a page alone would split it)
-                count += unmapRun(w, (int) pageNo);
+                count += unmapRun(w, (int) pageNo, Integer.MAX_VALUE);
             }
         }
         return count;
@@ -464,8 +465,9 @@ public final class VirtualFrames implements AutoCloseable {
             final byte s = states[window][p];
             if (s == UNLOCKED || s == READ || s == WRITE) {
                 // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
-                final int first = runStart(window, p);
-                final int last = runEnd(window, p);
+                final int reach = reach();
+                final int first = runStart(window, p, reach);
+                final int last = runEnd(window, p, reach);
                 space.protect(
                         window * windowLength + ((long) first << PAGE_SHIFT),
                         (long) (last - first + 1) * PAGE_LENGTH,
@@ -476,36 +478,50 @@ public final class VirtualFrames implements AutoCloseable {
                     protectedLaps[window][k] = lap;
                 }
             } else if (s == PROTECTED && protectedLaps[window][p] != lap) {
-                unmapRun(window, p);
+                unmapRun(window, p, reach());
                 return true;
             }
         }
         return false;
     }
 
-    /** The first page of the merged run holding mapped page {@code p}. */
-    private int runStart(final int window, final int p) {
+    /** Frames one system call of the clock changes at most while a split run costs mappings the process has. */
+    private static final int MAX_RUN = 256;
+
+    /**
+     * How far from the hand's page the clock takes a merged run: {@link #MAX_RUN} / 2 pages either way while the
+     * process has room for the two mappings cutting a run may cost (a long run then goes in pieces, as the hand
+     * comes to them), the whole run near the limit (which never adds a mapping).
+     */
+    private int reach() {
+        return PROCESS_MAPPINGS.get() + 2 <= MAPPING_LIMIT && mappings + 2 <= ownMappingLimit
+                ? MAX_RUN / 2
+                : Integer.MAX_VALUE;
+    }
+
+    /** The first page of the merged run holding mapped page {@code p}, at most {@code reach} pages before it. */
+    private int runStart(final int window, final int p, final int reach) {
         int first = p;
-        while (first > 0 && !breakAfter(window, first - 1)) {
+        while (first > 0 && p - first < reach && !breakAfter(window, first - 1)) {
             first--;
         }
         return first;
     }
 
-    /** The last page of the merged run holding mapped page {@code p}. */
-    private int runEnd(final int window, final int p) {
+    /** The last page of the merged run holding mapped page {@code p}, at most {@code reach} pages after it. */
+    private int runEnd(final int window, final int p, final int reach) {
         final int length = states[window].length;
         int last = p;
-        while (last + 1 < length && !breakAfter(window, last)) {
+        while (last + 1 < length && last - p < reach && !breakAfter(window, last)) {
             last++;
         }
         return last;
     }
 
-    /** Unmaps the merged run holding mapped page {@code p} in one call; returns its frames. */
-    private int unmapRun(final int window, final int p) {
-        final int first = runStart(window, p);
-        final int last = runEnd(window, p);
+    /** Unmaps the merged run holding mapped page {@code p} (see {@link #reach}) in one call; returns its frames. */
+    private int unmapRun(final int window, final int p, final int reach) {
+        final int first = runStart(window, p, reach);
+        final int last = runEnd(window, p, reach);
         space.unmap(window * windowLength + ((long) first << PAGE_SHIFT), (long) (last - first + 1) * PAGE_LENGTH);
         for (int k = first; k <= last; k++) {
             forget(window, k);
@@ -650,7 +666,7 @@ public final class VirtualFrames implements AutoCloseable {
             if (entry >= 0) {
                 final int window = (int) (entry >>> 40);
                 final long pageNo = entry & ((1L << 40) - 1);
-                unmapRun(window, (int) pageNo);
+                unmapRun(window, (int) pageNo, Integer.MAX_VALUE);
             }
         }
         if (space != null) {
