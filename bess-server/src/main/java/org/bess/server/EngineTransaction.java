@@ -30,8 +30,7 @@ final class EngineTransaction implements Transaction {
     private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     // reused by open()'s resolution from the session's slot snapshots, outside the latch
     private final ObjectStore.Slot fastSlot = new ObjectStore.Slot();
-    // where the last resolution for follow() (or latched one) ended, through forward objects: the object's database and
-    // word
+    // where the last latched resolution ended, through forward objects: the object's database and word
     private EngineDatabase latchedDb;
     private long latchedWord;
     private boolean active = true;
@@ -242,32 +241,24 @@ final class EngineTransaction implements Transaction {
 
     /**
      * Opens the object a reference word stored in an object of {@code db} names ({@link EngineObjectRef#openRef}): as
-     * {@link #open(Ref)} does, with the same checks, but with one allocation site for the handle whichever way the word
-     * resolves, so that a caller that inlines this and does not keep the handle (a connection object followed to its
-     * target) need not allocate it at all: C2's escape analysis gives up on an object that merges with another at a
-     * phi. So it neither answers from nor adds to the opened objects.
+     * {@link #open(Ref)} does, with the same checks, but without a {@link Ref}, without the database check (the word
+     * is of the handle's own database) and without the opened objects (neither answered from nor added to: a traversal
+     * opens most objects once).
      */
     EngineObjectRef follow(final EngineDatabase db, final long word) {
-        final ObjectStore.Slot slot = resolveToFollow(db, word);
-        return new EngineObjectRef(this, latchedDb, latchedWord, slot);
-    }
-
-    /**
-     * Resolves a word for {@link #follow}, from the slot snapshots without the latch when it can, else under the
-     * latch; the object's database and word (another's, through a forward object) go to {@link #latchedDb} and {@link
-     * #latchedWord}.
-     */
-    private ObjectStore.Slot resolveToFollow(final EngineDatabase db, final long word) {
         if (active && word != RefDescriptor.NULL_REF) {
             session.server().awaitQueued();
             if (session.snapshots().resolve(db, word, fastSlot)) {
-                latchedDb = db;
-                latchedWord = word;
-                return fastSlot;
+                return new EngineObjectRef(this, db, word, fastSlot);
             }
         }
+        return followLatched(db, word);
+    }
+
+    private EngineObjectRef followLatched(final EngineDatabase db, final long word) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            return resolveLatched(db, word, word == RefDescriptor.NULL_REF);
+            final ObjectStore.Slot slot = resolveLatched(db, word, word == RefDescriptor.NULL_REF);
+            return new EngineObjectRef(this, latchedDb, latchedWord, slot);
         }
     }
 
