@@ -534,6 +534,18 @@ public final class BufferCache implements AutoCloseable {
      * @return frames written.
      */
     public int checkpointFuzzy(final long olderThan) {
+        final int written = writeBackFuzzy(olderThan);
+        force(sources());
+        return written;
+    }
+
+    /**
+     * The writes of {@link #checkpointFuzzy} without the force: the caller forces {@link #sources()} afterwards (the
+     * engine does so with its latch let go, then once more under it).
+     *
+     * @return frames written.
+     */
+    public int writeBackFuzzy(final long olderThan) {
         int written = 0;
         for (int pass = 0; pass < 2; pass++) {
             final boolean controlPass = pass == 1;
@@ -557,12 +569,24 @@ public final class BufferCache implements AutoCloseable {
                 }
             }
         }
+        return written;
+    }
+
+    /** The page sources registered now (a copy: {@link #force} may run on it without the engine latch). */
+    public PageSource[] sources() {
+        return sources.clone();
+    }
+
+    /**
+     * Forces every source of {@code sources} (nulls skipped). Needs no latch: a source's force is safe beside the
+     * engine's reads and writes of it and after its close (the store then has nothing left to force).
+     */
+    public static void force(final PageSource[] sources) {
         for (final PageSource source : sources) {
             if (source != null) {
                 source.force();
             }
         }
-        return written;
     }
 
     private boolean mayWriteBack(final int frame) {
