@@ -78,6 +78,8 @@ public final class BessServer implements AutoCloseable {
     private RestartRecovery.Analysis recoveryAnalysis;
 
     private boolean closed;
+    /** A fuzzy checkpoint has let the latch go for its areas' force (guarded by the latch). */
+    private boolean fuzzyCheckpointRunning;
 
     BessServer(final Context context) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -754,7 +756,7 @@ public final class BessServer implements AutoCloseable {
         }
         if (checkpointDue()) {
             try (EmbeddedSession.Guard g = s.enter()) {
-                if (checkpointDue() && !log.failed()) {
+                if (checkpointDue() && !log.failed() && !fuzzyCheckpointRunning) {
                     checkpointNow(true);
                 }
             }
@@ -1147,7 +1149,10 @@ public final class BessServer implements AutoCloseable {
                 }
             } else {
                 log.forceAll();
-                cache.checkpointFuzzy(writeBackBelow);
+                cache.writeBackFuzzy(writeBackBelow);
+                if (!forceAreasLatchFree()) {
+                    return;
+                }
             }
             FaultPoints.hit("checkpoint.afterFlush");
             // transactions that logged nothing yet need no undo: they are not listed
@@ -1187,6 +1192,31 @@ public final class BessServer implements AutoCloseable {
         } finally {
             txns.use(outer);
         }
+    }
+
+    /**
+     * Forces the areas after a fuzzy checkpoint's write-back: the long {@code fdatasync}s run with the latch let go,
+     * so that other sessions go on meanwhile, then a second force under the latch makes durable what evictions wrote
+     * in between (usually nothing), before the caller takes the dirty page table. A second fuzzy checkpoint does not
+     * start meanwhile; a full one, or the engine's close, may.
+     *
+     * @return false when the engine closed meanwhile (its close took a full checkpoint: this one ends unlogged).
+     */
+    private boolean forceAreasLatchFree() {
+        if (latch.isHeldByCurrentThread() && !fuzzyCheckpointRunning) {
+            final org.bess.server.cache.PageSource[] areas = cache.sources();
+            fuzzyCheckpointRunning = true;
+            try {
+                withoutLatch(() -> BufferCache.force(areas));
+            } finally {
+                fuzzyCheckpointRunning = false;
+            }
+            if (closed) {
+                return false;
+            }
+        }
+        BufferCache.force(cache.sources());
+        return true;
     }
 
     /**
