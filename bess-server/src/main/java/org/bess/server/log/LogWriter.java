@@ -162,6 +162,11 @@ public final class LogWriter implements AutoCloseable {
         if (segments.isEmpty()) {
             nextLsn = LogSegmentHeaderDescriptor.HEADER_LENGTH;
         } else {
+            // What the scan reads counts as durable (restart redoes from it and may write pages back before the log
+            // is open), but the newest segment may hold bytes a killed process wrote and never forced: they sit in
+            // the page cache, and a power loss now would take them while pages written from them survive. Force it
+            // first (older segments were forced before the writer moved on; a clean file's force is cheap).
+            device.force(segments.get(segments.size() - 1));
             // one sequential pass to the end of the valid log; its mapping is released before the tail is cut
             try (LogScanner scanner = LogScanner.sequential(
                     device,
