@@ -51,6 +51,18 @@ public interface ObjectRef {
     /** Reads the reference stored at {@code offset}, or null when it is the null reference. */
     Ref getRef(int offset);
 
+    /**
+     * Follows the reference stored at {@code offset}: opens the object it names in this object's transaction, as
+     * {@code tx.open(getRef(offset))} does (with the same checks: the transaction active, the reference live), without
+     * making a {@link Ref}. The handle may be a new one even when the object was opened before in the transaction.
+     *
+     * @param offset where the reference is stored in this object.
+     * @return the object it names.
+     * @throws org.bess.exceptions.BessException {@code INVALID_REFERENCE} when the stored reference is the null
+     *     reference or names no live object, {@code BAD_ARGUMENT} when it names a large object.
+     */
+    ObjectRef openRef(int offset);
+
     /** Stores a reference at {@code offset}; a reference into another database is stored through a forward object. */
     void putRef(int offset, Ref ref);
 }

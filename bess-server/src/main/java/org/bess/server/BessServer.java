@@ -78,6 +78,8 @@ public final class BessServer implements AutoCloseable {
     private RestartRecovery.Analysis recoveryAnalysis;
 
     private boolean closed;
+    /** A fuzzy checkpoint has let the latch go for its areas' force (guarded by the latch). */
+    private boolean fuzzyCheckpointRunning;
 
     BessServer(final Context context) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -96,11 +98,12 @@ public final class BessServer implements AutoCloseable {
         RestartRecovery.Analysis analysis = null;
         try {
             cache.storageIo(context.storageIo());
-            // the open scan that finds the log's end is also restart's analysis pass
+            // the open scan that finds the log's end is also restart's analysis and redo pass: restart recovery runs
+            // it (RestartRecovery.run) once the engine around the log exists, since redo opens databases
             analysis = RestartRecovery.Analysis.forLog(context.nodeDir().resolve("log"), cache);
-            this.log = new LogWriter(
-                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes(), analysis);
-            this.recoveryAnalysis = analysis.finish(log);
+            this.log = LogWriter.unopened(
+                    context.storageIo().openLog(context.nodeDir().resolve("log")), context.logSegmentBytes());
+            this.recoveryAnalysis = analysis;
         } catch (final RuntimeException e) {
             if (analysis != null) {
                 analysis.stopPrefault();
@@ -108,8 +111,8 @@ public final class BessServer implements AutoCloseable {
             cache.close();
             throw e;
         }
-        final long nextTxnId = recoveryAnalysis.nextTxnId();
-        this.txns = new TransactionManager(log, cache, new WindowPages(), nextTxnId, context.recoveryBufferPages());
+        // the next transaction id is known once the log's open scan ran (logOpened)
+        this.txns = new TransactionManager(log, cache, new WindowPages(), 1, context.recoveryBufferPages());
         txns.fullPageImages(context.fullPageImages());
         this.updatePath = new UpdatePath(this, cache, txns);
         this.locks = new LockManager(context.lockContext());
@@ -130,7 +133,9 @@ public final class BessServer implements AutoCloseable {
             @Override
             public void beforeWriteBack(final int window, final long pageNo, final int frame) {
                 final long lsn = txns.beforeWriteBack(window, pageNo, frame);
-                if (lsn > 0 && lsn >= log.durableLsn()) {
+                // before the log is open (restart's redo inside its open scan) every record is one the scan read from
+                // the log files, as durable as the log open makes the rest of them: nothing to force
+                if (lsn > 0 && log.isOpen() && lsn >= log.durableLsn()) {
                     log.force(lsn);
                 }
                 FaultPoints.hit("writeBack.afterLogForce");
@@ -291,7 +296,12 @@ public final class BessServer implements AutoCloseable {
                 recoverySession.close();
             }
         } catch (final RuntimeException e) {
-            final RestartRecovery.Analysis untaken = server.takeRecoveryAnalysis();
+            // a failed recovery leaves pages half restored in the cache: they must never be written back (no
+            // checkpoint at close), and the next start recovers from the log again
+            server.log().failStop(e);
+            // not takeRecoveryAnalysis(): recovery took it when it ran, and its failure is the one to report
+            final RestartRecovery.Analysis untaken = server.recoveryAnalysis;
+            server.recoveryAnalysis = null;
             if (untaken != null) {
                 // recovery never ran: stop populating frames before the cache closes
                 untaken.stopPrefault();
@@ -776,7 +786,7 @@ public final class BessServer implements AutoCloseable {
         }
         if (checkpointDue()) {
             try (EmbeddedSession.Guard g = s.enter()) {
-                if (checkpointDue() && !log.failed()) {
+                if (checkpointDue() && !log.failed() && !fuzzyCheckpointRunning) {
                     checkpointNow(true);
                 }
             }
@@ -1031,11 +1041,20 @@ public final class BessServer implements AutoCloseable {
     }
 
     Database openDatabase(final Path rootAreaPath) {
+        return openDatabase(rootAreaPath, true);
+    }
+
+    /**
+     * Opens a database (or returns it when open); {@code logged} false while the log is not open yet (restart's redo
+     * opens databases during the log's open scan, and logs their {@code DATABASE} records once the scan found the
+     * log's end: {@link EngineDatabase#logDatabase()}).
+     */
+    EngineDatabase openDatabase(final Path rootAreaPath, final boolean logged) {
         final EngineDatabase open = databases.get(key(rootAreaPath));
         if (open != null) {
             return open;
         }
-        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath);
+        final EngineDatabase db = EngineDatabase.open(this, rootAreaPath, logged);
         databases.put(key(rootAreaPath), db);
         return db;
     }
@@ -1160,7 +1179,10 @@ public final class BessServer implements AutoCloseable {
                 }
             } else {
                 log.forceAll();
-                cache.checkpointFuzzy(writeBackBelow);
+                cache.writeBackFuzzy(writeBackBelow);
+                if (!forceAreasLatchFree()) {
+                    return;
+                }
             }
             FaultPoints.hit("checkpoint.afterFlush");
             // transactions that logged nothing yet need no undo: they are not listed
@@ -1200,6 +1222,31 @@ public final class BessServer implements AutoCloseable {
         } finally {
             txns.use(outer);
         }
+    }
+
+    /**
+     * Forces the areas after a fuzzy checkpoint's write-back: the long {@code fdatasync}s run with the latch let go,
+     * so that other sessions go on meanwhile, then a second force under the latch makes durable what evictions wrote
+     * in between (usually nothing), before the caller takes the dirty page table. A second fuzzy checkpoint does not
+     * start meanwhile; a full one, or the engine's close, may.
+     *
+     * @return false when the engine closed meanwhile (its close took a full checkpoint: this one ends unlogged).
+     */
+    private boolean forceAreasLatchFree() {
+        if (latch.isHeldByCurrentThread() && !fuzzyCheckpointRunning) {
+            final org.bess.server.cache.PageSource[] areas = cache.sources();
+            fuzzyCheckpointRunning = true;
+            try {
+                withoutLatch(() -> BufferCache.force(areas));
+            } finally {
+                fuzzyCheckpointRunning = false;
+            }
+            if (closed) {
+                return false;
+            }
+        }
+        BufferCache.force(cache.sources());
+        return true;
     }
 
     /**
@@ -1256,6 +1303,15 @@ public final class BessServer implements AutoCloseable {
 
     TransactionManager txns() {
         return txns;
+    }
+
+    /**
+     * The log's open scan ran (restart recovery): transactions get ids above every id in the log, and the next
+     * checkpoint by volume counts from the log's end.
+     */
+    void logOpened(final long nextTxnId) {
+        txns.nextTxnId(nextTxnId);
+        lastCheckpointLsn = log.endLsn();
     }
 
     /** The analysis of the log's open scan, once: restart recovery takes it. */

@@ -122,26 +122,22 @@ public final class Context {
     }
 
     /**
-     * Level-one clock budget: the property, else half the cache frames, at least 64; at most {@link
-     * #mappableFrames()}, what the kernel's {@code vm.max_map_count} leaves for frames (past the limit {@code mmap} and
-     * {@code mprotect} fail with ENOMEM). Frames mapped apart from each other cost two mappings each, and the frames
-     * then keep fewer mapped than the budget (see {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}).
+     * Level-one clock budget: the property, else half the cache frames, at least 64 and at most 1M. The budget counts
+     * frames; the kernel mappings (VMAs) they cost are limited apart, by {@link #mappableFrames()}: frames of
+     * consecutive pages in consecutive cache frames share one mapping, so many more frames than that can stay mapped
+     * when they lie in runs (see {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}).
      */
     public int frameBudget() {
-        final int wanted = frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
-        return Math.min(wanted, MAPPABLE_FRAMES);
+        return frameBudget > 0 ? frameBudget : Math.max(64, Math.min(1 << 20, cacheFrames() / 2));
     }
 
-    /** Frames a process may map at once: see {@link #mappableFrames()}. */
-    static final int MAPPABLE_FRAMES = mappableFrames();
-
     /**
-     * Frames a process may map at once: {@code vm.max_map_count} less 4,096 mappings for the JVM and the rest (at least
-     * 1,024; the kernel's default 65,530 gives 61,434), as {@link org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}.
-     * That many frames fit only when they are mapped in runs: each frame mapped apart from its neighbours costs two
-     * mappings (its own, and the split of the reserved range around it), so the frames themselves also keep the
-     * process's mappings, counted that way, under the limit: the level-one clock unmaps frames before a mapping would
-     * pass it, whatever the frame budget.
+     * Kernel mappings a process may spend on virtual frames: {@code vm.max_map_count} less 4,096 mappings for the JVM
+     * and the rest (at least 1,024; the kernel's default 65,530 gives 61,434), as {@link
+     * org.bess.client.frame.VirtualFrames#MAPPING_LIMIT}. A frame mapped apart from its neighbours costs two mappings
+     * (its own, and the split of the reserved range around it), a run of frames of consecutive pages held in
+     * consecutive cache frames with one protection costs one together; the level-one clock unmaps runs before the
+     * process's mappings would pass the limit, whatever the frame budget.
      */
     public static int mappableFrames() {
         return org.bess.client.frame.VirtualFrames.MAPPING_LIMIT;

@@ -91,7 +91,8 @@ final class EngineDatabase implements Database {
     }
 
     /** Logs where this database lives, so that restart recovery can open it. */
-    private void logDatabase() {
+    /** Logs the {@code DATABASE} record that names this database for restart (at its opening). */
+    void logDatabase() {
         server.log()
                 .append(
                         org.bess.format.LogRecordDescriptor.TYPE_DATABASE,
@@ -131,6 +132,11 @@ final class EngineDatabase implements Database {
     }
 
     static EngineDatabase open(final BessServer server, final Path rootPath) {
+        return open(server, rootPath, true);
+    }
+
+    /** Opens a database; {@code logged} false leaves its {@code DATABASE} record to the caller (restart's redo). */
+    static EngineDatabase open(final BessServer server, final Path rootPath, final boolean logged) {
         final int window = server.allocateWindow();
         final StorageArea root = StorageArea.open(rootPath.toString(), rootPath, 0, -1, server.cache(), window);
         final Catalog catalog;
@@ -170,7 +176,9 @@ final class EngineDatabase implements Database {
             db.closeAreas();
             throw e;
         }
-        db.logDatabase();
+        if (logged) {
+            db.logDatabase();
+        }
         return db;
     }
 
@@ -194,10 +202,9 @@ final class EngineDatabase implements Database {
      * the transaction does not hold the catalog lock (only its holder changes the catalog).
      */
     java.nio.ByteBuffer catalogChange(final org.bess.server.txn.TransactionManager.Txn t) {
-        if (!server.ownsCatalog(this, t)) {
-            return null;
-        }
-        if (catalog.changes() == checkedChanges) {
+        // unchanged since the last check first: the ownership check asks the lock manager about every active
+        // transaction, at every commit
+        if (catalog.changes() == checkedChanges || !server.ownsCatalog(this, t)) {
             return null;
         }
         final byte[] bytes = catalog.serialize();
@@ -406,7 +413,8 @@ final class EngineDatabase implements Database {
 
     /** Frees the blocks a transaction freed; it is about to commit. */
     void applyDeferredFrees(final org.bess.server.txn.TransactionManager.Txn t) {
-        final List<long[]> frees = deferredFrees.remove(t.id());
+        // nearly always none (no boxed lookup then): a read-only transaction's commit
+        final List<long[]> frees = deferredFrees.isEmpty() ? null : deferredFrees.remove(t.id());
         if (frees != null) {
             for (final long[] f : frees) {
                 area((int) f[0]).free(f[1], (int) f[2]);
@@ -416,7 +424,9 @@ final class EngineDatabase implements Database {
 
     /** A transaction ended (committed or rolled back). */
     void endTransaction(final org.bess.server.txn.TransactionManager.Txn t) {
-        deferredFrees.remove(t.id());
+        if (!deferredFrees.isEmpty()) {
+            deferredFrees.remove(t.id());
+        }
         final LargeObjectStore large = layer().large;
         if (large != null) {
             large.tree().endTransaction();

@@ -33,36 +33,60 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
     }
 
     private void bind(final ObjectStore.Slot slot) {
-        final int window;
-        if (slot.window >= 0) {
-            // resolved from a slot snapshot without the latch: its area as the snapshot saw it (which made the
-            // session's
-            // frame states cover the area), and its epoch, so that a layout change since then re-reads the slot
-            window = slot.window;
-            epoch = slot.epoch;
-        } else {
-            final org.bess.server.area.StorageArea area = db.area(slot.area);
-            window = area.window();
-            tx.session().frames().ensureWindow(window, area.pageCount());
-            epoch = db.layoutEpoch();
+        if (slot.window < 0) {
+            // resolved under the latch: its area's window now, which the session's frame states must cover
+            placeInArea(tx, db, slot);
         }
-        wrap(window, slot.firstPage(), slot.offsetInPage(), slot.size);
+        // resolved from a slot snapshot without the latch, the area is as the snapshot saw it (which made the
+        // session's frame states cover it); the epoch the slot was read in, so that a layout change since then re-reads
+        // the slot
+        wrap(slot.window, slot.firstPage(), slot.offsetInPage(), slot.size);
+        epoch = slot.epoch;
         typeId = slot.typeId;
         size = slot.size;
     }
 
+    /*
+     * The handle's slow paths are static and take no handle: a handle that a caller does not keep (a connection
+     * object followed to its target) can then be scalar-replaced by the JIT, which gives up on an object passed to a
+     * call it does not inline.
+     */
+
+    /** Sets the slot's window, page count and epoch from its area and the database now (with the latch held). */
+    static void placeInArea(final EngineTransaction tx, final EngineDatabase db, final ObjectStore.Slot slot) {
+        final org.bess.server.area.StorageArea area = db.area(slot.area);
+        tx.session().frames().ensureWindow(area.window(), area.pageCount());
+        slot.window = area.window();
+        slot.areaPages = area.pageCount();
+        slot.epoch = db.layoutEpoch();
+    }
+
+    /**
+     * Checks the handle before an access: its transaction still active, the layout unchanged (else it re-reads the
+     * slot, under the latch).
+     */
     private EngineObjectRef view() {
-        tx.checkActive();
-        if (epoch != db.layoutEpoch()) {
-            // the slow path pins slotted segments: under the engine latch
-            try (EmbeddedSession.Guard g = tx.session().enter()) {
-                tx.checkActive();
-                final ObjectStore.Slot slot = new ObjectStore.Slot();
-                db.objects().resolve(word, slot);
-                bind(slot);
-            }
+        if (!tx.isActive() || epoch != db.layoutEpoch()) {
+            bind(resolveAgain(tx, db, word));
         }
         return this;
+    }
+
+    /**
+     * The slow path of {@link #view()}: refuses a stale handle, or re-reads the slot after a layout change.
+     *
+     * @return the slot, placed in its area.
+     */
+    private static ObjectStore.Slot resolveAgain(final EngineTransaction tx, final EngineDatabase db, final long word) {
+        tx.checkActive();
+        // the slow path pins slotted segments: under the engine latch
+        try (EmbeddedSession.Guard g = tx.session().enter()) {
+            tx.checkActive();
+            final ObjectStore.Slot slot = new ObjectStore.Slot();
+            db.objects().resolve(word, slot);
+            placeInArea(tx, db, slot);
+            return slot;
+        }
     }
 
     /** The virtual address of the object's first byte. */
@@ -152,6 +176,11 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
     public Ref getRef(final int offset) {
         final long w = view().readLong(offset);
         return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
+    }
+
+    @Override
+    public ObjectRef openRef(final int offset) {
+        return tx.follow(db, view().readLong(offset));
     }
 
     @Override

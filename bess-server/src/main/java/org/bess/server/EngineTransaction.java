@@ -30,6 +30,9 @@ final class EngineTransaction implements Transaction {
     private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     // reused by open()'s resolution from the session's slot snapshots, outside the latch
     private final ObjectStore.Slot fastSlot = new ObjectStore.Slot();
+    // where the last latched resolution ended, through forward objects: the object's database and word
+    private EngineDatabase latchedDb;
+    private long latchedWord;
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
@@ -226,39 +229,78 @@ final class EngineTransaction implements Transaction {
 
     private ObjectRef openLatched(final Database database, final long refWord, final boolean nullRef) {
         try (EmbeddedSession.Guard g = session.enter()) {
-            if (nullRef) {
-                throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+            final ObjectStore.Slot slot = resolveLatched(database, refWord, nullRef);
+            final EngineObjectRef opened = new EngineObjectRef(this, latchedDb, latchedWord, slot);
+            if (latchedDb == database && latchedWord == refWord) {
+                // not through a forward object
+                session.opened().put(database, refWord, opened);
             }
-            EngineDatabase db = db(database);
-            long word = refWord;
-            final ObjectStore.Slot slot = openSlot;
-            for (int hops = 0; ; hops++) {
-                db.objects().resolve(word, slot);
-                if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
-                    if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
-                        throw new BessException(
-                                ErrorCode.BAD_ARGUMENT,
-                                "reference names a large object: open it with openLarge: ref="
-                                        + new Ref(database, refWord));
-                    }
-                    final EngineObjectRef opened = new EngineObjectRef(this, db, word, slot);
-                    if (hops == 0) {
-                        session.opened().put(database, word, opened);
-                        // the next opens into this segment resolve from its slots, without the latch
-                        session.snapshots().take(db, slot.segPage, slot.area);
-                    }
-                    return opened;
-                }
-                if (hops > 8) {
+            return opened;
+        }
+    }
+
+    /**
+     * Opens the object a reference word stored in an object of {@code db} names ({@link EngineObjectRef#openRef}): as
+     * {@link #open(Ref)} does, with the same checks, but without a {@link Ref}, without the database check (the word
+     * is of the handle's own database) and without the opened objects (neither answered from nor added to: a traversal
+     * opens most objects once).
+     */
+    EngineObjectRef follow(final EngineDatabase db, final long word) {
+        if (active && word != RefDescriptor.NULL_REF) {
+            session.server().awaitQueued();
+            if (session.snapshots().resolve(db, word, fastSlot)) {
+                return new EngineObjectRef(this, db, word, fastSlot);
+            }
+        }
+        return followLatched(db, word);
+    }
+
+    private EngineObjectRef followLatched(final EngineDatabase db, final long word) {
+        try (EmbeddedSession.Guard g = session.enter()) {
+            final ObjectStore.Slot slot = resolveLatched(db, word, word == RefDescriptor.NULL_REF);
+            return new EngineObjectRef(this, latchedDb, latchedWord, slot);
+        }
+    }
+
+    /**
+     * With the latch held: resolves a reference, through forward objects, into {@link #openSlot} with its placement
+     * bound (the area's window, made covered by the session's frame states, and the layout epoch now), so that the
+     * handle can be made from it after the latch is released; the object's database and word go to {@link #latchedDb}
+     * and {@link #latchedWord}. The first resolution into a segment also takes its slot snapshot.
+     */
+    private ObjectStore.Slot resolveLatched(final Database database, final long refWord, final boolean nullRef) {
+        if (nullRef) {
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+        }
+        EngineDatabase db = db(database);
+        long word = refWord;
+        final ObjectStore.Slot slot = openSlot;
+        for (int hops = 0; ; hops++) {
+            db.objects().resolve(word, slot);
+            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
                     throw new BessException(
-                            ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + new Ref(database, refWord));
+                            ErrorCode.BAD_ARGUMENT,
+                            "reference names a large object: open it with openLarge: ref="
+                                    + new Ref(database, refWord));
                 }
-                final long[] fwd = db.objects().readForward(slot);
-                final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
-                final EngineDatabase other = session.server().openForeign(foreign.path(), foreign.databaseId());
-                db = other;
-                word = fwd[1];
+                EngineObjectRef.placeInArea(this, db, slot);
+                if (hops == 0) {
+                    // the next opens into this segment resolve from its slots, without the latch
+                    session.snapshots().take(db, slot.segPage, slot.area);
+                }
+                latchedDb = db;
+                latchedWord = word;
+                return slot;
             }
+            if (hops > 8) {
+                throw new BessException(
+                        ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + new Ref(database, refWord));
+            }
+            final long[] fwd = db.objects().readForward(slot);
+            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+            db = session.server().openForeign(foreign.path(), foreign.databaseId());
+            word = fwd[1];
         }
     }
 

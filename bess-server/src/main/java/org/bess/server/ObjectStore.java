@@ -307,7 +307,7 @@ final class ObjectStore {
         updates.onFirstWrite(db.root().window(), segPage, frame);
         if (order == NO_DATA) {
             final Catalog.FileEntry file = db.catalog().file(seg.getInt(FILE_ID_OFFSET));
-            final int newOrder = orderFor(Math.max(aligned, 1));
+            final int newOrder = Math.max(orderFor(Math.max(aligned, 1)), previousDataOrder(seg));
             final StorageArea area = allocateData(file == null ? 0 : file.areaId, newOrder);
             final long page = lastAllocatedPage;
             cache.wrap(seg, frame);
@@ -336,6 +336,32 @@ final class ObjectStore {
     }
 
     private long lastAllocatedPage;
+
+    /**
+     * The data order of the segment before {@code s} in its file's chain, when that segment is cached; else 0. A new
+     * segment is appended when the one before it is full, so a file filled object by object gets data segments of
+     * the size the last one reached, where starting at one page doubled (copied) its data segment up to four times on
+     * the way to 64 KiB, and scattered the pages of its objects. A hint only: read without a lock (the engine's
+     * latch is held; nothing replaces the frame meanwhile).
+     */
+    private int previousDataOrder(final UnsafeBuffer s) {
+        final long prev = s.getInt(PREV_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
+        if (prev == 0) {
+            return 0;
+        }
+        final int frame = cache.frameOf(db.root().window(), prev);
+        if (frame < 0 || !cache.isControl(frame)) {
+            return 0;
+        }
+        final UnsafeBuffer p = cache.wrap(hintView, frame);
+        if (p.getShort(PAGE_TYPE_OFFSET) != PageHeaderDescriptor.TYPE_SLOTTED_SEGMENT) {
+            return 0;
+        }
+        final int order = p.getShort(DATA_ORDER_OFFSET) & 0xFFFF;
+        return order == NO_DATA || order > MAX_DATA_ORDER ? 0 : order;
+    }
+
+    private final UnsafeBuffer hintView = new UnsafeBuffer(0, 0);
 
     /**
      * Allocates a data block, in the preferred area if it has room, else in any area that does. Its pages start as

@@ -193,6 +193,8 @@ abstract class RedoApplier implements AutoCloseable {
             while (applied.get() < count) {
                 checkFailure();
                 if (!thread.isAlive()) {
+                    // its failure, if it failed between the check above and its end
+                    checkFailure();
                     throw new BessException(ErrorCode.ILLEGAL_STATE, "recovery: the redo apply thread stopped");
                 }
                 if (spins < SPINS) {

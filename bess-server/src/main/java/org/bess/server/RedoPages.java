@@ -82,7 +82,9 @@ final class RedoPages implements AutoCloseable {
     /**
      * Redo's pages for the log from {@code redoStart} to {@code redoEnd}.
      *
-     * @param images the last full image of each page in the log (the open scan's).
+     * @param images the last full image of each page in the log (the open scan's); null when redo runs inside the
+     *     open scan (one pass: the images ahead are not known, nothing is passed over, and a page's recovery LSN is its
+     *     last image applied so far).
      * @param applier writes the records' images into the frames; it is drained before any pin that may replace or
      *     clean a frame.
      */
@@ -126,15 +128,25 @@ final class RedoPages implements AutoCloseable {
         }
         final long lsn = r.lsn();
         final int e = entry(((long) (window + 1) << 40) | pageNo, databaseId, areaId, pageNo);
-        final long image = table[e + 2];
+        long image = table[e + 2];
         if (lsn < image) {
             // the page's last full image, later in the log, sets every byte this record would
             superseded++;
             return false;
         }
         final short type = r.type();
+        final boolean fullImage = type == LogRecordDescriptor.TYPE_FULL_PAGE;
+        if (fullImage && images == null) {
+            // one pass (the images ahead are not known): the page's last image so far rebuilds it whole
+            image = lsn;
+            table[e + 2] = lsn;
+        }
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
-        final int frame = frame(e, window, pageNo, controlPage, type == LogRecordDescriptor.TYPE_FULL_PAGE, image, lsn);
+        final int frame = frame(e, window, pageNo, controlPage, fullImage, image, lsn);
+        if (fullImage && images == null) {
+            // a dirty frame keeps its first recovery LSN: the image is the page's new one
+            cache.resetRecLsn(frame, lsn);
+        }
         lastLsn = lsn;
         if (b.byteArray() != null) {
             throw new IllegalStateException("redo reads the log through a sequential scanner (native memory)");
@@ -149,6 +161,18 @@ final class RedoPages implements AutoCloseable {
     /** Raises {@code prefault}'s target as redo takes frames. */
     void prefault(final FramePrefault p) {
         this.prefault = p;
+    }
+
+    /**
+     * Something else is about to use the cache (a database opened during redo: its pins may replace frames): every
+     * record handed to the applier lands first, every remembered frame is checked again afterwards, and windows are
+     * looked up again (the database's areas get windows).
+     */
+    void beforeOtherPins() {
+        applier.drain();
+        epoch++;
+        lastArea = -1;
+        lastWindow = -1;
     }
 
     /** Records passed over so far because a later full image of their page replaces them. */
@@ -192,7 +216,7 @@ final class RedoPages implements AutoCloseable {
             while (t[e] != 0) {
                 e = (e + ENTRY) & mask;
             }
-            long image = images.lastImage(databaseId, areaId, pageNo);
+            long image = images == null ? PageImages.NONE : images.lastImage(databaseId, areaId, pageNo);
             if (image < redoStart || image >= redoEnd) {
                 // an image before the redone log (or past its end, which cannot be) replaces nothing redo applies
                 image = PageImages.NONE;

@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restart recovery in the ARIES manner, from the last checkpoint (checkpoints are taken between transactions, so the
- * checkpoint LSN is also where redo starts):
+ * Restart recovery in the ARIES manner, from the last checkpoint (redo starts at the smallest recovery LSN of its
+ * dirty page table; analysis and redo run inside the log's open scan, one reading of the log):
  *
  * <ol>
  *   <li>analysis: which databases the log names, which transactions committed, ended or are losers, and the last
@@ -69,18 +69,15 @@ final class RestartRecovery {
     }
 
     /**
-     * Analysis, fed record by record by the log's open scan ({@link LogWriter#LogWriter(LogDevice, long,
-     * LogScanner.Visitor)}): the scan that finds the end of the log is also the analysis pass and finds the next
-     * transaction id, so restart reads the log twice in all (that scan, then redo), not four times. It starts at the
-     * checkpoint the master record names (earlier records are only checked by the scan), or at the first record when
-     * there is no master record. When the master record names something that is not a valid checkpoint record,
-     * {@link #finish} analyses again from the start of the log, as before.
+     * Analysis, fed record by record by the log's open scan ({@link LogWriter#open}): the scan that finds the end of
+     * the log is also the analysis pass and finds the next transaction id, and, with {@link #redoInScan}, the redo
+     * pass too ({@link ScanRedo}), so restart reads the log once. Analysis starts at the checkpoint the master record
+     * names (earlier records are only checked by the scan, and redone from the redo start on), or at the first record
+     * when there is no master record. When the master record names something that is not a valid checkpoint record,
+     * {@link #finish} analyses again from the start of the log, and redo is a pass of its own, as before.
      */
     static final class Analysis implements LogScanner.Visitor {
         private final long master;
-        private final long created = System.nanoTime();
-        /** How long the open scan and analysis took. */
-        private long nanos;
 
         private boolean started;
         /** Where analysis started: the checkpoint, or the first record (-1 before it started). */
@@ -105,6 +102,18 @@ final class RestartRecovery {
         private final BufferCache cache;
         /** Populates frames ahead of redo once the log shows enough pages to redo (null until then). */
         private FramePrefault prefault;
+        /**
+         * Redo inside the scan (one pass), from {@link #redoFrom}; null when redo is a pass of its own, and until the
+         * scan meets the first page record to redo (a clean log starts no applier thread).
+         */
+        private ScanRedo redo;
+        /** Where redo inside the scan starts (known before the scan: the master record's checkpoint). */
+        private long redoFrom = Long.MAX_VALUE;
+        /** Whether the scan redoes ({@link #redoInScan}), and for which engine and log. */
+        private boolean redoing;
+
+        private BessServer redoServer;
+        private LogWriter redoLog;
 
         /** An analysis that starts at the checkpoint record at {@code master} (-1: at the first record). */
         Analysis(final long master) {
@@ -141,6 +150,56 @@ final class RestartRecovery {
             if (prefault != null) {
                 // the pages the databases' opening reads take the first frames
                 prefault.upTo(pages + PREFAULT_MIN_PAGES);
+                if (redo != null) {
+                    redo.pages.prefault(prefault);
+                }
+            }
+        }
+
+        /**
+         * Makes the scan redo too (one pass over the log): redo's start is known before the scan when the master
+         * record names a valid checkpoint record (read here, one record): the smallest recovery LSN of its dirty page
+         * table, or the checkpoint; with no master record, the first record. Records from there on are redone as the
+         * scan verifies them (every record the scan shows is valid: the log's end is the first invalid one), the
+         * databases opened at their first page record (named by the checkpoint or a {@code DATABASE} record met on the
+         * way). When the master record names no valid checkpoint, nothing is redone in the scan: redo stays a pass of
+         * its own after the analysis of the whole log.
+         *
+         * @return false when redo cannot run inside the scan.
+         */
+        boolean redoInScan(final BessServer server, final LogWriter log) {
+            final long first = firstLsn(log);
+            if (master >= 0) {
+                final LogRecord cp;
+                try {
+                    cp = new LogScanner(log.device(), log.segmentLength(), master).next();
+                } catch (final RuntimeException e) {
+                    return false;
+                }
+                if (cp == null || cp.lsn() != master || cp.type() != LogRecordDescriptor.TYPE_CHECKPOINT) {
+                    return false;
+                }
+                redoFrom = Math.max(first, Math.min(master, checkpointRedoStart(cp.body(), paths)));
+            } else {
+                redoFrom = first;
+            }
+            redoServer = server;
+            redoLog = log;
+            redoing = true;
+            return true;
+        }
+
+        @Override
+        public void release() {
+            if (redo != null) {
+                redo.release();
+            }
+        }
+
+        /** Stops redo inside the scan, if any (idempotent): its applier's thread, its table (the pages' LSNs). */
+        void closeRedo() {
+            if (redo != null) {
+                redo.close();
             }
         }
 
@@ -151,6 +210,17 @@ final class RestartRecovery {
                 // every image counts, before the checkpoint too: redo starts at the oldest recovery LSN, before it
                 images.onFullPage(r.buffer(), r.payloadOffset(), r.lsn());
                 onImage();
+            }
+            if (redoing && r.lsn() >= redoFrom) {
+                if (redo == null && isPageRecord(type)) {
+                    redo = new ScanRedo(redoServer, redoLog, this, redoFrom);
+                    if (prefault != null) {
+                        redo.pages.prefault(prefault);
+                    }
+                }
+                if (redo != null) {
+                    redo.visit(r, type);
+                }
             }
             if (!started) {
                 if (master >= 0 && (r.lsn() != master || type != LogRecordDescriptor.TYPE_CHECKPOINT)) {
@@ -252,6 +322,39 @@ final class RestartRecovery {
             }
         }
 
+        /**
+         * The smallest recovery LSN of a checkpoint record's dirty page table (Long.MAX_VALUE: none), putting the
+         * databases it names into {@code paths}.
+         */
+        private static long checkpointRedoStart(final ByteBuffer b, final Map<Long, String> paths) {
+            b.getLong();
+            final int count = b.getInt();
+            for (int i = 0; i < count; i++) {
+                final long id = b.getLong();
+                final byte[] path = new byte[b.getInt()];
+                b.get(path);
+                paths.put(id, new String(path, StandardCharsets.UTF_8));
+            }
+            long redoStart = Long.MAX_VALUE;
+            if (b.remaining() >= Integer.BYTES) {
+                final int active = b.getInt();
+                b.position(b.position() + active * 2 * Long.BYTES);
+                if (b.remaining() >= Integer.BYTES) {
+                    final int dirty = b.getInt();
+                    for (int i = 0; i < dirty; i++) {
+                        b.getLong();
+                        b.getInt();
+                        b.getLong();
+                        final long recLsn = b.getLong();
+                        if (recLsn > 0 && recLsn < redoStart) {
+                            redoStart = recLsn;
+                        }
+                    }
+                }
+            }
+            return redoStart;
+        }
+
         private Txn touch(final long txnId, final long lsn) {
             Txn t = txnId == lastTxnId ? lastTxn : null;
             if (t == null) {
@@ -290,7 +393,6 @@ final class RestartRecovery {
                 }
                 final Analysis done = again.finish(log);
                 done.prefault = prefault;
-                done.nanos = System.nanoTime() - created;
                 return done;
             }
             if (!started) {
@@ -299,13 +401,141 @@ final class RestartRecovery {
             end = logEnd;
             redoStart = Math.min(redoStart, start);
             txns.values().removeIf(t -> t.status != ACTIVE);
-            nanos = System.nanoTime() - created;
             return this;
         }
     }
 
     /**
-     * Recovers the databases the log names, inside the session, before it is handed out.
+     * Redo inside the log's open scan (one pass over the log for analysis and redo): each page record from the redo
+     * start on is applied through {@link RedoPages} as soon as the scan verified it (a record the scan shows is whole
+     * and valid, and the log's end is the first one that is not, so no record past the end is ever applied). A page's
+     * database is opened at its first record (named by the master record's checkpoint or by a {@code DATABASE} record
+     * met before); its {@code DATABASE} record is logged once the scan found the log's end. The records' images are
+     * written into the frames by a {@link RedoApplier}, drained before the scan's window moves on ({@link
+     * #release()}) and stopped by {@link #close()} on every path.
+     */
+    static final class ScanRedo {
+        private final BessServer server;
+        private final Analysis analysis;
+        private final RedoApplier applier;
+        private final RedoPages pages;
+        private final long start;
+        private final long every = Long.getLong("bess.recovery.progress.bytes", 64L << 20);
+        private long nextReport;
+        /** The log bytes from the redo start to the end of the last segment file (the log's end is not known yet). */
+        private final long total;
+        /** Page records applied. */
+        private long redone;
+        /** Time spent opening databases. */
+        private long openNanos;
+        /** Databases by id: true opened here, false gone (their root area file is missing). */
+        private final Map<Long, Boolean> states = new HashMap<>();
+        /** The databases opened here, whose {@code DATABASE} records are logged once the log is open. */
+        private final List<EngineDatabase> opened = new java.util.ArrayList<>();
+        /** The last database found open (its records go straight to redo). */
+        private long lastReady;
+
+        private boolean closed;
+
+        ScanRedo(final BessServer server, final LogWriter log, final Analysis analysis, final long start) {
+            this.server = server;
+            this.analysis = analysis;
+            this.start = start;
+            this.nextReport = start + every;
+            final List<Long> segments = log.device().segments();
+            final long last = segments.isEmpty() ? 0 : segments.get(segments.size() - 1);
+            this.total = Math.max(
+                    0,
+                    last * log.segmentLength()
+                            + (segments.isEmpty() ? 0 : log.device().size(last))
+                            - start);
+            this.applier = redoApplier();
+            try {
+                this.pages = new RedoPages(
+                        server.cache(), server.pages(), server.windowPages(), null, start, Long.MAX_VALUE, applier);
+            } catch (final RuntimeException e) {
+                applier.close();
+                throw e;
+            }
+        }
+
+        /** A record at or after the redo start, just verified by the scan. */
+        void visit(final LogScanner r, final short type) {
+            if (isPageRecord(type)) {
+                final long databaseId = r.buffer().getLong(r.payloadOffset());
+                if (databaseId != 0 && (databaseId == lastReady || ready(databaseId)) && pages.apply(r)) {
+                    redone++;
+                    FaultPoints.hit("recovery.redoRecord");
+                }
+            }
+            if (r.lsn() >= nextReport) {
+                LOG.info("recovery: redo processed {} of {} log bytes", r.lsn() - start, total);
+                nextReport += every;
+            }
+        }
+
+        /** Whether the database is open (opened now at its first record); false: its records are skipped. */
+        private boolean ready(final long databaseId) {
+            Boolean state = states.get(databaseId);
+            if (state == null) {
+                final String path = analysis.paths.get(databaseId);
+                if (path == null) {
+                    // not named (yet): skipped, as the records of a database that is not open
+                    return false;
+                }
+                if (!Files.exists(Path.of(path))) {
+                    LOG.warn("recovery: database named in the log is gone, its records are skipped: path={}", path);
+                    states.put(databaseId, false);
+                    return false;
+                }
+                // opening pins pages (the root header, the catalog): records pending land first, frames are checked
+                // again after
+                pages.beforeOtherPins();
+                final long t0 = System.nanoTime();
+                final EngineDatabase db = server.openDatabase(Path.of(path), false);
+                openNanos += System.nanoTime() - t0;
+                if (!opened.contains(db)) {
+                    opened.add(db);
+                }
+                states.put(databaseId, true);
+                state = true;
+            }
+            if (state) {
+                lastReady = databaseId;
+            }
+            return state;
+        }
+
+        /** Whether the scan opened this database or found it gone. */
+        boolean handled(final long databaseId) {
+            return states.containsKey(databaseId);
+        }
+
+        /** Every record handed to the applier lands (the scan's window is about to move on, or the scan ended). */
+        void release() {
+            if (!closed) {
+                applier.drain();
+            }
+        }
+
+        /** Gives the redone pages their LSNs and stops the applier's thread (idempotent). */
+        void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                pages.close();
+            } finally {
+                applier.close();
+            }
+        }
+    }
+
+    /**
+     * Recovers the databases the log names, inside the session, before it is handed out: runs the log's open scan
+     * (analysis, and redo in the same pass when it can), then redo as a pass of its own when the scan could not, undo
+     * and the end-of-recovery checkpoint.
      *
      * @return a one-line summary, or null when the log ended with a clean checkpoint.
      */
@@ -315,10 +545,53 @@ final class RestartRecovery {
             return run(server, analysis);
         } finally {
             analysis.stopPrefault();
+            analysis.closeRedo();
         }
     }
 
-    private static String run(final BessServer server, final Analysis analysis) {
+    /** Whether redo may run inside the log's open scan (property {@code bess.recovery.one.pass}, true by default). */
+    private static boolean onePass() {
+        return !"false".equals(System.getProperty("bess.recovery.one.pass"));
+    }
+
+    private static String run(final BessServer server, final Analysis scanned) {
+        final LogWriter log = server.log();
+        final BufferCache cache = server.cache();
+        final long scanStarted = System.nanoTime();
+        // checksums are not verified while redo and undo rewrite pages (from the scan on, when it redoes)
+        cache.verifying(false);
+        try {
+            final boolean inScan = onePass() && scanned.redoInScan(server, log);
+            try {
+                log.open(scanned);
+            } finally {
+                // the applier's thread stopped and the redone pages' LSNs set, on every path
+                scanned.closeRedo();
+            }
+            final Analysis analysis = scanned.finish(log);
+            final long scanned2 = System.nanoTime();
+            server.logOpened(analysis.nextTxnId());
+            // redo inside the scan covered the whole redo stretch only when the scan reached the master record's
+            // checkpoint (else the analysis ran again from the start of the log, and so does redo, below)
+            final ScanRedo inScanRedo = inScan ? scanned.redo : null;
+            final boolean redoneInScan = inScan && analysis == scanned;
+            if (inScanRedo != null) {
+                for (final EngineDatabase db : inScanRedo.opened) {
+                    db.logDatabase();
+                }
+            }
+            return recover(server, analysis, inScanRedo, redoneInScan, scanned2 - scanStarted);
+        } finally {
+            cache.verifying(true);
+        }
+    }
+
+    private static String recover(
+            final BessServer server,
+            final Analysis analysis,
+            final ScanRedo inScanRedo,
+            final boolean redoneInScan,
+            final long scanNanos) {
         final LogWriter log = server.log();
         final long start = analysis.start;
         final long end = analysis.end;
@@ -331,80 +604,87 @@ final class RestartRecovery {
         }
         FaultPoints.hit("recovery.afterAnalysis");
         final long began = System.nanoTime();
-        final BufferCache cache = server.cache();
-        cache.verifying(false);
-        try {
-            for (final Map.Entry<Long, String> e : paths.entrySet()) {
-                if (Files.exists(Path.of(e.getValue()))) {
-                    server.openDatabase(Path.of(e.getValue()));
-                } else {
-                    LOG.warn(
-                            "recovery: database named in the log is gone, its records are skipped: path={}",
-                            e.getValue());
-                }
+        for (final Map.Entry<Long, String> e : paths.entrySet()) {
+            if (inScanRedo != null && inScanRedo.handled(e.getKey())) {
+                continue;
             }
-            final long opened = System.nanoTime();
-            final long redoStart = Math.max(firstLsn(log), analysis.redoStart);
-            final long[] redone = redo(server, log, analysis.images, redoStart, end, analysis.prefault);
-            analysis.stopPrefault();
-            // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
-            // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
-            // below would no longer see it
-            int repaired = repairPageInfo(server, paths);
-            // nothing is written back here: a crash from now on redoes the same log from the same checkpoint (byte
-            // images, applied again in LSN order), whatever reached the disk meanwhile
-            final long redoEnded = System.nanoTime();
-            FaultPoints.hit("recovery.afterRedo");
-            final long undoStarted = System.nanoTime();
-            final int losers = undo(server, log, txns, redoStart);
-            final long undoEnded = System.nanoTime();
-            FaultPoints.hit("recovery.afterUndo");
-            for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
-                final EngineDatabase db = server.databaseById(e.getKey());
-                if (db != null) {
-                    db.installRecoveredCatalog(e.getValue());
-                }
+            if (Files.exists(Path.of(e.getValue()))) {
+                server.openDatabase(Path.of(e.getValue()));
+            } else {
+                LOG.warn("recovery: database named in the log is gone, its records are skipped: path={}", e.getValue());
             }
-            repaired += repairPageInfo(server, paths);
-            if (repaired > 0) {
-                LOG.info("recovery: rebuilt {} page-info page(s) that failed their checksum", repaired);
-            }
-            cache.verifying(true);
-            for (final Map.Entry<Long, String> e : paths.entrySet()) {
-                final EngineDatabase db = server.databaseById(e.getKey());
-                if (db != null) {
-                    db.afterPagesRestored();
-                }
-            }
-            for (final Map.Entry<Long, String> e : paths.entrySet()) {
-                final EngineDatabase db = server.databaseById(e.getKey());
-                if (db != null) {
-                    db.releasePendingCatalog();
-                }
-            }
-            endOfRecovery(server, redoStart, !catalogs.isEmpty());
-            FaultPoints.hit("recovery.afterCheckpoint");
-            final long ended = System.nanoTime();
-            final String summary = String.format(
-                    java.util.Locale.ROOT,
-                    "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces"
-                            + " them), losers rolled back %d, in %d ms (log scan and analysis %d ms, opening databases"
-                            + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
-                    end - start,
-                    redone[0],
-                    redone[1],
-                    losers,
-                    (analysis.nanos + ended - began) / 1_000_000,
-                    analysis.nanos / 1_000_000,
-                    (opened - began) / 1_000_000,
-                    (redoEnded - opened) / 1_000_000,
-                    (undoEnded - undoStarted) / 1_000_000,
-                    (ended - redoEnded - (undoEnded - undoStarted)) / 1_000_000);
-            LOG.info(summary);
-            return summary;
-        } finally {
-            cache.verifying(true);
         }
+        final long opened = System.nanoTime();
+        final long redoStart;
+        final long[] redone;
+        if (redoneInScan) {
+            redoStart = analysis.redoFrom;
+            redone = new long[] {inScanRedo == null ? 0 : inScanRedo.redone, 0};
+        } else {
+            redoStart = Math.max(firstLsn(log), analysis.redoStart);
+            redone = redo(server, log, analysis.images, redoStart, end, analysis.prefault);
+        }
+        analysis.stopPrefault();
+        // before anything pins a page-info page with verification off: a page-info page garbled by the power cut
+        // would get new entries on top of its garbage and be written back with a valid checksum, and the repair
+        // below would no longer see it
+        int repaired = repairPageInfo(server, paths);
+        // nothing is written back here: a crash from now on redoes the same log from the same checkpoint (byte
+        // images, applied again in LSN order), whatever reached the disk meanwhile
+        final long redoEnded = System.nanoTime();
+        FaultPoints.hit("recovery.afterRedo");
+        final long undoStarted = System.nanoTime();
+        final int losers = undo(server, log, txns, redoStart);
+        final long undoEnded = System.nanoTime();
+        FaultPoints.hit("recovery.afterUndo");
+        for (final Map.Entry<Long, byte[]> e : catalogs.entrySet()) {
+            final EngineDatabase db = server.databaseById(e.getKey());
+            if (db != null) {
+                db.installRecoveredCatalog(e.getValue());
+            }
+        }
+        repaired += repairPageInfo(server, paths);
+        if (repaired > 0) {
+            LOG.info("recovery: rebuilt {} page-info page(s) that failed their checksum", repaired);
+        }
+        server.cache().verifying(true);
+        for (final Map.Entry<Long, String> e : paths.entrySet()) {
+            final EngineDatabase db = server.databaseById(e.getKey());
+            if (db != null) {
+                db.afterPagesRestored();
+            }
+        }
+        for (final Map.Entry<Long, String> e : paths.entrySet()) {
+            final EngineDatabase db = server.databaseById(e.getKey());
+            if (db != null) {
+                db.releasePendingCatalog();
+            }
+        }
+        // a redo inside the scan that stopped short of the master record's checkpoint gave the pages it touched
+        // recovery LSNs of its own stretch, not of the redo from the start that followed: every page is written back
+        final long writeBackBelow = inScanRedo != null && !redoneInScan ? Long.MAX_VALUE : redoStart + 1;
+        endOfRecovery(server, writeBackBelow, !catalogs.isEmpty());
+        FaultPoints.hit("recovery.afterCheckpoint");
+        final long ended = System.nanoTime();
+        final long openNanos = opened - began + (inScanRedo == null ? 0 : inScanRedo.openNanos);
+        final String summary = String.format(
+                java.util.Locale.ROOT,
+                "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces"
+                        + " them), losers rolled back %d, in %d ms (log scan and analysis %d ms%s, opening databases"
+                        + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
+                end - start,
+                redone[0],
+                redone[1],
+                losers,
+                (scanNanos + ended - began) / 1_000_000,
+                scanNanos / 1_000_000,
+                redoneInScan ? " with redo in the same pass" : "",
+                openNanos / 1_000_000,
+                (redoEnded - opened) / 1_000_000,
+                (undoEnded - undoStarted) / 1_000_000,
+                (ended - redoEnded - (undoEnded - undoStarted)) / 1_000_000);
+        LOG.info(summary);
+        return summary;
     }
 
     /**
@@ -421,12 +701,13 @@ final class RestartRecovery {
      * keeps naming the checkpoint this restart started from, so a crash redoes the same log again, and the catalogs
      * are stored by the engine's next checkpoint, which is then full (at the latest at close).
      */
-    private static void endOfRecovery(final BessServer server, final long redoStart, final boolean catalogsToStore) {
+    private static void endOfRecovery(
+            final BessServer server, final long writeBackBelow, final boolean catalogsToStore) {
         if (catalogsToStore) {
             server.log().forceAll();
-            server.cache().checkpointFuzzy(redoStart + 1);
+            server.cache().checkpointFuzzy(writeBackBelow);
         } else {
-            server.checkpointNow(true, redoStart + 1);
+            server.checkpointNow(true, writeBackBelow);
         }
     }
 

@@ -50,7 +50,7 @@ final class SlotSnapshots {
     /** Entries (segments) at first: two per set. */
     static final int INITIAL_SIZE = 512;
     /** Entries at most. */
-    static final int MAX_SIZE = 8192;
+    static final int MAX_SIZE = 1 << 16;
 
     // an entry's longs: serial, segment page, layout epoch, frame address, then per data area (AREAS of them) its key
     // ((area id + 1) << 32 | window; 0 = none) and its page count
@@ -96,8 +96,11 @@ final class SlotSnapshots {
     // the entries that hold a pin, for release without a scan of the table (an entry may be listed more than once)
     private int[] pinned;
     private int pinnedCount;
-    // live entries replaced in this transaction: past the table's size, it doubles
+    // live entries replaced, and snapshots taken, since the table last grew: past the table's size, and more than half
+    // of the snapshots taken, it doubles (a few conflicts in a table that holds the transaction's segments accumulate
+    // over a long transaction, and a table grown for them only costs cache misses)
     private int replaced;
+    private int takenSinceResize;
     private long serial = 1;
     private long hits;
     private long taken;
@@ -117,6 +120,7 @@ final class SlotSnapshots {
     void end() {
         clear();
         replaced = 0;
+        takenSinceResize = 0;
     }
 
     /** Forgets every snapshot and releases their pins (with the latch held): the transaction changed slots. */
@@ -231,11 +235,12 @@ final class SlotSnapshots {
         }
         int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
         if (live(i)) {
-            if (++replaced > size && size < MAX_SIZE) {
+            if (++replaced > size && 2 * replaced > takenSinceResize && size < MAX_SIZE) {
                 // the transaction's segments do not fit: a table twice the size, empty
                 clear();
                 allocate(size * 2);
                 replaced = 0;
+                takenSinceResize = 0;
                 set = set(db, segPage);
                 i = set;
             } else {
@@ -265,6 +270,7 @@ final class SlotSnapshots {
         meta[m + SERIAL] = serial;
         recent[set >> 1] = (byte) (i - set);
         taken++;
+        takenSinceResize++;
         addArea(db, i, areaId);
     }
 

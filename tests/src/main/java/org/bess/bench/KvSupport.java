@@ -262,17 +262,11 @@ public final class KvSupport {
             // objects, slots and segment headers: a quarter more than the values, and room for the catalog
             final long cacheBytes = ((long) shape.entries * (shape.valueSize + 32) * 5 / 4 + (64L << 20)) & -(1L << 20);
             // every cache frame may be mapped at once: the default level-one budget (half the cache frames) is smaller
-            // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all
+            // than a 2026-byte data set of this size, and would remap frames on every pass, while lmdb maps it all.
+            // The kernel's vm.max_map_count limits mappings, not frames (Context.mappableFrames): the pages of objects
+            // written in order lie in consecutive cache frames and share one mapping per run, so 1M values of 2026
+            // bytes (~500,000 pages) stay mapped in a few thousand mappings.
             final Context context = new Context().nodeDir(dir.resolve("node")).cacheSizeBytes(cacheBytes);
-            // ... the engine caps it at what vm.max_map_count lets a process map (Context.mappableFrames: each mapped
-            // frame is a mapping, and so is each run of unmapped pages between frames; 1M values of 2026 bytes are
-            // ~500,000 pages, so its level-one clock remaps frames on most random reads)
-            if (context.cacheFrames() > Context.mappableFrames()) {
-                System.err.println("note: the KV store needs up to " + context.cacheFrames() + " cache frames, and"
-                        + " vm.max_map_count lets bess map about " + Context.mappableFrames() + " at once (fewer when"
-                        + " they lie apart): the level-one clock remaps frames on most reads; raising"
-                        + " vm.max_map_count (e.g. sysctl -w vm.max_map_count=1048576) lets more stay mapped");
-            }
             final Session session = BessServer.embedded(context.frameBudget(context.cacheFrames()));
             try {
                 Files.createDirectories(dir.resolve("db"));

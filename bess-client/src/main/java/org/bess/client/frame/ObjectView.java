@@ -72,7 +72,7 @@ public abstract class ObjectView {
     /** Checks an access, then gives the address of its first byte: nothing may touch the memory before the check. */
     private long checked(final int offset, final int size, final byte needed) {
         if (offset < 0 || size < 0 || offset > length - size) {
-            throw outside(offset, size);
+            throw outside(offset, size, length);
         }
         final int first = pageOffset + offset;
         final long p0 = firstPage + (first >>> PAGE_SHIFT);
@@ -83,12 +83,20 @@ public abstract class ObjectView {
                 frames.fault(window, p0, p0, needed);
             }
         } else {
-            checkFrames(st, p0, firstPage + ((first + size - 1) >>> PAGE_SHIFT), needed);
+            checkFrames(frames, window, st, p0, firstPage + ((first + size - 1) >>> PAGE_SHIFT), needed);
         }
         return address + offset;
     }
 
-    private void checkFrames(final byte[] st, final long p0, final long p1, final byte needed) {
+    // static, as is outside(): no call that is not inlined takes the view, so that one a caller does not keep can be
+    // scalar-replaced by the JIT
+    private static void checkFrames(
+            final VirtualFrames frames,
+            final int window,
+            final byte[] st,
+            final long p0,
+            final long p1,
+            final byte needed) {
         for (long p = p0; p <= p1; p++) {
             if (st[(int) p] < needed) {
                 frames.fault(window, p0, p1, needed);
@@ -97,7 +105,7 @@ public abstract class ObjectView {
         }
     }
 
-    private BessException outside(final int offset, final int size) {
+    private static BessException outside(final int offset, final int size, final int length) {
         return new BessException(
                 ErrorCode.BAD_ARGUMENT,
                 "access outside the object: offset=" + offset + ", length=" + size + ", objectSize=" + length);

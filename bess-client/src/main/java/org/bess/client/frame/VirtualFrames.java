@@ -29,6 +29,13 @@ import org.bess.nativeshim.Protection;
  * more pages than the budget or the cache holds. No system call happens on an access whose frames are already in the
  * needed state.
  *
+ * <p>The kernel merges neighbouring frames of consecutive cache offsets and equal protection into one mapping (VMA),
+ * and a process may have only {@code vm.max_map_count} of them: the frames count their mappings exactly (see {@link
+ * #breakAfter}), the clock protects and unmaps merged runs (whole near the limit, which never adds a mapping), and a
+ * fault that may
+ * split a run first sweeps while the process is within two mappings of {@link #MAPPING_LIMIT}. So the frames mapped
+ * at once are limited by the budget and by the runs they form, not by the mapping limit alone.
+ *
  * <p>Not thread safe: owned by one session thread.
  */
 public final class VirtualFrames implements AutoCloseable {
@@ -53,6 +60,9 @@ public final class VirtualFrames implements AutoCloseable {
 
     private byte[][] states = new byte[0][];
     private int[][] cacheFrames = new int[0][];
+    // per page of a window: the index of its ring entry while mapped, and the clock's lap when it was protected
+    private int[][] ringPositions = new int[0][];
+    private int[][] protectedLaps = new int[0][];
 
     // level-one clock over mapped frames: packed (window << 40 | pageNo), open slots hold -1
     /** Entries of the level-one clock's ring at first; it doubles when full. */
@@ -60,17 +70,19 @@ public final class VirtualFrames implements AutoCloseable {
 
     private long[] ring;
     private int ringHand;
+    private int lap;
     private int mappedCount;
     // open entries of the ring, as a stack: an unmapped frame's entry is reused by the next mapping at once, where a
     // scan from the hand would pass over the whole ring (the entry the sweep freed lies just behind the hand)
     private int[] openEntries;
     private int openCount;
     /**
-     * The mappings (kernel VMAs) these frames may cost at most: one per mapped frame plus one per run of unmapped pages
-     * between mapped ones (the reservation is split around each frame; adjacent frames of adjacent cache offsets and
-     * equal protection merge, so the kernel's count is often lower), counted in {@link #PROCESS_MAPPINGS}.
+     * The kernel mappings (VMAs) these frames add to the reservation's own: one per boundary between two neighbouring
+     * pages of a window that the kernel cannot merge (see {@link #breakAfter}), counted in {@link #PROCESS_MAPPINGS}.
      */
     private int mappings;
+    /** The most mappings these frames may add themselves (the process-wide limit applies too); for tests. */
+    private int ownMappingLimit = Integer.MAX_VALUE;
 
     private long[] writable = new long[64];
     private int writableCount;
@@ -166,6 +178,8 @@ public final class VirtualFrames implements AutoCloseable {
         if (window >= states.length) {
             states = Arrays.copyOf(states, window + 1);
             cacheFrames = Arrays.copyOf(cacheFrames, window + 1);
+            ringPositions = Arrays.copyOf(ringPositions, window + 1);
+            protectedLaps = Arrays.copyOf(protectedLaps, window + 1);
         }
         final byte[] old = states[window];
         if (old == null || old.length < pageCount) {
@@ -179,6 +193,10 @@ public final class VirtualFrames implements AutoCloseable {
                 Arrays.fill(frames, cacheFrames[window].length, length, NO_FRAME);
             }
             cacheFrames[window] = frames;
+            ringPositions[window] =
+                    ringPositions[window] == null ? new int[length] : Arrays.copyOf(ringPositions[window], length);
+            protectedLaps[window] =
+                    protectedLaps[window] == null ? new int[length] : Arrays.copyOf(protectedLaps[window], length);
         }
     }
 
@@ -200,6 +218,11 @@ public final class VirtualFrames implements AutoCloseable {
     /** Number of frames mapped now. */
     public int mappedCount() {
         return mappedCount;
+    }
+
+    /** Pages window {@code window} has states for now (0 for a window never opened). */
+    public int statePages(final int window) {
+        return window < states.length && states[window] != null ? states[window].length : 0;
     }
 
     /** The state of a page's frame. */
@@ -253,26 +276,50 @@ public final class VirtualFrames implements AutoCloseable {
         faultCount++;
         final int p = (int) pageNo;
         byte s = states[window][p];
+        // room first: the budget in frames for a new mapping, and the process's kernel mappings for any system call
+        // that changes this page's mapping or protection (each may split a merged run: two more VMAs). The clock
+        // protects and unmaps whole merged runs, which never adds a mapping, so the loop ends (every turn unmaps).
+        while (needsSystemCall(s, needed)
+                && ((s == INVALID && mappedCount >= budget)
+                        || PROCESS_MAPPINGS.get() + 2 > MAPPING_LIMIT
+                        || mappings + 2 > ownMappingLimit)
+                && sweep()) {
+            s = states[window][p];
+        }
         final long offset = window * windowLength + (pageNo << PAGE_SHIFT);
         if (s == INVALID) {
-            // the budget in frames, and the process's mappings under vm.max_map_count (each frame mapped apart from
-            // its neighbours splits the reservation: two more mappings); the sweep unmaps one frame per call
-            while ((mappedCount >= budget || PROCESS_MAPPINGS.get() + 2 > MAPPING_LIMIT) && sweep()) {
-                // again
-            }
             // the fault handler locks the page (shared) before it hands out the frame
             final int frame = handler.acquireFrame(window, pageNo);
+            // a first access that writes maps the frame writable at once: one system call, not a read-only mapping
+            // and an mprotect; the update path runs right after, and should it fail the frame goes back to read-only
+            // before the error leaves (the session's thread is the only one that uses these frames)
+            final boolean write = needed == WRITE;
             try {
-                space.mapFile(offset, PAGE_LENGTH, handler.cacheFd(), (long) frame << PAGE_SHIFT, Protection.READ);
+                space.mapFile(
+                        offset,
+                        PAGE_LENGTH,
+                        handler.cacheFd(),
+                        (long) frame << PAGE_SHIFT,
+                        write ? Protection.READ_WRITE : Protection.READ);
             } catch (final RuntimeException e) {
                 handler.releaseFrame(frame);
                 throw e;
             }
-            cacheFrames[window][p] = frame;
-            countMappings(window, p, 1);
-            addToRing(pack(window, pageNo));
-            s = READ;
+            ringPositions[window][p] = addToRing(pack(window, pageNo));
+            change(window, p, write ? WRITE : READ, frame);
             remember(window, pageNo);
+            if (write) {
+                try {
+                    handler.beforeFirstWrite(window, pageNo, frame, space.address(offset));
+                } catch (final RuntimeException | Error e) {
+                    space.protect(offset, PAGE_LENGTH, Protection.READ);
+                    change(window, p, READ, frame);
+                    throw e;
+                }
+                addWritable(window, pageNo);
+                return;
+            }
+            s = READ;
         } else if (s == PROTECTED || s == UNLOCKED) {
             handler.lockForRead(window, pageNo);
             if (s == PROTECTED) {
@@ -284,13 +331,21 @@ public final class VirtualFrames implements AutoCloseable {
         if (needed == WRITE && s < WRITE) {
             handler.beforeFirstWrite(window, pageNo, cacheFrames[window][p], space.address(offset));
             space.protect(offset, PAGE_LENGTH, Protection.READ_WRITE);
-            if (writableCount == writable.length) {
-                writable = Arrays.copyOf(writable, writableCount * 2);
-            }
-            writable[writableCount++] = pack(window, pageNo);
+            addWritable(window, pageNo);
             s = WRITE;
         }
-        states[window][p] = s;
+        change(window, p, s, cacheFrames[window][p]);
+    }
+
+    private void addWritable(final int window, final long pageNo) {
+        if (writableCount == writable.length) {
+            writable = Arrays.copyOf(writable, writableCount * 2);
+        }
+        writable[writableCount++] = pack(window, pageNo);
+    }
+
+    private static boolean needsSystemCall(final byte state, final byte needed) {
+        return state == INVALID || state == PROTECTED || (needed == WRITE && state < WRITE);
     }
 
     private void remember(final int window, final long pageNo) {
@@ -304,9 +359,15 @@ public final class VirtualFrames implements AutoCloseable {
      * The recovery buffer was logged early: frames written so far go back to read-only (the page lock stays), so the
      * next write to them takes the update path again.
      */
+
+    /**
+     * The recovery buffer was logged early: frames written so far go back to read-only (the page lock stays), so the
+     * next write to them takes the update path again.
+     */
     public void protectWritten() {
         // the frames still writable, in address order: one mprotect per run of adjacent ones (one system call and one
-        // TLB shootdown for a run), and no frame that is not writable is ever part of a run
+        // TLB shootdown for a run), and no frame that is not writable is ever part of a run. A run is every writable
+        // page between two that are not, so read-only again it merges or splits no more than it did writable.
         int n = 0;
         for (int i = 0; i < writableCount; i++) {
             final int window = (int) (writable[i] >>> 40);
@@ -328,7 +389,8 @@ public final class VirtualFrames implements AutoCloseable {
             space.protect(
                     window * windowLength + (firstPage << PAGE_SHIFT), (long) (end - i) * PAGE_LENGTH, Protection.READ);
             for (int k = i; k < end; k++) {
-                states[window][(int) (firstPage + k - i)] = READ;
+                final int page = (int) (firstPage + k - i);
+                change(window, page, READ, cacheFrames[window][page]);
             }
             i = end;
         }
@@ -346,6 +408,7 @@ public final class VirtualFrames implements AutoCloseable {
             final int window = (int) (locked[i] >>> 40);
             final long pageNo = locked[i] & ((1L << 40) - 1);
             if (window < states.length && states[window] != null && states[window][(int) pageNo] == READ) {
+                // the same protection: no mapping changes
                 states[window][(int) pageNo] = UNLOCKED;
             }
         }
@@ -365,104 +428,120 @@ public final class VirtualFrames implements AutoCloseable {
             if (entry >= 0 && (window < 0 || (int) (entry >>> 40) == window)) {
                 final int w = (int) (entry >>> 40);
                 final long pageNo = entry & ((1L << 40) - 1);
-                unmapOne(i, w, pageNo);
-                count++;
+                // the whole merged run in one call (a page alone would split it)
+                count += unmapRun(w, (int) pageNo, Integer.MAX_VALUE);
             }
         }
         return count;
     }
 
     /**
-     * Runs the level-one clock until one frame has been unmapped or a full double turn found none.
+     * Runs the level-one clock until one run of frames has been unmapped or the hand went round three times and found
+     * none.
+     *
+     * <p>The clock works on merged runs: the page its hand names and every neighbouring page the kernel keeps in the
+     * same mapping (same protection, cache frames in order, see {@link #breakAfter}). A readable run goes protected
+     * together, a protected run goes unmapped together, in one system call each; changing a whole merged run never
+     * adds a mapping (its two ends were already boundaries, and inside it nothing splits), so the clock can always
+     * bring the process's mappings down. A run protected on this turn of the hand is not unmapped before the next
+     * turn (its other pages' entries may come soon after): the second chance holds for every page of it.
      *
      * @return whether a frame was unmapped.
      */
     public boolean sweep() {
-        for (int steps = 0; steps < 2 * ring.length; steps++) {
+        for (int steps = 0; steps < 3 * ring.length; steps++) {
             final int i = ringHand;
-            ringHand = (ringHand + 1) % ring.length;
+            ringHand++;
+            if (ringHand == ring.length) {
+                ringHand = 0;
+                lap++;
+            }
             final long entry = ring[i];
             if (entry < 0) {
                 continue;
             }
             final int window = (int) (entry >>> 40);
-            final long pageNo = entry & ((1L << 40) - 1);
-            final byte s = states[window][(int) pageNo];
-            // the ring holds frames in the order they were mapped: a run of entries naming the next (or the previous)
-            // pages of the same window, pages read in order, goes in one system call
+            final int p = (int) (entry & ((1L << 40) - 1));
+            final byte s = states[window][p];
             if (s == UNLOCKED || s == READ || s == WRITE) {
                 // a written frame may go too: its cache frame stays dirty, and the next write takes the fault path
-                final int up = runOf(i, window, pageNo, false, 1);
-                final int dir = up > 1 ? 1 : -1;
-                final int n = up > 1 ? up : runOf(i, window, pageNo, false, -1);
-                final long first = dir > 0 ? pageNo : pageNo - n + 1;
-                space.protect(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH, Protection.NONE);
-                for (int k = 0; k < n; k++) {
-                    states[window][(int) first + k] = PROTECTED;
+                final int reach = reach();
+                final int first = runStart(window, p, reach);
+                final int last = runEnd(window, p, reach);
+                space.protect(
+                        window * windowLength + ((long) first << PAGE_SHIFT),
+                        (long) (last - first + 1) * PAGE_LENGTH,
+                        Protection.NONE);
+                final int[] frames = cacheFrames[window];
+                for (int k = first; k <= last; k++) {
+                    change(window, k, PROTECTED, frames[k]);
+                    protectedLaps[window][k] = lap;
                 }
-                ringHand = (i + n) % ring.length;
-                steps += n - 1;
-            } else if (s == PROTECTED) {
-                final int up = runOf(i, window, pageNo, true, 1);
-                final int dir = up > 1 ? 1 : -1;
-                final int n = up > 1 ? up : runOf(i, window, pageNo, true, -1);
-                final long first = dir > 0 ? pageNo : pageNo - n + 1;
-                space.unmap(window * windowLength + (first << PAGE_SHIFT), (long) n * PAGE_LENGTH);
-                // last entry first: the stack of open entries then hands them out in ring order again, so the pages
-                // mapped next form runs too
-                for (int k = n - 1; k >= 0; k--) {
-                    forget((i + k) % ring.length, window, pageNo + (long) dir * k);
-                }
-                ringHand = (i + n) % ring.length;
+            } else if (s == PROTECTED && protectedLaps[window][p] != lap) {
+                unmapRun(window, p, reach());
                 return true;
             }
         }
         return false;
     }
 
-    /** Most frames one system call of the level-one clock protects or unmaps. */
-    private static final int MAX_RUN = 64;
+    /** Frames one system call of the clock changes at most while a split run costs mappings the process has. */
+    private static final int MAX_RUN = 256;
 
     /**
-     * How many ring entries from {@code i} on name pages {@code pageNo, pageNo + dir, pageNo + 2 dir, ...} of {@code
-     * window}, all protected ({@code protectedRun}) or all accessible (at most {@link #MAX_RUN}).
+     * How far from the hand's page the clock takes a merged run: {@link #MAX_RUN} / 2 pages either way while the
+     * process has room for the two mappings cutting a run may cost (a long run then goes in pieces, as the hand
+     * comes to them), the whole run near the limit (which never adds a mapping).
      */
-    private int runOf(final int i, final int window, final long pageNo, final boolean protectedRun, final int dir) {
-        final byte[] st = states[window];
-        int n = 1;
-        while (n < MAX_RUN && pageNo + (long) dir * n >= 0 && pageNo + (long) dir * n < st.length) {
-            final int j = (i + n) % ring.length;
-            final long page = pageNo + (long) dir * n;
-            if (j == i || ring[j] != pack(window, page)) {
-                break;
-            }
-            final byte s = st[(int) page];
-            if (protectedRun ? s != PROTECTED : s != UNLOCKED && s != READ && s != WRITE) {
-                break;
-            }
-            n++;
-        }
-        return n;
+    private int reach() {
+        return PROCESS_MAPPINGS.get() + 2 <= MAPPING_LIMIT && mappings + 2 <= ownMappingLimit
+                ? MAX_RUN / 2
+                : Integer.MAX_VALUE;
     }
 
-    private void unmapOne(final int ringIndex, final int window, final long pageNo) {
-        space.unmap(window * windowLength + (pageNo << PAGE_SHIFT), PAGE_LENGTH);
-        forget(ringIndex, window, pageNo);
+    /** The first page of the merged run holding mapped page {@code p}, at most {@code reach} pages before it. */
+    private int runStart(final int window, final int p, final int reach) {
+        int first = p;
+        while (first > 0 && p - first < reach && !breakAfter(window, first - 1)) {
+            first--;
+        }
+        return first;
+    }
+
+    /** The last page of the merged run holding mapped page {@code p}, at most {@code reach} pages after it. */
+    private int runEnd(final int window, final int p, final int reach) {
+        final int length = states[window].length;
+        int last = p;
+        while (last + 1 < length && last - p < reach && !breakAfter(window, last)) {
+            last++;
+        }
+        return last;
+    }
+
+    /** Unmaps the merged run holding mapped page {@code p} (see {@link #reach}) in one call; returns its frames. */
+    private int unmapRun(final int window, final int p, final int reach) {
+        final int first = runStart(window, p, reach);
+        final int last = runEnd(window, p, reach);
+        space.unmap(window * windowLength + ((long) first << PAGE_SHIFT), (long) (last - first + 1) * PAGE_LENGTH);
+        for (int k = first; k <= last; k++) {
+            forget(window, k);
+        }
+        return last - first + 1;
     }
 
     /** A frame was unmapped: its state, mappings, ring entry and cache frame go. */
-    private void forget(final int ringIndex, final int window, final long pageNo) {
-        countMappings(window, (int) pageNo, -1);
-        states[window][(int) pageNo] = INVALID;
-        final int frame = cacheFrames[window][(int) pageNo];
-        cacheFrames[window][(int) pageNo] = NO_FRAME;
+    private void forget(final int window, final int p) {
+        final int frame = cacheFrames[window][p];
+        change(window, p, INVALID, NO_FRAME);
+        final int ringIndex = ringPositions[window][p];
         ring[ringIndex] = -1L;
         openEntries[openCount++] = ringIndex;
         mappedCount--;
         handler.releaseFrame(frame);
     }
 
-    private void addToRing(final long entry) {
+    /** Takes an open ring entry for a newly mapped frame; returns its index. */
+    private int addToRing(final long entry) {
         if (openCount == 0) {
             // every entry is taken (the ring grows with the frames mapped; past the budget, every mapped frame is being
             // written by the open transaction: the budget is a target, not a hard limit)
@@ -478,24 +557,64 @@ public final class VirtualFrames implements AutoCloseable {
         final int i = openEntries[--openCount];
         ring[i] = entry;
         mappedCount++;
+        return i;
     }
 
     /**
-     * Counts the mappings of page {@code p} of a window being mapped ({@code sign} 1, before its state changes) or
-     * unmapped (-1, before its state changes): the frame's own, and one more run of unmapped pages when neither
-     * neighbour is mapped (the reservation around it splits in two), one fewer when both are (the one-page gap it
-     * filled). Pages outside the window's state array count as unmapped.
+     * Whether the kernel keeps page {@code p} of a window and the page after it in separate mappings (VMAs): one of
+     * them is mapped and they differ in protection ({@link #PROTECTED}; {@link #UNLOCKED} and {@link #READ}; {@link
+     * #WRITE}), or both are mapped but their cache frames are not consecutive. Two unmapped pages lie in the same run
+     * of the reservation. Pages outside the window's state array count as unmapped, so a window's edges are counted as
+     * if the next window's pages there were unmapped (at most one mapping too many per window).
      */
-    private void countMappings(final int window, final int p, final int sign) {
+    private boolean breakAfter(final int window, final int p) {
         final byte[] st = states[window];
-        final boolean left = p > 0 && st[p - 1] != INVALID;
-        final boolean right = p + 1 < st.length && st[p + 1] != INVALID;
-        final int delta = sign * (1 + (left && right ? -1 : !left && !right ? 1 : 0));
-        mappings += delta;
-        PROCESS_MAPPINGS.addAndGet(delta);
+        final int a = p >= 0 ? protection(st[p]) : 0;
+        final int b = p + 1 < st.length ? protection(st[p + 1]) : 0;
+        if (a != b) {
+            return true;
+        }
+        if (a == 0) {
+            return false;
+        }
+        final int[] frames = cacheFrames[window];
+        return frames[p + 1] != frames[p] + 1;
     }
 
-    /** The mappings these frames may cost now (see {@link #PROCESS_MAPPINGS}). */
+    /** The kernel's protection of a frame in a state: 0 unmapped (the reservation), 1 none, 2 read, 3 read-write. */
+    private static int protection(final byte state) {
+        return state == INVALID ? 0 : state == PROTECTED ? 1 : state == WRITE ? 3 : 2;
+    }
+
+    /**
+     * Sets page {@code p}'s state and cache frame after its mapping changed, and counts the change in the mappings:
+     * the boundaries on its two sides before and after.
+     */
+    private void change(final int window, final int p, final byte state, final int frame) {
+        final int before = (breakAfter(window, p - 1) ? 1 : 0) + (breakAfter(window, p) ? 1 : 0);
+        states[window][p] = state;
+        cacheFrames[window][p] = frame;
+        final int delta = (breakAfter(window, p - 1) ? 1 : 0) + (breakAfter(window, p) ? 1 : 0) - before;
+        if (delta != 0) {
+            mappings += delta;
+            PROCESS_MAPPINGS.addAndGet(delta);
+        }
+    }
+
+    /**
+     * Limits the kernel mappings these frames add to their reservation below the process-wide {@link #MAPPING_LIMIT}
+     * (tests: the clock's behaviour at the limit without mapping 60,000 runs).
+     *
+     * @param limit the most mappings; at least 16.
+     */
+    public void limitMappings(final int limit) {
+        if (limit < 16) {
+            throw new IllegalArgumentException("mapping limit below 16: " + limit);
+        }
+        this.ownMappingLimit = limit;
+    }
+
+    /** The kernel mappings these frames add to their reservation now (see {@link #PROCESS_MAPPINGS}). */
     public int mappings() {
         return mappings;
     }
@@ -547,8 +666,7 @@ public final class VirtualFrames implements AutoCloseable {
             if (entry >= 0) {
                 final int window = (int) (entry >>> 40);
                 final long pageNo = entry & ((1L << 40) - 1);
-                states[window][(int) pageNo] = READ;
-                unmapOne(i, window, pageNo);
+                unmapRun(window, (int) pageNo, Integer.MAX_VALUE);
             }
         }
         if (space != null) {

@@ -6,6 +6,8 @@ import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.TypeId;
 import org.bess.client.frame.ObjectView;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
 
 /**
@@ -195,6 +197,15 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
     public Ref getRef(final int offset) {
         final long w = view().readLong(offset);
         return w == RefDescriptor.NULL_REF ? null : new Ref(db, w);
+    }
+
+    @Override
+    public ObjectRef openRef(final int offset) {
+        final Ref ref = getRef(offset);
+        if (ref == null) {
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference at offset=" + offset + " of " + this);
+        }
+        return tx.open(ref);
     }
 
     @Override

@@ -42,8 +42,8 @@ import org.bess.server.txn.TransactionManager;
 public final class StorageArea implements PageSource, AutoCloseable {
     private final String databaseName;
     private final PageStore store;
-    /** The first failed force: sticky (see {@link #force()}). */
-    private RuntimeException forceFailure;
+    /** The first failed force: sticky (see {@link #force()}); volatile, a checkpoint forces without the latch. */
+    private volatile RuntimeException forceFailure;
 
     private final BufferCache cache;
     private final int window;

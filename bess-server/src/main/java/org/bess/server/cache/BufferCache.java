@@ -91,6 +91,7 @@ public final class BufferCache implements AutoCloseable {
     public BufferCache(final Path dir, final int frameCount) {
         this.dir = dir;
         this.frameCount = frameCount;
+        this.controlHand = frameCount - 1;
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("cache"));
@@ -312,7 +313,7 @@ public final class BufferCache implements AutoCloseable {
             return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
-        final int frame = victim();
+        final int frame = controlPage ? victimForControl() : victimNear(window, pageNo);
         // writing back the victim may have pinned pages, and so loaded this one: never hold a page in two frames
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
@@ -420,7 +421,7 @@ public final class BufferCache implements AutoCloseable {
         sources[window].loadRun(firstPage, count, stagingAddress);
         for (int i = 0; i < count; i++) {
             final long key = CacheControlDescriptor.pageKey(window, firstPage + i);
-            final int frame = victim();
+            final int frame = victimNear(window, firstPage + i);
             if (lookup(key) >= 0) {
                 releaseUnused(frame);
                 continue;
@@ -509,6 +510,15 @@ public final class BufferCache implements AutoCloseable {
         control.putInt(d + FRAME_FLAGS_OFFSET, flags | FLAG_DIRTY);
     }
 
+    /**
+     * Sets a dirty frame's recovery LSN, whatever it was (restart's redo: a full page image rebuilds the page whole, so
+     * a redo from the image on suffices for it).
+     */
+    public void resetRecLsn(final int frame, final long recLsn) {
+        control.putLong(
+                CacheControlDescriptor.frameOffset(frame) + CacheControlDescriptor.FRAME_REC_LSN_OFFSET, recLsn);
+    }
+
     /** Where recovery LSNs come from when the caller gives none: the log's end now. */
     public void recLsnSource(final java.util.function.LongSupplier source) {
         this.recLsnSource = source;
@@ -533,6 +543,18 @@ public final class BufferCache implements AutoCloseable {
      * @return frames written.
      */
     public int checkpointFuzzy(final long olderThan) {
+        final int written = writeBackFuzzy(olderThan);
+        force(sources());
+        return written;
+    }
+
+    /**
+     * The writes of {@link #checkpointFuzzy} without the force: the caller forces {@link #sources()} afterwards (the
+     * engine does so with its latch let go, then once more under it).
+     *
+     * @return frames written.
+     */
+    public int writeBackFuzzy(final long olderThan) {
         int written = 0;
         for (int pass = 0; pass < 2; pass++) {
             final boolean controlPass = pass == 1;
@@ -556,12 +578,24 @@ public final class BufferCache implements AutoCloseable {
                 }
             }
         }
+        return written;
+    }
+
+    /** The page sources registered now (a copy: {@link #force} may run on it without the engine latch). */
+    public PageSource[] sources() {
+        return sources.clone();
+    }
+
+    /**
+     * Forces every source of {@code sources} (nulls skipped). Needs no latch: a source's force is safe beside the
+     * engine's reads and writes of it and after its close (the store then has nothing left to force).
+     */
+    public static void force(final PageSource[] sources) {
         for (final PageSource source : sources) {
             if (source != null) {
                 source.force();
             }
         }
-        return written;
     }
 
     private boolean mayWriteBack(final int frame) {
@@ -1000,6 +1034,55 @@ public final class BufferCache implements AutoCloseable {
                 control.putInt(fd + FRAME_PIN_COUNT_OFFSET, control.getInt(fd + FRAME_PIN_COUNT_OFFSET) - 1);
             }
         }
+    }
+
+    /**
+     * Picks a frame for page {@code pageNo} of a window: the frame after the one holding the page before it when that
+     * frame is free, else {@link #victim()}. Pages written or read in order then sit in consecutive frames, and a
+     * process maps a run of them as one kernel mapping (adjacent virtual frames of consecutive cache offsets merge),
+     * where each frame apart costs two of the few tens of thousands a process may have.
+     */
+    private int victimNear(final int window, final long pageNo) {
+        if (pageNo > 0) {
+            final int before = lookup(CacheControlDescriptor.pageKey(window, pageNo - 1));
+            if (before >= 0 && before + 1 < frameCount) {
+                final int frame = before + 1;
+                final int d = CacheControlDescriptor.frameOffset(frame);
+                if (control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                        && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                        && !clientMapped(frame)) {
+                    control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                    return frame;
+                }
+            }
+        }
+        return victim();
+    }
+
+    /** Free frames a control page's miss looks for from the top of the cache before it takes {@link #victim()}. */
+    private static final int CONTROL_PROBES = 16;
+
+    private int controlHand;
+
+    /**
+     * Picks a frame for a control page: a free frame from the top of the cache down when one is near the control
+     * hand, else {@link #victim()}. Control pages (slotted segments, extent maps) are made between the data pages of
+     * objects written in order; taken from the clock hand, each would sit in the frame the next data page's
+     * {@link #victimNear} wants, and split the data pages' run of frames.
+     */
+    private int victimForControl() {
+        for (int probe = 0; probe < CONTROL_PROBES; probe++) {
+            final int frame = controlHand;
+            controlHand = controlHand == 0 ? frameCount - 1 : controlHand - 1;
+            final int d = CacheControlDescriptor.frameOffset(frame);
+            if (control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                    && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                    && !clientMapped(frame)) {
+                control.putInt(d + FRAME_PIN_COUNT_OFFSET, 1);
+                return frame;
+            }
+        }
+        return victim();
     }
 
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */

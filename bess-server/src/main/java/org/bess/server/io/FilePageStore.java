@@ -23,6 +23,11 @@ import org.bess.nativeshim.NativeException;
 public final class FilePageStore implements PageStore {
     private final Path path;
     private final int fd;
+    /** {@link #force()} against {@link #close()}. */
+    private final Object forceLock = new Object();
+    /** Set by {@link #close()} under {@link #forceLock}. */
+    private boolean closed;
+
     private final boolean device;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -148,12 +153,23 @@ public final class FilePageStore implements PageStore {
         }
     }
 
+    /**
+     * {@code fdatasync}. May run on a checkpointing thread without the engine latch while the engine reads and writes
+     * the area; it and {@link #close()} exclude each other, so the descriptor is never closed (and its number reused)
+     * under a running force, and a force after the close has nothing to do.
+     */
     @Override
     public void force() {
-        try {
-            Native.fdatasync(fd);
-        } catch (final NativeException e) {
-            throw new BessException(ErrorCode.IO, "cannot force storage area: path=" + path + ": " + e.getMessage(), e);
+        synchronized (forceLock) {
+            if (closed) {
+                return;
+            }
+            try {
+                Native.fdatasync(fd);
+            } catch (final NativeException e) {
+                throw new BessException(
+                        ErrorCode.IO, "cannot force storage area: path=" + path + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -208,6 +224,9 @@ public final class FilePageStore implements PageStore {
 
     @Override
     public void close() {
+        synchronized (forceLock) {
+            closed = true;
+        }
         try {
             lock.release();
         } catch (final IOException e) {

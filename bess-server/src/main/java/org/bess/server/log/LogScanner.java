@@ -44,7 +44,7 @@ import org.bess.nativeshim.Native;
  * <p>Not thread safe.
  */
 public final class LogScanner implements AutoCloseable {
-    /** Sees records in place during a scan (see {@link LogWriter#LogWriter(LogDevice, long, Visitor)}). */
+    /** Sees records in place during a scan (see {@link LogWriter#open}). */
     @FunctionalInterface
     public interface Visitor {
         /**
@@ -52,6 +52,15 @@ public final class LogScanner implements AutoCloseable {
          * returning; never advance or close the scanner.
          */
         void visit(LogScanner record);
+
+        /**
+         * Runs before the bytes of the records visited so far may change or go away: before the scan's window moves
+         * on, and once the scan stops (on every path, before its mapping is released). A visitor that handed record
+         * addresses to another thread waits for it here. Nothing by default.
+         */
+        default void release() {
+            // nothing handed out
+        }
     }
 
     private static final int FIRST_READ = 4096;

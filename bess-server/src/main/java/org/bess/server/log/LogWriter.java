@@ -66,6 +66,9 @@ public final class LogWriter implements AutoCloseable {
     private volatile long durableLsn;
 
     private boolean flushing;
+    /** Whether the open scan ran: the end of the log is known. */
+    private volatile boolean opened;
+
     private volatile Throwable failure;
     private long forces;
     private long recordsAppended;
@@ -109,28 +112,70 @@ public final class LogWriter implements AutoCloseable {
      * @param visitor sees each valid record in LSN order, from the first segment to the end found; null for none.
      */
     public LogWriter(final LogDevice device, final long segmentLength, final LogScanner.Visitor visitor) {
+        this(device, segmentLength, true);
+        open(visitor);
+    }
+
+    private LogWriter(final LogDevice device, final long segmentLength, final boolean checkHeaders) {
         if (segmentLength < (1 << 20) || segmentLength % PageHeaderDescriptor.PAGE_LENGTH != 0) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "bad log segment length: " + segmentLength);
         }
         this.device = device;
         this.segmentLength = segmentLength;
+        if (checkHeaders) {
+            for (final long s : device.segments()) {
+                LogScanner.checkHeader(device, s, segmentLength);
+            }
+        }
+    }
+
+    /**
+     * A log whose segments' headers are checked but whose open scan has not run yet: nothing may be appended until
+     * {@link #open} ran (restart recovery runs the open scan itself, redoing pages while it finds the log's end, once
+     * the engine around the log exists).
+     *
+     * @param segmentLength bytes per segment (a multiple of the page length, at least 1 MiB).
+     */
+    public static LogWriter unopened(final LogDevice device, final long segmentLength) {
+        return new LogWriter(device, segmentLength, true);
+    }
+
+    /** Whether the open scan ran ({@link #open}): the log's end is known and records may be appended. */
+    public boolean isOpen() {
+        return opened;
+    }
+
+    /**
+     * The open scan of a log made by {@link #unopened}: finds the end of the valid log, cuts any torn or invalid tail
+     * after it (so that stale bytes can never be read as records later), and appends from there; an empty log starts
+     * at segment 0. Every valid record is shown to {@code visitor} on the way, in LSN order; the visitor's {@link
+     * LogScanner.Visitor#release()} runs before the scan's window moves on and once the scan stops (on every path),
+     * before the mapping is released.
+     *
+     * @param visitor sees each valid record, from the first segment to the end found; null for none.
+     */
+    public void open(final LogScanner.Visitor visitor) {
+        if (opened) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "the log is open already");
+        }
         final List<Long> segments = device.segments();
         if (segments.isEmpty()) {
             nextLsn = LogSegmentHeaderDescriptor.HEADER_LENGTH;
         } else {
-            for (final long s : segments) {
-                LogScanner.checkHeader(device, s, segmentLength);
-            }
+            // What the scan reads counts as durable (restart redoes from it and may write pages back before the log
+            // is open), but the newest segment may hold bytes a killed process wrote and never forced: they sit in
+            // the page cache, and a power loss now would take them while pages written from them survive. Force it
+            // first (older segments were forced before the writer moved on; a clean file's force is cheap).
+            device.force(segments.get(segments.size() - 1));
             // one sequential pass to the end of the valid log; its mapping is released before the tail is cut
             try (LogScanner scanner = LogScanner.sequential(
                     device,
                     segmentLength,
                     segments.get(0) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH)) {
-                while (scanner.advance()) {
-                    if (visitor != null) {
-                        visitor.visit(scanner);
-                    }
+                if (visitor != null) {
+                    scanner.beforeMove(visitor::release);
                 }
+                scan(scanner, visitor);
                 nextLsn = scanner.position();
             }
             final long endSegment = nextLsn / segmentLength;
@@ -146,6 +191,34 @@ public final class LogWriter implements AutoCloseable {
             }
         }
         durableLsn = nextLsn;
+        opened = true;
+    }
+
+    /** Shows every valid record to the visitor; its release runs before the scanner is closed, on every path. */
+    private static void scan(final LogScanner scanner, final LogScanner.Visitor visitor) {
+        if (visitor == null) {
+            while (scanner.advance()) {
+                // only the end is wanted
+            }
+            return;
+        }
+        boolean done = false;
+        try {
+            while (scanner.advance()) {
+                visitor.visit(scanner);
+            }
+            done = true;
+        } finally {
+            if (done) {
+                visitor.release();
+            } else {
+                try {
+                    visitor.release();
+                } catch (final RuntimeException suppressed) {
+                    // the failure that stopped the scan is the one to report
+                }
+            }
+        }
     }
 
     /** The LSN the next record will get (or a later one, if it must start a new segment). */
@@ -200,6 +273,9 @@ public final class LogWriter implements AutoCloseable {
         final int length = LogRecordDescriptor.recordLength(payloadLength);
         if (length > LogRecordDescriptor.MAX_RECORD_LENGTH) {
             throw new BessException(ErrorCode.BAD_ARGUMENT, "log record too long: length=" + length);
+        }
+        if (!opened) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "the log is not open yet: its open scan has not run");
         }
         lock.lock();
         try {

@@ -230,6 +230,14 @@ public final class TransactionManager {
     }
 
     /**
+     * Raises the next transaction id (restart: above every id in the log, known once the log's open scan ran, before
+     * any transaction begins).
+     */
+    public void nextTxnId(final long next) {
+        this.nextTxnId = Math.max(nextTxnId, next);
+    }
+
+    /**
      * Starts a transaction and makes it current; its before-images go to an area from the manager's pool, taken at its
      * first write (internal transactions).
      */
@@ -660,7 +668,9 @@ public final class TransactionManager {
         try {
             cache.wrap(view, frame);
             final int count = PageDiff.ranges(e.before, view, ranges);
-            if (count == 0) {
+            // a page the transaction allocated is logged even when it stayed as it was made (zeroed): its frame is
+            // dirty and will be written, and restart repairs a torn write of it only from an image in the log
+            if (count == 0 && !e.fresh) {
                 return;
             }
             if (e.fresh && logFresh(e, frame, count)) {
@@ -686,7 +696,8 @@ public final class TransactionManager {
      * The first log of a page the transaction allocated. Its undo is the allocation's (the block is freed), so no
      * before-image is needed: when the diff would take half a page or more, one full image of the page as it is now
      * replaces it (redo, and the repair of a torn write, start from that image); otherwise the page is logged as any
-     * other, its full image first when it was clean.
+     * other, its full image first when it was clean. A page left as it was made gets its full image too (a torn
+     * write of it is repaired from it).
      *
      * @return whether the page is logged (nothing more to do).
      */
@@ -696,7 +707,7 @@ public final class TransactionManager {
         for (int r = 0; r < count; r++) {
             diffBytes += 4 + 2 * ranges[2 * r + 1];
         }
-        if (diffBytes < PAGE_LENGTH / 2) {
+        if (count > 0 && diffBytes < PAGE_LENGTH / 2) {
             if (fullPageImages && e.cleanAtFirstWrite) {
                 final long lsn = append(
                         e.owner,

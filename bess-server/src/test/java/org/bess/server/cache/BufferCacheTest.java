@@ -99,7 +99,8 @@ class BufferCacheTest {
         final int data = cache.pin(WINDOW, 5, false);
         cache.markDirty(data);
         cache.unpin(data);
-        cache.unpin(cache.pin(WINDOW, 6, false));
+        // page 7, not 6: the frame after page 6's would be taken for it, and the hand would not move past page 5
+        cache.unpin(cache.pin(WINDOW, 7, false));
         // the miss on info page 1005 picks dirty data page 5 as its victim; writing 5 back pins 1005 (a nested miss
         // that loads it into the other frame and marks it); the outer miss must then use that frame, not load a second,
         // stale copy of 1005 whose write-back would undo the mark
@@ -133,9 +134,12 @@ class BufferCacheTest {
      */
     private void fillAndSweep() {
         open(4);
-        for (long p = 1; p <= 5; p++) {
+        // control pages take free frames from the top of the cache down: pages 4, 3, 2, 1 fill frames 3 to 0, so the
+        // clock hand (at frame 0) meets them in the order 1, 2, 3, 4
+        for (long p = 4; p >= 1; p--) {
             cache.unpin(cache.pin(WINDOW, p, true));
         }
+        cache.unpin(cache.pin(WINDOW, 5, true));
         assertThat(cache.frameOf(WINDOW, 1))
                 .as("page 1 replaced by the first sweep")
                 .isNegative();

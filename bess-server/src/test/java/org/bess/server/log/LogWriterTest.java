@@ -80,6 +80,87 @@ class LogWriterTest {
         assertThat(scanAll(new FileLogDevice(dir))).hasSize(written.size() + 1);
     }
 
+    /**
+     * What the open scan reads counts as durable (restart may write pages back from it before the log is open), so
+     * the newest segment, which may hold bytes a killed process wrote but never forced, is forced before it is read.
+     */
+    @Test
+    void shouldForceTheNewestSegmentBeforeTheOpenScanReadsIt() {
+        try (LogWriter log = new LogWriter(new FileLogDevice(dir), SEGMENT)) {
+            for (int i = 0; i < 600; i++) {
+                log.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, i, 0, payload(i, 3000));
+            }
+            log.forceAll();
+        }
+        final FileLogDevice real = new FileLogDevice(dir);
+        final long newest = real.segments().get(real.segments().size() - 1);
+        assertThat(newest).as("the log spans segments").isPositive();
+        final List<String> events = new ArrayList<>();
+        final LogDevice recording = new LogDevice() {
+            @Override
+            public List<Long> segments() {
+                return real.segments();
+            }
+
+            @Override
+            public void create(final long index, final ByteBuffer header) {
+                real.create(index, header);
+            }
+
+            @Override
+            public int read(final long index, final long offset, final ByteBuffer dst) {
+                // the constructor's check of each segment's header is not the scan
+                final boolean header = offset == 0 && dst.remaining() <= LogSegmentHeaderDescriptor.HEADER_LENGTH;
+                events.add((header ? "header " : "read ") + index);
+                return real.read(index, offset, dst);
+            }
+
+            @Override
+            public java.nio.MappedByteBuffer map(final long index, final long length) {
+                events.add("read " + index);
+                return real.map(index, length);
+            }
+
+            @Override
+            public void write(final long index, final long offset, final ByteBuffer src) {
+                real.write(index, offset, src);
+            }
+
+            @Override
+            public void force(final long index) {
+                events.add("force " + index);
+                real.force(index);
+            }
+
+            @Override
+            public void truncate(final long index, final long length) {
+                real.truncate(index, length);
+            }
+
+            @Override
+            public void delete(final long index) {
+                real.delete(index);
+            }
+
+            @Override
+            public long size(final long index) {
+                return real.size(index);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+        try (LogWriter log = new LogWriter(recording, SEGMENT)) {
+            assertThat(log.durableLsn()).isPositive();
+        }
+        assertThat(events).contains("force " + newest, "read " + newest);
+        assertThat(events.indexOf("force " + newest))
+                .as("events: %s", events)
+                .isLessThan(events.indexOf("read " + newest));
+    }
+
     @Test
     void shouldMakeManyRecordsDurableWithOneForce() {
         final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));

@@ -25,7 +25,7 @@ import org.bess.client.Transaction;
  * OO7 on bess through its public client API only: a {@link Session} from a {@link BessSessionFactory} (the hook for
  * the client modes), then {@link Database}, {@link Transaction}, {@link ObjectRef}, {@link Ref}, {@link Cursor} and
  * {@link LargeObject}. Objects are in one file per class ({@link BessOo7Loader}); traversals follow the references
- * stored in the objects ({@link ObjectRef#getRef}, then {@link Transaction#open}) and read and write the objects in
+ * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop) and read and write the objects in
  * place. Each operation is one transaction, committed.
  *
  * <p>bess has no index, so the application keeps what OO7's indexes give: two tables of reference words by id (atomic
@@ -144,7 +144,7 @@ public final class BessOo7 implements Oo7Store {
     private long runIn(final Oo7Operation op) {
         final ObjectRef module = tx.open(moduleRef);
         return switch (op) {
-            case T1, T6, T2A, T2B, T2C, T3A -> traverse(module.getRef(MODULE_DESIGN_ROOT), op);
+            case T1, T6, T2A, T2B, T2C, T3A -> traverse(module.openRef(MODULE_DESIGN_ROOT), op);
             case T8 -> countI(tx.openLarge(module.getRef(MODULE_MANUAL)));
             case T9 -> {
                 final LargeObject manual = tx.openLarge(module.getRef(MODULE_MANUAL));
@@ -154,10 +154,10 @@ public final class BessOo7 implements Oo7Store {
                 yield first == oneByte[0] ? 1 : 0;
             }
             case Q1 -> q1();
-            case Q5 -> q5(module.getRef(MODULE_DESIGN_ROOT));
+            case Q5 -> q5(module.openRef(MODULE_DESIGN_ROOT));
             case Q6 -> {
                 q6Count = 0;
-                q6(module.getRef(MODULE_DESIGN_ROOT));
+                q6(module.openRef(MODULE_DESIGN_ROOT));
                 yield q6Count;
             }
             case Q7 -> scanAtomic(false);
@@ -165,20 +165,18 @@ public final class BessOo7 implements Oo7Store {
         };
     }
 
-    private long traverse(final Ref assemblyRef, final Oo7Operation op) {
-        final ObjectRef assembly = tx.open(assemblyRef);
+    private long traverse(final ObjectRef assembly, final Oo7Operation op) {
         final boolean base = assembly.getInt(ASSEMBLY_KIND) == KIND_BASE;
         long count = 0;
         for (int i = 0; i < Oo7Config.ASSEMBLIES_PER_ASSEMBLY; i++) {
-            final Ref child = assembly.getRef(Oo7Layout.assemblyChild(i));
+            final ObjectRef child = assembly.openRef(Oo7Layout.assemblyChild(i));
             count += base ? traverseComposite(child, op) : traverse(child, op);
         }
         return count;
     }
 
-    private long traverseComposite(final Ref compositeRef, final Oo7Operation op) {
-        final Ref rootRef = tx.open(compositeRef).getRef(COMPOSITE_ROOT);
-        final ObjectRef root = tx.open(rootRef);
+    private long traverseComposite(final ObjectRef composite, final Oo7Operation op) {
+        final ObjectRef root = composite.openRef(COMPOSITE_ROOT);
         if (op == Oo7Operation.T6) {
             return root.getInt(layout.atomicId) > 0 ? 1 : 0;
         }
@@ -188,7 +186,8 @@ public final class BessOo7 implements Oo7Store {
             root.putInt(layout.atomicBuildDate, HeapOo7.toggle(root.getInt(layout.atomicBuildDate)));
         }
         visited.clear();
-        visited.add(rootRef.word());
+        // the visited set is keyed by the stored reference word (a bess reference is 8 bytes in the object)
+        visited.add(composite.getLong(COMPOSITE_ROOT));
         return dfs(root, op);
     }
 
@@ -202,9 +201,9 @@ public final class BessOo7 implements Oo7Store {
         }
         long count = 1;
         for (int i = 0; i < layout.connections; i++) {
-            final Ref next = tx.open(part.getRef(Oo7Layout.atomicTo(i))).getRef(CONNECTION_TO);
-            if (visited.add(next.word())) {
-                count += dfs(tx.open(next), op);
+            final ObjectRef connection = part.openRef(Oo7Layout.atomicTo(i));
+            if (visited.add(connection.getLong(CONNECTION_TO))) {
+                count += dfs(connection.openRef(CONNECTION_TO), op);
             }
         }
         return count;
@@ -244,29 +243,27 @@ public final class BessOo7 implements Oo7Store {
         return sum;
     }
 
-    private long q5(final Ref assemblyRef) {
-        final ObjectRef assembly = tx.open(assemblyRef);
+    private long q5(final ObjectRef assembly) {
         final int buildDate = assembly.getInt(ASSEMBLY_BUILD_DATE);
         final boolean base = assembly.getInt(ASSEMBLY_KIND) == KIND_BASE;
         long count = 0;
         for (int i = 0; i < Oo7Config.ASSEMBLIES_PER_ASSEMBLY; i++) {
-            final Ref child = assembly.getRef(Oo7Layout.assemblyChild(i));
+            final ObjectRef child = assembly.openRef(Oo7Layout.assemblyChild(i));
             if (!base) {
                 count += q5(child);
-            } else if (tx.open(child).getInt(COMPOSITE_BUILD_DATE) > buildDate) {
+            } else if (child.getInt(COMPOSITE_BUILD_DATE) > buildDate) {
                 return 1;
             }
         }
         return count;
     }
 
-    private int q6(final Ref assemblyRef) {
-        final ObjectRef assembly = tx.open(assemblyRef);
+    private int q6(final ObjectRef assembly) {
         final boolean base = assembly.getInt(ASSEMBLY_KIND) == KIND_BASE;
         int latest = Integer.MIN_VALUE;
         for (int i = 0; i < Oo7Config.ASSEMBLIES_PER_ASSEMBLY; i++) {
-            final Ref child = assembly.getRef(Oo7Layout.assemblyChild(i));
-            latest = Math.max(latest, base ? tx.open(child).getInt(COMPOSITE_BUILD_DATE) : q6(child));
+            final ObjectRef child = assembly.openRef(Oo7Layout.assemblyChild(i));
+            latest = Math.max(latest, base ? child.getInt(COMPOSITE_BUILD_DATE) : q6(child));
         }
         if (latest > assembly.getInt(ASSEMBLY_BUILD_DATE)) {
             q6Count++;

@@ -77,8 +77,8 @@ public final class SuitePlan {
             plan.put("Oo7ColdBenchmark", List.of(Map.of("config", List.of("small"), "op", List.of("T1", "T6"))));
             plan.put("Oo7ModesBenchmark", List.of(Map.of("config", List.of("small"), "op", List.of("T6"))));
         } else {
-            // the size for both value sizes: 1M values of 2026 bytes are ~2 GB, ~500,000 pages, more than the
-            // frames vm.max_map_count lets bess map at once (the level-one clock remaps, see docs/benchmarks.md)
+            // the size for both value sizes: 1M values of 2026 bytes are ~2 GB, ~500,000 pages, mapped in runs
+            // of consecutive cache frames (a few thousand kernel mappings, under vm.max_map_count)
             plan.put(
                     "KvBenchmark",
                     List.of(Map.of(
