@@ -78,6 +78,11 @@ class OpenRefTest {
                         .isInstanceOf(BessException.class)
                         .satisfies(e ->
                                 assertThat(((BessException) e).errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
+                assertThatThrownBy(() -> tx.open(null))
+                        .as("open of a null Ref: the same error in every mode")
+                        .isInstanceOf(BessException.class)
+                        .satisfies(e ->
+                                assertThat(((BessException) e).errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
                 assertThatThrownBy(() -> last.openRef(16))
                         .as("an offset outside the object")
                         .isInstanceOf(BessException.class)

@@ -140,8 +140,13 @@ final class RemoteTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
+        if (ref == null) {
+            // as embedded sessions answer it (a NullPointerException from ref.database() before)
+            checkActive();
+            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+        }
         // opened before in this transaction: the server still holds its handle and the slot page's lock, no request
-        if (ref != null && active) {
+        if (active) {
             final RemoteObjectRef again = session.opened().get(ref.database(), ref.word());
             if (again != null) {
                 return again;
