@@ -78,6 +78,9 @@ public final class BufferCache implements AutoCloseable {
     private boolean verifying = true;
     private org.bess.server.io.StorageIo storageIo = org.bess.server.io.StorageIo.REAL;
     private int clockHand;
+    /** Frames from here up were never handed out by {@link #victim()} (the cache fills in frame order first). */
+    private int nextUnused;
+
     private long hits;
     private long misses;
     private long evictions;
@@ -486,6 +489,12 @@ public final class BufferCache implements AutoCloseable {
      * such a pin.
      */
     public boolean freeFrameAtHand() {
+        while (nextUnused < frameCount) {
+            if (isFree(nextUnused)) {
+                return true;
+            }
+            nextUnused++; // taken out of order (victimNear, victimForControl): the fill would skip it too
+        }
         final int d = CacheControlDescriptor.frameOffset(clockHand);
         return control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
                 && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
@@ -1059,6 +1068,14 @@ public final class BufferCache implements AutoCloseable {
         return victim();
     }
 
+    /** Whether a frame holds no page, is not being filled, and no client maps it. */
+    private boolean isFree(final int frame) {
+        final int d = CacheControlDescriptor.frameOffset(frame);
+        return control.getLong(d + FRAME_PAGE_KEY_OFFSET) == 0
+                && control.getInt(d + FRAME_PIN_COUNT_OFFSET) == 0
+                && !clientMapped(frame);
+    }
+
     /** Free frames a control page's miss looks for from the top of the cache before it takes {@link #victim()}. */
     private static final int CONTROL_PROBES = 16;
 
@@ -1087,6 +1104,15 @@ public final class BufferCache implements AutoCloseable {
 
     /** Picks a frame to reuse, writes it back if dirty, unhooks it, and returns it pinned once. */
     private int victim() {
+        // while the cache fills, the lowest frame never handed out: the clock must not evict while free frames remain
+        // (victimNear and victimForControl take free frames out of order, so the one at the hand may be taken)
+        while (nextUnused < frameCount) {
+            final int frame = nextUnused++;
+            if (isFree(frame)) {
+                control.putInt(CacheControlDescriptor.frameOffset(frame) + FRAME_PIN_COUNT_OFFSET, 1);
+                return frame;
+            }
+        }
         for (int attempt = 0; attempt < 3; attempt++) {
             for (int step = 0; step < 2 * frameCount; step++) {
                 final int frame = clockHand;
