@@ -18,6 +18,7 @@ import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
+import org.bess.server.io.ForwardingPageStore;
 import org.bess.server.io.PageStore;
 import org.bess.server.io.StorageIo;
 import org.bess.server.log.LogDevice;
@@ -84,42 +85,7 @@ class CheckpointForceTest {
         }
 
         private PageStore gated(final PageStore real) {
-            return new PageStore() {
-                @Override
-                public Path path() {
-                    return real.path();
-                }
-
-                @Override
-                public long pageCount() {
-                    return real.pageCount();
-                }
-
-                @Override
-                public boolean isDevice() {
-                    return real.isDevice();
-                }
-
-                @Override
-                public void read(final long pageNo, final long address) {
-                    real.read(pageNo, address);
-                }
-
-                @Override
-                public void read(final long pageNo, final int count, final long address) {
-                    real.read(pageNo, count, address);
-                }
-
-                @Override
-                public void write(final long pageNo, final long address) {
-                    real.write(pageNo, address);
-                }
-
-                @Override
-                public void write(final long pageNo, final int count, final long address) {
-                    real.write(pageNo, count, address);
-                }
-
+            return new ForwardingPageStore(real) {
                 @Override
                 public void force() {
                     entered.countDown();
@@ -131,22 +97,7 @@ class CheckpointForceTest {
                         Thread.currentThread().interrupt();
                         throw new IllegalStateException(e);
                     }
-                    real.force();
-                }
-
-                @Override
-                public void grow(final long pageCount) {
-                    real.grow(pageCount);
-                }
-
-                @Override
-                public void truncate(final long pageCount) {
-                    real.truncate(pageCount);
-                }
-
-                @Override
-                public void close() {
-                    real.close();
+                    super.force();
                 }
             };
         }

@@ -96,60 +96,25 @@ class LogWriterTest {
         final long newest = real.segments().get(real.segments().size() - 1);
         assertThat(newest).as("the log spans segments").isPositive();
         final List<String> events = new ArrayList<>();
-        final LogDevice recording = new LogDevice() {
-            @Override
-            public List<Long> segments() {
-                return real.segments();
-            }
-
-            @Override
-            public void create(final long index, final ByteBuffer header) {
-                real.create(index, header);
-            }
-
+        final LogDevice recording = new ForwardingLogDevice(real) {
             @Override
             public int read(final long index, final long offset, final ByteBuffer dst) {
                 // the constructor's check of each segment's header is not the scan
                 final boolean header = offset == 0 && dst.remaining() <= LogSegmentHeaderDescriptor.HEADER_LENGTH;
                 events.add((header ? "header " : "read ") + index);
-                return real.read(index, offset, dst);
+                return super.read(index, offset, dst);
             }
 
             @Override
             public java.nio.MappedByteBuffer map(final long index, final long length) {
                 events.add("read " + index);
-                return real.map(index, length);
-            }
-
-            @Override
-            public void write(final long index, final long offset, final ByteBuffer src) {
-                real.write(index, offset, src);
+                return super.map(index, length);
             }
 
             @Override
             public void force(final long index) {
                 events.add("force " + index);
-                real.force(index);
-            }
-
-            @Override
-            public void truncate(final long index, final long length) {
-                real.truncate(index, length);
-            }
-
-            @Override
-            public void delete(final long index) {
-                real.delete(index);
-            }
-
-            @Override
-            public long size(final long index) {
-                return real.size(index);
-            }
-
-            @Override
-            public void close() {
-                real.close();
+                super.force(index);
             }
         };
         try (LogWriter log = new LogWriter(recording, SEGMENT)) {
