@@ -60,6 +60,26 @@ public class DecodedSlot {
     }
 
     /**
+     * Decodes the slot at {@code offset} of a slot array in a buffer whose bounds the caller checked (the slot's {@link
+     * SlotDescriptor#SLOT_LENGTH} bytes lie within it): {@link #read} without a bounds check per field. Byte order as
+     * {@link #read}.
+     *
+     * @param slots the slot array (on the heap or off it).
+     * @param offset the byte offset of the slot in it.
+     */
+    public final void readChecked(final DirectBuffer slots, final int offset) {
+        final byte[] array = slots.byteArray();
+        final long at = slots.addressOffset() + offset;
+        generation = UnsafeApi.getShort(array, at + SlotDescriptor.GENERATION_OFFSET) & 0xFFFF;
+        flags = UnsafeApi.getShort(array, at + SlotDescriptor.FLAGS_OFFSET) & 0xFFFF;
+        typeId = UnsafeApi.getInt(array, at + SlotDescriptor.TYPE_ID_OFFSET);
+        size = UnsafeApi.getInt(array, at + SlotDescriptor.SIZE_OFFSET);
+        area = UnsafeApi.getShort(array, at + SlotDescriptor.DATA_AREA_OFFSET) & 0xFFFF;
+        dataPage = UnsafeApi.getInt(array, at + SlotDescriptor.DATA_PAGE_OFFSET) & 0xFFFF_FFFFL;
+        dataOffset = UnsafeApi.getInt(array, at + SlotDescriptor.DATA_OFFSET_OFFSET);
+    }
+
+    /**
      * Whether a reference may be resolved from this slot alone, without asking the engine: the slot is live, of the
      * reference's generation, neither a large object nor a forward object, and its data pointer is sane. Anything
      * else (a freed or reused slot, a large or forward object) goes to the engine, which answers with the object or

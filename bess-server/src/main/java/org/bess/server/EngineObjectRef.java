@@ -1,5 +1,7 @@
 package org.bess.server;
 
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
@@ -22,28 +24,46 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
     private final long word;
     private int epoch;
     private int typeId;
-    private int size;
 
     EngineObjectRef(final EngineTransaction tx, final EngineDatabase db, final long word, final ObjectStore.Slot slot) {
         super(tx.session().frames());
         this.tx = tx;
         this.db = db;
         this.word = word;
-        bind(slot);
-    }
-
-    private void bind(final ObjectStore.Slot slot) {
+        // bind's work written out here rather than called: the constructor is inlined where a handle is made, and
+        // nothing in it takes the handle, so that one its caller does not keep can be scalar-replaced
         if (slot.window < 0) {
             // resolved under the latch: its area's window now, which the session's frame states must cover
             placeInArea(tx, db, slot);
         }
         // resolved from a slot snapshot without the latch, the area is as the snapshot saw it (which made the
-        // session's frame states cover it); the epoch the slot was read in, so that a layout change since then re-reads
-        // the slot
-        wrap(slot.window, slot.firstPage(), slot.offsetInPage(), slot.size);
+        // session's frame states cover it); the epoch the slot was read in, so that a layout change since then
+        // re-reads the slot
+        wrap(slot.window, (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(), slot.size);
         epoch = slot.epoch;
         typeId = slot.typeId;
-        size = slot.size;
+    }
+
+    /**
+     * A handle of an object {@link EngineTransaction#followSlot} placed (its window known, no area to look up): only
+     * field stores, so that the constructor stays small where {@link #openRef} is inlined.
+     */
+    EngineObjectRef(
+            final EngineTransaction tx,
+            final EngineDatabase db,
+            final long word,
+            final int window,
+            final long windowOffset,
+            final int size,
+            final int typeId,
+            final int epoch) {
+        super(tx.session().frames());
+        this.tx = tx;
+        this.db = db;
+        this.word = word;
+        wrap(window, windowOffset, size);
+        this.epoch = epoch;
+        this.typeId = typeId;
     }
 
     /*
@@ -67,7 +87,12 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
      */
     private EngineObjectRef view() {
         if (!tx.isActive() || epoch != db.layoutEpoch()) {
-            bind(resolveAgain(tx, db, word));
+            // written out rather than a call to bind: only calls that take no handle (resolveAgain) or are inlined
+            // (wrap), so that a handle its caller does not keep can still be scalar-replaced
+            final ObjectStore.Slot slot = resolveAgain(tx, db, word);
+            wrap(slot.window, (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(), slot.size);
+            epoch = slot.epoch;
+            typeId = slot.typeId;
         }
         return this;
     }
@@ -113,8 +138,7 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
 
     @Override
     public int size() {
-        view();
-        return size;
+        return view().viewLength();
     }
 
     @Override
@@ -180,7 +204,18 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
 
     @Override
     public ObjectRef openRef(final int offset) {
-        return tx.follow(db, view().readLong(offset));
+        // the handle made here, the resolution a call (see EngineTransaction.followSlot)
+        final EngineTransaction t = tx;
+        final ObjectStore.Slot slot = t.followSlot(db, view().readLong(offset));
+        return new EngineObjectRef(
+                t,
+                t.resolvedDb(),
+                t.resolvedWord(),
+                slot.window,
+                (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(),
+                slot.size,
+                slot.typeId,
+                slot.epoch);
     }
 
     @Override

@@ -26,17 +26,23 @@ import org.bess.server.txn.TransactionManager;
 @SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineTransaction implements Transaction {
     private final EmbeddedSession session;
+    // the session's, read once per open: kept here to save a load each
+    private final BessServer server;
+    private final SlotSnapshots snapshots;
     // reused by open(): EngineObjectRef copies what it needs out of the slot, so none outlives the call
     private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     // reused by open()'s resolution from the session's slot snapshots, outside the latch
     private final ObjectStore.Slot fastSlot = new ObjectStore.Slot();
-    // where the last latched resolution ended, through forward objects: the object's database and word
+    // where the last latched resolution ended, through forward objects, or the last followSlot: the object's database
+    // and word
     private EngineDatabase latchedDb;
     private long latchedWord;
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
         this.session = session;
+        this.server = session.server();
+        this.snapshots = session.snapshots();
     }
 
     void checkActive() {
@@ -240,26 +246,42 @@ final class EngineTransaction implements Transaction {
     }
 
     /**
-     * Opens the object a reference word stored in an object of {@code db} names ({@link EngineObjectRef#openRef}): as
-     * {@link #open(Ref)} does, with the same checks, but without a {@link Ref}, without the database check (the word
-     * is of the handle's own database) and without the opened objects (neither answered from nor added to: a traversal
-     * opens most objects once).
+     * Resolves the object a reference word stored in an object of {@code db} names, for {@link
+     * EngineObjectRef#openRef}, which makes the handle: as {@link #open(Ref)} does, with the same checks, but without a
+     * {@link Ref}, without the database check (the word is of the handle's own database) and without the opened
+     * objects (neither answered from nor added to: a traversal opens most objects once). The object's database and
+     * word (not the reference's, through a forward object) are then {@link #resolvedDb()} and {@link #resolvedWord()}.
+     *
+     * <p>Split from the handle's allocation on purpose: this method is big once compiled, so the JIT does not inline
+     * it into its callers, but {@code openRef} stays small and is inlined into a traversal, allocation included, with
+     * one allocation site for both paths; a handle the traversal does not keep (a connection object read once and
+     * followed) can then be scalar-replaced (escape analysis needs the allocation inlined, and gives up on objects
+     * merged from two allocations).
+     *
+     * @return the slot, placed in its area (valid until the next open of the transaction).
      */
-    EngineObjectRef follow(final EngineDatabase db, final long word) {
+    ObjectStore.Slot followSlot(final EngineDatabase db, final long word) {
         if (active && word != RefDescriptor.NULL_REF) {
-            session.server().awaitQueued();
-            if (session.snapshots().resolve(db, word, fastSlot)) {
-                return new EngineObjectRef(this, db, word, fastSlot);
+            server.awaitQueued();
+            if (snapshots.resolve(db, word, fastSlot)) {
+                latchedDb = db;
+                latchedWord = word;
+                return fastSlot;
             }
         }
-        return followLatched(db, word);
+        try (EmbeddedSession.Guard g = session.enter()) {
+            return resolveLatched(db, word, word == RefDescriptor.NULL_REF);
+        }
     }
 
-    private EngineObjectRef followLatched(final EngineDatabase db, final long word) {
-        try (EmbeddedSession.Guard g = session.enter()) {
-            final ObjectStore.Slot slot = resolveLatched(db, word, word == RefDescriptor.NULL_REF);
-            return new EngineObjectRef(this, latchedDb, latchedWord, slot);
-        }
+    /** The database of the object {@link #followSlot} resolved last. */
+    EngineDatabase resolvedDb() {
+        return latchedDb;
+    }
+
+    /** The word of the object {@link #followSlot} resolved last. */
+    long resolvedWord() {
+        return latchedWord;
     }
 
     /**

@@ -29,8 +29,10 @@ public abstract class ObjectView {
 
     private final VirtualFrames frames;
     private int window;
-    private long firstPage;
-    private int pageOffset;
+    // the object's first byte from the start of its window (page number << PAGE_SHIFT | offset in the page): one
+    // field for two, so that a handle is smaller and {@link #wrap(int, long, int)} stays small enough to be inlined
+    // everywhere (a handle passed to a call the JIT does not inline cannot be scalar-replaced)
+    private long windowOffset;
     private int length;
     private long address;
 
@@ -52,16 +54,26 @@ public abstract class ObjectView {
      * @param length the object's size in bytes.
      */
     protected final void wrap(final int window, final long firstPage, final int pageOffset, final int length) {
+        wrap(window, (firstPage << PAGE_SHIFT) + pageOffset, length);
+    }
+
+    /**
+     * Points the view at an object.
+     *
+     * @param window the window of the object's area.
+     * @param windowOffset the object's first byte from the start of the window.
+     * @param length the object's size in bytes.
+     */
+    protected final void wrap(final int window, final long windowOffset, final int length) {
         this.window = window;
-        this.firstPage = firstPage;
-        this.pageOffset = pageOffset;
+        this.windowOffset = windowOffset;
         this.length = length;
-        this.address = frames.address(window, firstPage) + pageOffset;
+        this.address = frames.address(window, 0) + windowOffset;
     }
 
     /** The virtual address of the object's first byte (for diagnostics and protection tests). */
     protected final long viewAddress() {
-        return frames.address(window, firstPage) + pageOffset;
+        return frames.address(window, 0) + windowOffset;
     }
 
     /** The object's size. */
@@ -74,8 +86,8 @@ public abstract class ObjectView {
         if (offset < 0 || size < 0 || offset > length - size) {
             throw outside(offset, size, length);
         }
-        final int first = pageOffset + offset;
-        final long p0 = firstPage + (first >>> PAGE_SHIFT);
+        final long first = windowOffset + offset;
+        final long p0 = first >>> PAGE_SHIFT;
         final byte[] st = frames.states(window);
         if (size <= 1 || ((first ^ (first + size - 1)) >>> PAGE_SHIFT) == 0) {
             // one frame (every access of up to 8 bytes that does not cross a page boundary)
@@ -83,7 +95,7 @@ public abstract class ObjectView {
                 frames.fault(window, p0, p0, needed);
             }
         } else {
-            checkFrames(frames, window, st, p0, firstPage + ((first + size - 1) >>> PAGE_SHIFT), needed);
+            checkFrames(frames, window, st, p0, (first + size - 1) >>> PAGE_SHIFT, needed);
         }
         return address + offset;
     }

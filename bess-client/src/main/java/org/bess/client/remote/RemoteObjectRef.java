@@ -59,7 +59,13 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
 
     /** Places the object where {@link SegmentSlots#resolve} placed it last (no server handle yet). */
     void place(final SegmentSlots p) {
-        place(p.window, p.firstPage, p.pageOffset, p.size, p.typeId, p.areaPages);
+        // SegmentSlots made the frame states cover the area already: no ensureWindow
+        window = p.window;
+        firstPage = p.firstPage;
+        size = p.size;
+        typeId = p.typeId;
+        wrap(window, firstPage, p.pageOffset, size);
+        stamp = session.stamp;
     }
 
     private void place(
@@ -201,11 +207,20 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
 
     @Override
     public ObjectRef openRef(final int offset) {
-        final Ref ref = getRef(offset);
-        if (ref == null) {
+        final long w = view().readLong(offset);
+        if (w == RefDescriptor.NULL_REF) {
             throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference at offset=" + offset + " of " + this);
         }
-        return tx.open(ref);
+        // resolved from the segment's slots without a Ref and without the opened objects (neither answered from nor
+        // added to: a traversal opens most objects once, and the table's probe and store were about 14% of a
+        // shared-memory T1), as an embedded openRef; anything else is tx.open
+        final SegmentSlots slots = session.segmentSlots();
+        if (slots.resolve(session, db, w)) {
+            final RemoteObjectRef o = new RemoteObjectRef(tx, db, -1, w);
+            o.place(slots);
+            return o;
+        }
+        return tx.open(new Ref(db, w));
     }
 
     @Override

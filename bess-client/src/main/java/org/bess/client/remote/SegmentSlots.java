@@ -3,6 +3,7 @@ package org.bess.client.remote;
 import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -81,6 +82,9 @@ final class SegmentSlots {
         }
     }
 
+    /** Segments in the direct-mapped table of recent ones. */
+    private static final int RECENT = 64;
+
     /** The most segments remembered per transaction and database for the next one's prediction. */
     private static final int MAX_ORDER = 1 << 14;
 
@@ -96,14 +100,18 @@ final class SegmentSlots {
     private int stamp;
     private long localSnapshots;
     private long batchedSegments;
-    // the last segment resolved into, and the last area (by the identity of its database's area table: a reply
-    // replaces the table, never changes it)
-    private Db lastSegDb;
-    private long lastSegPage;
-    private UnsafeBuffer lastSeg;
+    // the segments resolved into lately, direct-mapped by page (a traversal alternates between a few: connections and
+    // parts live in segments of different files), so that most opens skip the map; and the last area (by the identity
+    // of its database's area table: a reply replaces the table, never changes it)
+    private final Db[] recentDb = new Db[RECENT];
+    private final long[] recentPage = new long[RECENT];
+    private final UnsafeBuffer[] recentSeg = new UnsafeBuffer[RECENT];
     private Int2ObjectHashMap<long[]> lastAreas;
     private int lastAreaId;
     private long[] lastArea;
+    // the area whose window the session's frames were last made to cover (states never shrink): an open in it needs no
+    // ensureWindow
+    private long[] coveredArea;
     // the database of the last resolution: a traversal stays in one database, so this skips the map lookup per open
     private RemoteDatabase lastDb;
     private Db last;
@@ -139,8 +147,7 @@ final class SegmentSlots {
 
     /** Forgets every snapshot: a new transaction, or the current one changed pages on the server. */
     void clear() {
-        lastSegDb = null;
-        lastSeg = null;
+        forgetRecent();
         for (final Db d : dbs.values()) {
             d.slots.clear();
         }
@@ -149,13 +156,22 @@ final class SegmentSlots {
 
     /** Forgets everything, the areas learnt too (the layout stamp moved). */
     private void forget() {
-        lastSegDb = null;
-        lastSeg = null;
+        forgetRecent();
         lastAreas = null;
+        coveredArea = null;
         dbs.clear();
         count = 0;
         lastDb = null;
         last = null;
+    }
+
+    private void forgetRecent() {
+        Arrays.fill(recentDb, null);
+        Arrays.fill(recentSeg, null);
+    }
+
+    private static int recentIndex(final long segPage) {
+        return (int) ((segPage * 0x9E37_79B9_7F4A_7C15L) >>> 58);
     }
 
     /** Snapshots received through a batch for a segment not asked for yet, so far. */
@@ -193,8 +209,10 @@ final class SegmentSlots {
             last = dbs.computeIfAbsent(db, d -> new Db());
         }
         final Db d = last;
-        // the segment and area of the last open first: a traversal often stays in both
-        UnsafeBuffer s = d == lastSegDb && segPage == lastSegPage ? lastSeg : d.slots.get(segPage);
+        // the recent segments and the area of the last open first: a traversal often stays in them
+        final int recent = recentIndex(segPage);
+        UnsafeBuffer s =
+                recentDb[recent] == d && recentPage[recent] == segPage ? recentSeg[recent] : d.slots.get(segPage);
         boolean requested = false;
         if (s == null) {
             if (count >= MAX_SEGMENTS) {
@@ -221,7 +239,7 @@ final class SegmentSlots {
             if (off + SlotDescriptor.SLOT_LENGTH > s.capacity()) {
                 return false;
             }
-            slot.read(s, off);
+            slot.readChecked(s, off); // within s: checked above
             if (!slot.resolvesOrdinary(word)) {
                 return false;
             }
@@ -237,9 +255,14 @@ final class SegmentSlots {
             final long lastPage =
                     slot.firstPage() + ((slot.offsetInPage() + Math.max(slot.size, 1) - 1L) >>> PAGE_SHIFT);
             if (area != null && lastPage < area[1]) {
-                lastSegDb = d;
-                lastSegPage = segPage;
-                lastSeg = s;
+                recentDb[recent] = d;
+                recentPage[recent] = segPage;
+                recentSeg[recent] = s;
+                if (area != coveredArea) {
+                    // the window's frame states cover the whole area, so every object placed in it is covered
+                    session.frames().ensureWindow((int) area[0], area[1]);
+                    coveredArea = area;
+                }
                 window = (int) area[0];
                 firstPage = slot.firstPage();
                 pageOffset = slot.offsetInPage();
@@ -258,7 +281,7 @@ final class SegmentSlots {
             }
             requested = true;
             d.slots.put(segPage, s);
-            lastSegDb = null;
+            recentDb[recent] = null;
         }
     }
 
