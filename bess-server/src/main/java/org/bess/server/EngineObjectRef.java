@@ -45,7 +45,7 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
     }
 
     /**
-     * A handle of an object {@link EngineTransaction#followSlot} placed (its window known, no area to look up): only
+     * A handle of an object {@link EngineTransaction#resolveOpen} placed (its window known, no area to look up): only
      * field stores, so that the constructor stays small where {@link #openRef} is inlined.
      */
     EngineObjectRef(
@@ -204,18 +204,10 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
 
     @Override
     public ObjectRef openRef(final int offset) {
-        // the handle made here, the resolution a call (see EngineTransaction.followSlot)
+        // the resolution a call the JIT does not inline, the handle made here (see EngineTransaction.resolveOpen)
         final EngineTransaction t = tx;
-        final ObjectStore.Slot slot = t.followSlot(db, view().readLong(offset));
-        return new EngineObjectRef(
-                t,
-                t.resolvedDb(),
-                t.resolvedWord(),
-                slot.window,
-                (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(),
-                slot.size,
-                slot.typeId,
-                slot.epoch);
+        final long w = view().readLong(offset);
+        return t.handle(t.resolveOpen(db, w, w == RefDescriptor.NULL_REF));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.bess.server;
 
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
 import java.nio.file.Path;
 import java.util.List;
 import org.bess.client.BessFile;
@@ -33,8 +35,8 @@ final class EngineTransaction implements Transaction {
     private final ObjectStore.Slot openSlot = new ObjectStore.Slot();
     // reused by open()'s resolution from the session's slot snapshots, outside the latch
     private final ObjectStore.Slot fastSlot = new ObjectStore.Slot();
-    // where the last latched resolution ended, through forward objects, or the last followSlot: the object's database
-    // and word
+    // where the last resolution of an open ended (resolveOpen), through forward objects: the object's database and
+    // word
     private EngineDatabase latchedDb;
     private long latchedWord;
     private boolean active = true;
@@ -205,10 +207,9 @@ final class EngineTransaction implements Transaction {
     @Override
     public ObjectRef open(final Ref ref) {
         if (ref == null) {
-            return openLatched(null, RefDescriptor.NULL_REF, true);
+            resolveOpen(null, RefDescriptor.NULL_REF, true); // throws INVALID_REFERENCE
         }
-        // the reference is taken apart here and not passed on, so that a caller that inlines this fast path need not
-        // allocate it (escape analysis)
+        // the reference is taken apart here and not passed on, so that a caller that inlines this need not allocate it
         final Database database = ref.database();
         final long word = ref.word();
         if (active) {
@@ -218,111 +219,97 @@ final class EngineTransaction implements Transaction {
             if (again != null) {
                 return again;
             }
-            // a segment this transaction resolved into before: its slots, in the cache frame the snapshot pinned under
-            // the page's shared lock the transaction still holds, resolve the reference without the latch (see
-            // SlotSnapshots); such a handle is not remembered in the opened objects: decoding the slot again costs
-            // about
-            // what the table would, and a traversal opens most objects once
-            if (database instanceof EngineDatabase db && db.server() == session.server()) {
-                session.server().awaitQueued();
-                if (session.snapshots().resolve(db, word, fastSlot)) {
-                    return new EngineObjectRef(this, db, word, fastSlot);
-                }
-            }
         }
-        return openLatched(database, word, false);
-    }
-
-    private ObjectRef openLatched(final Database database, final long refWord, final boolean nullRef) {
-        try (EmbeddedSession.Guard g = session.enter()) {
-            final ObjectStore.Slot slot = resolveLatched(database, refWord, nullRef);
-            final EngineObjectRef opened = new EngineObjectRef(this, latchedDb, latchedWord, slot);
-            if (latchedDb == database && latchedWord == refWord) {
-                // not through a forward object
-                session.opened().put(database, refWord, opened);
-            }
-            return opened;
+        final ObjectStore.Slot slot = resolveOpen(database, word, false);
+        final EngineObjectRef opened = handle(slot);
+        if (slot != fastSlot && latchedDb == database && latchedWord == word) {
+            // resolved under the latch, not through a forward object; one answered from a snapshot is not remembered:
+            // decoding the slot again costs about what the table would, and a traversal opens most objects once
+            session.opened().put(database, word, opened);
         }
+        return opened;
     }
 
     /**
-     * Resolves the object a reference word stored in an object of {@code db} names, for {@link
-     * EngineObjectRef#openRef}, which makes the handle: as {@link #open(Ref)} does, with the same checks, but without a
-     * {@link Ref}, without the database check (the word is of the handle's own database) and without the opened
-     * objects (neither answered from nor added to: a traversal opens most objects once). The object's database and
-     * word (not the reference's, through a forward object) are then {@link #resolvedDb()} and {@link #resolvedWord()}.
+     * The handle of the object {@link #resolveOpen} resolved last: the one place where opens make handles, so that a
+     * caller that inlines {@link EngineObjectRef#openRef} (or {@link #open(Ref)}) has one allocation (escape analysis
+     * gives up on objects merged from two allocation sites).
+     */
+    EngineObjectRef handle(final ObjectStore.Slot slot) {
+        return new EngineObjectRef(
+                this,
+                latchedDb,
+                latchedWord,
+                slot.window,
+                (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(),
+                slot.size,
+                slot.typeId,
+                slot.epoch);
+    }
+
+    /**
+     * Resolves a reference for an open ({@link #open(Ref)}, {@link EngineObjectRef#openRef}), with every check of an
+     * open: from the slot snapshot of its segment without the latch when the transaction has one (a segment it
+     * resolved into before: its slots, in the cache frame the snapshot pinned under the page's shared lock the
+     * transaction still holds; see {@link SlotSnapshots}), else under the latch, through forward objects, taking the
+     * segment's snapshot for the next opens. The object's database and word (not the reference's, through a forward
+     * object) are then in {@link #latchedDb} and {@link #latchedWord}.
      *
-     * <p>Split from the handle's allocation on purpose: this method is big once compiled, so the JIT does not inline
-     * it into its callers, but {@code openRef} stays small and is inlined into a traversal, allocation included, with
-     * one allocation site for both paths; a handle the traversal does not keep (a connection object read once and
-     * followed) can then be scalar-replaced (escape analysis needs the allocation inlined, and gives up on objects
-     * merged from two allocations).
+     * <p>The handle is made by the caller ({@link #handle}), not here, and this method is kept whole, latched path
+     * included (above C2's {@code FreqInlineSize} of 325 bytecodes), on purpose: the JIT never inlines it, so {@code
+     * openRef}, which makes the handle, stays small and is inlined into a traversal, allocation included; a handle the
+     * traversal does not keep (a connection object read once and followed) is then scalar-replaced. With this method
+     * inlined into {@code openRef}'s own compilation, {@code openRef} was "already compiled into a big method" at the
+     * traversal's call site, and every handle was allocated (OO7 small T1: 11.5 MB allocated per operation, now 1.5).
      *
+     * @param database the reference's database.
+     * @param refWord the reference word.
+     * @param nullRef whether the reference is null (refused).
      * @return the slot, placed in its area (valid until the next open of the transaction).
      */
-    ObjectStore.Slot followSlot(final EngineDatabase db, final long word) {
-        if (active && word != RefDescriptor.NULL_REF) {
+    ObjectStore.Slot resolveOpen(final Database database, final long refWord, final boolean nullRef) {
+        if (active && !nullRef && database instanceof EngineDatabase fast && fast.server() == server) {
             server.awaitQueued();
-            if (snapshots.resolve(db, word, fastSlot)) {
-                latchedDb = db;
-                latchedWord = word;
+            if (snapshots.resolve(fast, refWord, fastSlot)) {
+                latchedDb = fast;
+                latchedWord = refWord;
                 return fastSlot;
             }
         }
         try (EmbeddedSession.Guard g = session.enter()) {
-            return resolveLatched(db, word, word == RefDescriptor.NULL_REF);
-        }
-    }
-
-    /** The database of the object {@link #followSlot} resolved last. */
-    EngineDatabase resolvedDb() {
-        return latchedDb;
-    }
-
-    /** The word of the object {@link #followSlot} resolved last. */
-    long resolvedWord() {
-        return latchedWord;
-    }
-
-    /**
-     * With the latch held: resolves a reference, through forward objects, into {@link #openSlot} with its placement
-     * bound (the area's window, made covered by the session's frame states, and the layout epoch now), so that the
-     * handle can be made from it after the latch is released; the object's database and word go to {@link #latchedDb}
-     * and {@link #latchedWord}. The first resolution into a segment also takes its slot snapshot.
-     */
-    private ObjectStore.Slot resolveLatched(final Database database, final long refWord, final boolean nullRef) {
-        if (nullRef) {
-            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
-        }
-        EngineDatabase db = db(database);
-        long word = refWord;
-        final ObjectStore.Slot slot = openSlot;
-        for (int hops = 0; ; hops++) {
-            db.objects().resolve(word, slot);
-            if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
-                if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
+            if (nullRef) {
+                throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
+            }
+            EngineDatabase db = db(database);
+            long word = refWord;
+            final ObjectStore.Slot slot = openSlot;
+            for (int hops = 0; ; hops++) {
+                db.objects().resolve(word, slot);
+                if ((slot.flags & SlotDescriptor.FLAG_FORWARD) == 0) {
+                    if ((slot.flags & SlotDescriptor.FLAG_LARGE) != 0) {
+                        throw new BessException(
+                                ErrorCode.BAD_ARGUMENT,
+                                "reference names a large object: open it with openLarge: ref="
+                                        + new Ref(database, refWord));
+                    }
+                    EngineObjectRef.placeInArea(this, db, slot);
+                    if (hops == 0) {
+                        // the next opens into this segment resolve from its slots, without the latch
+                        snapshots.take(db, slot.segPage, slot.area);
+                    }
+                    latchedDb = db;
+                    latchedWord = word;
+                    return slot;
+                }
+                if (hops > 8) {
                     throw new BessException(
-                            ErrorCode.BAD_ARGUMENT,
-                            "reference names a large object: open it with openLarge: ref="
-                                    + new Ref(database, refWord));
+                            ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + new Ref(database, refWord));
                 }
-                EngineObjectRef.placeInArea(this, db, slot);
-                if (hops == 0) {
-                    // the next opens into this segment resolve from its slots, without the latch
-                    session.snapshots().take(db, slot.segPage, slot.area);
-                }
-                latchedDb = db;
-                latchedWord = word;
-                return slot;
+                final long[] fwd = db.objects().readForward(slot);
+                final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
+                db = server.openForeign(foreign.path(), foreign.databaseId());
+                word = fwd[1];
             }
-            if (hops > 8) {
-                throw new BessException(
-                        ErrorCode.INVALID_REFERENCE, "forward chain too long: ref=" + new Ref(database, refWord));
-            }
-            final long[] fwd = db.objects().readForward(slot);
-            final Catalog.ForeignEntry foreign = db.catalog().foreign().get((int) fwd[0]);
-            db = session.server().openForeign(foreign.path(), foreign.databaseId());
-            word = fwd[1];
         }
     }
 
