@@ -57,7 +57,7 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
         place(newWindow, newFirstPage, pageOffset, newSize, newType, r.getLong());
     }
 
-    /** Places the object where {@link SegmentSlots#resolve} placed it last (no server handle yet). */
+    /** Places the object where {@link SegmentSlots#resolve} (or {@link SegmentSlots#placeReply}) placed it last. */
     void place(final SegmentSlots p) {
         // SegmentSlots made the frame states cover the area already: no ensureWindow
         window = p.window;
@@ -209,18 +209,23 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
     public ObjectRef openRef(final int offset) {
         final long w = view().readLong(offset);
         if (w == RefDescriptor.NULL_REF) {
-            throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference at offset=" + offset + " of " + this);
+            throw nullAt(offset, word, db);
         }
-        // resolved from the segment's slots without a Ref and without the opened objects (neither answered from nor
-        // added to: a traversal opens most objects once, and the table's probe and store were about 14% of a
-        // shared-memory T1), as an embedded openRef; anything else is tx.open
-        final SegmentSlots slots = session.segmentSlots();
-        if (slots.resolve(session, db, w)) {
-            final RemoteObjectRef o = new RemoteObjectRef(tx, db, -1, w);
-            o.place(slots);
-            return o;
-        }
-        return tx.open(new Ref(db, w));
+        // resolved by a call (without a Ref and without the opened objects, as an embedded openRef), the handle made
+        // here at one site (see RemoteTransaction.resolveFollow)
+        final RemoteTransaction t = tx;
+        final SegmentSlots placed = t.resolveFollow(db, w);
+        final RemoteObjectRef o = new RemoteObjectRef(t, t.followedDb, t.followedHandle, t.followedWord);
+        o.place(placed);
+        return o;
+    }
+
+    // static, and given no handle: the caller's handle may be scalar-replaced
+    private static BessException nullAt(final int offset, final long word, final RemoteDatabase db) {
+        return new BessException(
+                ErrorCode.INVALID_REFERENCE,
+                "null reference at offset=" + offset + " of object " + RefDescriptor.toString(word) + " in " + db.path()
+                        + " (remote)");
     }
 
     @Override

@@ -19,6 +19,10 @@ import org.bess.format.RefDescriptor;
 final class RemoteTransaction implements Transaction {
     private final RemoteSession session;
     private boolean active = true;
+    // the object resolveFollow placed last: its database, server handle (-1: none yet) and word
+    RemoteDatabase followedDb;
+    int followedHandle;
+    long followedWord;
 
     RemoteTransaction(final RemoteSession session) {
         this.session = session;
@@ -168,6 +172,36 @@ final class RemoteTransaction implements Transaction {
             session.opened().put(ref.database(), ref.word(), o);
         }
         return o;
+    }
+
+    /**
+     * Places the object a reference word stored in an object of {@code db} names, for {@link RemoteObjectRef#openRef},
+     * which makes the handle: from the segment's slots (no request when the client has them or reads them in place),
+     * else by {@code OPEN}; without a {@link Ref} and without the opened objects (neither answered from nor added to: a
+     * traversal opens most objects once). The object's database, server handle and word (not the reference's,
+     * through a forward object) are then {@link #followedDb}, {@link #followedHandle} and {@link #followedWord}. Kept
+     * apart from the handle's allocation, as the embedded {@code EngineTransaction.resolveOpen} is, so that {@code
+     * openRef} has one allocation site; but the JIT does not scalar-replace client handles yet (OO7 T1 still allocates
+     * every handle): {@code openRef} compiled on its own includes the stamp check's slow path of {@code view()}, which
+     * the JMH setup takes, and is then too big to inline into a traversal.
+     *
+     * @return the placement.
+     */
+    SegmentSlots resolveFollow(final RemoteDatabase db, final long word) {
+        final SegmentSlots slots = session.segmentSlots();
+        if (slots.resolve(session, db, word)) {
+            followedDb = db;
+            followedHandle = -1;
+            followedWord = word;
+            return slots;
+        }
+        final ByteBuffer r =
+                session.call(session.request(Wire.OPEN).putInt(db.handle()).putLong(word));
+        followedHandle = r.getInt();
+        followedDb = session.readDatabase(r);
+        followedWord = r.getLong();
+        slots.placeReply(r, session.frames());
+        return slots;
     }
 
     @Override

@@ -285,6 +285,23 @@ final class SegmentSlots {
         }
     }
 
+    /**
+     * Places an object from a reply's placement (window, first page, page offset, size, type id, area page count: an
+     * {@code OPEN} reply) into the fields {@link #resolve} fills, the session's frame states made to cover it.
+     *
+     * @param r the reply, at the placement.
+     * @param frames the session's frames.
+     */
+    void placeReply(final ByteBuffer r, final org.bess.client.frame.VirtualFrames frames) {
+        window = r.getInt();
+        firstPage = r.getLong();
+        pageOffset = r.getInt();
+        size = r.getInt();
+        typeId = r.getInt();
+        areaPages = r.getLong();
+        frames.ensureWindow(window, Math.max(areaPages, firstPage + 1));
+    }
+
     /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */
     private UnsafeBuffer fetch(final RemoteSession session, final RemoteDatabase db, final Db d, final long segPage) {
         final long from = batch ? d.previousIndex.get(segPage) : -1;
