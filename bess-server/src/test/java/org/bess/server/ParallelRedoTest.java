@@ -152,8 +152,8 @@ class ParallelRedoTest {
     /**
      * The frames populated ahead of redo are those redo takes (data pages fill the cache from its first frame up), not
      * the whole cache: a control page redo brings in takes a frame from the top of the cache, and following it once
-     * raised the target to every frame (the whole 64 MiB cache zeroed here for about 8 MiB of frames redo takes, a second core's worth of work
-     * taken from redo on a machine with two).
+     * raised the target to every frame (the whole 64 MiB cache zeroed here for about 8 MiB of frames redo takes: work
+     * on a second core that redo needs on a machine with two).
      */
     @Test
     void shouldPopulateAheadOnlyTheFramesRedoTakes() throws IOException {
