@@ -68,6 +68,11 @@ final class FramePrefault implements AutoCloseable {
         return done;
     }
 
+    /** The highest target set so far (frames below it were to be populated). */
+    int target() {
+        return target;
+    }
+
     private void run() {
         int idle = 0;
         try {

@@ -130,8 +130,19 @@ abstract class RedoApplier implements AutoCloseable {
         private static final int STRIDE = 3;
         /** Entries the producer adds before it publishes them (and wakes the thread if it sleeps). */
         private static final int BATCH = 64;
-        /** Spins (each a {@link Thread#onSpinWait()}) before a wait parks. */
+        /** Spins (each a {@link Thread#onSpinWait()}) before the producer's wait parks. */
         private static final int SPINS = 2_000;
+        /**
+         * Spins before the thread parks when it has caught up: short, because the producer (which also reads and
+         * checks the log) is the slower side and the thread would otherwise spin for most of its time, taking a core
+         * from the producer or the frame population on a machine with two.
+         */
+        private static final int CONSUMER_SPINS = 64;
+        /**
+         * Entries waiting before the producer wakes a parked thread (a wake is a system call: once per this many
+         * entries, not per batch); a full ring or a drain wakes it at once.
+         */
+        private static final int WAKE = CAPACITY / 4;
         /** The longest park of a wait (the other side unparks it earlier). */
         private static final long PARK_NANOS = 1_000_000;
 
@@ -159,7 +170,7 @@ abstract class RedoApplier implements AutoCloseable {
         @Override
         void add(final long payload, final int payloadLength, final short type, final long frame) {
             if (added - applied.get() >= CAPACITY) {
-                publish();
+                publish(true);
                 waitFor(added - CAPACITY + 1);
             }
             final int at = (int) (added & (CAPACITY - 1)) * STRIDE;
@@ -168,21 +179,22 @@ abstract class RedoApplier implements AutoCloseable {
             ring[at + 2] = ((long) payloadLength << 16) | (type & 0xFFFF);
             added++;
             if ((added & (BATCH - 1)) == 0) {
-                publish();
+                publish(false);
             }
         }
 
-        private void publish() {
+        /** Publishes the entries added; wakes a parked thread when {@code now} or when enough entries wait. */
+        private void publish(final boolean now) {
             // a full fence (not lazySet): the check of consumerParked below must not pass the store
             published.set(added);
-            if (consumerParked) {
+            if (consumerParked && (now || added - applied.get() >= WAKE)) {
                 LockSupport.unpark(thread);
             }
         }
 
         @Override
         void drain() {
-            publish();
+            publish(true);
             waitFor(added);
             checkFailure();
         }
@@ -255,7 +267,7 @@ abstract class RedoApplier implements AutoCloseable {
         }
 
         private void waitForWork(final long next) {
-            for (int spins = 0; spins < SPINS; spins++) {
+            for (int spins = 0; spins < CONSUMER_SPINS; spins++) {
                 if (published.get() != next || stop) {
                     return;
                 }

@@ -310,7 +310,9 @@ final class RedoPages implements AutoCloseable {
         final int frame =
                 fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);
-        if (prefault != null) {
+        if (prefault != null && !controlPage) {
+            // data pages fill the cache from its first frame up; control pages take free frames from its top down
+            // (BufferCache.victimForControl), and following one would populate every frame of the cache
             prefault.upTo(frame + FramePrefault.AHEAD);
         }
         return frame;

@@ -671,7 +671,7 @@ final class RestartRecovery {
                 java.util.Locale.ROOT,
                 "recovered: log bytes %d, page records redone %d (%d passed over: a later full image replaces"
                         + " them), losers rolled back %d, in %d ms (log scan and analysis %d ms%s, opening databases"
-                        + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)",
+                        + " %d ms, redo %d ms, undo %d ms, checkpoints %d ms)%s",
                 end - start,
                 redone[0],
                 redone[1],
@@ -682,9 +682,22 @@ final class RestartRecovery {
                 openNanos / 1_000_000,
                 (redoEnded - opened) / 1_000_000,
                 (undoEnded - undoStarted) / 1_000_000,
-                (ended - redoEnded - (undoEnded - undoStarted)) / 1_000_000);
+                (ended - redoEnded - (undoEnded - undoStarted)) / 1_000_000,
+                prefaulted(analysis.prefault, server.cache().frameCount()));
         LOG.info(summary);
         return summary;
+    }
+
+    /** What the frame population ahead of redo did, for the summary ("" when it did not run). */
+    private static String prefaulted(final FramePrefault prefault, final int frames) {
+        return prefault == null
+                ? ""
+                : String.format(
+                        java.util.Locale.ROOT,
+                        "; cache frames populated ahead %d (target %d of %d)",
+                        prefault.populated(),
+                        prefault.target(),
+                        frames);
     }
 
     /**

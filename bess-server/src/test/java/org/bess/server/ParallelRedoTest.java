@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bess.client.BessFile;
 import org.bess.client.Cursor;
@@ -15,6 +17,7 @@ import org.bess.client.ObjectRef;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
 import org.bess.client.TypeId;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,6 +147,38 @@ class ParallelRedoTest {
         final long[] expected = crashedNode();
         // 2 MiB of cache for about 4.5 MiB of pages: redo replaces dirty frames (written back) while it goes
         assertRecovered(recover("2", 2L << 20), expected);
+    }
+
+    /**
+     * The frames populated ahead of redo are those redo takes (data pages fill the cache from its first frame up), not
+     * the whole cache: a control page redo brings in takes a frame from the top of the cache, and following it once
+     * raised the target to every frame (the whole 64 MiB cache zeroed here for about 8 MiB of frames redo takes: work
+     * on a second core that redo needs on a machine with two).
+     */
+    @Test
+    void shouldPopulateAheadOnlyTheFramesRedoTakes() throws IOException {
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "frames are populated on a second core");
+        final long[] expected = crashedNode();
+        final String before = System.getProperty(THREADS);
+        System.setProperty(THREADS, "2");
+        try (Session s = BessServer.embedded(context(64L << 20))) {
+            final Matcher m = Pattern.compile("cache frames populated ahead (\\d+) \\(target (\\d+) of (\\d+)\\)")
+                    .matcher(BessServer.recoverySummary(s));
+            assertThat(m.find()).as("the summary says what was populated").isTrue();
+            final int target = Integer.parseInt(m.group(2));
+            final int frames = Integer.parseInt(m.group(3));
+            assertThat(frames).as("a 64 MiB cache").isGreaterThan(4096);
+            // the pages of the log (about 1,100) and the prefault's margins, far below the cache's frames
+            assertThat(target).isGreaterThan(256).isLessThan(frames / 2);
+            assertThat(Integer.parseInt(m.group(1))).isLessThanOrEqualTo(target);
+            assertRecovered(contents(s), expected);
+        } finally {
+            if (before == null) {
+                System.clearProperty(THREADS);
+            } else {
+                System.setProperty(THREADS, before);
+            }
+        }
     }
 
     private void restore() throws IOException {
