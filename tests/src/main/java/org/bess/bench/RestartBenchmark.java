@@ -110,6 +110,15 @@ public class RestartBenchmark {
             }
         } finally {
             p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+            // the writer halts, so its cache directory (named as Context.cacheDir names it) stays behind
+            BenchFiles.deleteTree(Path.of("/dev/shm")
+                    .resolve("bess-"
+                            + Integer.toHexString(live.resolve("node")
+                                    .toAbsolutePath()
+                                    .normalize()
+                                    .hashCode())
+                            + "-" + p.pid()));
         }
         copy(live, golden);
     }
