@@ -89,7 +89,7 @@ public final class LogWriter implements AutoCloseable {
     private boolean gathering;
     /** Signalled when {@link #nextWaiters} reaches {@link #gatherTarget} during a gather. */
     private final Condition gathered = lock.newCondition();
-    /** Nanoseconds the last flush took (its writes and forces): a gather never waits longer than one flush. */
+    /** Nanoseconds the last flush took (its writes and forces): the gather's measure of a flush's cost. */
     private long lastFlushNanos;
     /** Tests only: when positive, the gather's whole window ({@link #gatherWindowForTests}). */
     private long gatherWindowForTests;
@@ -376,8 +376,8 @@ public final class LogWriter implements AutoCloseable {
 
     /**
      * {@link #force(long)} for a transaction's commit record: a committer that leads a flush first waits a little
-     * (never longer than the last flush took) for the other committers the log has seen lately, so that one force
-     * serves them all (see {@link #gatherAndFlush}). Only for a caller that holds nothing the others need to commit
+     * (while the others keep arriving, 2 ms at most) for the committers the last flush found blocked on the log, so
+     * that one force serves them all (see {@link #gatherAndFlush}). Only for a caller that holds nothing the others need to commit
      * (not the engine latch): they must be able to reach their own commit meanwhile.
      *
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
