@@ -794,7 +794,7 @@ public final class BessServer implements AutoCloseable {
     }
 
     private void forceCommit(final long commitLsn) {
-        log.force(commitLsn);
+        log.forceCommit(commitLsn);
         FaultPoints.hit("commit.afterForce");
     }
 

@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bess.exceptions.BessException;
 import org.bess.format.LogRecordDescriptor;
 import org.bess.format.LogSegmentHeaderDescriptor;
@@ -268,6 +270,94 @@ class LogWriterTest {
             assertThat(count).as("damage %d: %s", d, scanner.stopReason()).isEqualTo(7);
             assertThat(scanner.position()).isEqualTo(victim);
         }
+    }
+
+    /** A file log device whose first {@code force} waits at a gate the test opens. */
+    private static final class GatedForceDevice extends ForwardingLogDevice {
+        final CountDownLatch inForce = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+        final AtomicInteger forces = new AtomicInteger();
+
+        GatedForceDevice(final LogDevice delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public void force(final long index) {
+            if (forces.incrementAndGet() == 1) {
+                inForce.countDown();
+                try {
+                    open.await();
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            super.force(index);
+        }
+    }
+
+    @Test
+    void shouldGatherTheCohortOfTheLastFlushIntoTheNextCommitForce() throws Exception {
+        final GatedForceDevice device = new GatedForceDevice(new FileLogDevice(dir));
+        final ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            // long enough that only the arrival of the third committer, never the window, ends the gather
+            log.gatherWindowForTests(TimeUnit.SECONDS.toNanos(60));
+            final Future<?> first = pool.submit(() -> commit(log, 1));
+            assertThat(device.inForce.await(30, TimeUnit.SECONDS)).isTrue();
+            final List<Future<?>> others =
+                    List.of(pool.submit(() -> commit(log, 2)), pool.submit(() -> commit(log, 3)));
+            while (log.threadsInForce() < 3) {
+                Thread.sleep(1);
+            }
+            // three committers were blocked on the log when the first flush ended: the next flush waits for three
+            device.open.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            Thread.sleep(100);
+            assertThat(others)
+                    .as("gathered, waiting for the first committer's next commit")
+                    .noneMatch(Future::isDone);
+            assertThat(device.forces.get()).isEqualTo(1);
+            commit(log, 4);
+            for (final Future<?> f : others) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(device.forces.get())
+                    .as("one force for the second commits of all three")
+                    .isEqualTo(2);
+            assertThat(log.flushedRecords()).isEqualTo(4);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldNeverGatherForALoneCommitter() throws Exception {
+        final GatedForceDevice device = new GatedForceDevice(new FileLogDevice(dir));
+        device.open.countDown();
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            // a gather would wait a minute: each commit must be forced at once
+            log.gatherWindowForTests(TimeUnit.SECONDS.toNanos(60));
+            final ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                pool.submit(() -> {
+                            for (int i = 0; i < 20; i++) {
+                                commit(log, i);
+                            }
+                        })
+                        .get(30, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(device.forces.get()).isEqualTo(20);
+        }
+    }
+
+    private static void commit(final LogWriter log, final long txn) {
+        final long lsn = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, txn, 0, payload(txn, 16));
+        log.forceCommit(lsn);
+        assertThat(log.durableLsn()).isGreaterThan(lsn);
     }
 
     @Test
