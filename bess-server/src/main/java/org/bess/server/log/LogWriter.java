@@ -377,8 +377,8 @@ public final class LogWriter implements AutoCloseable {
     /**
      * {@link #force(long)} for a transaction's commit record: a committer that leads a flush first waits a little
      * (while the others keep arriving, 2 ms at most) for the committers the last flush found blocked on the log, so
-     * that one force serves them all (see {@link #gatherAndFlush}). Only for a caller that holds nothing the others need to commit
-     * (not the engine latch): they must be able to reach their own commit meanwhile.
+     * that one force serves them all (see {@link #gatherAndFlush}). Only for a caller that holds nothing the others
+     * need to commit (not the engine latch): they must be able to reach their own commit meanwhile.
      *
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
      */
