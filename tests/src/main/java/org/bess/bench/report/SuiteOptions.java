@@ -54,7 +54,7 @@ public record SuiteOptions(
             "one JVM per benchmark class and parameter set, in which the bess methods and their peers run",
             "interleaved in rounds (A B A B ...), with the calibration primitives at the start and the end;",
             "writes DIR/<yyyy-MM-dd'T'HH-mm>.md and .csv. Expected time on 2 cores: --quick under 10 minutes,",
-            "a full run about 70 minutes.",
+            "a full run 30-70 minutes (31 min on a quiet machine in session 7).",
             "",
             "  --quick          2 rounds of short runs (2 x 0.5 s warmup, 2 x 0.5 s measurement) on",
             "                   representative parameter sets and smaller data (the report lists them)",
