@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
@@ -61,13 +59,9 @@ final class CopyOnAccessFaults extends ClientFaults {
     private final boolean batch = Boolean.parseBoolean(System.getProperty(BATCH_PROP, "true"));
     /** Pages (window and page, packed) this transaction locked and revalidated through a batch, not read yet. */
     private final LongHashSet relocked = new LongHashSet();
-    /** Pages this transaction locked, in order (the next transaction's prediction). */
-    private final LongArrayList order = new LongArrayList();
-    /** The previous transaction's pages in order, and each one's first position. */
-    private long[] previous = new long[0];
+    /** Pages this transaction locked, in order, and the previous transaction's: the prediction. */
+    private final AccessOrder order = new AccessOrder(MAX_ORDER);
 
-    private int previousCount;
-    private final Long2LongHashMap previousIndex = new Long2LongHashMap(-1);
     private final int[] batchFrames = new int[Wire.BATCH_MAX];
     private long batchedPages;
     private int freeTop;
@@ -164,9 +158,7 @@ final class CopyOnAccessFaults extends ClientFaults {
     }
 
     private void record(final long page) {
-        if (order.size() < MAX_ORDER) {
-            order.addLong(page);
-        }
+        order.record(page);
     }
 
     /** The most pages remembered per transaction for the next one's prediction. */
@@ -179,10 +171,10 @@ final class CopyOnAccessFaults extends ClientFaults {
     private void relockBatch(final int f, final long page) {
         int n = 0;
         batchFrames[n++] = f;
-        final long from = previousIndex.get(page);
+        final int from = order.positionOf(page);
         if (from >= 0) {
-            for (int j = (int) from + 1; j < previousCount && n < Wire.BATCH_MAX; j++) {
-                final long p = previous[j];
+            for (int j = from + 1; j < order.previousCount() && n < Wire.BATCH_MAX; j++) {
+                final long p = order.previous(j);
                 final Integer g = byPage.get(p);
                 if (g == null || dirty[g] || p == page || relocked.contains(p)) {
                     continue;
@@ -383,22 +375,7 @@ final class CopyOnAccessFaults extends ClientFaults {
             dirtyCount = 0;
         }
         relocked.clear();
-        if (order.isEmpty()) {
-            return; // a transaction that locked nothing here keeps the prediction
-        }
-        if (previous.length < order.size()) {
-            previous = new long[order.size()];
-        }
-        previousIndex.clear();
-        previousCount = 0;
-        for (int i = 0; i < order.size(); i++) {
-            final long p = order.getLong(i);
-            if (previousIndex.get(p) < 0) {
-                previousIndex.put(p, previousCount);
-                previous[previousCount++] = p;
-            }
-        }
-        order.clear();
+        order.rotate();
     }
 
     @Override

@@ -7,9 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
@@ -48,38 +46,8 @@ final class SegmentSlots {
         Int2ObjectHashMap<long[]> areas;
         /** The database's root window, from the last reply; -1 until one named it. */
         int rootWindow = -1;
-        /** Segments fetched by this transaction, in order (the next transaction's prediction). */
-        final LongArrayList order = new LongArrayList();
-        /** The previous transaction's segments in order, and each one's first position. */
-        long[] previous = new long[0];
-
-        int previousCount;
-        final Long2LongHashMap previousIndex = new Long2LongHashMap(-1);
-
-        void rotate() {
-            if (order.isEmpty()) {
-                return; // a transaction that locked nothing here keeps the prediction
-            }
-            if (previous.length < order.size()) {
-                previous = new long[order.size()];
-            }
-            previousIndex.clear();
-            previousCount = 0;
-            for (int i = 0; i < order.size(); i++) {
-                final long p = order.getLong(i);
-                if (previousIndex.get(p) < 0) {
-                    previousIndex.put(p, previousCount);
-                    previous[previousCount++] = p;
-                }
-            }
-            order.clear();
-        }
-
-        void record(final long segPage) {
-            if (order.size() < MAX_ORDER) {
-                order.addLong(segPage);
-            }
-        }
+        /** Segments fetched by this transaction, in order, and the previous transaction's: the prediction. */
+        final AccessOrder order = new AccessOrder(MAX_ORDER);
     }
 
     /** Segments in the direct-mapped table of recent ones. */
@@ -140,7 +108,7 @@ final class SegmentSlots {
     /** A transaction begins: what the last one fetched becomes the prediction, and every snapshot goes. */
     void newTransaction() {
         for (final Db d : dbs.values()) {
-            d.rotate();
+            d.order.rotate();
         }
         clear();
     }
@@ -304,9 +272,9 @@ final class SegmentSlots {
 
     /** Asks the server for a segment's slots; null when the page is not a slotted segment (OPEN says why). */
     private UnsafeBuffer fetch(final RemoteSession session, final RemoteDatabase db, final Db d, final long segPage) {
-        final long from = batch ? d.previousIndex.get(segPage) : -1;
+        final int from = batch ? d.order.positionOf(segPage) : -1;
         if (from >= 0) {
-            final UnsafeBuffer s = fetchMany(session, db, d, segPage, (int) from);
+            final UnsafeBuffer s = fetchMany(session, db, d, segPage, from);
             if (s != null || d.slots.containsKey(segPage)) {
                 return s;
             }
@@ -327,7 +295,7 @@ final class SegmentSlots {
             d.rootWindow = reply.rootWindow;
             session.faults().learnSlotKey(reply.rootWindow, segPage, reply.key);
         }
-        d.record(segPage);
+        d.order.record(segPage);
         return new UnsafeBuffer(reply.slots);
     }
 
@@ -342,8 +310,8 @@ final class SegmentSlots {
         final long[] pages = new long[Wire.BATCH_MAX];
         int n = 0;
         pages[n++] = segPage;
-        for (int j = from + 1; j < d.previousCount && n < Wire.BATCH_MAX && count + n < MAX_SEGMENTS; j++) {
-            final long p = d.previous[j];
+        for (int j = from + 1; j < d.order.previousCount() && n < Wire.BATCH_MAX && count + n < MAX_SEGMENTS; j++) {
+            final long p = d.order.previous(j);
             if (p != segPage && !d.slots.containsKey(p)) {
                 pages[n++] = p;
             }
@@ -374,7 +342,7 @@ final class SegmentSlots {
         }
         for (int i = 0; i < n; i++) {
             if (reply.slots[i] != null) {
-                d.record(pages[i]);
+                d.order.record(pages[i]);
             }
         }
         return new UnsafeBuffer(reply.slots[0]);
