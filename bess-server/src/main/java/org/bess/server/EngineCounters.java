@@ -17,8 +17,19 @@ import org.bess.server.txn.TransactionManager;
  * @param logBytes bytes appended to the log: every record with its header, full page images and checkpoints included.
  * @param diffRecordBytes bytes of the page diff records, headers included.
  * @param changedBytes bytes the page diff records changed.
+ * @param flushes log flushes that wrote something (a group commit's, a write-back's or a checkpoint's).
+ * @param flushNanos nanoseconds those flushes spent writing and forcing the log.
+ * @param gatherNanos nanoseconds group commit leaders waited for the other committers before their flushes.
  */
-public record EngineCounters(long commits, long forces, long logBytes, long diffRecordBytes, long changedBytes) {
+public record EngineCounters(
+        long commits,
+        long forces,
+        long logBytes,
+        long diffRecordBytes,
+        long changedBytes,
+        long flushes,
+        long flushNanos,
+        long gatherNanos) {
     /**
      * Reads the counters of the engine of an embedded session.
      *
@@ -43,7 +54,9 @@ public record EngineCounters(long commits, long forces, long logBytes, long diff
         final LogWriter log = server.log();
         final TransactionManager txns = server.txns();
         final long[] diff = txns.diffStats();
-        return new EngineCounters(txns.commits(), log.forces(), log.bytesAppended(), diff[0], diff[1]);
+        final long[] flush = log.flushTimes();
+        return new EngineCounters(
+                txns.commits(), log.forces(), log.bytesAppended(), diff[0], diff[1], flush[0], flush[1], flush[2]);
     }
 
     /**
@@ -58,6 +71,9 @@ public record EngineCounters(long commits, long forces, long logBytes, long diff
                 forces - earlier.forces,
                 logBytes - earlier.logBytes,
                 diffRecordBytes - earlier.diffRecordBytes,
-                changedBytes - earlier.changedBytes);
+                changedBytes - earlier.changedBytes,
+                flushes - earlier.flushes,
+                flushNanos - earlier.flushNanos,
+                gatherNanos - earlier.gatherNanos);
     }
 }

@@ -101,6 +101,9 @@ public abstract class DurableCommitWithBess extends DurableCommitPeers {
                     BenchMetrics.record(params, "logBytesPerCommit", c.logBytes() / commits, "B");
                     BenchMetrics.record(params, "diffRecordBytesPerCommit", c.diffRecordBytes() / commits, "B");
                     BenchMetrics.record(params, "changedBytesPerCommit", c.changedBytes() / commits, "B");
+                    final double flushes = Math.max(1, c.flushes());
+                    BenchMetrics.record(params, "flushMicros", c.flushNanos() / flushes / 1e3, "us/flush");
+                    BenchMetrics.record(params, "gatherMicros", c.gatherNanos() / flushes / 1e3, "us/flush");
                 }
             } finally {
                 committers.close();

@@ -87,8 +87,13 @@ public final class LogWriter implements AutoCloseable {
     private int gatherTarget = 1;
     /** Whether a leader waits for {@link #gatherTarget} committers before it takes the pending runs. */
     private boolean gathering;
-    /** Signalled when {@link #nextWaiters} reaches {@link #gatherTarget} during a gather. */
-    private final Condition gathered = lock.newCondition();
+    /** When the running gather started ({@link System#nanoTime()}). */
+    private long gatherStartNanos;
+    /**
+     * Gathers started so far: a leader whose gather was taken over may wake only after the next gather began, and must
+     * not take that one for its own.
+     */
+    private long gatherNumber;
     /** Nanoseconds the last flush took (its writes and forces): the gather's measure of a flush's cost. */
     private long lastFlushNanos;
     /** Tests only: when positive, the gather's whole window ({@link #gatherWindowForTests}). */
@@ -103,6 +108,13 @@ public final class LogWriter implements AutoCloseable {
     private long recordsAppended;
     private long bytesAppended;
     private long flushedRecords;
+    /** Flushes that wrote something, and the nanoseconds their writes and forces took, and the gathers before them. */
+    private long flushes;
+
+    private long flushNanos;
+    private long gatherNanos;
+    /** Gathers completed by their last committer, which flushed itself ({@link #gatherAndFlush}). */
+    private long handOffs;
 
     /** Bytes of one segment to be written at one LSN. */
     private static final class Run {
@@ -280,6 +292,20 @@ public final class LogWriter implements AutoCloseable {
         return flushedRecords;
     }
 
+    /**
+     * Flushes so far that wrote something, the nanoseconds their writes and forces took in all, and the nanoseconds
+     * their leaders spent gathering committers before them ({@link #forceCommit}), and the gathers whose last committer
+     * flushed itself: {flushes, flush ns, gather ns, hand-offs}.
+     */
+    public long[] flushTimes() {
+        lock.lock();
+        try {
+            return new long[] {flushes, flushNanos, gatherNanos, handOffs};
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Records appended so far. */
     public long recordsAppended() {
         return recordsAppended;
@@ -406,8 +432,16 @@ public final class LogWriter implements AutoCloseable {
                     nextWaiters++;
                     if (gathering) {
                         lastArrivalNanos = System.nanoTime();
-                        if (nextWaiters >= gatherTarget) {
-                            gathered.signal();
+                        if (nextWaiters >= gatherTarget || !gather) {
+                            // the gather is complete, or a write-back or checkpoint force (which may hold the latch
+                            // the others need to commit) ends it: this thread, running and holding the lock, flushes
+                            // now rather than waking the leader to do it (a wake-up less on the path between
+                            // flushes); the leader waits on the flush's condition and is served by this flush
+                            gathering = false;
+                            gatherNanos += lastArrivalNanos - gatherStartNanos;
+                            handOffs++;
+                            flushAsLeader();
+                            continue;
                         }
                     }
                 }
@@ -445,10 +479,12 @@ public final class LogWriter implements AutoCloseable {
         flushing = true;
         if (nextWaiters < gatherTarget && failure == null) {
             gathering = true;
+            final long number = ++gatherNumber;
+            final long start = System.nanoTime();
+            gatherStartNanos = start;
+            lastArrivalNanos = start;
             try {
-                final long start = System.nanoTime();
-                lastArrivalNanos = start;
-                while (nextWaiters < gatherTarget && failure == null) {
+                while (gathering && gatherNumber == number && failure == null) {
                     // one more commit in this flush is worth waiting for while it comes soon against the flush's cost
                     // per commit so far (the last flush's time and this wait, shared by those gathered)
                     final long cost = lastFlushNanos + (lastArrivalNanos - start);
@@ -460,14 +496,21 @@ public final class LogWriter implements AutoCloseable {
                     if (left <= 0) {
                         break;
                     }
-                    gathered.awaitNanos(left);
+                    // the flush's condition: the committer that completes the gather flushes itself, and its flush's
+                    // end wakes this leader with the others it served
+                    flushed.awaitNanos(left);
                 }
             } catch (final InterruptedException e) {
                 // the flush goes on without the others; the interrupt stays for the caller to see
                 Thread.currentThread().interrupt();
-            } finally {
-                gathering = false;
             }
+            if (!gathering || gatherNumber != number) {
+                // the last committer gathered took the flush over (it may still run, or be over): the caller's loop
+                // waits for it or sees its record durable
+                return;
+            }
+            gathering = false;
+            gatherNanos += System.nanoTime() - start;
         }
         if (failure != null) {
             // stopped meanwhile (failStop): nothing more is written; the caller throws
@@ -486,6 +529,16 @@ public final class LogWriter implements AutoCloseable {
         lock.lock();
         try {
             gatherWindowForTests = nanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tests only: whether a leader gathers committers now. */
+    boolean gatheringForTests() {
+        lock.lock();
+        try {
+            return gathering;
         } finally {
             lock.unlock();
         }
@@ -572,6 +625,8 @@ public final class LogWriter implements AutoCloseable {
             durableLsn = Math.max(durableLsn, target);
             forces += segmentForces;
             flushedRecords += records;
+            flushes++;
+            flushNanos += lastFlushNanos;
             for (final Run run : runs) {
                 if (run.bytes.capacity() == RUN_BYTES && spareRuns.size() < MAX_SPARE_RUNS) {
                     spareRuns.push(run.bytes.clear());
@@ -613,7 +668,6 @@ public final class LogWriter implements AutoCloseable {
                 failure = cause;
             }
             flushed.signalAll();
-            gathered.signalAll();
         } finally {
             lock.unlock();
         }

@@ -277,6 +277,8 @@ class LogWriterTest {
         final CountDownLatch inForce = new CountDownLatch(1);
         final CountDownLatch open = new CountDownLatch(1);
         final AtomicInteger forces = new AtomicInteger();
+        /** The threads that called {@code force}, in order. */
+        final List<Thread> forcers = java.util.Collections.synchronizedList(new ArrayList<>());
 
         GatedForceDevice(final LogDevice delegate) {
             super(delegate);
@@ -284,6 +286,7 @@ class LogWriterTest {
 
         @Override
         public void force(final long index) {
+            forcers.add(Thread.currentThread());
             if (forces.incrementAndGet() == 1) {
                 inForce.countDown();
                 try {
@@ -327,6 +330,72 @@ class LogWriterTest {
                     .as("one force for the second commits of all three")
                     .isEqualTo(2);
             assertThat(log.flushedRecords()).isEqualTo(4);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Blocks three committers on a gated first flush, so that the next flush gathers three: two of them arrive and the
+     * first of those leads the gather; returns the two's futures once both wait in the gather.
+     */
+    private static List<Future<?>> gatherTwoOfThree(
+            final LogWriter log, final GatedForceDevice device, final ExecutorService pool) throws Exception {
+        log.gatherWindowForTests(TimeUnit.SECONDS.toNanos(60));
+        final Future<?> first = pool.submit(() -> commit(log, 1));
+        assertThat(device.inForce.await(30, TimeUnit.SECONDS)).isTrue();
+        final List<Future<?>> others = List.of(pool.submit(() -> commit(log, 2)), pool.submit(() -> commit(log, 3)));
+        while (log.threadsInForce() < 3) {
+            Thread.sleep(1);
+        }
+        device.open.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        // the first flush served only the first committer: the other two now wait in the gather of the next one
+        while (!log.gatheringForTests()) {
+            Thread.sleep(1);
+        }
+        assertThat(device.forces.get()).isEqualTo(1);
+        return others;
+    }
+
+    @Test
+    void shouldFlushInTheCommitterThatCompletesTheGatherNotInTheLeader() throws Exception {
+        final GatedForceDevice device = new GatedForceDevice(new FileLogDevice(dir));
+        final ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            final List<Future<?>> others = gatherTwoOfThree(log, device, pool);
+            // the third committer (this thread) completes the gather: it writes and forces itself, the leader is only
+            // woken by the end of that flush, as every other committer it served
+            commit(log, 4);
+            for (final Future<?> f : others) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(device.forces.get()).as("one force for the three").isEqualTo(2);
+            assertThat(device.forcers.get(1))
+                    .as("the force of the gathered flush ran in the committer that completed the gather")
+                    .isSameAs(Thread.currentThread());
+            assertThat(log.flushTimes()[3]).as("hand-offs").isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldEndAGatherAtOnceForAWriteBackForce() throws Exception {
+        final GatedForceDevice device = new GatedForceDevice(new FileLogDevice(dir));
+        final ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (LogWriter log = new LogWriter(device, SEGMENT)) {
+            final List<Future<?>> others = gatherTwoOfThree(log, device, pool);
+            // a write-back's force (it may hold the latch the missing committer needs) does not wait out the gather's
+            // minute: it flushes at once, and serves the gathered committers with it
+            final long page = log.append(LogRecordDescriptor.TYPE_PAGE_DIFF, (short) 0, 9, 0, payload(9, 16));
+            log.force(page);
+            assertThat(log.durableLsn()).isGreaterThan(page);
+            for (final Future<?> f : others) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(device.forces.get()).isEqualTo(2);
+            assertThat(device.forcers.get(1)).isSameAs(Thread.currentThread());
         } finally {
             pool.shutdownNow();
         }
