@@ -775,11 +775,10 @@ public final class BessServer implements AutoCloseable {
             if (commitLsn > 0) {
                 // a failed force is sticky: the commit is not acknowledged, and restart recovery decides its fate
                 if (latch.isHeldByCurrentThread()) {
-                    withoutLatch(() -> forceCommit(commitLsn));
+                    withoutLatch(() -> forceCommit(t, commitLsn));
                 } else {
-                    forceCommit(commitLsn);
+                    forceCommit(t, commitLsn);
                 }
-                txns.commitEnd(t);
             }
         } finally {
             locks.releaseAll(t.id());
@@ -793,8 +792,9 @@ public final class BessServer implements AutoCloseable {
         }
     }
 
-    private void forceCommit(final long commitLsn) {
-        log.forceCommit(commitLsn);
+    /** The commit's group force; its {@code END} is appended in the same hold of the log's lock. */
+    private void forceCommit(final TransactionManager.Txn t, final long commitLsn) {
+        txns.forceCommitAndEnd(t, commitLsn);
         FaultPoints.hit("commit.afterForce");
     }
 

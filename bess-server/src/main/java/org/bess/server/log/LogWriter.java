@@ -41,6 +41,8 @@ import org.bess.format.PageHeaderDescriptor;
 public final class LogWriter implements AutoCloseable {
     /** Pending bytes after which an append writes the buffer out itself. */
     static final long PENDING_LIMIT_BYTES = 8L << 20;
+    /** An empty payload (END records). */
+    private static final ByteBuffer NO_PAYLOAD = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** Bytes of a run's buffer unless a record needs more. */
     private static final int RUN_BYTES = 64 * 1024;
     /** The longest a flush leader waits for the other committers ({@link #gatherAndFlush}). */
@@ -334,61 +336,73 @@ public final class LogWriter implements AutoCloseable {
         }
         lock.lock();
         try {
-            checkNotFailed();
-            long lsn = nextLsn;
-            final long offset = lsn % segmentLength;
-            if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
-                // the last record filled its segment exactly: the next one starts after the next segment's header,
-                // never over it
-                lsn += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
-            } else if (offset + length > segmentLength) {
-                lsn = (lsn / segmentLength + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
-            }
-            Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
-            if (run == null || run.endLsn() != lsn) {
-                run = new Run(lsn, runBuffer(length));
-                pending.add(run);
-            }
-            if (run.bytes.remaining() < length) {
-                final ByteBuffer bigger = ByteBuffer.allocate(
-                                Math.max(run.bytes.capacity() * 2, run.bytes.position() + length))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                run.bytes.flip();
-                bigger.put(run.bytes);
-                run.bytes = bigger;
-            }
-            final ByteBuffer b = run.bytes;
-            final int start = b.position();
-            b.putInt(start + LENGTH_OFFSET, length);
-            b.putLong(start + LSN_OFFSET, lsn);
-            b.putLong(start + PREV_LSN_OFFSET, prevLsn);
-            b.putLong(start + TXN_ID_OFFSET, txnId);
-            b.putShort(start + TYPE_OFFSET, type);
-            b.putShort(start + FLAGS_OFFSET, flags);
-            b.putInt(start + PAYLOAD_LENGTH_OFFSET, payloadLength);
-            b.put(start + PAYLOAD_OFFSET, payload, payload.position(), payloadLength);
-            for (int i = start + PAYLOAD_OFFSET + payloadLength; i < start + length - TRAILER_LENGTH; i++) {
-                b.put(i, (byte) 0);
-            }
-            b.putInt(start + length - TRAILER_LENGTH, length);
-            crc.reset();
-            crc.update(b.array(), start + LSN_OFFSET, length - TRAILER_LENGTH - LSN_OFFSET);
-            b.putInt(start + CHECKSUM_OFFSET, (int) crc.getValue());
-            b.position(start + length);
-            run.records++;
-            nextLsn = lsn + length;
-            recordsAppended++;
-            bytesAppended += length;
-            pendingBytes += length;
-            if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
-                // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
-                // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
-                flushAsLeader();
-            }
-            return lsn;
+            return appendLocked(type, flags, txnId, prevLsn, payload, length);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@link #append} with the lock held, the record's length checked. */
+    private long appendLocked(
+            final short type,
+            final short flags,
+            final long txnId,
+            final long prevLsn,
+            final ByteBuffer payload,
+            final int length) {
+        final int payloadLength = payload.remaining();
+        checkNotFailed();
+        long lsn = nextLsn;
+        final long offset = lsn % segmentLength;
+        if (offset < LogSegmentHeaderDescriptor.HEADER_LENGTH) {
+            // the last record filled its segment exactly: the next one starts after the next segment's header,
+            // never over it
+            lsn += LogSegmentHeaderDescriptor.HEADER_LENGTH - offset;
+        } else if (offset + length > segmentLength) {
+            lsn = (lsn / segmentLength + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
+        }
+        Run run = pending.isEmpty() ? null : pending.get(pending.size() - 1);
+        if (run == null || run.endLsn() != lsn) {
+            run = new Run(lsn, runBuffer(length));
+            pending.add(run);
+        }
+        if (run.bytes.remaining() < length) {
+            final ByteBuffer bigger = ByteBuffer.allocate(
+                            Math.max(run.bytes.capacity() * 2, run.bytes.position() + length))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            run.bytes.flip();
+            bigger.put(run.bytes);
+            run.bytes = bigger;
+        }
+        final ByteBuffer b = run.bytes;
+        final int start = b.position();
+        b.putInt(start + LENGTH_OFFSET, length);
+        b.putLong(start + LSN_OFFSET, lsn);
+        b.putLong(start + PREV_LSN_OFFSET, prevLsn);
+        b.putLong(start + TXN_ID_OFFSET, txnId);
+        b.putShort(start + TYPE_OFFSET, type);
+        b.putShort(start + FLAGS_OFFSET, flags);
+        b.putInt(start + PAYLOAD_LENGTH_OFFSET, payloadLength);
+        b.put(start + PAYLOAD_OFFSET, payload, payload.position(), payloadLength);
+        for (int i = start + PAYLOAD_OFFSET + payloadLength; i < start + length - TRAILER_LENGTH; i++) {
+            b.put(i, (byte) 0);
+        }
+        b.putInt(start + length - TRAILER_LENGTH, length);
+        crc.reset();
+        crc.update(b.array(), start + LSN_OFFSET, length - TRAILER_LENGTH - LSN_OFFSET);
+        b.putInt(start + CHECKSUM_OFFSET, (int) crc.getValue());
+        b.position(start + length);
+        run.records++;
+        nextLsn = lsn + length;
+        recordsAppended++;
+        bytesAppended += length;
+        pendingBytes += length;
+        if (pendingBytes >= PENDING_LIMIT_BYTES && !flushing) {
+            // a full buffer is written out (and forced), as a log buffer must be: a transaction that logs
+            // gigabytes (a large object's new pages) would otherwise hold all of it in the heap until it commits
+            flushAsLeader();
+        }
+        return lsn;
     }
 
     /**
@@ -397,7 +411,7 @@ public final class LogWriter implements AutoCloseable {
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
      */
     public void force(final long lsn) {
-        force(lsn, false);
+        force(lsn, false, -1);
     }
 
     /**
@@ -409,13 +423,30 @@ public final class LogWriter implements AutoCloseable {
      * @throws BessException {@code STORE} when the log failed; the record must then not be acknowledged.
      */
     public void forceCommit(final long lsn) {
-        force(lsn, true);
+        force(lsn, true, -1);
     }
 
-    private void force(final long lsn, final boolean gather) {
+    /**
+     * {@link #forceCommit(long)}, then appends transaction {@code txnId}'s {@code END} record (previous LSN {@code
+     * lsn}, its commit record's) in the same hold of the log's lock that saw the commit durable: a committer woken by
+     * its flush takes the lock once, not once more for its {@code END} while the rest of its cohort wakes.
+     *
+     * @return the {@code END} record's LSN.
+     * @throws BessException {@code STORE} when the log failed: nothing is appended, the commit must not be
+     *     acknowledged.
+     */
+    public long forceCommitAndEnd(final long lsn, final long txnId) {
+        if (txnId < 0) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "bad transaction id for END: " + txnId);
+        }
+        return force(lsn, true, txnId);
+    }
+
+    /** Forces; then, when {@code endTxnId} is not negative, appends its END record under the same lock hold. */
+    private long force(final long lsn, final boolean gather, final long endTxnId) {
         if (durableLsn > lsn && failure == null) {
-            // already durable (a later commit's flush served it): no lock
-            return;
+            // already durable (a later commit's flush served it): no lock for the force
+            return endTxnId < 0 ? 0 : append(LogRecordDescriptor.TYPE_END, (short) 0, endTxnId, lsn, NO_PAYLOAD);
         }
         lock.lock();
         inForce++;
@@ -424,7 +455,15 @@ public final class LogWriter implements AutoCloseable {
             while (true) {
                 checkNotFailed();
                 if (durableLsn > lsn) {
-                    return;
+                    return endTxnId < 0
+                            ? 0
+                            : appendLocked(
+                                    LogRecordDescriptor.TYPE_END,
+                                    (short) 0,
+                                    endTxnId,
+                                    lsn,
+                                    NO_PAYLOAD,
+                                    LogRecordDescriptor.recordLength(0));
                 }
                 if (!counted && !(flushing && lsn < flushTarget)) {
                     // no flush started covers this record: one more committer for the next one
@@ -558,7 +597,7 @@ public final class LogWriter implements AutoCloseable {
     public void forceAll() {
         final long end = endLsn();
         if (end > durableLsn()) {
-            force(end - 1);
+            force(end - 1, false, -1);
         }
     }
 

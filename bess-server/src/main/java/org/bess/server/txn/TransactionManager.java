@@ -786,6 +786,22 @@ public final class TransactionManager {
     }
 
     /**
+     * Forces a committed transaction's commit record with group commit ({@link LogWriter#forceCommitAndEnd}) and
+     * appends its {@code END} in the same hold of the log's lock: {@link LogWriter#forceCommit} and {@link #commitEnd}
+     * in one.
+     *
+     * @param commitLsn the LSN {@link #commitAppend} returned (positive: the transaction logged something).
+     * @throws BessException {@code STORE} when the log failed: the commit must not be acknowledged.
+     */
+    public void forceCommitAndEnd(final Txn t, final long commitLsn) {
+        if (t.begun) {
+            log.forceCommitAndEnd(commitLsn, t.id);
+        } else {
+            log.forceCommit(commitLsn);
+        }
+    }
+
+    /**
      * Last half of a commit, after the force: the {@code END} record. Touches only {@code t} (no longer active) and the
      * thread-safe log, so it runs without the engine latch.
      */

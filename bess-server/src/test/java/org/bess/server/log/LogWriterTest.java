@@ -430,6 +430,44 @@ class LogWriterTest {
     }
 
     @Test
+    void shouldAppendTheEndRecordRightAfterTheCommitsForce() {
+        try (LogWriter log = new LogWriter(new FileLogDevice(dir), SEGMENT)) {
+            final long commit = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 5, 0, payload(5, 8));
+            final long end = log.forceCommitAndEnd(commit, 5);
+            assertThat(log.durableLsn()).as("the commit is durable").isGreaterThan(commit);
+            assertThat(end).as("END after the commit, not yet forced").isGreaterThan(commit);
+            assertThat(log.durableLsn()).isLessThanOrEqualTo(end);
+            // already durable: END is appended without a force
+            final long again = log.forceCommitAndEnd(commit, 6);
+            assertThat(again).isGreaterThan(end);
+            assertThatThrownBy(() -> log.forceCommitAndEnd(commit, -1)).hasMessageContaining("bad transaction id");
+            log.forceAll();
+        }
+        final List<LogRecord> read = scanAll(new FileLogDevice(dir));
+        assertThat(read).hasSize(3);
+        for (int i = 1; i < 3; i++) {
+            assertThat(read.get(i).type()).isEqualTo(LogRecordDescriptor.TYPE_END);
+            assertThat(read.get(i).txnId()).isEqualTo(4 + i);
+            assertThat(read.get(i).prevLsn()).isEqualTo(read.get(0).lsn());
+            assertThat(read.get(i).payload().remaining()).isZero();
+        }
+    }
+
+    @Test
+    void shouldAppendNoEndRecordWhenTheCommitsForceFails() {
+        final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
+        final LogWriter log = new LogWriter(device, SEGMENT);
+        device.failForceAt = device.forces.get() + 1;
+        final long commit = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, 7, 0, payload(7, 8));
+        final long appended = log.recordsAppended();
+        assertThatThrownBy(() -> log.forceCommitAndEnd(commit, 7)).hasMessageContaining("injected");
+        assertThat(log.recordsAppended()).as("no END after a failed force").isEqualTo(appended);
+        assertThat(log.durableLsn()).isLessThanOrEqualTo(commit);
+        assertThatThrownBy(() -> log.forceCommitAndEnd(commit, 7)).hasMessageContaining("failed earlier");
+        device.close();
+    }
+
+    @Test
     void shouldNeverReportDurableAfterAFailedForceAndStayFailed() {
         final FaultyLogDevice device = new FaultyLogDevice(new FileLogDevice(dir));
         final LogWriter log = new LogWriter(device, SEGMENT);
