@@ -507,7 +507,10 @@ public final class LogWriter implements AutoCloseable {
 
     /**
      * Called with the lock held by a committer that found no flush running: waits until as many committers wait for
-     * the next flush as were blocked on the log when the last one ended, then flushes. It stops waiting early when the
+     * the next flush as were blocked on the log when the last one ended; the committer whose arrival completes the
+     * gather (or a write-back or checkpoint force arriving meanwhile) flushes itself, in {@link #force(long, boolean,
+     * long)}, and this leader is woken by that flush's end with the others it served. It stops waiting, and flushes
+     * itself, early when the
      * next arrival is late: later than {@link #GATHER_PATIENCE} times the flush's cost per commit so far (the last
      * flush's time and the wait, over those gathered) after the previous one, and after 2 ms at most. Without it, the
      * cohort one flush served starts its next transactions while the next flush (of the others) runs, and each flush
