@@ -216,22 +216,22 @@ final class SlotSnapshots {
      * @param db the database.
      * @param segPage the slotted segment.
      * @param areaId the data area of the object just resolved.
+     * @return whether the segment's objects in that area now resolve here (false: snapshots off, the pin budget
+     *     used up, or the entry knows other areas already).
      */
-    void take(final EngineDatabase db, final long segPage, final int areaId) {
+    boolean take(final EngineDatabase db, final long segPage, final int areaId) {
         if (!ENABLED) {
-            return;
+            return false;
         }
         if (meta == null) {
             allocate(INITIAL_SIZE);
         }
         int set = set(db, segPage);
         if (valid(set, db, segPage)) {
-            addArea(db, set, areaId);
-            return;
+            return addArea(db, set, areaId);
         }
         if (valid(set + 1, db, segPage)) {
-            addArea(db, set + 1, areaId);
-            return;
+            return addArea(db, set + 1, areaId);
         }
         int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
         if (live(i)) {
@@ -250,7 +250,7 @@ final class SlotSnapshots {
             }
         }
         if (budget.free <= 0) {
-            return;
+            return false;
         }
         final int frame = db.objects().pinForSnapshot(segPage);
         budget.free--;
@@ -271,7 +271,7 @@ final class SlotSnapshots {
         recent[set >> 1] = (byte) (i - set);
         taken++;
         takenSinceResize++;
-        addArea(db, i, areaId);
+        return addArea(db, i, areaId);
     }
 
     /** Drops the released entries and the repeats from the pinned list. */
@@ -293,13 +293,13 @@ final class SlotSnapshots {
         }
     }
 
-    private void addArea(final EngineDatabase db, final int i, final int areaId) {
+    private boolean addArea(final EngineDatabase db, final int i, final int areaId) {
         final long key = (long) (areaId + 1) << 32;
         final int m = i * STRIDE;
         for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
             final long k = meta[a];
             if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
-                return;
+                return true;
             }
             if (k == 0) {
                 final StorageArea area = db.area(areaId);
@@ -307,9 +307,10 @@ final class SlotSnapshots {
                 sessionFrames.ensureWindow(area.window(), area.pageCount());
                 meta[a + 1] = area.pageCount();
                 meta[a] = key | (area.window() & 0xFFFF_FFFFL);
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     private void allocate(final int entries) {
