@@ -6,7 +6,6 @@ import static org.bess.format.SlottedSegmentDescriptor.SLOT_CAPACITY;
 import org.agrona.UnsafeApi;
 import org.bess.client.frame.VirtualFrames;
 import org.bess.format.RefDescriptor;
-import org.bess.format.SlotDescriptor;
 import org.bess.format.SlottedSegmentDescriptor;
 import org.bess.server.area.StorageArea;
 import org.bess.server.cache.BufferCache;
@@ -64,21 +63,6 @@ final class SlotSnapshots {
     private static final int AREA0 = 4;
     /** Data areas an entry remembers (objects of one segment usually live in one area). */
     private static final int AREAS = 2;
-
-    // a slot's fields in the three words resolve reads: bit shifts from the slot's layout (SlotDescriptor)
-    private static final int GENERATION_SHIFT = 0;
-    private static final int FLAGS_SHIFT = (SlotDescriptor.FLAGS_OFFSET - SlotDescriptor.GENERATION_OFFSET) * 8;
-    private static final int TYPE_ID_SHIFT = (SlotDescriptor.TYPE_ID_OFFSET - SlotDescriptor.GENERATION_OFFSET) * 8;
-    private static final int SIZE_SHIFT = 0;
-    private static final int AREA_SHIFT = (SlotDescriptor.DATA_AREA_OFFSET - SlotDescriptor.SIZE_OFFSET) * 8;
-    private static final int DATA_PAGE_SHIFT = 0;
-    private static final int DATA_OFFSET_SHIFT =
-            (SlotDescriptor.DATA_OFFSET_OFFSET - SlotDescriptor.DATA_PAGE_OFFSET) * 8;
-    // the generation and the flags that matter in the first word, and their value for a live ordinary object
-    private static final long HEAD_CHECK_MASK = 0xFFFFL << GENERATION_SHIFT
-            | (long) (SlotDescriptor.FLAG_LIVE | SlotDescriptor.FLAG_LARGE | SlotDescriptor.FLAG_FORWARD)
-                    << FLAGS_SHIFT;
-    private static final long HEAD_LIVE_ORDINARY = (long) SlotDescriptor.FLAG_LIVE << FLAGS_SHIFT;
 
     /** The pins all sessions of an engine may hold for snapshots, counted under the engine latch. */
     static final class Budget {
@@ -207,36 +191,17 @@ final class SlotSnapshots {
         final int m = i * STRIDE;
         final int slot = RefDescriptor.slotIndex(word);
         final long page = meta[m + ADDRESS];
-        if (slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
+        if (slot < 0 || slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
             return false;
         }
-        // the slot read as three words (little-endian, as the engine runs only where the native order is): one
-        // compare checks the generation and the flags (live, neither large nor forward); then the fields, decoded as
-        // DecodedSlot.read does (SlotSnapshotsTest compares the two)
-        final long at = page + SlottedSegmentDescriptor.slotOffset(slot);
-        final long head = UnsafeApi.getLong(at + SlotDescriptor.GENERATION_OFFSET);
-        if ((head & HEAD_CHECK_MASK) != ((word & 0xFFFF) << GENERATION_SHIFT | HEAD_LIVE_ORDINARY)) {
+        out.readAt(page + SlottedSegmentDescriptor.slotOffset(slot));
+        if (!out.resolvesOrdinary(word)) {
             return false;
         }
-        final long sizeArea = UnsafeApi.getLong(at + SlotDescriptor.SIZE_OFFSET);
-        final long data = UnsafeApi.getLong(at + SlotDescriptor.DATA_PAGE_OFFSET);
-        final int size = (int) (sizeArea >>> SIZE_SHIFT);
-        final int dataOffset = (int) (data >>> DATA_OFFSET_SHIFT);
-        if (size < 0 || dataOffset < 0) {
-            return false;
-        }
-        final int area = (int) (sizeArea >>> AREA_SHIFT) & 0xFFFF;
-        final long key = (long) (area + 1) << 32;
+        final long key = (long) (out.area + 1) << 32;
         for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
             final long k = meta[a];
             if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
-                out.generation = (int) (head >>> GENERATION_SHIFT) & 0xFFFF;
-                out.flags = (int) (head >>> FLAGS_SHIFT) & 0xFFFF;
-                out.typeId = (int) (head >>> TYPE_ID_SHIFT);
-                out.size = size;
-                out.area = area;
-                out.dataPage = (data >>> DATA_PAGE_SHIFT) & 0xFFFF_FFFFL;
-                out.dataOffset = dataOffset;
                 out.segPage = segPage;
                 out.index = slot;
                 out.window = (int) k;

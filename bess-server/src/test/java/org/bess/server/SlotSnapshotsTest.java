@@ -108,7 +108,7 @@ class SlotSnapshotsTest {
     }
 
     @Test
-    void shouldDecodeSlotsAsTheEngineDoes() {
+    void shouldResolveTheSlotsTheEngineResolves() {
         try (EmbeddedSession s = session()) {
             final EngineDatabase db = (EngineDatabase) s.createDatabase(dir.resolve("s.root"), 1L << 20);
             final TypeId[] types = {db.defineType("A", 24, new int[0]), db.defineType("B", 3000, new int[0])};
