@@ -243,9 +243,11 @@ final class EngineTransaction implements Transaction {
      * Resolves a reference for an open ({@link #open(Ref)}, {@link EngineObjectRef#openRef}), with every check of an
      * open: from the slot snapshot of its segment without the latch when the transaction has one (a segment it
      * resolved into before: its slots, in the cache frame the snapshot pinned under the page's shared lock the
-     * transaction still holds; see {@link SlotSnapshots}), else under the latch, through forward objects, taking the
-     * segment's snapshot for the next opens. The object's database and word (not the reference's, through a forward
-     * object) are then in {@link #latchedDb} and {@link #latchedWord}.
+     * transaction still holds; see {@link SlotSnapshots}), else from the slot the transaction kept when it opened the
+     * object under the latch in a segment that got no snapshot (its opened objects, while the layout epoch is the
+     * same), else under the latch, through forward objects, taking the segment's snapshot (or keeping the slot) for the
+     * next opens. The object's database and word (not the reference's, through a forward object) are then in {@link
+     * #latchedDb} and {@link #latchedWord}.
      *
      * <p>The handle is made by the caller ({@link #handle}), not here, and this method is kept whole, latched path
      * included (above C2's {@code FreqInlineSize} of 325 bytecodes), on purpose: the JIT never inlines it, so {@code
@@ -257,7 +259,7 @@ final class EngineTransaction implements Transaction {
      * @param database the reference's database.
      * @param refWord the reference word.
      * @param nullRef whether the reference is null (refused).
-     * @return the slot, placed in its area (valid until the next open of the transaction).
+     * @return the slot, placed in its area (to read only; valid until the next open of the transaction).
      */
     ObjectStore.Slot resolveOpen(final Database database, final long refWord, final boolean nullRef) {
         if (active && !nullRef && database instanceof EngineDatabase fast && fast.server() == server) {
