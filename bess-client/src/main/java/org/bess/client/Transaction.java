@@ -31,7 +31,8 @@ public interface Transaction extends AutoCloseable {
 
     /**
      * Follows a reference, to any database (forward objects are followed transparently). A large object is refused
-     * with {@code BAD_ARGUMENT}: open it with {@link #openLarge(Ref)}.
+     * with {@code BAD_ARGUMENT}: open it with {@link #openLarge(Ref)}. The handle may be a new one even when the object
+     * was opened before in the transaction (handles of one object see the same bytes).
      */
     ObjectRef open(Ref ref);
 

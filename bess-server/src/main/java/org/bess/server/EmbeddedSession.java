@@ -35,8 +35,11 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
     private final VirtualFrames frames;
     private final Guard guard = new Guard();
     private EngineTransaction current;
-    /** What the current transaction opened, by reference (see {@link EngineTransaction#open}). */
-    private final org.bess.client.frame.OpenedObjects<EngineObjectRef> opened =
+    /**
+     * Where the objects the current transaction opened under the latch are, by reference: their slots, placed (see
+     * {@link EngineTransaction#resolveOpen}).
+     */
+    private final org.bess.client.frame.OpenedObjects<ObjectStore.Slot> opened =
             new org.bess.client.frame.OpenedObjects<>();
 
     /** The slot arrays the current transaction resolves opens from without the latch (see {@link SlotSnapshots}). */
@@ -204,8 +207,8 @@ final class EmbeddedSession implements Session, FrameFaultHandler {
         return snapshots;
     }
 
-    /** The objects the current transaction opened. */
-    org.bess.client.frame.OpenedObjects<EngineObjectRef> opened() {
+    /** The placed slots of the objects the current transaction opened under the latch. */
+    org.bess.client.frame.OpenedObjects<ObjectStore.Slot> opened() {
         return opened;
     }
 

@@ -39,6 +39,8 @@ final class EngineTransaction implements Transaction {
     // word
     private EngineDatabase latchedDb;
     private long latchedWord;
+    // opens resolved under the latch (tests)
+    private long latchedOpens;
     private boolean active = true;
 
     EngineTransaction(final EmbeddedSession session) {
@@ -61,6 +63,11 @@ final class EngineTransaction implements Transaction {
     /** A deadlock victim or a timed-out waiter: rolled back by the engine, no longer usable. */
     void deactivate() {
         active = false;
+    }
+
+    /** Opens of this transaction resolved under the engine latch (not from a slot snapshot or the opened objects). */
+    long latchedOpens() {
+        return latchedOpens;
     }
 
     EmbeddedSession session() {
@@ -206,28 +213,13 @@ final class EngineTransaction implements Transaction {
 
     @Override
     public ObjectRef open(final Ref ref) {
-        if (ref == null) {
-            resolveOpen(null, RefDescriptor.NULL_REF, true); // throws INVALID_REFERENCE
-        }
-        // the reference is taken apart here and not passed on, so that a caller that inlines this need not allocate it
-        final Database database = ref.database();
-        final long word = ref.word();
-        if (active) {
-            // opened before in this transaction: its slot page is still locked, the handle still valid (no latch
-            // needed, nothing shared is read)
-            final EngineObjectRef again = session.opened().get(database, word);
-            if (again != null) {
-                return again;
-            }
-        }
-        final ObjectStore.Slot slot = resolveOpen(database, word, false);
-        final EngineObjectRef opened = handle(slot);
-        if (slot != fastSlot && latchedDb == database && latchedWord == word) {
-            // resolved under the latch, not through a forward object; one answered from a snapshot is not remembered:
-            // decoding the slot again costs about what the table would, and a traversal opens most objects once
-            session.opened().put(database, word, opened);
-        }
-        return opened;
+        // the reference is taken apart here and not passed on, and the handle is made here, by handle(), for every
+        // open (none is kept and given out again): a caller that inlines this and does not keep the handle (reads a
+        // value and moves on) allocates neither (see resolveOpen)
+        final boolean nullRef = ref == null;
+        final Database database = nullRef ? null : ref.database();
+        final long word = nullRef ? RefDescriptor.NULL_REF : ref.word();
+        return handle(resolveOpen(database, word, nullRef));
     }
 
     /**
@@ -251,9 +243,11 @@ final class EngineTransaction implements Transaction {
      * Resolves a reference for an open ({@link #open(Ref)}, {@link EngineObjectRef#openRef}), with every check of an
      * open: from the slot snapshot of its segment without the latch when the transaction has one (a segment it
      * resolved into before: its slots, in the cache frame the snapshot pinned under the page's shared lock the
-     * transaction still holds; see {@link SlotSnapshots}), else under the latch, through forward objects, taking the
-     * segment's snapshot for the next opens. The object's database and word (not the reference's, through a forward
-     * object) are then in {@link #latchedDb} and {@link #latchedWord}.
+     * transaction still holds; see {@link SlotSnapshots}), else from the slot the transaction kept when it opened the
+     * object under the latch in a segment that got no snapshot (its opened objects, while the layout epoch is the
+     * same), else under the latch, through forward objects, taking the segment's snapshot (or keeping the slot) for the
+     * next opens. The object's database and word (not the reference's, through a forward object) are then in {@link
+     * #latchedDb} and {@link #latchedWord}.
      *
      * <p>The handle is made by the caller ({@link #handle}), not here, and this method is kept whole, latched path
      * included (above C2's {@code FreqInlineSize} of 325 bytecodes), on purpose: the JIT never inlines it, so {@code
@@ -265,7 +259,7 @@ final class EngineTransaction implements Transaction {
      * @param database the reference's database.
      * @param refWord the reference word.
      * @param nullRef whether the reference is null (refused).
-     * @return the slot, placed in its area (valid until the next open of the transaction).
+     * @return the slot, placed in its area (to read only; valid until the next open of the transaction).
      */
     ObjectStore.Slot resolveOpen(final Database database, final long refWord, final boolean nullRef) {
         if (active && !nullRef && database instanceof EngineDatabase fast && fast.server() == server) {
@@ -275,11 +269,20 @@ final class EngineTransaction implements Transaction {
                 latchedWord = refWord;
                 return fastSlot;
             }
+            // opened before under the latch, in a segment without a snapshot (past the snapshots' pin budget, or
+            // snapshots off): its slot page is still locked, so the slot as placed then is valid while the layout is
+            final ObjectStore.Slot again = session.opened().get(fast, refWord);
+            if (again != null && again.epoch == fast.layoutEpoch()) {
+                latchedDb = fast;
+                latchedWord = refWord;
+                return again;
+            }
         }
         try (EmbeddedSession.Guard g = session.enter()) {
             if (nullRef) {
                 throw new BessException(ErrorCode.INVALID_REFERENCE, "null reference");
             }
+            latchedOpens++;
             EngineDatabase db = db(database);
             long word = refWord;
             final ObjectStore.Slot slot = openSlot;
@@ -294,8 +297,11 @@ final class EngineTransaction implements Transaction {
                     }
                     EngineObjectRef.placeInArea(this, db, slot);
                     if (hops == 0) {
-                        // the next opens into this segment resolve from its slots, without the latch
-                        snapshots.take(db, slot.segPage, slot.area);
+                        // the next opens into this segment resolve from its slots, without the latch; and the next
+                        // opens of this reference from the opened objects when the segment gets no snapshot
+                        if (!snapshots.take(db, slot.segPage, slot.area)) {
+                            session.opened().put(db, word, slot.copy());
+                        }
                     }
                     latchedDb = db;
                     latchedWord = word;

@@ -79,6 +79,24 @@ final class ObjectStore {
         long areaPages;
         /** The layout epoch the slot was read in, when {@link #window} is set. */
         int epoch;
+
+        /** A copy of this slot (to keep: the engine reuses the slots it resolves into). */
+        Slot copy() {
+            final Slot c = new Slot();
+            c.generation = generation;
+            c.flags = flags;
+            c.typeId = typeId;
+            c.size = size;
+            c.area = area;
+            c.dataPage = dataPage;
+            c.dataOffset = dataOffset;
+            c.segPage = segPage;
+            c.index = index;
+            c.window = window;
+            c.areaPages = areaPages;
+            c.epoch = epoch;
+            return c;
+        }
     }
 
     ObjectStore(final EngineDatabase db) {

@@ -12,11 +12,12 @@ import org.bess.server.cache.BufferCache;
 
 /**
  * The slotted segments an embedded session's transaction has opened objects in, kept pinned in the cache so that
- * further opens into those segments resolve here, without the engine latch: an open that misses the transaction's
- * {@link org.bess.client.frame.OpenedObjects} is a table probe and a slot decode from the segment's cache frame instead
- * of a latch, a buffer-cache pin and a page-lock check. What a client does with {@code SEGMENT_SLOTS} (its {@code
- * SegmentSlots}), in the engine's process, without a copy: the slots are read where the cache holds them (the engine's
- * own mapping of the cache file, always mapped read-write: no virtual frame of the application is touched).
+ * further opens into those segments resolve here, without the engine latch: such an open is a table probe and a slot
+ * decode from the segment's cache frame instead of a latch, a buffer-cache pin and a page-lock check (an open
+ * elsewhere tries the transaction's {@link org.bess.client.frame.OpenedObjects} next, then the latch). What a client
+ * does with {@code SEGMENT_SLOTS} (its {@code SegmentSlots}), in the engine's process, without a copy: the slots are
+ * read where the cache holds them (the engine's own mapping of the cache file, always mapped read-write: no virtual
+ * frame of the application is touched).
  *
  * <p>An entry is made under the latch right after the engine resolved a reference into the segment ({@link #take}), so
  * the transaction holds the segment's shared page lock, which it keeps until it ends: no other transaction can change
@@ -31,12 +32,12 @@ import org.bess.server.cache.BufferCache;
  *
  * <p>Two-way set associative, from {@link #INITIAL_SIZE} entries up to {@link #MAX_SIZE} (it doubles, starting over
  * empty, when a transaction replaced more live entries than it has); a new entry replaces the older of its set. An
- * entry's fields (serial, page, epoch, frame address, two data areas) are one run of 8 longs, so the check of an open
- * reads one or two cache lines besides the slot. Pins are released
- * when an entry is replaced, at {@link #clear()} and at the end of the transaction ({@link #end()}), all under the
- * latch; the engine's sessions together pin at most an eighth of the cache's frames this way ({@link Budget}): past
- * that, opens go to the engine as before. Not thread safe: used by the session's thread (and under the latch by
- * whichever thread ends its transaction).
+ * entry's fields (serial, database and page, epoch, frame address, two data areas) are one run of 8 longs, so the
+ * check of an open reads one or two cache lines besides the slot. Pins are released when an entry is replaced, at
+ * {@link #clear()} and at the end of the transaction ({@link #end()}), all under the latch; the engine's sessions
+ * together pin at most an eighth of the cache's frames this way ({@link Budget}): past that, opens go to the engine
+ * (the transaction's opened objects, else under the latch). Not thread safe: used by the session's thread (and under
+ * the latch by whichever thread ends its transaction).
  */
 final class SlotSnapshots {
     /**
@@ -52,8 +53,8 @@ final class SlotSnapshots {
     /** Entries at most. */
     static final int MAX_SIZE = 1 << 16;
 
-    // an entry's longs: serial, segment page, layout epoch, frame address, then per data area (AREAS of them) its key
-    // ((area id + 1) << 32 | window; 0 = none) and its page count
+    // an entry's longs: serial, key (database number and segment page), layout epoch, frame address, then per data
+    // area (AREAS of them) its key ((area id + 1) << 32 | window; 0 = none) and its page count
     private static final int STRIDE = 8;
     private static final int SERIAL = 0;
     private static final int PAGE = 1;
@@ -89,7 +90,6 @@ final class SlotSnapshots {
     private int size;
     private int mask;
     private long[] meta;
-    private EngineDatabase[] databases;
     private int[] frames;
     // per set: the entry taken last (0 or 1), so that a new one replaces the other
     private byte[] recent;
@@ -147,12 +147,18 @@ final class SlotSnapshots {
         return (int) (h >>> 40) & mask;
     }
 
+    /**
+     * An entry's key: the segment's page (32 bits, {@link RefDescriptor#segmentPage}) and the database's number in the
+     * engine (never reused while it runs) in one word, so that the check of an open compares one word for both and
+     * reads no array of databases besides the entry (a cache miss per open in a table of 31,000 segments).
+     */
+    private static long key(final EngineDatabase db, final long segPage) {
+        return ((long) db.number() << 32) | segPage;
+    }
+
     private boolean valid(final int i, final EngineDatabase db, final long segPage) {
         final int m = i * STRIDE;
-        return meta[m + SERIAL] == serial
-                && meta[m + PAGE] == segPage
-                && meta[m + EPOCH] == db.layoutEpoch()
-                && databases[i] == db;
+        return meta[m + SERIAL] == serial && meta[m + PAGE] == key(db, segPage) && meta[m + EPOCH] == db.layoutEpoch();
     }
 
     private boolean live(final int i) {
@@ -216,22 +222,22 @@ final class SlotSnapshots {
      * @param db the database.
      * @param segPage the slotted segment.
      * @param areaId the data area of the object just resolved.
+     * @return whether the segment's objects in that area now resolve here (false: snapshots off, the pin budget
+     *     used up, or the entry knows other areas already).
      */
-    void take(final EngineDatabase db, final long segPage, final int areaId) {
+    boolean take(final EngineDatabase db, final long segPage, final int areaId) {
         if (!ENABLED) {
-            return;
+            return false;
         }
         if (meta == null) {
             allocate(INITIAL_SIZE);
         }
         int set = set(db, segPage);
         if (valid(set, db, segPage)) {
-            addArea(db, set, areaId);
-            return;
+            return addArea(db, set, areaId);
         }
         if (valid(set + 1, db, segPage)) {
-            addArea(db, set + 1, areaId);
-            return;
+            return addArea(db, set + 1, areaId);
         }
         int i = !live(set) ? set : !live(set + 1) ? set + 1 : set + 1 - recent[set >> 1];
         if (live(i)) {
@@ -250,7 +256,7 @@ final class SlotSnapshots {
             }
         }
         if (budget.free <= 0) {
-            return;
+            return false;
         }
         final int frame = db.objects().pinForSnapshot(segPage);
         budget.free--;
@@ -260,18 +266,17 @@ final class SlotSnapshots {
         }
         pinned[pinnedCount++] = i;
         final int m = i * STRIDE;
-        meta[m + PAGE] = segPage;
+        meta[m + PAGE] = key(db, segPage);
         meta[m + EPOCH] = db.layoutEpoch();
         meta[m + ADDRESS] = cache.frameAddress(frame);
         for (int a = 0; a < AREAS; a++) {
             meta[m + AREA0 + 2 * a] = 0;
         }
-        databases[i] = db;
         meta[m + SERIAL] = serial;
         recent[set >> 1] = (byte) (i - set);
         taken++;
         takenSinceResize++;
-        addArea(db, i, areaId);
+        return addArea(db, i, areaId);
     }
 
     /** Drops the released entries and the repeats from the pinned list. */
@@ -293,13 +298,13 @@ final class SlotSnapshots {
         }
     }
 
-    private void addArea(final EngineDatabase db, final int i, final int areaId) {
+    private boolean addArea(final EngineDatabase db, final int i, final int areaId) {
         final long key = (long) (areaId + 1) << 32;
         final int m = i * STRIDE;
         for (int a = m + AREA0; a < m + AREA0 + 2 * AREAS; a += 2) {
             final long k = meta[a];
             if ((k & 0xFFFF_FFFF_0000_0000L) == key) {
-                return;
+                return true;
             }
             if (k == 0) {
                 final StorageArea area = db.area(areaId);
@@ -307,16 +312,16 @@ final class SlotSnapshots {
                 sessionFrames.ensureWindow(area.window(), area.pageCount());
                 meta[a + 1] = area.pageCount();
                 meta[a] = key | (area.window() & 0xFFFF_FFFFL);
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     private void allocate(final int entries) {
         size = entries;
         mask = entries - 2;
         meta = new long[entries * STRIDE];
-        databases = new EngineDatabase[entries];
         frames = new int[entries];
         java.util.Arrays.fill(frames, -1);
         recent = new byte[entries / 2];

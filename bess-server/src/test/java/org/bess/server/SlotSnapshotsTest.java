@@ -108,6 +108,60 @@ class SlotSnapshotsTest {
     }
 
     @Test
+    void shouldResolveTheSlotsTheEngineResolves() {
+        try (EmbeddedSession s = session()) {
+            final EngineDatabase db = (EngineDatabase) s.createDatabase(dir.resolve("s.root"), 1L << 20);
+            final TypeId[] types = {db.defineType("A", 24, new int[0]), db.defineType("B", 3000, new int[0])};
+            final Ref[] refs = new Ref[60];
+            try (Transaction tx = s.begin()) {
+                final BessFile f = tx.createFile(db, "f");
+                for (int i = 0; i < refs.length; i++) {
+                    // sizes and types vary, objects past a page's end and at offsets beyond the first page included
+                    refs[i] = tx.allocate(f, types[i % 2], i % 2 == 0 ? 8 + i : 3000 + 7 * i)
+                            .ref();
+                }
+                // slots freed and reused: generations above zero
+                for (int i = 0; i < refs.length; i += 5) {
+                    tx.free(tx.open(refs[i]));
+                    refs[i] = tx.allocate(f, types[0], 40 + i).ref();
+                }
+                tx.commit();
+            }
+            try (Transaction tx = s.begin()) {
+                final ObjectStore.Slot engine = new ObjectStore.Slot();
+                final ObjectStore.Slot snapshot = new ObjectStore.Slot();
+                int resolved = 0;
+                for (final Ref r : refs) {
+                    tx.open(r); // the segment's snapshot, taken at its first open
+                    if (!s.snapshots().resolve(db, r.word(), snapshot)) {
+                        continue;
+                    }
+                    resolved++;
+                    try (EmbeddedSession.Guard g = s.enter()) {
+                        db.objects().resolve(r.word(), engine);
+                    }
+                    final String what = "slot of " + r;
+                    assertThat(snapshot.generation).as(what).isEqualTo(engine.generation);
+                    assertThat(snapshot.flags).as(what).isEqualTo(engine.flags);
+                    assertThat(snapshot.typeId).as(what).isEqualTo(engine.typeId);
+                    assertThat(snapshot.size).as(what).isEqualTo(engine.size);
+                    assertThat(snapshot.area).as(what).isEqualTo(engine.area);
+                    assertThat(snapshot.dataPage).as(what).isEqualTo(engine.dataPage);
+                    assertThat(snapshot.dataOffset).as(what).isEqualTo(engine.dataOffset);
+                    assertThat(snapshot.segPage).as(what).isEqualTo(engine.segPage);
+                    assertThat(snapshot.index).as(what).isEqualTo(engine.index);
+                }
+                assertThat(resolved).isGreaterThan(refs.length / 2);
+                final long word = refs[0].word();
+                assertThat(s.snapshots().resolve(db, word + 1, snapshot))
+                        .as("another generation")
+                        .isFalse();
+                tx.commit();
+            }
+        }
+    }
+
+    @Test
     void shouldNotResolveAnObjectTheTransactionFreedOrMoved() {
         try (EmbeddedSession s = session()) {
             final Database db = s.createDatabase(dir.resolve("s.root"), 1L << 20);
