@@ -252,6 +252,16 @@ class ClientBatchFetchTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(Bess.Mode.class)
     void shouldScanWithGrowingBatchesOfReferences(final Bess.Mode mode) {
+        // the server's cursor (the client's own walk of the segments, the default, is ClientScanTest's)
+        System.setProperty("bess.client.localScan", "false");
+        try {
+            scanWithGrowingBatches(mode);
+        } finally {
+            System.clearProperty("bess.client.localScan");
+        }
+    }
+
+    private void scanWithGrowingBatches(final Bess.Mode mode) {
         final Session s = Bess.connect(dir.resolve("node"), mode);
         sessions.add(s);
         final Database db = s.createDatabase(dir.resolve("scan.root"), 4L << 20);
