@@ -1,5 +1,7 @@
 package org.bess.client.remote;
 
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
 import java.nio.ByteBuffer;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -119,8 +121,15 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
         if (!t.active || stamp != session.stamp) {
             // the slow path is a static call given no handle, then the small inlined place: a handle its caller does
             // not keep can then be scalar-replaced (openRef inlined into a traversal, as the embedded handle's is)
-            place(resolveAgain(t, db, handle, word));
+            final SegmentSlots p = resolveAgain(t, db, handle, word);
             handle = t.followedHandle;
+            // written out rather than a call to place: at this cold site C2 inlines only the small wrap
+            window = p.window;
+            firstPage = p.firstPage;
+            size = p.size;
+            typeId = p.typeId;
+            wrap(p.window, (p.firstPage << PAGE_SHIFT) + p.pageOffset, p.size);
+            stamp = session.stamp;
         }
         return this;
     }

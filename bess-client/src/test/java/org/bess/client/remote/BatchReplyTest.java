@@ -57,6 +57,42 @@ class BatchReplyTest {
         }
     }
 
+    /** A well-formed reply of three segments with the appended next segments (the second skipped). */
+    private static ByteBuffer manyWithNext() {
+        final ByteBuffer body = many(true);
+        final ByteBuffer b = ByteBuffer.allocate(body.limit() + 3 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(body).putLong(9).putLong(0).putLong(0xFFFF_FFFFL);
+        return b.flip();
+    }
+
+    @Test
+    void shouldDecodeTheAppendedNextSegmentsOfAManyReply() {
+        final SegmentSlots.ManyReply r = SegmentSlots.ManyReply.read(manyWithNext(), 3);
+        assertThat(r.next).containsExactly(9, 0, 0xFFFF_FFFFL);
+        assertThat(SegmentSlots.ManyReply.read(many(true), 3).next)
+                .as("an older server's reply")
+                .isNull();
+        final ByteBuffer full = manyWithNext();
+        final int withoutNext = full.limit() - 3 * Long.BYTES;
+        for (int n = withoutNext + 1; n < full.limit(); n++) {
+            final ByteBuffer b = full.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit(n);
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3))
+                    .as("next segments truncated at %d bytes", n)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("next segment");
+        }
+        for (final long bad : new long[] {-1, 1L << 32, Long.MIN_VALUE}) {
+            final ByteBuffer b = manyWithNext();
+            b.putLong(withoutNext + Long.BYTES, bad);
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3))
+                    .as("next segment %d", bad)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("bad next segment");
+        }
+    }
+
     @Test
     void shouldRefuseASkippedFirstSegmentAndUnknownStatuses() {
         final ByteBuffer skippedFirst = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
