@@ -17,8 +17,9 @@ import org.bess.format.SlotDescriptor;
  * fetched as for opens ({@link SegmentSlots#scanSegment}, whose replies name the next segment), each object placed from
  * its slot and its handle made here, without a {@link Ref} and without the opened objects; no request steps the
  * server's cursor, which goes with the transaction's handles (no {@code CURSOR_CLOSE} either).
- * {@code -Dbess.client.localScan=false} (and an older server) keep the server's cursor: it fetches the references of the next objects in batches ({@link
- * Wire#CURSOR_NEXT_REFS}: the server steps its cursor and takes each object's lock) and opens each object itself, so a
+ * {@code -Dbess.client.localScan=false} (and an older server) keep the server's cursor: the client fetches the
+ * references of the next objects in batches ({@link Wire#CURSOR_NEXT_REFS}: the server steps its cursor and takes each
+ * object's lock) and opens each object itself, so a
  * scan costs one request per batch, plus whatever opening costs (a client resolves references into a segment itself
  * once it has its slots). An object this transaction frees after its batch came is skipped, as the server's cursor
  * would skip it. Batches start at {@link #BATCH} references and double with each request up to {@link
