@@ -13,6 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.DecodedSlot;
+import org.bess.format.PageDigest;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
 import org.bess.format.SlottedSegmentDescriptor;
@@ -45,6 +46,14 @@ final class SegmentSlots {
         final Long2ObjectHashMap<UnsafeBuffer> slots = new Long2ObjectHashMap<>();
         /** The next segment of each one in {@link #slots} whose reply or header named it (for scans). */
         final Long2LongHashMap next = new Long2LongHashMap(-1);
+        /**
+         * Copy-on-access: the slot arrays received, kept across transactions (at most {@link #MAX_SEGMENTS}), with
+         * their digests: a batch sends the digest, and the server answers "current" instead of the bytes when the
+         * segment's slots are still those.
+         */
+        final Long2ObjectHashMap<byte[]> kept = new Long2ObjectHashMap<>();
+
+        final Long2LongHashMap keptDigest = new Long2LongHashMap(0);
         /** Area id to {window, page count}, from the last reply; null until one came. */
         Int2ObjectHashMap<long[]> areas;
         /** The database's root window, from the last reply; -1 until one named it. */
@@ -71,6 +80,7 @@ final class SegmentSlots {
     private int stamp;
     private long localSnapshots;
     private long batchedSegments;
+    private long keptReused;
     // the segments resolved into lately, direct-mapped by page (a traversal alternates between a few: connections and
     // parts live in segments of different files), so that most opens skip the map; and the last area (by the identity
     // of its database's area table: a reply replaces the table, never changes it)
@@ -171,6 +181,11 @@ final class SegmentSlots {
     /** Snapshots received through a batch for a segment not asked for yet, so far. */
     long batchedSegments() {
         return batchedSegments;
+    }
+
+    /** Kept slot arrays a batch's reply named current (their bytes not sent again), so far. */
+    long keptReused() {
+        return keptReused;
     }
 
     /** Snapshots read by the client itself, without a request, so far. */
@@ -432,6 +447,9 @@ final class SegmentSlots {
             session.faults().learnSlotKey(reply.rootWindow, segPage, reply.key);
         }
         d.order.record(segPage);
+        if (batch) {
+            keep(d, segPage, reply.slots); // for the next transactions' batches
+        }
         return new UnsafeBuffer(reply.slots);
     }
 
@@ -457,6 +475,13 @@ final class SegmentSlots {
         for (int i = 0; i < n; i++) {
             w.putLong(pages[i]);
         }
+        // appended: the digest of the slot array kept of each (0: none); an older server ignores them
+        final boolean[] offered = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            final long digest = d.keptDigest.get(pages[i]);
+            offered[i] = digest != 0;
+            w.putLong(digest);
+        }
         final ByteBuffer r;
         try {
             r = session.call(w);
@@ -466,7 +491,15 @@ final class SegmentSlots {
             }
             throw e;
         }
-        final ManyReply reply = ManyReply.read(r, n);
+        final ManyReply reply = ManyReply.read(r, n, offered);
+        for (int i = 0; i < n; i++) {
+            if (reply.current[i]) {
+                reply.slots[i] = d.kept.get(pages[i]);
+                keptReused++;
+            } else if (reply.slots[i] != null) {
+                keep(d, pages[i], reply.slots[i]);
+            }
+        }
         d.areas = reply.areas;
         d.rootWindow = reply.rootWindow;
         for (int i = 0; i < n && reply.next != null; i++) {
@@ -489,34 +522,59 @@ final class SegmentSlots {
         return new UnsafeBuffer(reply.slots[0]);
     }
 
+    /** Keeps a slot array received for a copy-on-access client's later batches, with its digest. */
+    private static void keep(final Db d, final long segPage, final byte[] slots) {
+        if (d.kept.size() >= MAX_SEGMENTS && !d.kept.containsKey(segPage)) {
+            d.kept.clear();
+            d.keptDigest.clear();
+        }
+        d.kept.put(segPage, slots);
+        // 0 means "none" on the wire: a real digest of 0 is not offered (its segment's bytes are sent again)
+        d.keptDigest.put(segPage, PageDigest.ofWords(slots));
+    }
+
     /** A decoded {@code SEGMENT_SLOTS_MANY} reply. */
     static final class ManyReply {
         /** The database's root window. */
         final int rootWindow;
         /** Area id to {window, page count}. */
         final Int2ObjectHashMap<long[]> areas;
-        /** Per segment asked for, its used slots, raw; null when the server skipped it (never the first). */
+        /**
+         * Per segment asked for, its used slots, raw; null when the server skipped it (never the first) or when the
+         * client's kept copy is current.
+         */
         final byte[][] slots;
+        /** Per segment asked for, whether the server answered that the client's kept slot array is current. */
+        final boolean[] current;
         /** Per segment asked for, the next of its file's chain (0: the last, or skipped); null from an older server. */
         final long[] next;
 
         private ManyReply(
-                final int rootWindow, final Int2ObjectHashMap<long[]> areas, final byte[][] slots, final long[] next) {
+                final int rootWindow,
+                final Int2ObjectHashMap<long[]> areas,
+                final byte[][] slots,
+                final boolean[] current,
+                final long[] next) {
             this.rootWindow = rootWindow;
             this.areas = areas;
             this.slots = slots;
+            this.current = current;
             this.next = next;
         }
 
         /**
          * Decodes a reply's payload: root window (int), areas (int count, then id, window, page count), then per
-         * segment a status (int: 0 skipped, 1 slots follow) and the slot bytes (int length, bytes), then (appended;
-         * absent from an older server) per segment its next segment (long).
+         * segment a status (int: 0 skipped, 1 slots follow, 2 the client's kept slot array is current) and for 1 the
+         * slot bytes (int length, bytes), then (appended; absent from an older server) per segment its next segment
+         * (long).
+         *
+         * @param offered per segment, whether the request offered a kept copy's digest (status 2 is refused for the
+         *     others); null: none offered.
          *
          * @param n the segments asked for.
          * @throws BessException {@code PROTOCOL} naming the field that is wrong.
          */
-        static ManyReply read(final ByteBuffer r, final int n) {
+        static ManyReply read(final ByteBuffer r, final int n, final boolean[] offered) {
             if (r.remaining() < Integer.BYTES) {
                 throw new BessException(ErrorCode.PROTOCOL, "truncated SEGMENT_SLOTS_MANY reply: no root window");
             }
@@ -527,6 +585,7 @@ final class SegmentSlots {
             }
             final Int2ObjectHashMap<long[]> areas = readAreas(r, "SEGMENT_SLOTS_MANY");
             final byte[][] slots = new byte[n][];
+            final boolean[] current = new boolean[n];
             for (int i = 0; i < n; i++) {
                 if (r.remaining() < Integer.BYTES) {
                     throw new BessException(
@@ -534,6 +593,10 @@ final class SegmentSlots {
                 }
                 final int status = r.getInt();
                 if (status == 0 && i > 0) {
+                    continue;
+                }
+                if (status == 2 && offered != null && i < offered.length && offered[i]) {
+                    current[i] = true;
                     continue;
                 }
                 if (status != 1) {
@@ -544,7 +607,7 @@ final class SegmentSlots {
                 slots[i] = readSlots(r, "SEGMENT_SLOTS_MANY");
             }
             if (r.remaining() == 0) {
-                return new ManyReply(rootWindow, areas, slots, null);
+                return new ManyReply(rootWindow, areas, slots, current, null);
             }
             if (r.remaining() < n * Long.BYTES) {
                 throw new BessException(
@@ -555,7 +618,7 @@ final class SegmentSlots {
             for (int i = 0; i < n; i++) {
                 next[i] = readNext(r, "SEGMENT_SLOTS_MANY");
             }
-            return new ManyReply(rootWindow, areas, slots, next);
+            return new ManyReply(rootWindow, areas, slots, current, next);
         }
     }
 

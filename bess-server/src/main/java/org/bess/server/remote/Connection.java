@@ -42,6 +42,7 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.exceptions.LockTimeoutException;
+import org.bess.format.PageDigest;
 import org.bess.nativeshim.Native;
 import org.bess.server.SessionAccess;
 import org.bess.server.lock.LockManager;
@@ -1134,6 +1135,13 @@ final class Connection implements Runnable {
         for (int i = 0; i < n; i++) {
             segPages[i] = in.getLong();
         }
+        // appended: per segment the digest of the client's kept slot array (0: none); absent from an older client
+        final long[] digests = new long[n];
+        if (in.remaining() >= n * Long.BYTES) {
+            for (int i = 0; i < n; i++) {
+                digests[i] = in.getLong();
+            }
+        }
         final Database d = get(dbHandle, Database.class);
         tx();
         final byte[][] slots = SessionAccess.segmentSlotsMany(session, d, segPages, n);
@@ -1146,6 +1154,8 @@ final class Connection implements Runnable {
         for (int i = 0; i < n; i++) {
             if (slots[i] == null) {
                 out.putInt(0);
+            } else if (digests[i] != 0 && digests[i] == PageDigest.ofWords(slots[i])) {
+                out.putInt(2); // the client's kept copy is the segment's slots (read under the S just taken)
             } else {
                 out.putInt(1);
                 out.putBytes(slots[i], 0, slots[i].length);
