@@ -42,6 +42,25 @@ public final class PageDigest {
         return finish(h ^ Long.rotateLeft(g, 17));
     }
 
+    /**
+     * The digest of a byte array whose length is a multiple of 8 (a slotted segment's used slots, by which a
+     * copy-on-access client and the server tell whether the client's kept slot array is still the segment's: {@code
+     * SEGMENT_SLOTS_MANY}): the words mixed as for a page, the length in the seed, so arrays of other lengths differ.
+     *
+     * @throws IllegalArgumentException when the length is not a multiple of 8.
+     */
+    public static long ofWords(final byte[] words) {
+        if (words.length % Long.BYTES != 0) {
+            throw new IllegalArgumentException("not whole words: bytes=" + words.length);
+        }
+        long h = K3 ^ (words.length * K2);
+        final long base = UnsafeApi.arrayBaseOffset(byte[].class);
+        for (int i = 0; i < words.length; i += Long.BYTES) {
+            h = Long.rotateLeft(h ^ ((UnsafeApi.getLong(words, base + i) + i) * K1), 31) * K2;
+        }
+        return finish(h);
+    }
+
     private static long finish(final long v) {
         long x = v;
         x ^= x >>> 33;

@@ -64,6 +64,11 @@ final class EngineCursor implements Cursor {
         return true;
     }
 
+    /** The file's first slotted segment now (0: none), where {@link #next()} starts. */
+    long firstSegment() {
+        return file.entry().firstSegment;
+    }
+
     private void checkOn() {
         if (current == null && currentLarge == null) {
             throw new BessException(ErrorCode.ILLEGAL_STATE, "cursor is not on an object: call next() first");

@@ -411,7 +411,7 @@ final class ObjectStore {
     }
 
     /** The next segment of a file's chain after {@code segPage} (0 at the end); the page is locked shared. */
-    private long nextSegment(final long segPage) {
+    long nextSegment(final long segPage) {
         final UnsafeBuffer s = new UnsafeBuffer(0, 0);
         final int frame = pinSegment(segPage, false, s, 0);
         try {

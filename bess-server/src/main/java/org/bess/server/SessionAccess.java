@@ -286,6 +286,41 @@ public final class SessionAccess {
         }
     }
 
+    /**
+     * The first slotted segment of the file a cursor of this session scans (0: the file has none), read as the
+     * cursor's first step would: a client that walks the segment chain itself starts there.
+     *
+     * @param cursor a cursor opened by {@code scan} in this session's transaction.
+     */
+    public static long firstSegment(final Session session, final org.bess.client.Cursor cursor) {
+        final EmbeddedSession s = embedded(session);
+        if (!(cursor instanceof EngineCursor c)) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "cursor is not of this engine: " + cursor);
+        }
+        try (EmbeddedSession.Guard g = s.enter()) {
+            return c.firstSegment();
+        }
+    }
+
+    /**
+     * The segment after a slotted segment in its file's chain (0: the last), from the segment's header; the session's
+     * transaction takes the segment's shared lock as {@link #segmentSlots} does.
+     *
+     * @throws BessException {@code INVALID_REFERENCE} when the page is not a slotted segment.
+     */
+    public static long nextSegment(final Session session, final Database database, final long segPage) {
+        final EmbeddedSession s = embedded(session);
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        try (EmbeddedSession.Guard g = s.enter()) {
+            if (s.txn() == null) {
+                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+            }
+            return db.objects().nextSegment(segPage);
+        }
+    }
+
     /** The window of a database's root area (where its slotted segments are). */
     public static int rootWindow(final Session session, final Database database) {
         final EmbeddedSession s = embedded(session);

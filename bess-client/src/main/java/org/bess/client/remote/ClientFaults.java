@@ -54,6 +54,9 @@ abstract class ClientFaults implements FrameFaultHandler {
         return null;
     }
 
+    /** The next segment of the chain (0: the last) of the segment {@link #localSlots} read last, from its header. */
+    long localNext;
+
     /** A {@code SEGMENT_SLOTS} reply named the segment page's lock resource key (0: none). */
     void learnSlotKey(final int window, final long segPage, final long key) {}
 

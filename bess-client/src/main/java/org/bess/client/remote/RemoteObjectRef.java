@@ -1,5 +1,7 @@
 package org.bess.client.remote;
 
+import static org.bess.format.PageHeaderDescriptor.PAGE_SHIFT;
+
 import java.nio.ByteBuffer;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
@@ -115,12 +117,48 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
     }
 
     private RemoteObjectRef view() {
-        tx.checkActive();
-        if (stamp != session.stamp) {
-            final int h = handle();
-            place(session.call(session.request(Wire.RESOLVE).putInt(h)));
+        final RemoteTransaction t = tx;
+        if (!t.active || stamp != session.stamp) {
+            // the slow path is a static call given no handle, then the small inlined place: a handle its caller does
+            // not keep can then be scalar-replaced (openRef inlined into a traversal, as the embedded handle's is)
+            final SegmentSlots p = resolveAgain(t, db, handle, word);
+            handle = t.followedHandle;
+            // written out rather than a call to place: at this cold site C2 inlines only the small wrap
+            window = p.window;
+            firstPage = p.firstPage;
+            size = p.size;
+            typeId = p.typeId;
+            wrap(p.window, (p.firstPage << PAGE_SHIFT) + p.pageOffset, p.size);
+            stamp = session.stamp;
         }
         return this;
+    }
+
+    /**
+     * The slow path of {@link #view()}: refuses a handle of an ended transaction, else asks the server where the object
+     * is now (the layout stamp moved), opening it there first when the client resolved it itself. The server handle is
+     * then {@link RemoteTransaction#followedHandle}.
+     *
+     * @return the placement, in the session's {@link SegmentSlots} fields (frame states made to cover it).
+     */
+    private static SegmentSlots resolveAgain(
+            final RemoteTransaction tx, final RemoteDatabase db, final int handle, final long word) {
+        tx.checkActive();
+        final RemoteSession session = tx.session();
+        final SegmentSlots p = session.segmentSlots();
+        int h = handle;
+        if (h < 0) {
+            final ByteBuffer r =
+                    session.call(session.request(Wire.OPEN).putInt(db.handle()).putLong(word));
+            h = r.getInt();
+            session.readDatabase(r);
+            r.getLong();
+            p.placeReply(r, session.frames()); // the placement now: no RESOLVE
+        } else {
+            p.placeReply(session.call(session.request(Wire.RESOLVE).putInt(h)), session.frames());
+        }
+        tx.followedHandle = h;
+        return p;
     }
 
     long address() {
@@ -230,8 +268,10 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
 
     @Override
     public void putRef(final int offset, final Ref ref) {
-        view();
-        view().writeLong(offset, tx.storedWord(db, ref));
+        tx.checkActive();
+        // the word first: a forward object's is a request that may move the layout stamp, which view() then sees
+        final long w = tx.storedWord(db, ref);
+        view().writeLong(offset, w);
     }
 
     @Override

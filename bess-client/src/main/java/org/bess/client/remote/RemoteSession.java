@@ -208,6 +208,14 @@ public final class RemoteSession implements Session {
         return segmentSlots.batchedSegments() + (faults instanceof CopyOnAccessFaults c ? c.batchedPages() : 0);
     }
 
+    /**
+     * Slot arrays a copy-on-access session kept from earlier transactions and a batch's reply named current (the
+     * server sent no bytes for them), so far.
+     */
+    public long keptSlotArraysReused() {
+        return segmentSlots.keptReused();
+    }
+
     /** Slotted segments' cache frames this session keeps from replacement now, for slot reads in place. */
     public int slotFramesPinned() {
         return faults instanceof SharedMemoryFaults s && s.cacheHits() != null

@@ -18,7 +18,8 @@ import org.bess.format.RefDescriptor;
 /** A transaction of a remote session: runs on the server's session for this connection. */
 final class RemoteTransaction implements Transaction {
     private final RemoteSession session;
-    private boolean active = true;
+    // read by the handles' view() inline (checkActive's throw is out of line)
+    boolean active = true;
     // the object resolveFollow placed last: its database, server handle (-1: none yet) and word
     RemoteDatabase followedDb;
     int followedHandle;
@@ -304,10 +305,14 @@ final class RemoteTransaction implements Transaction {
     @Override
     public Cursor scan(final BessFile file) {
         final RemoteFile f = file(file);
-        return new RemoteCursor(
-                this,
-                session.call(session.request(Wire.SCAN).putInt(f.handle())).getInt(),
-                f.db());
+        final ByteBuffer r = session.call(session.request(Wire.SCAN).putInt(f.handle()));
+        final int cursor = r.getInt();
+        // appended: the file's first segment (absent from an older server: its cursor steps by request)
+        long first = -1;
+        if (r.remaining() >= Long.BYTES) {
+            first = SegmentSlots.readNext(r, "SCAN");
+        }
+        return new RemoteCursor(this, cursor, f.db(), RemoteCursor.localScan() ? first : -1);
     }
 
     /** A large object operation that changes pages on the server. */

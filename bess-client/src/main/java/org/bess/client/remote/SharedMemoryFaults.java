@@ -163,6 +163,7 @@ final class SharedMemoryFaults extends ClientFaults {
         final int used = Math.min(
                 page.getShort(SlottedSegmentDescriptor.SLOTS_USED_OFFSET) & 0xFFFF,
                 SlottedSegmentDescriptor.SLOT_CAPACITY);
+        localNext = page.getInt(SlottedSegmentDescriptor.NEXT_SEGMENT_OFFSET) & 0xFFFF_FFFFL;
         return new UnsafeBuffer(address + SlottedSegmentDescriptor.slotOffset(0), used * SlotDescriptor.SLOT_LENGTH);
     }
 

@@ -36,7 +36,7 @@ class BatchReplyTest {
 
     @Test
     void shouldDecodeAManyReply() {
-        final SegmentSlots.ManyReply r = SegmentSlots.ManyReply.read(many(true), 3);
+        final SegmentSlots.ManyReply r = SegmentSlots.ManyReply.read(many(true), 3, null);
         assertThat(r.rootWindow).isEqualTo(3);
         assertThat(r.areas.get(0)).containsExactly(4, 64);
         assertThat(r.slots[0]).hasSize(SlotDescriptor.SLOT_LENGTH);
@@ -49,7 +49,7 @@ class BatchReplyTest {
         final ByteBuffer full = many(false);
         for (int n = 0; n < full.limit(); n++) {
             final ByteBuffer b = full.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit(n);
-            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3))
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3, null))
                     .as("truncated at %d bytes", n)
                     .isInstanceOfSatisfying(
                             BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
@@ -57,17 +57,79 @@ class BatchReplyTest {
         }
     }
 
+    /** A well-formed reply of three segments with the appended next segments (the second skipped). */
+    private static ByteBuffer manyWithNext() {
+        final ByteBuffer body = many(true);
+        final ByteBuffer b = ByteBuffer.allocate(body.limit() + 3 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(body).putLong(9).putLong(0).putLong(0xFFFF_FFFFL);
+        return b.flip();
+    }
+
+    @Test
+    void shouldDecodeTheAppendedNextSegmentsOfAManyReply() {
+        final SegmentSlots.ManyReply r = SegmentSlots.ManyReply.read(manyWithNext(), 3, null);
+        assertThat(r.next).containsExactly(9, 0, 0xFFFF_FFFFL);
+        assertThat(SegmentSlots.ManyReply.read(many(true), 3, null).next)
+                .as("an older server's reply")
+                .isNull();
+        final ByteBuffer full = manyWithNext();
+        final int withoutNext = full.limit() - 3 * Long.BYTES;
+        for (int n = withoutNext + 1; n < full.limit(); n++) {
+            final ByteBuffer b = full.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit(n);
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3, null))
+                    .as("next segments truncated at %d bytes", n)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("next segment");
+        }
+        for (final long bad : new long[] {-1, 1L << 32, Long.MIN_VALUE}) {
+            final ByteBuffer b = manyWithNext();
+            b.putLong(withoutNext + Long.BYTES, bad);
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(b, 3, null))
+                    .as("next segment %d", bad)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("bad next segment");
+        }
+    }
+
+    /** Three segments: the first's kept copy current (status 2), the second skipped, the third's slots sent. */
+    private static ByteBuffer manyWithCurrent() {
+        final ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(3).putInt(1).putInt(0).putInt(4).putLong(64);
+        b.putInt(2).putInt(0).putInt(1).putInt(SlotDescriptor.SLOT_LENGTH);
+        b.put(new byte[SlotDescriptor.SLOT_LENGTH]);
+        return b.flip();
+    }
+
+    @Test
+    void shouldAcceptACurrentKeptCopyOnlyWhereTheRequestOfferedOne() {
+        final SegmentSlots.ManyReply r =
+                SegmentSlots.ManyReply.read(manyWithCurrent(), 3, new boolean[] {true, true, false});
+        assertThat(r.current).containsExactly(true, false, false);
+        assertThat(r.slots[0]).as("the kept copy is the caller's").isNull();
+        assertThat(r.slots[2]).hasSize(SlotDescriptor.SLOT_LENGTH);
+        for (final boolean[] offered : new boolean[][] {null, {false, true, true}}) {
+            assertThatThrownBy(() -> SegmentSlots.ManyReply.read(manyWithCurrent(), 3, offered))
+                    .as("status 2 for a segment whose digest was not offered")
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("status");
+        }
+    }
+
     @Test
     void shouldRefuseASkippedFirstSegmentAndUnknownStatuses() {
         final ByteBuffer skippedFirst = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         skippedFirst.putInt(3).putInt(0).putInt(0).flip();
-        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(skippedFirst, 1)).hasMessageContaining("status");
+        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(skippedFirst, 1, null))
+                .hasMessageContaining("status");
         final ByteBuffer unknown = many(false);
         unknown.putInt(24, 7); // the first segment's status
-        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(unknown, 3)).hasMessageContaining("status");
+        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(unknown, 3, null)).hasMessageContaining("status");
         final ByteBuffer window = many(false);
         window.putInt(0, -1);
-        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(window, 3)).hasMessageContaining("root window");
+        assertThatThrownBy(() -> SegmentSlots.ManyReply.read(window, 3, null)).hasMessageContaining("root window");
     }
 
     private static ByteBuffer pages(final int... statuses) {
@@ -127,8 +189,15 @@ class BatchReplyTest {
                 }
             }
             final int n = 1 + random.nextInt(4);
+            // every other reply as one to a request that offered kept copies of all its segments (status 2 allowed)
+            final boolean[] offered = new boolean[n];
+            java.util.Arrays.fill(offered, i % 4 < 2);
             try {
-                SegmentSlots.ManyReply.read(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), n);
+                final SegmentSlots.ManyReply r =
+                        SegmentSlots.ManyReply.read(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), n, offered);
+                for (int k = 0; k < n; k++) {
+                    assertThat(!r.current[k] || offered[k]).isTrue();
+                }
             } catch (final BessException e) {
                 assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL);
             }

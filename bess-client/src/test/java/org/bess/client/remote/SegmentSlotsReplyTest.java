@@ -47,6 +47,35 @@ class SegmentSlotsReplyTest {
     }
 
     @Test
+    void shouldDecodeTheAppendedNextSegmentAndRefuseABadOne() {
+        final ByteBuffer body = reply(3, 2, true);
+        final ByteBuffer b = ByteBuffer.allocate(body.limit() + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(body).putLong(77).flip();
+        assertThat(SegmentSlots.Reply.read(b.duplicate().order(ByteOrder.LITTLE_ENDIAN)).next)
+                .isEqualTo(77);
+        assertThat(SegmentSlots.Reply.read(reply(3, 2, true)).next)
+                .as("an older server's reply")
+                .isEqualTo(-1);
+        for (int n = body.limit() + 1; n < b.limit(); n++) {
+            final ByteBuffer t = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit(n);
+            assertThatThrownBy(() -> SegmentSlots.Reply.read(t))
+                    .as("next segment truncated at %d bytes", n)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("next segment");
+        }
+        for (final long bad : new long[] {-1, 1L << 32, Long.MIN_VALUE}) {
+            final ByteBuffer g = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            g.putLong(body.limit(), bad);
+            assertThatThrownBy(() -> SegmentSlots.Reply.read(g))
+                    .as("next segment %d", bad)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("bad next segment");
+        }
+    }
+
+    @Test
     void shouldRefuseEveryTruncation() {
         final ByteBuffer full = reply(4, 3, true);
         final int withoutAppended = full.limit() - 12;

@@ -42,6 +42,7 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.exceptions.LockTimeoutException;
+import org.bess.format.PageDigest;
 import org.bess.nativeshim.Native;
 import org.bess.server.SessionAccess;
 import org.bess.server.lock.LockManager;
@@ -839,7 +840,12 @@ final class Connection implements Runnable {
             }
             case Wire.RESOLVE -> putPlacement(get(in.getInt(), ObjectRef.class));
             case Wire.OBJECT_TYPE -> putType(get(in.getInt(), ObjectRef.class).type());
-            case Wire.SCAN -> out.putInt(handle(tx().scan(get(in.getInt(), BessFile.class)), true));
+            case Wire.SCAN -> {
+                final Cursor c = tx().scan(get(in.getInt(), BessFile.class));
+                // appended: the file's first segment, for a client that walks the chain itself (SEGMENT_SLOTS and
+                // SEGMENT_SLOTS_MANY name each segment's next)
+                out.putInt(handle(c, true)).putLong(SessionAccess.firstSegment(session, c));
+            }
             case Wire.CURSOR_NEXT -> cursorNext(get(in.getInt(), Cursor.class));
             case Wire.CURSOR_NEXT_REFS -> cursorNextRefs();
             case Wire.CURSOR_CLOSE -> {
@@ -906,6 +912,8 @@ final class Connection implements Runnable {
         // transaction holds S now): its next transactions read the slots in place without this request
         final int rootWindow = SessionAccess.rootWindow(session, d);
         out.putInt(rootWindow).putLong(sharePage(rootWindow, segPage));
+        // appended after them: the next segment of the file's chain (a client's own scan walks it)
+        out.putLong(SessionAccess.nextSegment(session, d, segPage));
     }
 
     /**
@@ -1127,6 +1135,13 @@ final class Connection implements Runnable {
         for (int i = 0; i < n; i++) {
             segPages[i] = in.getLong();
         }
+        // appended: per segment the digest of the client's kept slot array (0: none); absent from an older client
+        final long[] digests = new long[n];
+        if (in.remaining() >= n * Long.BYTES) {
+            for (int i = 0; i < n; i++) {
+                digests[i] = in.getLong();
+            }
+        }
         final Database d = get(dbHandle, Database.class);
         tx();
         final byte[][] slots = SessionAccess.segmentSlotsMany(session, d, segPages, n);
@@ -1139,10 +1154,16 @@ final class Connection implements Runnable {
         for (int i = 0; i < n; i++) {
             if (slots[i] == null) {
                 out.putInt(0);
+            } else if (digests[i] != 0 && digests[i] == PageDigest.ofWords(slots[i])) {
+                out.putInt(2); // the client's kept copy is the segment's slots (read under the S just taken)
             } else {
                 out.putInt(1);
                 out.putBytes(slots[i], 0, slots[i].length);
             }
+        }
+        // appended: per segment, the next one of its file's chain (0 for a skipped segment or the last)
+        for (int i = 0; i < n; i++) {
+            out.putLong(slots[i] == null ? 0 : SessionAccess.nextSegment(session, d, segPages[i]));
         }
     }
 

@@ -249,9 +249,49 @@ class ClientBatchFetchTest {
         assertThat(readAll(s, refs)).as("the values before the aborted writes").isEqualTo(SUM);
     }
 
+    @Test
+    void shouldReuseKeptSlotArraysOnlyWhileTheyAreCurrent() {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("kept.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo((long) COUNT * (COUNT - 1) / 2);
+        assertThat(readAll(s, refs)).isEqualTo((long) COUNT * (COUNT - 1) / 2);
+        final long reused = s.keptSlotArraysReused();
+        assertThat(readAll(s, refs)).isEqualTo((long) COUNT * (COUNT - 1) / 2);
+        assertThat(s.keptSlotArraysReused())
+                .as("a repeated traversal's batch: the kept slot arrays named current, their bytes not sent")
+                .isGreaterThan(reused);
+        // another session frees the last object: its segment's slots change, the kept copy is stale
+        try (Session e = server.openSession();
+                Transaction tx = e.begin()) {
+            final Database edb = e.openDatabase(dir.resolve("kept.root"));
+            tx.free(tx.open(new Ref(edb, refs.get(COUNT - 1).word())));
+            tx.commit();
+        }
+        try (Transaction tx = s.begin()) {
+            for (int i = 0; i < COUNT - 1; i++) {
+                assertThat(tx.open(refs.get(i)).getLong(0)).isEqualTo(i);
+            }
+            assertThatThrownBy(() -> tx.open(refs.get(COUNT - 1)))
+                    .as("resolved from the segment's slots now, not from the stale kept copy")
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_REFERENCE));
+        }
+    }
+
     @ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(Bess.Mode.class)
     void shouldScanWithGrowingBatchesOfReferences(final Bess.Mode mode) {
+        // the server's cursor (the client's own walk of the segments, the default, is ClientScanTest's)
+        System.setProperty("bess.client.localScan", "false");
+        try {
+            scanWithGrowingBatches(mode);
+        } finally {
+            System.clearProperty("bess.client.localScan");
+        }
+    }
+
+    private void scanWithGrowingBatches(final Bess.Mode mode) {
         final Session s = Bess.connect(dir.resolve("node"), mode);
         sessions.add(s);
         final Database db = s.createDatabase(dir.resolve("scan.root"), 4L << 20);
