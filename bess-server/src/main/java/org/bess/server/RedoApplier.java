@@ -124,8 +124,12 @@ abstract class RedoApplier implements AutoCloseable {
 
     /** On a thread of its own, fed through a single-producer single-consumer ring. */
     private static final class Threaded extends RedoApplier implements Runnable {
-        /** Entries in the ring (a power of two): about 4,096 records behind the producer at most. */
-        private static final int CAPACITY = 4096;
+        /**
+         * Entries in the ring (a power of two): about 16,384 records behind the producer at most, some 3 ms of the
+         * producer's work, longer than the thread's timed park, so that the thread mostly wakes by itself rather than
+         * by the producer's unpark (a system call on the producer's side, which is the slower one).
+         */
+        private static final int CAPACITY = 16_384;
         /** Longs per entry: payload address, frame address, payload length and type. */
         private static final int STRIDE = 3;
         /** Entries the producer adds before it publishes them (and wakes the thread if it sleeps). */
@@ -142,7 +146,7 @@ abstract class RedoApplier implements AutoCloseable {
          * Entries waiting before the producer wakes a parked thread (a wake is a system call: once per this many
          * entries, not per batch); a full ring or a drain wakes it at once.
          */
-        private static final int WAKE = CAPACITY / 4;
+        private static final int WAKE = CAPACITY / 2;
         /** The longest park of a wait (the other side unparks it earlier). */
         private static final long PARK_NANOS = 1_000_000;
 

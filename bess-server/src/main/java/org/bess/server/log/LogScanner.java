@@ -70,6 +70,14 @@ public final class LogScanner implements AutoCloseable {
     private final long segmentLength;
     private final long[] segments;
     private final boolean sequential;
+    /** Reads mapped segments only: a segment the device does not map ends the scan (see {@link LogCheckAhead}). */
+    private boolean mappedOnly;
+    /** A scanner that reads mapped segments only met one the device did not map: it stops there. */
+    private boolean unmapped;
+    /** Verifies records ahead of this scan on another thread (null: none; see {@link #checkAhead()}). */
+    private LogCheckAhead ahead;
+    /** The last position {@link #ahead} published: records that end at or before it need no checksum here. */
+    private long verifiedAhead;
     /** Read-ahead: bytes [windowStart, windowStart + windowBytes) of segment windowSegment. */
     private ByteBuffer window = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
     /** The window's bytes for the checksum (position and limit set per record). */
@@ -139,6 +147,36 @@ public final class LogScanner implements AutoCloseable {
      */
     public static LogScanner sequential(final LogDevice device, final long segmentLength, final long fromLsn) {
         return new LogScanner(device, segmentLength, fromLsn, true);
+    }
+
+    /** A sequential scanner that reads only mapped segments (stops where the device does not map). */
+    static LogScanner mappedOnly(final LogDevice device, final long segmentLength, final long fromLsn) {
+        final LogScanner s = new LogScanner(device, segmentLength, fromLsn, true);
+        s.mappedOnly = true;
+        return s;
+    }
+
+    /**
+     * Verifies the records ahead of this scan on a second thread ({@link LogCheckAhead}): this scanner then computes
+     * the checksum only of the records past the position that thread has verified (it still checks every record's
+     * lengths and LSN field, and a record that thread found invalid is past that position, so this scan stops at the
+     * first invalid record as before). For a sequential scanner about to start; the thread is stopped by
+     * {@link #close()}.
+     *
+     * @return this scanner.
+     */
+    public LogScanner checkAhead() {
+        if (!sequential || ahead != null) {
+            throw new IllegalStateException("check ahead: a sequential scanner, once");
+        }
+        ahead = new LogCheckAhead(device, segmentLength, position);
+        verifiedAhead = position;
+        return this;
+    }
+
+    /** The thread verifying ahead of this scan (null: none); for tests. */
+    LogCheckAhead ahead() {
+        return ahead;
     }
 
     /**
@@ -235,6 +273,11 @@ public final class LogScanner implements AutoCloseable {
             if (remaining >= LogRecordDescriptor.recordLength(0) && ensure(segment, offset, Integer.BYTES)) {
                 recordLength = view.getInt((int) (offset - windowStart));
             }
+            if (unmapped) {
+                // not "the rest of the segment is unused": nothing of it was read
+                stopReason = "log segment " + segment + " not mapped";
+                return false;
+            }
             if (recordLength == 0) {
                 // the rest of this segment is unused: go on in the next one if the writer got there
                 final long next = (segment + 1) * segmentLength + LogSegmentHeaderDescriptor.HEADER_LENGTH;
@@ -282,7 +325,8 @@ public final class LogScanner implements AutoCloseable {
             stopReason = "record at lsn " + position + " says lsn " + buf.getLong(start + LSN_OFFSET);
             return false;
         }
-        if (position + recordLength > checkedUpTo) {
+        final long recordEnd = position + recordLength;
+        if (recordEnd > checkedUpTo && !verifiedAhead(recordEnd)) {
             crc.reset();
             crcView.limit(start + recordLength - TRAILER_LENGTH).position(start + LSN_OFFSET);
             crc.update(crcView);
@@ -301,6 +345,19 @@ public final class LogScanner implements AutoCloseable {
         at = start;
         position += recordLength;
         return true;
+    }
+
+    /** Whether the thread checking ahead verified every record up to {@code recordEnd} (the same bytes). */
+    private boolean verifiedAhead(final long recordEnd) {
+        if (ahead == null) {
+            return false;
+        }
+        if (recordEnd <= verifiedAhead) {
+            return true;
+        }
+        // read the other thread's position only when this scan caught up with the last one read
+        verifiedAhead = ahead.verified();
+        return recordEnd <= verifiedAhead;
     }
 
     /** The current record's LSN. */
@@ -373,6 +430,11 @@ public final class LogScanner implements AutoCloseable {
             // the mapping holds every byte the segment had: there are no more
             return false;
         }
+        if (mappedOnly) {
+            // the device does not map this segment: nothing more to check ahead
+            unmapped = true;
+            return false;
+        }
         release();
         final int want = (int) Math.min(Math.max(length, nextRead), Math.max(length, segmentLength - offset));
         nextRead = Math.min(MAX_READ, nextRead * 2);
@@ -443,10 +505,19 @@ public final class LogScanner implements AutoCloseable {
         }
     }
 
-    /** Releases the mapping, if any; the current record's bytes are no longer readable. */
+    /**
+     * Stops the thread checking ahead, if any, and releases the mapping; the current record's bytes are no longer
+     * readable.
+     */
     @Override
     public void close() {
-        release();
+        try {
+            if (ahead != null) {
+                ahead.close();
+            }
+        } finally {
+            release();
+        }
     }
 
     /** Reads and checks a segment header; throws {@code BAD_FORMAT} naming the segment when it is not one. */

@@ -102,6 +102,9 @@ public final class LogWriter implements AutoCloseable {
     private long gatherWindowForTests;
     /** When the last committer joined a gathering flush ({@link System#nanoTime()}). */
     private long lastArrivalNanos;
+    /** A log shorter than this is scanned without a thread checking ahead (starting one costs more). */
+    static final long CHECK_AHEAD_MIN_BYTES = 4L << 20;
+
     /** Whether the open scan ran: the end of the log is known. */
     private volatile boolean opened;
 
@@ -218,6 +221,9 @@ public final class LogWriter implements AutoCloseable {
                 if (visitor != null) {
                     scanner.beforeMove(visitor::release);
                 }
+                if (checkAhead(device, segments)) {
+                    scanner.checkAhead();
+                }
                 scan(scanner, visitor);
                 nextLsn = scanner.position();
             }
@@ -235,6 +241,29 @@ public final class LogWriter implements AutoCloseable {
         }
         durableLsn = nextLsn;
         opened = true;
+    }
+
+    /**
+     * Whether the open scan has the records' checksums verified ahead of it on a second thread ({@link
+     * LogScanner#checkAhead()}): on a machine with more than one processor, for a log of at least {@link
+     * #CHECK_AHEAD_MIN_BYTES} (property {@code bess.log.check.ahead}: false never, true always).
+     */
+    static boolean checkAhead(final LogDevice device, final List<Long> segments) {
+        final String property = System.getProperty("bess.log.check.ahead");
+        if (property != null) {
+            return Boolean.parseBoolean(property);
+        }
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            return false;
+        }
+        long bytes = 0;
+        for (final long s : segments) {
+            bytes += device.size(s);
+            if (bytes >= CHECK_AHEAD_MIN_BYTES) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Shows every valid record to the visitor; its release runs before the scanner is closed, on every path. */
