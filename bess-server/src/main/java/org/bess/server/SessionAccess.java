@@ -266,6 +266,21 @@ public final class SessionAccess {
         }
     }
 
+    /** The engine's database of {@code database}, refused unless it is open in the session's engine. */
+    private static EngineDatabase database(final EmbeddedSession s, final Database database) {
+        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
+            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
+        }
+        return db;
+    }
+
+    /** Refuses a call that needs the session's open transaction when it has none (called under the latch). */
+    private static void requireTransaction(final EmbeddedSession s) {
+        if (s.txn() == null) {
+            throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
+        }
+    }
+
     /**
      * The used slots of a slotted segment, raw, read under the session's transaction's shared lock on the page: a
      * client resolves references into the segment itself for the rest of the transaction (no other transaction can
@@ -275,13 +290,9 @@ public final class SessionAccess {
      */
     public static byte[] segmentSlots(final Session session, final Database database, final long segPage) {
         final EmbeddedSession s = embedded(session);
-        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
-        }
+        final EngineDatabase db = database(s, database);
         try (EmbeddedSession.Guard g = s.enter()) {
-            if (s.txn() == null) {
-                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
-            }
+            requireTransaction(s);
             return db.objects().slotArray(segPage);
         }
     }
@@ -310,13 +321,9 @@ public final class SessionAccess {
      */
     public static long nextSegment(final Session session, final Database database, final long segPage) {
         final EmbeddedSession s = embedded(session);
-        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
-        }
+        final EngineDatabase db = database(s, database);
         try (EmbeddedSession.Guard g = s.enter()) {
-            if (s.txn() == null) {
-                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
-            }
+            requireTransaction(s);
             return db.objects().nextSegment(segPage);
         }
     }
@@ -324,18 +331,14 @@ public final class SessionAccess {
     /** The window of a database's root area (where its slotted segments are). */
     public static int rootWindow(final Session session, final Database database) {
         final EmbeddedSession s = embedded(session);
-        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
-        }
+        final EngineDatabase db = database(s, database);
         return db.root().window();
     }
 
     /** The open areas of a database: {area id, window, page count} for each, flattened. */
     public static long[] areaWindows(final Session session, final Database database) {
         final EmbeddedSession s = embedded(session);
-        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
-        }
+        final EngineDatabase db = database(s, database);
         try (EmbeddedSession.Guard g = s.enter()) {
             final List<Long> out = new ArrayList<>();
             for (final StorageArea a : db.openAreas()) {
@@ -426,9 +429,7 @@ public final class SessionAccess {
             final ByteBuffer dst) {
         final EmbeddedSession s = embedded(session);
         try (EmbeddedSession.Guard g = s.enter()) {
-            if (s.txn() == null) {
-                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
-            }
+            requireTransaction(s);
             final BessServer server = s.server();
             final UnsafeBuffer b = new UnsafeBuffer(0, 0);
             for (int i = 0; i < n; i++) {
@@ -482,14 +483,10 @@ public final class SessionAccess {
     public static byte[][] segmentSlotsMany(
             final Session session, final Database database, final long[] segPages, final int n) {
         final EmbeddedSession s = embedded(session);
-        if (!(database instanceof EngineDatabase db) || db.server() != s.server()) {
-            throw new BessException(ErrorCode.BAD_ARGUMENT, "database is not open in this session: " + database);
-        }
+        final EngineDatabase db = database(s, database);
         final byte[][] out = new byte[n][];
         try (EmbeddedSession.Guard g = s.enter()) {
-            if (s.txn() == null) {
-                throw new BessException(ErrorCode.ILLEGAL_STATE, "no transaction is open in the session");
-            }
+            requireTransaction(s);
             out[0] = db.objects().slotArray(segPages[0]);
             final int window = db.root().window();
             for (int i = 1; i < n; i++) {
