@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
@@ -25,7 +23,6 @@ import org.bess.client.remote.RemoteSession;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.ClientMapDescriptor;
-import org.bess.server.BessServer;
 import org.bess.server.SessionAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,22 +43,19 @@ class CacheHitTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
+    private TestNode node;
     private Path root;
     private Ref ref;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
         root = dir.resolve("hits.root");
     }
 
     @AfterEach
     void stop() {
-        endpoint.close();
-        server.close();
+        node.close();
     }
 
     private RemoteSession connect() {
@@ -73,12 +67,12 @@ class CacheHitTest {
      * and the server's lock table has an entry for each. The client then goes: nobody maps the pages.
      */
     private void bigObject() throws InterruptedException {
-        final int open = endpoint.connectionCount();
+        final int open = node.endpoint().connectionCount();
         try (RemoteSession a = connect()) {
             bigObject(a);
         }
-        await("the writer to go", () -> endpoint.connectionCount() == open);
-        assertThat(SessionAccess.mappedFrames(server))
+        TestNode.await("the writer to go", () -> node.endpoint().connectionCount() == open);
+        assertThat(SessionAccess.mappedFrames(node.server()))
                 .as("frames mapped by anyone")
                 .isZero();
     }
@@ -105,18 +99,6 @@ class CacheHitTest {
         }
     }
 
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(100, sleepMs * 2);
-        }
-    }
-
     /** Opens the big object in {@code b}'s transaction and reads its first page (that touch may ask the server). */
     private static ObjectRef openAndTouchFirstPage(final Transaction t, final Database bdb) {
         final ObjectRef o = t.open(t.root(bdb, "big"));
@@ -129,7 +111,7 @@ class CacheHitTest {
         bigObject();
         try (RemoteSession b = connect()) {
             final Database bdb = b.openDatabase(root);
-            final long marksBefore = SessionAccess.clientHitMaps(server);
+            final long marksBefore = SessionAccess.clientHitMaps(node.server());
             assertThat(marksBefore).isZero();
             try (Transaction t = b.begin()) {
                 final ObjectRef o = openAndTouchFirstPage(t, bdb);
@@ -140,10 +122,11 @@ class CacheHitTest {
                         .as("requests for a page cached by the server, unmapped here")
                         .isEqualTo(requests);
                 assertThat(b.cacheHits()).isEqualTo(hits + 1);
-                assertThat(referencedFrames(SessionAccess.cacheFile(server).resolveSibling("maps")))
+                assertThat(referencedFrames(
+                                SessionAccess.cacheFile(node.server()).resolveSibling("maps")))
                         .as("frames with the client's referenced bit (the level-two clock's second chance)")
                         .isPositive();
-                assertThat(SessionAccess.clientHitMaps(server))
+                assertThat(SessionAccess.clientHitMaps(node.server()))
                         .as("frames marked in the client-map file")
                         .isEqualTo(marksBefore + b.cacheHitFramesMapped());
                 assertThat(b.cacheHitFramesMapped()).isPositive();
@@ -157,12 +140,12 @@ class CacheHitTest {
                 t.commit();
             }
         }
-        await("both clients cleaned up", () -> endpoint.connectionCount() == 0);
-        assertThat(SessionAccess.clientHitMaps(server))
+        TestNode.await("both clients cleaned up", () -> node.endpoint().connectionCount() == 0);
+        assertThat(SessionAccess.clientHitMaps(node.server()))
                 .as("marks left after the clients closed")
                 .isZero();
-        assertThat(SessionAccess.mappedFrames(server)).isZero();
-        assertThat(server.lockCounters()[0]).isZero();
+        assertThat(SessionAccess.mappedFrames(node.server())).isZero();
+        assertThat(node.server().lockCounters()[0]).isZero();
     }
 
     @Test
@@ -195,7 +178,7 @@ class CacheHitTest {
                 t.commit();
             }
         }
-        try (Session e = server.openSession()) {
+        try (Session e = node.server().openSession()) {
             final Database db = e.openDatabase(root);
             try (Transaction t = e.begin()) {
                 assertThat(t.open(t.root(db, "big")).getLong(OFFSETS[2])).isEqualTo(44);
@@ -209,7 +192,7 @@ class CacheHitTest {
         final List<Ref> fillers = new ArrayList<>();
         bigObject();
         try (RemoteSession b = connect()) {
-            try (Session e = server.openSession()) {
+            try (Session e = node.server().openSession()) {
                 final Database db = e.openDatabase(root);
                 final TypeId filler = db.defineType("Filler", 4000, new int[0]);
                 for (int batch = 0; batch < 8; batch++) {
@@ -225,7 +208,7 @@ class CacheHitTest {
                 }
             }
             // the fillers pushed the big object out: a client reads it back into the cache and goes
-            final int open = endpoint.connectionCount();
+            final int open = node.endpoint().connectionCount();
             try (RemoteSession a = connect();
                     Transaction t = a.begin()) {
                 final ObjectRef o = t.open(t.root(a.openDatabase(root), "big"));
@@ -234,16 +217,16 @@ class CacheHitTest {
                 }
                 t.commit();
             }
-            await("the reader to go", () -> endpoint.connectionCount() == open);
+            TestNode.await("the reader to go", () -> node.endpoint().connectionCount() == open);
             final Database bdb = b.openDatabase(root);
             final Transaction t = b.begin();
             final ObjectRef o = openAndTouchFirstPage(t, bdb);
             final long hits = b.cacheHits();
             assertThat(o.getLong(OFFSETS[2])).isEqualTo(3);
             assertThat(b.cacheHits()).as("mapped by a hit").isEqualTo(hits + 1);
-            final long evictionsBefore = server.cacheCounters()[2];
-            final long frames = server.cacheCounters()[4];
-            try (Session e = server.openSession()) {
+            final long evictionsBefore = node.server().cacheCounters()[2];
+            final long frames = node.server().cacheCounters()[4];
+            try (Session e = node.server().openSession()) {
                 final Database db = e.openDatabase(root);
                 for (int round = 0; round < 2; round++) {
                     try (Transaction et = e.begin()) {
@@ -255,7 +238,7 @@ class CacheHitTest {
                     }
                 }
             }
-            assertThat(server.cacheCounters()[2] - evictionsBefore)
+            assertThat(node.server().cacheCounters()[2] - evictionsBefore)
                     .as("frames replaced under the pressure")
                     .isGreaterThan(frames);
             final long requests = b.requestCount();
@@ -263,11 +246,11 @@ class CacheHitTest {
                     .as("the client's frame still holds its page")
                     .isEqualTo(3);
             assertThat(b.requestCount()).isEqualTo(requests);
-            assertThat(SessionAccess.clientHitMaps(server)).isEqualTo(b.cacheHitFramesMapped());
+            assertThat(SessionAccess.clientHitMaps(node.server())).isEqualTo(b.cacheHitFramesMapped());
             t.commit();
         }
-        await("both clients cleaned up", () -> endpoint.connectionCount() == 0);
-        assertThat(SessionAccess.clientHitMaps(server)).isZero();
+        TestNode.await("both clients cleaned up", () -> node.endpoint().connectionCount() == 0);
+        assertThat(SessionAccess.clientHitMaps(node.server())).isZero();
     }
 
     @Test
@@ -281,11 +264,11 @@ class CacheHitTest {
             final ObjectRef o = openAndTouchFirstPage(t, bdb);
             assertThat(o.getLong(OFFSETS[2])).isEqualTo(3);
             assertThat(b.cacheHitFramesMapped()).isPositive();
-            final long marks = SessionAccess.clientHitMaps(server);
+            final long marks = SessionAccess.clientHitMaps(node.server());
             assertThat(marks).isPositive();
             b.abandon(); // the socket closes as when the process dies; its marks stay in the file
-            await("the server to clean up", () -> endpoint.connectionCount() == 1);
-            assertThat(SessionAccess.clientHitMaps(server))
+            TestNode.await("the server to clean up", () -> node.endpoint().connectionCount() == 1);
+            assertThat(SessionAccess.clientHitMaps(node.server()))
                     .as("marks of the vanished client")
                     .isZero();
         }
@@ -294,7 +277,7 @@ class CacheHitTest {
     @Test
     @SuppressWarnings("try") // the other client only keeps a connection open
     void shouldDeclineAGarbageStateWordAndReportIt() throws Exception {
-        final Path maps = SessionAccess.cacheFile(server).resolveSibling("maps");
+        final Path maps = SessionAccess.cacheFile(node.server()).resolveSibling("maps");
         bigObject();
         try (RemoteSession a = connect()) {
             final RemoteSession b = connect();
@@ -317,8 +300,8 @@ class CacheHitTest {
             } finally {
                 b.close();
             }
-            await("the server to clean up", () -> endpoint.connectionCount() == 1);
-            assertThat(SessionAccess.clientMapGarbage(server))
+            TestNode.await("the server to clean up", () -> node.endpoint().connectionCount() == 1);
+            assertThat(SessionAccess.clientMapGarbage(node.server()))
                     .doesNotStartWith("0:")
                     .contains("client-map state word is garbage: frame=");
         }
@@ -326,7 +309,7 @@ class CacheHitTest {
 
     @Test
     void shouldRefuseAClientMapFileWithAGarbageHeader() throws Exception {
-        final Path maps = SessionAccess.cacheFile(server).resolveSibling("maps");
+        final Path maps = SessionAccess.cacheFile(node.server()).resolveSibling("maps");
         try (FileChannel ch = FileChannel.open(maps, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap("NOTAMAP!".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
         }
@@ -335,7 +318,7 @@ class CacheHitTest {
                 .satisfies(e -> assertThat(((BessException) e).errorCode()).isEqualTo(ErrorCode.BAD_FORMAT))
                 .hasMessageContaining("client-map file is damaged")
                 .hasMessageContaining("magic");
-        await("the refused client cleaned up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the refused client cleaned up", () -> node.endpoint().connectionCount() == 0);
     }
 
     /** Frames whose state word has the referenced bit a client's hit sets. */

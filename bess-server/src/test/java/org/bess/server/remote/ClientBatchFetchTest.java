@@ -11,8 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,7 +27,6 @@ import org.bess.client.remote.Wire;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
-import org.bess.server.BessServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,35 +51,21 @@ class ClientBatchFetchTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
-    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private TestNode node;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
-        pool.shutdownNow();
-        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // a test may have broken it on purpose
-            }
-        }
-        endpoint.close();
-        server.close();
+    void stop() {
+        node.close();
     }
 
     private RemoteSession copyClient() {
         final RemoteSession s = (RemoteSession) Bess.connect(dir.resolve("node"), Bess.Mode.COPY_ON_ACCESS);
-        sessions.add(s);
+        node.track(s);
         return s;
     }
 
@@ -147,7 +130,7 @@ class ClientBatchFetchTest {
         final List<Ref> refs = objects(s, db);
         assertThat(readAll(s, refs)).isEqualTo(SUM);
         assertThat(readAll(s, refs)).isEqualTo(SUM);
-        try (Session e = server.openSession()) {
+        try (Session e = node.server().openSession()) {
             final Database edb = e.openDatabase(db.path());
             try (Transaction tx = e.begin()) {
                 for (final int i : new int[] {3, 200, 399}) {
@@ -169,8 +152,8 @@ class ClientBatchFetchTest {
         final List<Ref> refs = objects(s, db);
         assertThat(readAll(s, refs)).isEqualTo(SUM);
         assertThat(readAll(s, refs)).isEqualTo(SUM);
-        final Session e = server.openSession();
-        sessions.add(e);
+        final Session e = node.server().openSession();
+        node.track(e);
         final Database edb = e.openDatabase(db.path());
         final Transaction writing = e.begin();
         // X on a data page late in the traversal, and on a later segment (a free changes its slots)
@@ -178,7 +161,8 @@ class ClientBatchFetchTest {
         writing.free(writing.open(new Ref(edb, refs.get(COUNT - 1).word())));
         final Transaction reading = s.begin();
         assertThat(reading.open(refs.get(0)).getLong(0)).isZero();
-        final Future<Long> late = pool.submit(() -> reading.open(refs.get(350)).getLong(0));
+        final Future<Long> late =
+                node.pool().submit(() -> reading.open(refs.get(350)).getLong(0));
         assertThatThrownBy(() -> late.get(300, TimeUnit.MILLISECONDS))
                 .as("the batch skipped the page the writer holds: reading it waits")
                 .isInstanceOf(TimeoutException.class);
@@ -210,8 +194,8 @@ class ClientBatchFetchTest {
         final Transaction reading = s.begin();
         assertThat(reading.open(refs.get(0)).getLong(0)).isZero();
         assertThat(s.batchedFetches()).as("the rest came in the batch").isGreaterThan(batched);
-        final Future<?> writing = pool.submit(() -> {
-            try (Session e = server.openSession()) {
+        final Future<?> writing = node.pool().submit(() -> {
+            try (Session e = node.server().openSession()) {
                 final Database edb = e.openDatabase(db.path());
                 try (Transaction tx = e.begin()) {
                     tx.open(new Ref(edb, refs.get(350).word())).putLong(0, 9L);
@@ -262,7 +246,7 @@ class ClientBatchFetchTest {
                 .as("a repeated traversal's batch: the kept slot arrays named current, their bytes not sent")
                 .isGreaterThan(reused);
         // another session frees the last object: its segment's slots change, the kept copy is stale
-        try (Session e = server.openSession();
+        try (Session e = node.server().openSession();
                 Transaction tx = e.begin()) {
             final Database edb = e.openDatabase(dir.resolve("kept.root"));
             tx.free(tx.open(new Ref(edb, refs.get(COUNT - 1).word())));
@@ -293,7 +277,7 @@ class ClientBatchFetchTest {
 
     private void scanWithGrowingBatches(final Bess.Mode mode) {
         final Session s = Bess.connect(dir.resolve("node"), mode);
-        sessions.add(s);
+        node.track(s);
         final Database db = s.createDatabase(dir.resolve("scan.root"), 4L << 20);
         final TypeId t = db.defineType("Tiny", 16, new int[0]);
         final int count = 2_000;
@@ -309,14 +293,14 @@ class ClientBatchFetchTest {
             try (Transaction tx = s.begin()) {
                 final BessFile f = tx.file(db, "tiny");
                 final org.bess.client.Cursor c = tx.scan(f);
-                final long before = endpoint.requestsServed();
+                final long before = node.endpoint().requestsServed();
                 long sum = 0;
                 int seen = 0;
                 while (c.next()) {
                     sum += c.object().getLong(0);
                     seen++;
                 }
-                requests = endpoint.requestsServed() - before;
+                requests = node.endpoint().requestsServed() - before;
                 assertThat(seen).isEqualTo(count);
                 assertThat(sum).isEqualTo((long) count * (count - 1) / 2);
                 c.close();
@@ -349,9 +333,9 @@ class ClientBatchFetchTest {
         frames.add(frame(Wire.CURSOR_NEXT_REFS, b -> b.putInt(0).putInt(Wire.CURSOR_BATCH_MAX + 1)));
         for (final ByteBuffer f : frames) {
             try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+                bad.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
                 bad.write(f);
-                assertThat(closedByPeer(bad)).isTrue();
+                assertThat(TestNode.closedByServer(bad)).isTrue();
             }
         }
         assertThat(readAll(good, refs)).isEqualTo(SUM);
@@ -364,29 +348,5 @@ class ClientBatchFetchTest {
         final ByteBuffer b = ByteBuffer.allocate(16 + p.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(12 + p.remaining()).putLong(1).putInt(op).put(p).flip();
         return b;
-    }
-
-    /** Whether the server closes the connection within 20 seconds (end of stream, or a reset). */
-    private static boolean closedByPeer(final SocketChannel ch) throws InterruptedException {
-        try {
-            ch.configureBlocking(false);
-            final ByteBuffer b = ByteBuffer.allocate(4096);
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            long sleepMs = 1;
-            while (System.nanoTime() < deadline) {
-                final int n = ch.read(b);
-                if (n == -1) {
-                    return true;
-                }
-                b.clear();
-                if (n == 0) {
-                    Thread.sleep(sleepMs);
-                    sleepMs = Math.min(100, sleepMs * 2);
-                }
-            }
-            return false;
-        } catch (final java.io.IOException e) {
-            return true;
-        }
     }
 }

@@ -11,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.Bess;
 import org.bess.client.Database;
@@ -58,8 +57,8 @@ class ClientFastWriteTest {
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        server = BessServer.start(TestNode.context(dir.resolve("node")));
+        endpoint = SessionEndpoint.start(server, TestNode.socket(dir.resolve("node")));
     }
 
     @AfterEach
@@ -128,18 +127,6 @@ class ClientFastWriteTest {
         }
     }
 
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(100, sleepMs * 2);
-        }
-    }
-
     /** Writes {@code value} at {@link #AT} of object i in the open transaction, asserting that no request went out. */
     private static void writeWithoutRequest(final RemoteSession c, final ObjectRef o, final long value) {
         assertThat(o.getLong(AT)).isPositive(); // the page's S, by the fast path (a re-lock of a mapped frame)
@@ -181,7 +168,7 @@ class ClientFastWriteTest {
         endpoint.close();
         endpoint = null;
         server.close();
-        server = TestNode.server(dir); // restart: the commit was logged
+        server = BessServer.start(TestNode.context(dir.resolve("node"))); // restart: the commit was logged
         assertThat(readEmbedded(db, 0)).isEqualTo(2);
     }
 
@@ -209,7 +196,7 @@ class ClientFastWriteTest {
             final Transaction tx = c.begin();
             writeWithoutRequest(c, tx.open(refs[0]), 3);
             final CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> readEmbedded(db, 0));
-            await("the reader to wait", () -> server.lockCounters()[1] == 1);
+            TestNode.await("the reader to wait", () -> server.lockCounters()[1] == 1);
             Thread.sleep(100);
             assertThat(reader).isNotDone();
             tx.commit();
@@ -240,7 +227,7 @@ class ClientFastWriteTest {
                     e.close();
                 }
             });
-            await("the other transaction to wait", () -> server.lockCounters()[1] == 1);
+            TestNode.await("the other transaction to wait", () -> server.lockCounters()[1] == 1);
             String client;
             try {
                 o1.putLong(AT, 8); // waits for the other: a cycle through the fast-path X
@@ -347,7 +334,7 @@ class ClientFastWriteTest {
         } catch (final BessException e) {
             // a stopped log reports itself again
         }
-        server = TestNode.server(dir);
+        server = BessServer.start(TestNode.context(dir.resolve("node")));
         assertThat(readEmbedded(db, 0))
                 .as("restart recovery: the committed value, never the garbage image")
                 .isEqualTo(1);

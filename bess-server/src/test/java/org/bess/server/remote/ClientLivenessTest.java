@@ -12,11 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
@@ -50,61 +47,25 @@ class ClientLivenessTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-
-    private Path node() {
-        return dir.resolve("node");
-    }
+    private TestNode node;
 
     private void start(final SessionSettings settings) {
-        server = BessServer.start(new Context()
-                .nodeDir(node())
-                .cacheSizeBytes(8L << 20)
+        final Context context = TestNode.context(dir.resolve("node"))
                 .frameBudget(64)
-                .lockContext(new LockContext().lockTimeoutNs(TimeUnit.SECONDS.toNanos(30))));
-        endpoint = SessionEndpoint.start(
-                server,
-                node().resolve(SessionEndpoint.SOCKET_NAME),
-                peer -> peer.user().getName().equals(System.getProperty("user.name")),
-                settings);
+                .lockContext(new LockContext().lockTimeoutNs(TimeUnit.SECONDS.toNanos(30)));
+        node = TestNode.start(
+                context,
+                server -> SessionEndpoint.start(
+                        server,
+                        TestNode.socket(context.nodeDir()),
+                        peer -> peer.user().getName().equals(System.getProperty("user.name")),
+                        settings));
     }
 
     @AfterEach
     void stop() {
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // a test broke it on purpose
-            }
-        }
-        pool.shutdownNow();
-        if (endpoint != null) {
-            endpoint.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private Session open(final Bess.Mode mode) {
-        final Session s = Bess.connect(node(), mode);
-        sessions.add(s);
-        return s;
-    }
-
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(50, sleepMs * 2);
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -124,7 +85,7 @@ class ClientLivenessTest {
     @Test
     void shouldKeepAnIdleClientWithHeartbeatsPastTheExpiryTimeout() throws Exception {
         start(new SessionSettings().heartbeat(20, 200));
-        final Session s = open(Bess.Mode.SHARED_MEMORY);
+        final Session s = node.connect(Bess.Mode.SHARED_MEMORY);
         assertThat(((RemoteSession) s).heartbeatMs()).isEqualTo(20);
         assertThat(((RemoteSession) s).expiryMs()).isEqualTo(200);
         final Ref ref = counter(s, dir.resolve("idle.root"));
@@ -132,22 +93,22 @@ class ClientLivenessTest {
         try (Transaction tx = s.begin()) {
             assertThat(tx.open(ref).getLong(0)).isEqualTo(1);
         }
-        assertThat(endpoint.expiredCount()).isZero();
+        assertThat(node.endpoint().expiredCount()).isZero();
     }
 
     @ParameterizedTest
     @EnumSource(Bess.Mode.class)
     void shouldExpireAHungClientReleaseItsLocksAndTellItWhenItComesBack(final Bess.Mode mode) throws Exception {
         start(new SessionSettings().heartbeat(20, 300));
-        final Session hung = open(mode);
-        final Session other = open(Bess.Mode.SHARED_MEMORY);
+        final Session hung = node.connect(mode);
+        final Session other = node.connect(Bess.Mode.SHARED_MEMORY);
         final Path root = dir.resolve("hung.root");
         final Ref ref = counter(hung, root);
         final Database otherDb = other.openDatabase(root);
         final Transaction tx = hung.begin();
         tx.open(ref).putLong(0, 666); // X lock, before-image, written in place or in a private frame
         ((RemoteSession) hung).stopHeartbeats();
-        final Future<Long> waiter = pool.submit(() -> {
+        final Future<Long> waiter = node.pool().submit(() -> {
             try (Transaction t = other.begin()) {
                 final ObjectRef o = t.open(new Ref(otherDb, ref.word()));
                 o.putLong(0, o.getLong(0) + 1); // waits for the hung client's X lock
@@ -159,7 +120,7 @@ class ClientLivenessTest {
         assertThat(waiter.get(20, TimeUnit.SECONDS))
                 .as("the other client's lock wait ends once the hung one expires; its write is rolled back")
                 .isEqualTo(2);
-        assertThat(endpoint.expiredCount()).isEqualTo(1);
+        assertThat(node.endpoint().expiredCount()).isEqualTo(1);
         // the next request says so (opening an object opened before in the transaction needs none)
         assertThatThrownBy(tx::commit)
                 .isInstanceOf(BessException.class)
@@ -169,21 +130,22 @@ class ClientLivenessTest {
                 .isEqualTo(ErrorCode.SERVER_LOST);
         assertThat(tx.isActive()).isFalse();
         assertThatThrownBy(hung::databases).hasMessageContaining("session expired");
-        assertThat(server.lockCounters()[0]).as("locks held").isZero();
-        await("the hung client's connection to go", () -> endpoint.connectionCount() == 1);
+        assertThat(node.server().lockCounters()[0]).as("locks held").isZero();
+        TestNode.await(
+                "the hung client's connection to go", 30, () -> node.endpoint().connectionCount() == 1);
     }
 
     @Test
     void shouldListClientsWithTheirModeTransactionsAndLocksAndDisconnectOneById() throws Exception {
         start(new SessionSettings());
-        final Session a = open(Bess.Mode.SHARED_MEMORY);
-        final Session b = open(Bess.Mode.COPY_ON_ACCESS);
+        final Session a = node.connect(Bess.Mode.SHARED_MEMORY);
+        final Session b = node.connect(Bess.Mode.COPY_ON_ACCESS);
         final Ref ref = counter(a, dir.resolve("list.root"));
         final Transaction tx = a.begin();
         tx.open(ref).putLong(0, 9);
         final long aId = ((RemoteSession) a).connectionId();
         final long bId = ((RemoteSession) b).connectionId();
-        final List<SessionEndpoint.ClientView> clients = endpoint.clients();
+        final List<SessionEndpoint.ClientView> clients = node.endpoint().clients();
         assertThat(clients).hasSize(2);
         final SessionEndpoint.ClientView va =
                 clients.stream().filter(c -> c.id() == aId).findFirst().orElseThrow();
@@ -196,9 +158,10 @@ class ClientLivenessTest {
         assertThat(vb.mode()).isEqualTo(1);
         assertThat(vb.transactions()).isZero();
         assertThat(vb.locks()).isZero();
-        assertThat(endpoint.disconnect(aId)).isTrue();
-        assertThat(endpoint.disconnect(12345)).isFalse();
-        await("the disconnected client's locks to go", () -> server.lockCounters()[0] == 0);
+        assertThat(node.endpoint().disconnect(aId)).isTrue();
+        assertThat(node.endpoint().disconnect(12345)).isFalse();
+        TestNode.await(
+                "the disconnected client's locks to go", 30, () -> node.server().lockCounters()[0] == 0);
         assertThatThrownBy(tx::commit).hasMessageContaining("server lost");
         final Database bDb = b.openDatabase(dir.resolve("list.root"));
         try (Transaction t = b.begin()) {
@@ -212,8 +175,8 @@ class ClientLivenessTest {
     @EnumSource(Bess.Mode.class)
     void shouldRefuseAFrameOverTheQuotaWithQuotaAndKeepServingThatClientAndOthers(final Bess.Mode mode) {
         start(new SessionSettings().maxFrameBytes(64 << 10));
-        final Session big = open(mode);
-        final Session small = open(Bess.Mode.SHARED_MEMORY);
+        final Session big = node.connect(mode);
+        final Session small = node.connect(Bess.Mode.SHARED_MEMORY);
         final Database db = big.createDatabase(dir.resolve("frame.root"), 1L << 20);
         try (Transaction tx = big.begin()) {
             final BessFile f = tx.createFile(db, "lo");
@@ -233,8 +196,8 @@ class ClientLivenessTest {
     @Test
     void shouldRefuseATransactionOverTheProcessQuotaAndLetItBeginOnceOneEnds() {
         start(new SessionSettings().maxTransactionsPerProcess(1));
-        final Session first = open(Bess.Mode.SHARED_MEMORY);
-        final Session second = open(Bess.Mode.COPY_ON_ACCESS);
+        final Session first = node.connect(Bess.Mode.SHARED_MEMORY);
+        final Session second = node.connect(Bess.Mode.COPY_ON_ACCESS);
         final Transaction tx = first.begin();
         assertThatThrownBy(second::begin)
                 .isInstanceOf(BessException.class)
@@ -273,8 +236,8 @@ class ClientLivenessTest {
     @EnumSource(Bess.Mode.class)
     void shouldRefuseTheFirstWriteOverTheWrittenPageQuotaAndLeaveOtherClientsWorking(final Bess.Mode mode) {
         start(new SessionSettings().maxWrittenPages(3));
-        final Session greedy = open(mode);
-        final Session modest = open(Bess.Mode.SHARED_MEMORY);
+        final Session greedy = node.connect(mode);
+        final Session modest = node.connect(Bess.Mode.SHARED_MEMORY);
         final Path root = dir.resolve("pages.root");
         final Database db = greedy.createDatabase(root, 1L << 20);
         final TypeId big = db.defineType("Big", 3000, new int[0]);
@@ -313,11 +276,11 @@ class ClientLivenessTest {
     @Test
     void shouldSurviveGarbageHelloHeartbeatAndFaultFrames() throws Exception {
         start(new SessionSettings().heartbeat(20, 2000));
-        final Session good = open(Bess.Mode.SHARED_MEMORY);
+        final Session good = node.connect(Bess.Mode.SHARED_MEMORY);
         final Ref ref = counter(good, dir.resolve("garbage.root"));
         // a HELLO that lies about its uid is refused and closed
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+            ch.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
             final Wire w = new Wire();
             w.reset()
                     .putLong(1)
@@ -331,7 +294,7 @@ class ClientLivenessTest {
             final ByteBuffer reply = readReply(ch);
             assertThat(reply.getLong(0)).isEqualTo(1);
             assertThat(reply.getInt(8)).isEqualTo(ErrorCode.NOT_AUTHORISED.code());
-            assertThat(closedByPeer(ch)).isTrue();
+            assertThat(TestNode.closedByServer(ch)).isTrue();
         }
         final int[] ops = {
             Wire.HELLO,
@@ -352,7 +315,7 @@ class ClientLivenessTest {
         final Random random = new Random(6);
         for (int round = 0; round < 150; round++) {
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                ch.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+                ch.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
                 for (int f = 0; f < 4; f++) {
                     final byte[] payload = new byte[random.nextInt(40)];
                     random.nextBytes(payload);
@@ -368,16 +331,17 @@ class ClientLivenessTest {
                 }
             }
         }
-        await("every garbage connection to end", () -> endpoint.connectionCount() == 1);
+        TestNode.await(
+                "every garbage connection to end", 30, () -> node.endpoint().connectionCount() == 1);
         try (Transaction tx = good.begin()) {
             final ObjectRef o = tx.open(ref);
             o.putLong(0, o.getLong(0) + 1);
             tx.commit();
         }
-        assertThat(server.lockCounters()[0]).isZero();
-        assertThat(SessionAccessProbe.mappedFrames(server))
+        assertThat(node.server().lockCounters()[0]).isZero();
+        assertThat(SessionAccessProbe.mappedFrames(node.server()))
                 .as("frames the garbage clients got mapped are released")
-                .isEqualTo(endpoint.clientMappedFrames());
+                .isEqualTo(node.endpoint().clientMappedFrames());
     }
 
     private static void write(final SocketChannel ch, final ByteBuffer b) throws java.io.IOException {
@@ -400,14 +364,6 @@ class ClientLivenessTest {
             }
         }
         return b.flip();
-    }
-
-    private static boolean closedByPeer(final SocketChannel ch) {
-        try {
-            return ch.read(ByteBuffer.allocate(64)) == -1;
-        } catch (final java.io.IOException e) {
-            return true;
-        }
     }
 
     /** The engine's count of mapped cache frames. */

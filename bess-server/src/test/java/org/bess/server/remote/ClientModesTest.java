@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Cursor;
@@ -59,54 +58,26 @@ class ClientModesTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
+    private TestNode node;
 
     @BeforeEach
     void start() {
-        server = BessServer.start(new Context()
-                .nodeDir(dir.resolve("node"))
-                .cacheSizeBytes(8L << 20)
+        node = TestNode.start(TestNode.context(dir.resolve("node"))
                 .frameBudget(64)
                 .lockContext(new LockContext().lockTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300))));
-        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
     }
 
     @AfterEach
     void stop() {
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // a test may have broken it on purpose
-            }
-        }
-        endpoint.close();
-        server.close();
+        node.close();
     }
 
     private Session open(final Way way) {
-        final Session s =
-                switch (way) {
-                    case EMBEDDED -> server.openSession();
-                    case SHARED_MEMORY -> Bess.connect(dir.resolve("node"), Bess.Mode.SHARED_MEMORY);
-                    case COPY_ON_ACCESS -> Bess.connect(dir.resolve("node"), Bess.Mode.COPY_ON_ACCESS);
-                };
-        sessions.add(s);
-        return s;
-    }
-
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(100, sleepMs * 2);
-        }
+        return switch (way) {
+            case EMBEDDED -> node.embedded();
+            case SHARED_MEMORY -> node.connect(Bess.Mode.SHARED_MEMORY);
+            case COPY_ON_ACCESS -> node.connect(Bess.Mode.COPY_ON_ACCESS);
+        };
     }
 
     @ParameterizedTest
@@ -409,7 +380,7 @@ class ClientModesTest {
             assertThat(tx.open(ref).getLong(0)).isEqualTo(55);
             tx.commit();
         }
-        assertThat(server.lockCounters()[0]).isZero();
+        assertThat(node.server().lockCounters()[0]).isZero();
     }
 
     @ParameterizedTest
@@ -434,16 +405,18 @@ class ClientModesTest {
         for (final Ref r : refs) {
             tx.open(r).putLong(0, -7);
         }
-        assertThat(server.lockCounters()[0]).isPositive();
+        assertThat(node.server().lockCounters()[0]).isPositive();
         if (way == Way.SHARED_MEMORY) {
-            assertThat(endpoint.clientMappedFrames()).isPositive();
-            assertThat(SessionAccess.mappedFrames(server)).isPositive();
+            assertThat(node.endpoint().clientMappedFrames()).isPositive();
+            assertThat(SessionAccess.mappedFrames(node.server())).isPositive();
         }
         ((RemoteSession) s).abandon();
-        await("the server to clean up the vanished client", () -> endpoint.connectionCount() == 0);
-        assertThat(server.lockCounters()[0]).isZero();
-        assertThat(endpoint.clientMappedFrames()).isZero();
-        assertThat(SessionAccess.mappedFrames(server)).isZero();
+        TestNode.await(
+                "the server to clean up the vanished client",
+                () -> node.endpoint().connectionCount() == 0);
+        assertThat(node.server().lockCounters()[0]).isZero();
+        assertThat(node.endpoint().clientMappedFrames()).isZero();
+        assertThat(SessionAccess.mappedFrames(node.server())).isZero();
         final Session other = open(Way.EMBEDDED);
         final Database otherDb = other.openDatabase(dir.resolve("gone.root"));
         try (Transaction check = other.begin()) {
@@ -452,18 +425,11 @@ class ClientModesTest {
                         .isEqualTo(i);
             }
         }
-        for (final Session open : sessions) {
-            open.close();
-        }
-        sessions.clear();
-        endpoint.close();
-        server.close();
+        node.close();
         assertThat(new DatabaseChecker(dir.resolve("gone.root"), dir.resolve("check"))
                         .run(l -> {})
                         .problems())
                 .isEmpty();
-        server = BessServer.start(new Context().nodeDir(dir.resolve("node2")).cacheSizeBytes(4L << 20));
-        endpoint = SessionEndpoint.start(server, dir.resolve("node2").resolve(SessionEndpoint.SOCKET_NAME));
     }
 
     @Test
@@ -472,36 +438,27 @@ class ClientModesTest {
         final Database db = good.createDatabase(dir.resolve("mal.root"), 1L << 20);
         for (final int length : new int[] {-5, Integer.MAX_VALUE, 3}) {
             try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+                bad.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
                 final ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
                 b.putInt(length).putLong(1).putInt(99).flip();
                 bad.write(b);
-                assertThat(closedByPeer(bad)).isTrue();
+                assertThat(TestNode.closedByServer(bad)).isTrue();
             }
         }
         try (SocketChannel truncated = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            truncated.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+            truncated.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
             final ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(100).putLong(1).flip();
             truncated.write(b);
             truncated.shutdownOutput();
-            assertThat(closedByPeer(truncated)).isTrue();
+            assertThat(TestNode.closedByServer(truncated)).isTrue();
         }
         try (Transaction tx = good.begin()) {
             final ObjectRef o = tx.allocate(tx.createFile(db, "f"), db.defineType("T", 8, new int[0]));
             o.putLong(0, 5);
             tx.commit();
         }
-        await("the bad connections to be closed", () -> endpoint.connectionCount() == 1);
-    }
-
-    /** Whether the server closed the connection (end of stream, or a reset because our bytes were left unread). */
-    private static boolean closedByPeer(final SocketChannel ch) {
-        try {
-            return ch.read(ByteBuffer.allocate(64)) == -1;
-        } catch (final java.io.IOException e) {
-            return true;
-        }
+        TestNode.await("the bad connections to be closed", () -> node.endpoint().connectionCount() == 1);
     }
 
     @ParameterizedTest
@@ -542,12 +499,12 @@ class ClientModesTest {
             value = Way.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldLetOtherClientsWorkWhenOneExhaustsItsLockQuota(final Way way) {
-        stop();
-        sessions.clear();
-        final Path node = dir.resolve("quota-node");
+        node.close();
+        final Path quotaNode = dir.resolve("quota-node");
         final Path root = dir.resolve("quota.root");
         final List<Ref> refs = new ArrayList<>();
-        try (Session loader = BessServer.embedded(new Context().nodeDir(node).cacheSizeBytes(8L << 20))) {
+        try (Session loader =
+                BessServer.embedded(new Context().nodeDir(quotaNode).cacheSizeBytes(8L << 20))) {
             final Database db = loader.createDatabase(root, 1L << 20);
             final TypeId t = db.defineType("Big", 3000, new int[0]);
             try (Transaction tx = loader.begin()) {
@@ -560,16 +517,13 @@ class ClientModesTest {
                 tx.commit();
             }
         }
-        server = BessServer.start(new Context()
-                .nodeDir(node)
+        node = TestNode.start(new Context()
+                .nodeDir(quotaNode)
                 .cacheSizeBytes(8L << 20)
                 .frameBudget(64)
                 .lockContext(new LockContext().maxLocksPerTransaction(24)));
-        endpoint = SessionEndpoint.start(server, node.resolve(SessionEndpoint.SOCKET_NAME));
-        final Session greedy = Bess.connect(node, Bess.Mode.valueOf(way.name()));
-        final Session modest = Bess.connect(node, Bess.Mode.valueOf(way.name()));
-        sessions.add(greedy);
-        sessions.add(modest);
+        final Session greedy = node.connect(Bess.Mode.valueOf(way.name()));
+        final Session modest = node.connect(Bess.Mode.valueOf(way.name()));
         final Database greedyDb = greedy.openDatabase(root);
         final Database modestDb = modest.openDatabase(root);
         try (Transaction tx = greedy.begin()) {
@@ -598,7 +552,7 @@ class ClientModesTest {
         final java.util.concurrent.atomic.AtomicReference<String> seen =
                 new java.util.concurrent.atomic.AtomicReference<>();
         final Path socket = dir.resolve("node").resolve("refusing.sock");
-        try (SessionEndpoint refusing = SessionEndpoint.start(server, socket, peer -> {
+        try (SessionEndpoint refusing = SessionEndpoint.start(node.server(), socket, peer -> {
             seen.set(peer.user().getName());
             return false;
         })) {
@@ -607,7 +561,7 @@ class ClientModesTest {
                     .hasMessageContaining("not authorised");
             assertThat(seen.get()).isEqualTo(System.getProperty("user.name"));
             assertThat(refusing.refusedCount()).isEqualTo(1);
-            await("the refused connection to close", () -> refusing.connectionCount() == 0);
+            TestNode.await("the refused connection to close", () -> refusing.connectionCount() == 0);
         }
         // the default allow-list (this process's user) lets us in
         final Session s = open(Way.SHARED_MEMORY);
@@ -623,12 +577,11 @@ class ClientModesTest {
         final Database db = s.createDatabase(dir.resolve("lost.root"), 1L << 20);
         final Transaction tx = s.begin();
         tx.createFile(db, "f");
-        endpoint.close();
+        node.endpoint().close();
         assertThatThrownBy(() -> tx.file(db, "f"))
                 .isInstanceOf(BessException.class)
                 .hasMessageContaining("server lost");
         assertThat(tx.isActive()).isFalse();
         assertThatThrownBy(s::begin).hasMessageContaining("server lost");
-        endpoint = SessionEndpoint.start(server, dir.resolve("node").resolve(SessionEndpoint.SOCKET_NAME));
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
@@ -133,18 +132,6 @@ class ClientProcessesTest {
         return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
     }
 
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(100, sleepMs * 2);
-        }
-    }
-
     private boolean contains(final String name, final String text) {
         try {
             return output(name).contains(text);
@@ -155,7 +142,7 @@ class ClientProcessesTest {
 
     private void killMidTransaction(final String name, final String mode) throws Exception {
         final Process p = child(name, mode, "hang", String.valueOf(ACCOUNTS), "1");
-        await(name + " to be inside its transaction", () -> contains(name, "IN_TXN") || !p.isAlive());
+        TestNode.await(name + " to be inside its transaction", 120, () -> contains(name, "IN_TXN") || !p.isAlive());
         assertThat(output(name)).contains("IN_TXN");
         Thread.sleep(200); // let the bank clients queue behind its locks
         p.destroyForcibly(); // SIGKILL
@@ -198,7 +185,7 @@ class ClientProcessesTest {
     @Test
     void shouldReleaseTheFastPathLocksOfASigkilledSharedMemoryClient() throws Exception {
         final Process p = child("relock", "SHARED_MEMORY", "relock", String.valueOf(ACCOUNTS), "1");
-        await("the client to hold its locks", () -> contains("relock", "IN_TXN") || !p.isAlive());
+        TestNode.await("the client to hold its locks", 120, () -> contains("relock", "IN_TXN") || !p.isAlive());
         final String out = output("relock");
         assertThat(out).contains("IN_TXN fast=");
         final long fast =
@@ -212,7 +199,7 @@ class ClientProcessesTest {
         assertThat(SessionAccess.clientHitMaps(server)).isGreaterThanOrEqualTo(pinned);
         p.destroyForcibly(); // SIGKILL while it holds fast-path locks and slot pins
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(SessionAccess.clientHitMaps(server))
                 .as("pins left by the dead client")
                 .isZero();
@@ -235,9 +222,9 @@ class ClientProcessesTest {
                 tx.commit();
             }
         }
-        await("the first reader to go", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the first reader to go", 120, () -> endpoint.connectionCount() == 0);
         final Process p = child("hits", "SHARED_MEMORY", "hits", String.valueOf(ACCOUNTS), "1");
-        await("the client to map its pages", () -> contains("hits", "IN_TXN") || !p.isAlive());
+        TestNode.await("the client to map its pages", 120, () -> contains("hits", "IN_TXN") || !p.isAlive());
         final String out = output("hits");
         assertThat(out).contains("IN_TXN hits=");
         final long marked =
@@ -250,7 +237,7 @@ class ClientProcessesTest {
                 .isEqualTo(marked);
         p.destroyForcibly(); // SIGKILL while it maps frames by hits
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(SessionAccess.clientHitMaps(server))
                 .as("marks left by the dead client")
                 .isZero();
@@ -275,7 +262,7 @@ class ClientProcessesTest {
         assertThat(p.exitValue())
                 .as("halted by the test hook inside its first fast-path lock")
                 .isEqualTo(77);
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(SessionAccess.lockManager(server).fastPathCounters()[0])
                 .as("words recounted")
                 .isEqualTo(1);
@@ -302,7 +289,7 @@ class ClientProcessesTest {
                 .contains("bad=0");
         assertThat(shm.exitValue()).isZero();
         assertThat(coa.exitValue()).isZero();
-        await("every client to be cleaned up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("every client to be cleaned up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(server.lockCounters()[0]).as("locks held").isZero();
         assertThat(SessionAccess.mappedFrames(server)).as("mapped cache frames").isZero();
         final long[] totals = totals();
@@ -346,7 +333,7 @@ class ClientProcessesTest {
         final Path node = dir.resolve("server-node");
         final Path db2 = dir.resolve("lost.root");
         final Process first = serverChild("server-1", node);
-        await("the server to start", () -> contains("server-1", "READY") || !first.isAlive());
+        TestNode.await("the server to start", 120, () -> contains("server-1", "READY") || !first.isAlive());
         final Ref ref;
         final Session shm = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.SHARED_MEMORY);
         final Session coa = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS);
@@ -379,7 +366,7 @@ class ClientProcessesTest {
             coa.close();
         }
         final Process second = serverChild("server-2", node);
-        await("the server to restart", () -> contains("server-2", "READY") || !second.isAlive());
+        TestNode.await("the server to restart", 120, () -> contains("server-2", "READY") || !second.isAlive());
         assertThat(output("server-2")).contains("READY");
         try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS)) {
             final Database db = s.openDatabase(db2);
@@ -398,7 +385,7 @@ class ClientProcessesTest {
         final Path node = dir.resolve("small-node");
         final Path db2 = dir.resolve("small.root");
         final Process first = serverChild("small-1", node, 8);
-        await("the server to start", () -> contains("small-1", "READY") || !first.isAlive());
+        TestNode.await("the server to start", 120, () -> contains("small-1", "READY") || !first.isAlive());
         final List<Ref> refs = new ArrayList<>();
         try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.COPY_ON_ACCESS)) {
             final Database db = s.createDatabase(db2, 1L << 20);
@@ -432,7 +419,7 @@ class ClientProcessesTest {
         first.destroyForcibly(); // SIGKILL: what commit acknowledged must come back from the log
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
         final Process second = serverChild("small-2", node, 8);
-        await("the server to restart", () -> contains("small-2", "READY") || !second.isAlive());
+        TestNode.await("the server to restart", 120, () -> contains("small-2", "READY") || !second.isAlive());
         try (Session s = org.bess.client.Bess.connect(node, org.bess.client.Bess.Mode.SHARED_MEMORY)) {
             final Database db = s.openDatabase(db2);
             try (Transaction tx = s.begin()) {
@@ -463,7 +450,7 @@ class ClientProcessesTest {
         assertThat(Files.readString(dir.resolve("stray.hs_err.log")))
                 .contains("SIGSEGV")
                 .contains("SEGV_ACCERR");
-        await("the dead client to be cleaned up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the dead client to be cleaned up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(server.lockCounters()[0]).isZero();
         assertThat(SessionAccess.mappedFrames(server)).isZero();
         assertThat(totals()[0]).isEqualTo(ACCOUNTS * 1000L);
@@ -488,7 +475,8 @@ class ClientProcessesTest {
     void shouldRestoreASigkilledClientFromItsSharedMemoryRecoveryBufferAndRemoveTheFile(final String mode)
             throws Exception {
         final Process p = child("hang-rb", mode, "hang", String.valueOf(ACCOUNTS), "1");
-        await("the client to be inside its transaction", () -> contains("hang-rb", "IN_TXN") || !p.isAlive());
+        TestNode.await(
+                "the client to be inside its transaction", 120, () -> contains("hang-rb", "IN_TXN") || !p.isAlive());
         assertThat(output("hang-rb")).contains("IN_TXN");
         assertThat(recoveryFiles())
                 .as("the client's recovery-buffer file in the node's shm")
@@ -509,7 +497,7 @@ class ClientProcessesTest {
         }
         p.destroyForcibly(); // SIGKILL with two accounts written in place (or shipped) and not committed
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(Files.exists(file))
                 .as("recovery-buffer file after the clean-up")
                 .isFalse();
@@ -533,7 +521,7 @@ class ClientProcessesTest {
         assertThat(Files.readString(dir.resolve("stray-rb.hs_err.log")))
                 .contains("SIGSEGV")
                 .contains("SEGV_ACCERR");
-        await("the dead client to be cleaned up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the dead client to be cleaned up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(recoveryFiles()).isZero();
         // the rollback verified the untouched buffer and restored the account
         assertThat(totals()[0]).isEqualTo(ACCOUNTS * 1000L);
@@ -586,7 +574,7 @@ class ClientProcessesTest {
                 String.valueOf(ACCOUNTS),
                 "1");
         if (when.equals("written")) {
-            await("the client to write", () -> contains(name, "IN_TXN") || !p.isAlive());
+            TestNode.await("the client to write", 120, () -> contains(name, "IN_TXN") || !p.isAlive());
             assertThat(output(name)).contains("requests 0").contains("IN_TXN fastWrites=1");
             p.destroyForcibly(); // SIGKILL with the page written in place, its change unlogged
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -596,7 +584,7 @@ class ClientProcessesTest {
                     .as("halted by the test hook inside its first write: %s", output(name))
                     .isEqualTo(when.equals("afterLock") ? 78 : 79);
         }
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(bigValue()).as("the page restored (or never changed)").isEqualTo(1);
         writeBig(2); // the X the client took by the fast path is gone (2 s lock timeout)
         assertThat(server.lockCounters()[0]).isZero();
@@ -615,14 +603,14 @@ class ClientProcessesTest {
         createBigObject();
         final Process p =
                 child("fastwrite-garbage", "SHARED_MEMORY", "fastWrite", String.valueOf(ACCOUNTS), "1", "garbage");
-        await("the client to write", () -> contains("fastwrite-garbage", "IN_TXN") || !p.isAlive());
+        TestNode.await("the client to write", 120, () -> contains("fastwrite-garbage", "IN_TXN") || !p.isAlive());
         assertThat(output("fastwrite-garbage"))
                 .contains("requests 0")
                 .contains("garbage written")
                 .contains("IN_TXN fastWrites=1");
         p.destroyForcibly();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        await("the server to clean the client up", () -> endpoint.connectionCount() == 0);
+        TestNode.await("the server to clean the client up", 120, () -> endpoint.connectionCount() == 0);
         assertThat(endpoint.clientImagesRefused()).isEqualTo(1);
         assertThat(endpoint.lastClientImageRefused())
                 .contains("client-made before-image is garbage, refused")

@@ -11,8 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,7 +27,6 @@ import org.bess.client.remote.Wire;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
-import org.bess.server.BessServer;
 import org.bess.server.SessionAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,36 +53,16 @@ class ClientResolutionTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
-    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private TestNode node;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
-        pool.shutdownNow();
-        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // a test may have broken it on purpose
-            }
-        }
-        endpoint.close();
-        server.close();
-    }
-
-    private Session open(final Bess.Mode mode) {
-        final Session s = Bess.connect(dir.resolve("node"), mode);
-        sessions.add(s);
-        return s;
+    void stop() {
+        node.close();
     }
 
     private static List<Ref> objects(final Session s, final Database db) {
@@ -106,7 +83,7 @@ class ClientResolutionTest {
     @ParameterizedTest
     @EnumSource(Bess.Mode.class)
     void shouldOpenTheObjectsOfASegmentWithOneRequest(final Bess.Mode mode) {
-        final Session s = open(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("one.root"), 1L << 20);
         final List<Ref> refs = objects(s, db);
         assertThat(refs.stream().map(r -> RefDescriptor.segmentPage(r.word())).distinct())
@@ -115,11 +92,11 @@ class ClientResolutionTest {
         try (Transaction tx = s.begin()) {
             final List<ObjectRef> opened = new ArrayList<>();
             opened.add(tx.open(refs.get(0)));
-            final long before = endpoint.requestsServed();
+            final long before = node.endpoint().requestsServed();
             for (int i = 1; i < COUNT; i++) {
                 opened.add(tx.open(refs.get(i)));
             }
-            assertThat(endpoint.requestsServed())
+            assertThat(node.endpoint().requestsServed())
                     .as("no request for the other objects of the segment")
                     .isEqualTo(before);
             long sum = 0;
@@ -136,7 +113,7 @@ class ClientResolutionTest {
     @ParameterizedTest
     @EnumSource(Bess.Mode.class)
     void shouldGiveTheServersErrorsAndHandlesForObjectsTheClientResolved(final Bess.Mode mode) {
-        final Session s = open(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("errors.root"), 1L << 20);
         final List<Ref> refs = objects(s, db);
         try (Transaction tx = s.begin()) {
@@ -173,14 +150,14 @@ class ClientResolutionTest {
     @ParameterizedTest
     @EnumSource(Bess.Mode.class)
     void shouldHoldTheSegmentsSharedLockUntilTheTransactionEnds(final Bess.Mode mode) throws Exception {
-        final Session a = open(mode);
+        final Session a = node.connect(mode);
         final Database db = a.createDatabase(dir.resolve("lock.root"), 1L << 20);
         final List<Ref> refs = objects(a, db);
-        final Session b = open(mode);
+        final Session b = node.connect(mode);
         final Database dbB = b.openDatabase(dir.resolve("lock.root"));
         final Transaction reading = a.begin();
         assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
-        final Future<?> freeing = pool.submit(() -> {
+        final Future<?> freeing = node.pool().submit(() -> {
             try (Transaction tx = b.begin()) {
                 tx.free(tx.open(new Ref(dbB, refs.get(2).word())));
                 tx.commit();
@@ -214,7 +191,7 @@ class ClientResolutionTest {
 
     @Test
     void shouldReadTheSlotsInPlaceWithoutARequestInLaterTransactions() {
-        final RemoteSession s = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final RemoteSession s = (RemoteSession) node.connect(Bess.Mode.SHARED_MEMORY);
         final Database db = s.createDatabase(dir.resolve("local.root"), 1L << 20);
         final List<Ref> refs = objects(s, db);
         warm(s, refs);
@@ -239,7 +216,7 @@ class ClientResolutionTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void shouldMakeAWriterWaitForSlotsReadInPlaceUntilTheReaderEnds(final boolean commit) throws Exception {
-        final RemoteSession reader = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final RemoteSession reader = (RemoteSession) node.connect(Bess.Mode.SHARED_MEMORY);
         final Database db = reader.createDatabase(dir.resolve("wait.root"), 1L << 20);
         final List<Ref> refs = objects(reader, db);
         warm(reader, refs);
@@ -249,7 +226,7 @@ class ClientResolutionTest {
         assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
         assertThat(reader.requestCount()).isEqualTo(requests);
         assertThat(reader.localSlotSnapshots()).as("read in place").isEqualTo(local + 1);
-        final Future<?> freeing = pool.submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
+        final Future<?> freeing = node.pool().submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
         assertThatThrownBy(() -> freeing.get(300, TimeUnit.MILLISECONDS))
                 .as("the free waits for the reader's fast-path S lock on the segment")
                 .isInstanceOf(TimeoutException.class);
@@ -274,7 +251,7 @@ class ClientResolutionTest {
 
     @Test
     void shouldReleaseTheSlotLockAndPinOfAClientThatVanishes() throws Exception {
-        final RemoteSession reader = (RemoteSession) open(Bess.Mode.SHARED_MEMORY);
+        final RemoteSession reader = (RemoteSession) node.connect(Bess.Mode.SHARED_MEMORY);
         final Database db = reader.createDatabase(dir.resolve("gone.root"), 1L << 20);
         final List<Ref> refs = objects(reader, db);
         warm(reader, refs);
@@ -283,24 +260,24 @@ class ClientResolutionTest {
         assertThat(reading.open(refs.get(1)).getLong(0)).isEqualTo(1);
         assertThat(reader.localSlotSnapshots()).isEqualTo(local + 1);
         assertThat(reader.slotFramesPinned()).isEqualTo(1);
-        assertThat(SessionAccess.clientHitMaps(server)).isPositive();
-        final Future<?> freeing = pool.submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
+        assertThat(SessionAccess.clientHitMaps(node.server())).isPositive();
+        final Future<?> freeing = node.pool().submit(() -> freeInEmbeddedSession(db.path(), refs.get(2)));
         assertThatThrownBy(() -> freeing.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
         reader.abandon(); // the socket closes as when the process dies
         freeing.get(20, TimeUnit.SECONDS);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (endpoint.connectionCount() > 0 && System.nanoTime() < deadline) {
+        while (node.endpoint().connectionCount() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(endpoint.connectionCount()).isZero();
-        assertThat(SessionAccess.clientHitMaps(server))
+        assertThat(node.endpoint().connectionCount()).isZero();
+        assertThat(SessionAccess.clientHitMaps(node.server()))
                 .as("the marks of the vanished client, the segment's frame pin included")
                 .isZero();
-        assertThat(server.lockCounters()[0]).isZero();
+        assertThat(node.server().lockCounters()[0]).isZero();
     }
 
     private Object freeInEmbeddedSession(final Path root, final Ref ref) {
-        try (Session e = server.openSession()) {
+        try (Session e = node.server().openSession()) {
             final Database edb = e.openDatabase(root);
             try (Transaction tx = e.begin()) {
                 tx.free(tx.open(new Ref(edb, ref.word())));
@@ -312,43 +289,19 @@ class ClientResolutionTest {
 
     @Test
     void shouldCloseOnlyTheConnectionThatSentATruncatedSegmentSlotsFrame() throws Exception {
-        final Session good = open(Bess.Mode.SHARED_MEMORY);
+        final Session good = node.connect(Bess.Mode.SHARED_MEMORY);
         final Database db = good.createDatabase(dir.resolve("bad.root"), 1L << 20);
         final List<Ref> refs = objects(good, db);
         try (SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            bad.connect(UnixDomainSocketAddress.of(endpoint.socket()));
+            bad.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
             // a SEGMENT_SLOTS request whose payload stops after the database handle
             final ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(16).putLong(1).putInt(Wire.SEGMENT_SLOTS).putInt(0).flip();
             bad.write(b);
-            assertThat(closedByPeer(bad)).isTrue();
+            assertThat(TestNode.closedByServer(bad)).isTrue();
         }
         try (Transaction tx = good.begin()) {
             assertThat(tx.open(refs.get(4)).getLong(0)).isEqualTo(4);
-        }
-    }
-
-    /** Whether the server closes the connection within 20 seconds (end of stream, or a reset). */
-    private static boolean closedByPeer(final SocketChannel ch) throws InterruptedException {
-        try {
-            ch.configureBlocking(false);
-            final ByteBuffer b = ByteBuffer.allocate(4096);
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            long sleepMs = 1;
-            while (System.nanoTime() < deadline) {
-                final int n = ch.read(b);
-                if (n == -1) {
-                    return true;
-                }
-                b.clear();
-                if (n == 0) {
-                    Thread.sleep(sleepMs);
-                    sleepMs = Math.min(100, sleepMs * 2);
-                }
-            }
-            return false;
-        } catch (final java.io.IOException e) {
-            return true;
         }
     }
 }

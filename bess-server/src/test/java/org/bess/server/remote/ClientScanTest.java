@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,7 +20,6 @@ import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
-import org.bess.server.BessServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -46,36 +43,16 @@ class ClientScanTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
-    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private TestNode node;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
-        pool.shutdownNow();
-        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // a test may have broken it on purpose
-            }
-        }
-        endpoint.close();
-        server.close();
-    }
-
-    private Session client(final Bess.Mode mode) {
-        final Session s = Bess.connect(dir.resolve("node"), mode);
-        sessions.add(s);
-        return s;
+    void stop() {
+        node.close();
     }
 
     /** {@link #COUNT} objects numbered in allocation order, every seventh freed again, and one large object. */
@@ -134,11 +111,11 @@ class ClientScanTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldVisitWhatTheServersCursorVisitsInItsOrder(final Bess.Mode mode) {
-        final Session s = client(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("scan.root"), 8L << 20);
         final List<Ref> live = fill(s, db);
         final List<Long> expected;
-        try (Session e = server.openSession();
+        try (Session e = node.server().openSession();
                 Transaction tx = e.begin()) {
             expected = scan(tx, e.openDatabase(dir.resolve("scan.root")));
         }
@@ -148,7 +125,7 @@ class ClientScanTest {
         for (int round = 0; round < 3; round++) {
             try (Transaction tx = s.begin()) {
                 final Cursor c = tx.scan(tx.file(db, "recs"));
-                final long before = endpoint.requestsServed();
+                final long before = node.endpoint().requestsServed();
                 final List<Long> seen = new ArrayList<>();
                 while (c.next()) {
                     if (c.isLarge()) {
@@ -160,7 +137,7 @@ class ClientScanTest {
                     }
                 }
                 c.close();
-                requests = endpoint.requestsServed() - before;
+                requests = node.endpoint().requestsServed() - before;
                 assertThat(seen).as("round %d", round).isEqualTo(expected);
                 tx.commit();
             }
@@ -177,7 +154,7 @@ class ClientScanTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldSkipAnObjectItsOwnTransactionFreesMidScan(final Bess.Mode mode) {
-        final Session s = client(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("free.root"), 8L << 20);
         final List<Ref> live = fill(s, db);
         final Ref last = live.get(live.size() - 1);
@@ -204,15 +181,15 @@ class ClientScanTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldHoldTheSegmentsSharedUntilTheTransactionEnds(final Bess.Mode mode) throws Exception {
-        final Session s = client(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("lock.root"), 8L << 20);
         final List<Ref> live = fill(s, db);
-        final Session writer = client(Bess.Mode.SHARED_MEMORY);
+        final Session writer = node.connect(Bess.Mode.SHARED_MEMORY);
         final Database wdb = writer.openDatabase(dir.resolve("lock.root"));
         final Ref victim = new Ref(wdb, live.get(live.size() - 1).word());
         final Transaction tx = s.begin();
         assertThat(scan(tx, db)).hasSize(2 * live.size() + 1);
-        final Future<?> free = pool.submit(() -> {
+        final Future<?> free = node.pool().submit(() -> {
             try (Transaction w = writer.begin()) {
                 w.free(w.open(victim));
                 w.commit();

@@ -20,7 +20,6 @@ import org.bess.client.remote.Wire;
 import org.bess.client.remote.WireProbe;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
-import org.bess.server.BessServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -41,44 +40,27 @@ class CursorBatchFrameTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
-    private final List<Session> sessions = new ArrayList<>();
+    private TestNode node;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
     }
 
     @AfterEach
     void stop() {
-        for (final Session s : sessions) {
-            try {
-                s.close();
-            } catch (final RuntimeException e) {
-                // the test broke its connection on purpose
-            }
-        }
-        endpoint.close();
-        server.close();
-    }
-
-    private Session open(final Bess.Mode mode) {
-        final Session s = Bess.connect(dir.resolve("node"), mode);
-        sessions.add(s);
-        return s;
+        node.close();
     }
 
     /** Waits (bounded, with backoff) until only the good session's connection is left. */
     private void awaitOneConnection() throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         long sleepMs = 1;
-        while (endpoint.connectionCount() != 1 && System.nanoTime() < deadline) {
+        while (node.endpoint().connectionCount() != 1 && System.nanoTime() < deadline) {
             Thread.sleep(sleepMs);
             sleepMs = Math.min(100, sleepMs * 2);
         }
-        assertThat(endpoint.connectionCount()).as("connections left").isEqualTo(1);
+        assertThat(node.endpoint().connectionCount()).as("connections left").isEqualTo(1);
     }
 
     private static List<Ref> fill(final Session s, final Database db) {
@@ -101,11 +83,11 @@ class CursorBatchFrameTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldCloseOnlyTheConnectionThatAsksForABatchOutOfBounds(final Bess.Mode mode) throws Exception {
-        final Session good = open(mode);
+        final Session good = node.connect(mode);
         final Database db = good.createDatabase(dir.resolve("batch.root"), 1L << 20);
         final List<Ref> refs = fill(good, db);
         for (final int max : new int[] {0, -1, Wire.CURSOR_BATCH_MAX + 1, Integer.MAX_VALUE}) {
-            final Session bad = open(mode);
+            final Session bad = node.connect(mode);
             final Database badDb = bad.openDatabase(dir.resolve("batch.root"));
             final Transaction tx = bad.begin();
             final Cursor c = tx.scan(tx.file(badDb, "recs"));
@@ -137,10 +119,10 @@ class CursorBatchFrameTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldCloseTheConnectionThatSendsABatchRequestWithoutItsSize(final Bess.Mode mode) throws Exception {
-        final Session good = open(mode);
+        final Session good = node.connect(mode);
         final Database db = good.createDatabase(dir.resolve("short.root"), 1L << 20);
         final List<Ref> refs = fill(good, db);
-        final Session bad = open(mode);
+        final Session bad = node.connect(mode);
         final Database badDb = bad.openDatabase(dir.resolve("short.root"));
         final Transaction tx = bad.begin();
         final Cursor c = tx.scan(tx.file(badDb, "recs"));
@@ -162,7 +144,7 @@ class CursorBatchFrameTest {
             value = Bess.Mode.class,
             names = {"SHARED_MEMORY", "COPY_ON_ACCESS"})
     void shouldAnswerAnErrorNamingAHandleThatIsNoCursor(final Bess.Mode mode) {
-        final Session s = open(mode);
+        final Session s = node.connect(mode);
         final Database db = s.createDatabase(dir.resolve("handle.root"), 1L << 20);
         fill(s, db);
         try (Transaction tx = s.begin()) {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
@@ -17,7 +16,6 @@ import org.bess.client.Transaction;
 import org.bess.client.TypeId;
 import org.bess.client.remote.RemoteSession;
 import org.bess.format.LockWordDescriptor;
-import org.bess.server.BessServer;
 import org.bess.server.SessionAccess;
 import org.bess.server.lock.LockManager;
 import org.junit.jupiter.api.AfterEach;
@@ -36,20 +34,17 @@ class SharedLockFastPathTest {
     @TempDir
     Path dir;
 
-    private BessServer server;
-    private SessionEndpoint endpoint;
+    private TestNode node;
     private Ref ref;
 
     @BeforeEach
     void start() {
-        server = TestNode.server(dir);
-        endpoint = TestNode.endpoint(server, dir);
+        node = TestNode.start(dir);
     }
 
     @AfterEach
     void stop() {
-        endpoint.close();
-        server.close();
+        node.close();
     }
 
     private RemoteSession connect() {
@@ -70,24 +65,12 @@ class SharedLockFastPathTest {
         return db;
     }
 
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
-        long sleepMs = 1;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(100, sleepMs * 2);
-        }
-    }
-
     @Test
     void shouldRelockACachedPageWithoutARequestAndStillMakeAnotherClientsWriterWait() throws Exception {
         try (RemoteSession reader = connect();
                 RemoteSession writer = connect()) {
             final Database db = setUp(reader);
-            assertThat(Files.exists(SessionAccess.cacheFile(server).resolveSibling("locks")))
+            assertThat(Files.exists(SessionAccess.cacheFile(node.server()).resolveSibling("locks")))
                     .isTrue();
             final Transaction tx = reader.begin();
             final ObjectRef o = tx.open(ref);
@@ -106,7 +89,7 @@ class SharedLockFastPathTest {
                     return 2L;
                 }
             });
-            await("the writer to wait", () -> server.lockCounters()[1] == 1);
+            TestNode.await("the writer to wait", () -> node.server().lockCounters()[1] == 1);
             Thread.sleep(100);
             assertThat(write).isNotDone();
             assertThat(o.getLong(0)).isEqualTo(1);
@@ -116,8 +99,8 @@ class SharedLockFastPathTest {
                 assertThat(t2.open(ref).getLong(0)).isEqualTo(2);
             }
         }
-        await("both clients cleaned up", () -> endpoint.connectionCount() == 0);
-        assertThat(server.lockCounters()[0]).isZero();
+        TestNode.await("both clients cleaned up", () -> node.endpoint().connectionCount() == 0);
+        assertThat(node.server().lockCounters()[0]).isZero();
     }
 
     @Test
@@ -137,7 +120,7 @@ class SharedLockFastPathTest {
             // the page of byte 8000 (not the object's first page), as the engine names it
             final long key;
             final long firstKey;
-            try (Session e = server.openSession();
+            try (Session e = node.server().openSession();
                     Transaction t = e.begin()) {
                 final ObjectRef eo = t.open(new Ref(e.openDatabase(db.path()), ref.word()));
                 final long[] p = SessionAccess.placement(e, eo);
@@ -146,7 +129,7 @@ class SharedLockFastPathTest {
                 t.commit();
             }
             assertThat(key).isNotEqualTo(firstKey);
-            final LockManager locks = SessionAccess.lockManager(server);
+            final LockManager locks = SessionAccess.lockManager(node.server());
 
             final Transaction tx = reader.begin();
             final ObjectRef o = tx.open(ref);
@@ -156,7 +139,7 @@ class SharedLockFastPathTest {
             assertThat(LockWordDescriptor.count(locks.sharedWord(key), LockWordDescriptor.MODE_S))
                     .as("the reader's S on that page: its fast-path lock only")
                     .isEqualTo(1);
-            final long serverHeld = server.lockCounters()[0];
+            final long serverHeld = node.server().lockCounters()[0];
 
             final Database wdb = writer.openDatabase(db.path());
             final CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
@@ -165,7 +148,7 @@ class SharedLockFastPathTest {
                     w.commit();
                 }
             });
-            await("the writer to wait", () -> server.lockCounters()[1] == 1);
+            TestNode.await("the writer to wait", () -> node.server().lockCounters()[1] == 1);
             assertThat(LockWordDescriptor.hasWaiters(locks.sharedWord(key)))
                     .as("W set on that page")
                     .isTrue();
@@ -191,14 +174,14 @@ class SharedLockFastPathTest {
         tx.open(ref).getLong(0);
         assertThat(reader.fastPathLocks()).isPositive();
         reader.abandon(); // the socket closes as when the process dies
-        await("the server to clean up", () -> endpoint.connectionCount() == 0);
-        try (Session s = server.openSession()) {
+        TestNode.await("the server to clean up", () -> node.endpoint().connectionCount() == 0);
+        try (Session s = node.server().openSession()) {
             final Database edb = s.openDatabase(db.path());
             try (Transaction t = s.begin()) {
                 t.open(t.root(edb, "cell")).putLong(0, 4);
                 t.commit();
             }
         }
-        assertThat(server.lockCounters()[0]).isZero();
+        assertThat(node.server().lockCounters()[0]).isZero();
     }
 }
