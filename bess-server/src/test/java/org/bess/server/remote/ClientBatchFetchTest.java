@@ -17,7 +17,6 @@ import java.util.concurrent.TimeoutException;
 import org.bess.client.Bess;
 import org.bess.client.BessFile;
 import org.bess.client.Database;
-import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
@@ -71,17 +70,7 @@ class ClientBatchFetchTest {
 
     /** {@link #COUNT} objects of {@link #SIZE} bytes: about 90 data pages and 3 slotted segments. */
     private static List<Ref> objects(final Session s, final Database db) {
-        final TypeId t = db.defineType("Big", SIZE, new int[0]);
-        final List<Ref> refs = new ArrayList<>();
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "big");
-            for (int i = 0; i < COUNT; i++) {
-                final ObjectRef o = tx.allocate(f, t);
-                o.putLong(0, i);
-                refs.add(o.ref());
-            }
-            tx.commit();
-        }
+        final List<Ref> refs = TestNode.numbered(s, db, "Big", SIZE, "big", COUNT);
         return refs;
     }
 

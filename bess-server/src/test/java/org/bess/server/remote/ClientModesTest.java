@@ -150,22 +150,12 @@ class ClientModesTest {
     void shouldRollBackOnAbortAndOnCloseWithoutCommit(final Way way) {
         final Session s = open(way);
         final Database db = s.createDatabase(dir.resolve("abort.root"), 1L << 20);
-        final TypeId t = db.defineType("Rec", 600, new int[0]);
-        final List<Ref> refs = new ArrayList<>();
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "recs");
-            for (int i = 0; i < 100; i++) {
-                final ObjectRef o = tx.allocate(f, t);
-                o.putLong(0, i);
-                refs.add(o.ref());
-            }
-            tx.commit();
-        }
+        final List<Ref> refs = TestNode.numbered(s, db, "Rec", 600, "recs", 100);
         try (Transaction tx = s.begin()) {
             for (final Ref r : refs) {
                 tx.open(r).putLong(0, -1);
             }
-            tx.allocate(tx.file(db, "recs"), t).putLong(0, 77);
+            tx.allocate(tx.file(db, "recs"), db.type("Rec")).putLong(0, 77);
             tx.setRoot(db, "r", refs.get(3));
             tx.abort();
             assertThat(tx.isActive()).isFalse();
@@ -390,17 +380,7 @@ class ClientModesTest {
     void shouldCleanUpAfterAClientThatVanishesMidTransaction(final Way way) throws Exception {
         final Session s = open(way);
         final Database db = s.createDatabase(dir.resolve("gone.root"), 1L << 20);
-        final TypeId t = db.defineType("Rec", 200, new int[0]);
-        final List<Ref> refs = new ArrayList<>();
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "recs");
-            for (int i = 0; i < 200; i++) {
-                final ObjectRef o = tx.allocate(f, t);
-                o.putLong(0, i);
-                refs.add(o.ref());
-            }
-            tx.commit();
-        }
+        final List<Ref> refs = TestNode.numbered(s, db, "Rec", 200, "recs", 200);
         final Transaction tx = s.begin();
         for (final Ref r : refs) {
             tx.open(r).putLong(0, -7);

@@ -15,13 +15,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.bess.client.Bess;
-import org.bess.client.BessFile;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
-import org.bess.client.TypeId;
 import org.bess.client.remote.RemoteSession;
 import org.bess.client.remote.Wire;
 import org.bess.exceptions.BessException;
@@ -66,17 +64,7 @@ class ClientResolutionTest {
     }
 
     private static List<Ref> objects(final Session s, final Database db) {
-        final TypeId t = db.defineType("Small", 32, new int[0]);
-        final List<Ref> refs = new ArrayList<>();
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "small");
-            for (int i = 0; i < COUNT; i++) {
-                final ObjectRef o = tx.allocate(f, t);
-                o.putLong(0, i);
-                refs.add(o.ref());
-            }
-            tx.commit();
-        }
+        final List<Ref> refs = TestNode.numbered(s, db, "Small", 32, "small", COUNT);
         return refs;
     }
 

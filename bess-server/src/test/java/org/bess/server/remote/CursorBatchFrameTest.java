@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bess.client.Bess;
-import org.bess.client.BessFile;
 import org.bess.client.Cursor;
 import org.bess.client.Database;
-import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
-import org.bess.client.TypeId;
 import org.bess.client.remote.Wire;
 import org.bess.client.remote.WireProbe;
 import org.bess.exceptions.BessException;
@@ -64,17 +60,7 @@ class CursorBatchFrameTest {
     }
 
     private static List<Ref> fill(final Session s, final Database db) {
-        final TypeId t = db.defineType("Rec", 16, new int[0]);
-        final List<Ref> refs = new ArrayList<>();
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "recs");
-            for (int i = 0; i < COUNT; i++) {
-                final ObjectRef o = tx.allocate(f, t);
-                o.putLong(0, i);
-                refs.add(o.ref());
-            }
-            tx.commit();
-        }
+        final List<Ref> refs = TestNode.numbered(s, db, "Rec", 16, "recs", COUNT);
         return refs;
     }
 

@@ -12,7 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.bess.client.Bess;
+import org.bess.client.BessFile;
+import org.bess.client.Database;
+import org.bess.client.ObjectRef;
+import org.bess.client.Ref;
 import org.bess.client.Session;
+import org.bess.client.Transaction;
+import org.bess.client.TypeId;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
 import org.bess.server.lock.LockContext;
@@ -143,6 +149,26 @@ final class TestNode implements AutoCloseable {
             server.close();
             server = null;
         }
+    }
+
+    /**
+     * Commits {@code count} new objects of type {@code type} ({@code size} bytes) in a new file {@code file} of
+     * {@code db}, object {@code i} holding {@code i} in its first long; their references in allocation order.
+     */
+    static List<Ref> numbered(
+            final Session s, final Database db, final String type, final int size, final String file, final int count) {
+        final TypeId t = db.defineType(type, size, new int[0]);
+        final List<Ref> refs = new ArrayList<>();
+        try (Transaction tx = s.begin()) {
+            final BessFile f = tx.createFile(db, file);
+            for (int i = 0; i < count; i++) {
+                final ObjectRef o = tx.allocate(f, t);
+                o.putLong(0, i);
+                refs.add(o.ref());
+            }
+            tx.commit();
+        }
+        return refs;
     }
 
     /** Waits, bounded and with backoff (1 ms doubling to 100 ms), until {@code condition} holds. */
