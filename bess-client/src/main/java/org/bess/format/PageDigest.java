@@ -4,27 +4,40 @@ import org.agrona.UnsafeApi;
 
 /**
  * A 64-bit digest of a 4 KiB page, by which a copy-on-access client and the server tell whether the client's copy of a
- * page is still the page (the {@code FETCH_PAGES} request, docs/format/session-protocol.md): each 8-byte word is mixed
- * with its position and folded in with a multiply-rotate step, then the sum is finished by the murmur3 finalizer. Not
- * cryptographic: a changed page keeps its digest with a chance of about 2^-64, against content the clients of one node
- * write themselves.
+ * page is still the page (the {@code FETCH_PAGES} request, docs/format/session-protocol.md). A page is four lanes of
+ * words (word {@code i} in lane {@code i mod 4}); each lane folds its words in order with {@code lane = rotl(lane ^
+ * word, r) * K}, the lanes are combined with rotations and the result finished by the murmur3 finalizer. Each step is a
+ * bijection of the lane for a given word and of the word for a given lane, so a page that differs from another in one
+ * word never has its digest; other changes keep it with a chance of about 2^-64. One multiply per
+ * word on four independent chains: about twice as fast as the two-lane, two-multiply digest before (session 9; the
+ * server digests every predicted page of a batch). Not cryptographic: it tells changes apart in content the clients
+ * of one node write themselves.
  */
 public final class PageDigest {
     private static final long K1 = 0x9E3779B97F4A7C15L;
     private static final long K2 = 0xC2B2AE3D27D4EB4FL;
     private static final long K3 = 0x165667B19E3779F9L;
+    private static final long K4 = 0xFF51AFD7ED558CCDL;
 
     private PageDigest() {}
 
     /** The digest of the {@link PageHeaderDescriptor#PAGE_LENGTH} bytes at {@code address}. */
     public static long of(final long address) {
-        long h = K3;
-        long g = K1;
-        for (int i = 0; i < PageHeaderDescriptor.PAGE_LENGTH; i += 2 * Long.BYTES) {
-            h = Long.rotateLeft(h ^ ((UnsafeApi.getLong(address + i) + i) * K1), 31) * K2;
-            g = Long.rotateLeft(g ^ ((UnsafeApi.getLong(address + i + Long.BYTES) + i) * K2), 29) * K1;
+        long a = K1;
+        long b = K2;
+        long c = K3;
+        long d = K4;
+        for (int i = 0; i < PageHeaderDescriptor.PAGE_LENGTH; i += 4 * Long.BYTES) {
+            a = Long.rotateLeft(a ^ UnsafeApi.getLong(address + i), 31) * K1;
+            b = Long.rotateLeft(b ^ UnsafeApi.getLong(address + i + Long.BYTES), 29) * K2;
+            c = Long.rotateLeft(c ^ UnsafeApi.getLong(address + i + 2 * Long.BYTES), 27) * K3;
+            d = Long.rotateLeft(d ^ UnsafeApi.getLong(address + i + 3 * Long.BYTES), 33) * K4;
         }
-        return finish(h ^ Long.rotateLeft(g, 17));
+        return combine(a, b, c, d);
+    }
+
+    private static long combine(final long a, final long b, final long c, final long d) {
+        return finish(a ^ Long.rotateLeft(b, 17) ^ Long.rotateLeft(c, 31) ^ Long.rotateLeft(d, 47));
     }
 
     /** The digest of a page held in a byte array of at least {@link PageHeaderDescriptor#PAGE_LENGTH} bytes. */
@@ -32,14 +45,18 @@ public final class PageDigest {
         if (page.length < PageHeaderDescriptor.PAGE_LENGTH) {
             throw new IllegalArgumentException("not a page: bytes=" + page.length);
         }
-        long h = K3;
-        long g = K1;
+        long a = K1;
+        long b = K2;
+        long c = K3;
+        long d = K4;
         final long base = UnsafeApi.arrayBaseOffset(byte[].class);
-        for (int i = 0; i < PageHeaderDescriptor.PAGE_LENGTH; i += 2 * Long.BYTES) {
-            h = Long.rotateLeft(h ^ ((UnsafeApi.getLong(page, base + i) + i) * K1), 31) * K2;
-            g = Long.rotateLeft(g ^ ((UnsafeApi.getLong(page, base + i + Long.BYTES) + i) * K2), 29) * K1;
+        for (int i = 0; i < PageHeaderDescriptor.PAGE_LENGTH; i += 4 * Long.BYTES) {
+            a = Long.rotateLeft(a ^ UnsafeApi.getLong(page, base + i), 31) * K1;
+            b = Long.rotateLeft(b ^ UnsafeApi.getLong(page, base + i + Long.BYTES), 29) * K2;
+            c = Long.rotateLeft(c ^ UnsafeApi.getLong(page, base + i + 2 * Long.BYTES), 27) * K3;
+            d = Long.rotateLeft(d ^ UnsafeApi.getLong(page, base + i + 3 * Long.BYTES), 33) * K4;
         }
-        return finish(h ^ Long.rotateLeft(g, 17));
+        return combine(a, b, c, d);
     }
 
     /**

@@ -647,7 +647,7 @@ public final class LockManager {
         if (slot < 0) {
             return;
         }
-        for (int i = 0; i < t.logEntries(); i++) {
+        for (int i = t.nextUsedLogEntry(slot, 0); i < t.logEntries(); i = t.nextUsedLogEntry(slot, i + 1)) {
             final long state = t.logState(slot, i);
             if (state == 0) {
                 break; // a client appends at its log's end: the first free entry ends it
@@ -785,6 +785,10 @@ public final class LockManager {
                     ErrorCode.BAD_FORMAT,
                     "lock log entry with a mode the fast path never takes: slot=" + slot + ", entry=" + index
                             + ", mode=" + code);
+        }
+        // no waiter and the server not rewriting the entry: one CAS, as a client's own release (no head, no shard)
+        if (table.tryRelease(key, code)) {
+            return;
         }
         final LockShard shard = shardOf(key);
         shard.lock.lock();

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.UnsafeApi;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.exceptions.BessException;
@@ -161,6 +162,37 @@ public final class SharedLockTable implements AutoCloseable {
                 pins[e]++;
             }
             return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes one count of {@code code} off a key's word with a CAS, as a client may release its own lock (neither W nor
+     * L set: no waiter to let in, the server is not rewriting the entry), for the release of a lock log. Under the
+     * table's lock, so the entry cannot be given to another key meanwhile.
+     *
+     * @return false when the key has no entry, the word has W or L, or it does not count {@code code} (the caller
+     *     takes the shard's path, which lets waiters in and reports garbage).
+     */
+    boolean tryRelease(final long key, final int code) {
+        lock.lock();
+        try {
+            final int e = (int) index.get(key);
+            if (e < 0) {
+                return false;
+            }
+            for (int attempt = 0; attempt < 16; attempt++) {
+                final long w = word(e);
+                if ((w & (LockWordDescriptor.WAITERS_FLAG | LockWordDescriptor.LATCH_FLAG)) != 0
+                        || LockWordDescriptor.count(w, code) == 0) {
+                    return false;
+                }
+                if (cas(e, w, LockWordDescriptor.remove(w, code))) {
+                    return true;
+                }
+            }
+            return false;
         } finally {
             lock.unlock();
         }
@@ -359,6 +391,21 @@ public final class SharedLockTable implements AutoCloseable {
     /** Cuts a client off the fast path: it sees the flag after its next log append and goes to the server. */
     public void revoke(final int slot) {
         buffer.putLongVolatile(logOffset(slot) + LOG_REVOKED_OFFSET, 1L);
+    }
+
+    /**
+     * The index of the first entry from {@code from} on in a slot's log whose state is not free, or the entry count:
+     * one pass of plain 8-byte loads with a stride of an entry (the release of a log at every commit scans all of it,
+     * and nearly all of it is free).
+     */
+    int nextUsedLogEntry(final int slot, final int from) {
+        final long first = buffer.addressOffset() + logEntryOffset(slot, 0) + LOG_STATE_OFFSET;
+        for (int i = Math.max(0, from); i < logEntries; i++) {
+            if (UnsafeApi.getLongVolatile(null, first + (long) i * LockTableDescriptor.LOG_ENTRY_LENGTH) != 0) {
+                return i;
+            }
+        }
+        return logEntries;
     }
 
     long logKey(final int slot, final int i) {

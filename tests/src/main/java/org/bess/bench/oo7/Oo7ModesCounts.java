@@ -48,6 +48,7 @@ public final class Oo7ModesCounts {
             }
             for (int round = 0; round < 3; round++) {
                 final long r0 = remote == null ? 0 : remote.requestCount();
+                final long l0 = remote == null ? 0 : remote.fastPathLocks();
                 final long c0 = os.getProcessCpuTime();
                 final long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
@@ -56,14 +57,16 @@ public final class Oo7ModesCounts {
                 final long t1 = System.nanoTime();
                 final long c1 = os.getProcessCpuTime();
                 final long r1 = remote == null ? 0 : remote.requestCount();
+                final long l1 = remote == null ? 0 : remote.fastPathLocks();
                 System.out.printf(
                         Locale.ROOT,
-                        "%s %s: wall %.3f ms/op, process cpu %.3f ms/op, requests %.1f/op%n",
+                        "%s %s: wall %.3f ms/op, process cpu %.3f ms/op, requests %.1f/op, fast-path locks %.1f/op%n",
                         mode,
                         args[1],
                         (t1 - t0) / 1e6 / n,
                         (c1 - c0) / 1e6 / n,
-                        (double) (r1 - r0) / n);
+                        (double) (r1 - r0) / n,
+                        (double) (l1 - l0) / n);
             }
         } finally {
             Oo7Files.closeAndDelete(store, dir);
