@@ -33,20 +33,15 @@ import org.bess.server.txn.TransactionManager;
  */
 final class RedoPages implements AutoCloseable {
     private static final int FIRST_CAPACITY = 1024;
-    /**
-     * Longs per table entry: the page key (0: free) and the frame state, 16 bytes (four entries a cache line: the
-     * lookup of every record reads one line of a table that stays small next to the log streaming past). The page's
-     * last image LSN, needed only when a page is brought in or a record may be passed over, is in {@link #imageLsns}.
-     */
-    private static final int ENTRY = 2;
+    /** Longs per table entry: the page key (0: free), the frame state, the page's last image LSN, unused. */
+    private static final int ENTRY = 4;
     /** The frame state of a page not brought in yet (no epoch matches it). */
     private static final long NO_FRAME = 0xFFFF_FFFFL;
 
     private final BufferCache cache;
     private final TransactionManager.Pages pages;
     private final long windowPages;
-    /** The last full image of each page in the log (a pass of its own), or null (one pass). */
-    private final PageImages imageTable;
+    private final PageImages images;
     /** Writes the records' images into the frames (on a second thread, or at once once the cache is full). */
     private RedoApplier applier;
     /** Whether redo applies on this thread now (the cache got full). */
@@ -62,15 +57,10 @@ final class RedoPages implements AutoCloseable {
     /**
      * Open addressing, {@link #ENTRY} longs an entry: the page key (0: free); the frame state: the frame in the low 32
      * bits, the page's kind (1: control page) in bit 32 and the epoch in which the frame was last checked and marked
-     * dirty above ({@link #NO_FRAME} before the page is brought in).
+     * dirty above ({@link #NO_FRAME} before the page is brought in); the LSN of the page's last full image in the
+     * redone log ({@link PageImages#NONE}: none).
      */
     private long[] table = new long[FIRST_CAPACITY * ENTRY];
-
-    /**
-     * The LSN of the page's last full image in the redone log ({@link PageImages#NONE}: none), for the entry at {@code
-     * e} at {@code e / ENTRY}.
-     */
-    private long[] imageLsns = new long[FIRST_CAPACITY];
 
     private int size;
     /** Pages brought in so far: each may have replaced frames or cleaned dirty ones. */
@@ -110,7 +100,7 @@ final class RedoPages implements AutoCloseable {
         this.applier = applier;
         this.pages = pages;
         this.windowPages = windowPages;
-        this.imageTable = images;
+        this.images = images;
         this.redoStart = redoStart;
         this.redoEnd = redoEnd;
         this.limit = Math.max(1, cache.frameCount());
@@ -138,20 +128,22 @@ final class RedoPages implements AutoCloseable {
         }
         final long lsn = r.lsn();
         final int e = entry(((long) (window + 1) << 40) | pageNo, databaseId, areaId, pageNo);
-        if (imageTable != null && lsn < imageLsns[e / ENTRY]) {
+        long image = table[e + 2];
+        if (lsn < image) {
             // the page's last full image, later in the log, sets every byte this record would
             superseded++;
             return false;
         }
         final short type = r.type();
         final boolean fullImage = type == LogRecordDescriptor.TYPE_FULL_PAGE;
-        if (fullImage && imageTable == null) {
+        if (fullImage && images == null) {
             // one pass (the images ahead are not known): the page's last image so far rebuilds it whole
-            imageLsns[e / ENTRY] = lsn;
+            image = lsn;
+            table[e + 2] = lsn;
         }
         final boolean controlPage = (r.flags() & TransactionManager.FLAG_CONTROL_PAGE) != 0;
-        final int frame = frame(e, window, pageNo, controlPage, fullImage, lsn);
-        if (fullImage && imageTable == null) {
+        final int frame = frame(e, window, pageNo, controlPage, fullImage, image, lsn);
+        if (fullImage && images == null) {
             // a dirty frame keeps its first recovery LSN: the image is the page's new one
             cache.resetRecLsn(frame, lsn);
         }
@@ -224,14 +216,14 @@ final class RedoPages implements AutoCloseable {
             while (t[e] != 0) {
                 e = (e + ENTRY) & mask;
             }
-            long image = imageTable == null ? PageImages.NONE : imageTable.lastImage(databaseId, areaId, pageNo);
+            long image = images == null ? PageImages.NONE : images.lastImage(databaseId, areaId, pageNo);
             if (image < redoStart || image >= redoEnd) {
                 // an image before the redone log (or past its end, which cannot be) replaces nothing redo applies
                 image = PageImages.NONE;
             }
             t[e] = key;
             t[e + 1] = NO_FRAME;
-            imageLsns[e / ENTRY] = image;
+            t[e + 2] = image;
             size++;
         }
         lastKey = key;
@@ -246,6 +238,7 @@ final class RedoPages implements AutoCloseable {
             final long pageNo,
             final boolean controlPage,
             final boolean fullImage,
+            final long image,
             final long lsn) {
         final long[] t = table;
         final long current = (epoch << 33) | (controlPage ? 1L << 32 : 0);
@@ -262,7 +255,6 @@ final class RedoPages implements AutoCloseable {
         // the image are passed over, so the image is the first record applied); a page without one is rebuilt from
         // diffs over what the disk holds, and redo must start where this redo started (the end-of-recovery checkpoint
         // writes such pages back)
-        final long image = imageLsns[e / ENTRY];
         final long recLsn = image != PageImages.NONE ? image : redoStart;
         cache.markDirty(frame, recLsn);
         cache.pageLsn(frame, lsn);
@@ -272,9 +264,7 @@ final class RedoPages implements AutoCloseable {
 
     private void grow() {
         final long[] old = table;
-        final long[] oldImages = imageLsns;
         table = new long[old.length * 2];
-        imageLsns = new long[oldImages.length * 2];
         final int mask = table.length - ENTRY;
         for (int o = 0; o < old.length; o += ENTRY) {
             if (old[o] != 0) {
@@ -283,7 +273,6 @@ final class RedoPages implements AutoCloseable {
                     e = (e + ENTRY) & mask;
                 }
                 System.arraycopy(old, o, table, e, ENTRY);
-                imageLsns[e / ENTRY] = oldImages[o / ENTRY];
             }
         }
         lastKey = 0;
