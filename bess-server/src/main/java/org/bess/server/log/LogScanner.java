@@ -70,6 +70,10 @@ public final class LogScanner implements AutoCloseable {
     private final long segmentLength;
     private final long[] segments;
     private final boolean sequential;
+    /** Reads mapped segments only: a segment the device does not map ends the scan (see {@link LogCheckAhead}). */
+    private boolean mappedOnly;
+    /** A scanner that reads mapped segments only met one the device did not map: it stops there. */
+    private boolean unmapped;
     /** Verifies records ahead of this scan on another thread (null: none; see {@link #checkAhead()}). */
     private LogCheckAhead ahead;
     /** The last position {@link #ahead} published: records that end at or before it need no checksum here. */
@@ -143,6 +147,13 @@ public final class LogScanner implements AutoCloseable {
      */
     public static LogScanner sequential(final LogDevice device, final long segmentLength, final long fromLsn) {
         return new LogScanner(device, segmentLength, fromLsn, true);
+    }
+
+    /** A sequential scanner that reads only mapped segments (stops where the device does not map). */
+    static LogScanner mappedOnly(final LogDevice device, final long segmentLength, final long fromLsn) {
+        final LogScanner s = new LogScanner(device, segmentLength, fromLsn, true);
+        s.mappedOnly = true;
+        return s;
     }
 
     /**
@@ -261,6 +272,11 @@ public final class LogScanner implements AutoCloseable {
             int recordLength = 0;
             if (remaining >= LogRecordDescriptor.recordLength(0) && ensure(segment, offset, Integer.BYTES)) {
                 recordLength = view.getInt((int) (offset - windowStart));
+            }
+            if (unmapped) {
+                // not "the rest of the segment is unused": nothing of it was read
+                stopReason = "log segment " + segment + " not mapped";
+                return false;
             }
             if (recordLength == 0) {
                 // the rest of this segment is unused: go on in the next one if the writer got there
@@ -414,6 +430,11 @@ public final class LogScanner implements AutoCloseable {
             // the mapping holds every byte the segment had: there are no more
             return false;
         }
+        if (mappedOnly) {
+            // the device does not map this segment: nothing more to check ahead
+            unmapped = true;
+            return false;
+        }
         release();
         final int want = (int) Math.min(Math.max(length, nextRead), Math.max(length, segmentLength - offset));
         nextRead = Math.min(MAX_READ, nextRead * 2);
@@ -463,7 +484,7 @@ public final class LogScanner implements AutoCloseable {
      * records already read, instead of waiting at each fault. Only for a first scan of these bytes (a scan whose
      * records an earlier scan checked finds them in the page cache). Best effort: a failure changes nothing.
      */
-    static void readAhead(final MappedByteBuffer m, final long size) {
+    private static void readAhead(final MappedByteBuffer m, final long size) {
         try {
             Native.madvise(BufferUtil.address(m), size, Native.MADV_WILLNEED);
         } catch (final RuntimeException e) {
