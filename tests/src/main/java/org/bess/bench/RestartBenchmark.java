@@ -160,9 +160,49 @@ public class RestartBenchmark {
     public void bessRestart(final Blackhole bh) {
         // one invocation per iteration (single shot); an engine still open would hold the node
         closeRestarted();
+        final long cpu0 = CPU_FILE == null ? 0 : THREADS.getCurrentThreadCpuTime();
+        final long process0 = CPU_FILE == null ? 0 : PROCESS.getProcessCpuTime();
         restarted =
                 BessServer.embedded(new Context().nodeDir(live.resolve("node")).cacheSizeBytes(64L << 20));
         bh.consume(BessServer.recoverySummary(restarted));
+        if (CPU_FILE != null) {
+            recordCpu(
+                    THREADS.getCurrentThreadCpuTime() - cpu0,
+                    PROCESS.getProcessCpuTime() - process0,
+                    BessServer.recoverySummary(restarted));
+        }
+    }
+
+    /**
+     * Where {@code bessRestart} appends the restarting thread's CPU time, the whole process's (the restart's helper
+     * threads: redo's applier, the frame population; also the JIT's, 10 ms granularity) in ms, and the engine's
+     * summary, one line per restart (system property {@code bess.bench.restartCpu}; unset: nothing is recorded): CPU
+     * time is the steadier number on a machine shared with other work, and on two cores the restart's wall is about
+     * the larger of the restarting thread's CPU and the helpers'.
+     */
+    private static final String CPU_FILE = System.getProperty("bess.bench.restartCpu");
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static final com.sun.management.OperatingSystemMXBean PROCESS = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    private static void recordCpu(final long nanos, final long processNanos, final Object summary) {
+        try {
+            Files.writeString(
+                    Path.of(CPU_FILE),
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "cpu_ms=%.1f process_cpu_ms=%.1f %s%n",
+                            nanos / 1e6,
+                            processNanos / 1e6,
+                            summary),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Stops the engine the restart started, outside the measurement. */

@@ -245,12 +245,15 @@ public final class LogWriter implements AutoCloseable {
 
     /**
      * Whether the open scan has the records' checksums verified ahead of it on a second thread ({@link
-     * LogScanner#checkAhead()}): on a machine with more than one processor, for a log of at least {@link
-     * #CHECK_AHEAD_MIN_BYTES} (property {@code bess.log.check.ahead}: false never, true always).
+     * LogScanner#checkAhead()}): property {@code bess.log.check.ahead}: {@code false} (the default) never, {@code true}
+     * always, {@code auto} on a machine with more than one processor for a log of at least {@link
+     * #CHECK_AHEAD_MIN_BYTES}. Off by default: the thread's own reading of the log costs more CPU than the checksums it
+     * saves the scan (about 40 ms against 10 per restart of the benchmark's 80 MB log), and on two cores that CPU comes
+     * out of the redo applier's core (docs/recovery.md, "Restart time", session 9).
      */
     static boolean checkAhead(final LogDevice device, final List<Long> segments) {
-        final String property = System.getProperty("bess.log.check.ahead");
-        if (property != null) {
+        final String property = System.getProperty("bess.log.check.ahead", "false");
+        if (!"auto".equals(property)) {
             return Boolean.parseBoolean(property);
         }
         if (Runtime.getRuntime().availableProcessors() < 2) {

@@ -234,6 +234,40 @@ class LogCheckAheadTest {
     }
 
     @Test
+    void shouldCheckAheadInTheOpenScanOnlyWhenAsked() {
+        final Path log = dir.resolve("log");
+        writeLog(log, 12_000);
+        final String before = System.getProperty("bess.log.check.ahead");
+        try (FileLogDevice device = new FileLogDevice(log)) {
+            final List<Long> segments = device.segments();
+            long bytes = 0;
+            for (final long s : segments) {
+                bytes += device.size(s);
+            }
+            assertThat(bytes).isGreaterThanOrEqualTo(LogWriter.CHECK_AHEAD_MIN_BYTES);
+            System.clearProperty("bess.log.check.ahead");
+            assertThat(LogWriter.checkAhead(device, segments))
+                    .as("off by default")
+                    .isFalse();
+            System.setProperty("bess.log.check.ahead", "true");
+            assertThat(LogWriter.checkAhead(device, segments)).isTrue();
+            System.setProperty("bess.log.check.ahead", "auto");
+            assertThat(LogWriter.checkAhead(device, segments))
+                    .as("auto: a long log on a machine with more than one processor")
+                    .isEqualTo(Runtime.getRuntime().availableProcessors() > 1);
+            assertThat(LogWriter.checkAhead(device, segments.subList(0, 1)))
+                    .as("auto: not for a short log")
+                    .isFalse();
+        } finally {
+            if (before == null) {
+                System.clearProperty("bess.log.check.ahead");
+            } else {
+                System.setProperty("bess.log.check.ahead", before);
+            }
+        }
+    }
+
+    @Test
     void shouldFindTheSameEndInTheLogsOpenScan() throws IOException {
         final Path log = dir.resolve("log");
         final List<Long> lsns = writeLog(log, 1200);
