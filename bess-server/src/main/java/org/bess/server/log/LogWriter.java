@@ -53,13 +53,6 @@ public final class LogWriter implements AutoCloseable {
      * 8.0 at 8, 15.5-15.8 at 16) where 1 cut it short (7.5, 12.4-12.9) for 10-20% more commits/s.
      */
     private static final long GATHER_PATIENCE = 3;
-    /**
-     * The smallest cohort a leader gathers ({@link #gatherTarget}): with two committers, the one that commits first
-     * flushes at once and the other's commit runs meanwhile and makes the next flush (groups of 1.3-1.4 instead of 2.0,
-     * but the cohort's CPU overlaps the force instead of following it: 1.4-7x the commits/s in three of three A/B pairs
-     * on the 2-core VM; at 4 both ways are even, at 8 and 16 gathering wins).
-     */
-    static final int MIN_GATHER_COHORT = 3;
 
     private final LogDevice device;
     private final long segmentLength;
@@ -551,12 +544,11 @@ public final class LogWriter implements AutoCloseable {
      * flush's time and the wait, over those gathered) after the previous one, and after 2 ms at most. Without it, the
      * cohort one flush served starts its next transactions while the next flush (of the others) runs, and each flush
      * serves about half the committers; with it, the cohort of the last flush gets its next commit records into this
-     * one. A lone committer ({@link #gatherTarget} 1) never waits, and neither does one of two ({@link
-     * #MIN_GATHER_COHORT}).
+     * one. A lone committer ({@link #gatherTarget} 1) never waits.
      */
     private void gatherAndFlush() {
         flushing = true;
-        if (nextWaiters < gatherTarget && gatherTarget >= MIN_GATHER_COHORT && failure == null) {
+        if (nextWaiters < gatherTarget && failure == null) {
             gathering = true;
             final long number = ++gatherNumber;
             final long start = System.nanoTime();

@@ -423,33 +423,6 @@ class LogWriterTest {
         }
     }
 
-    @Test
-    void shouldNotGatherACohortOfTwo() throws Exception {
-        final GatedForceDevice device = new GatedForceDevice(new FileLogDevice(dir));
-        final ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (LogWriter log = new LogWriter(device, SEGMENT)) {
-            // a gather would wait a minute for the first committer's next commit
-            log.gatherWindowForTests(TimeUnit.SECONDS.toNanos(60));
-            final Future<?> first = pool.submit(() -> commit(log, 1));
-            assertThat(device.inForce.await(30, TimeUnit.SECONDS)).isTrue();
-            final Future<?> second = pool.submit(() -> commit(log, 2));
-            while (log.threadsInForce() < 2) {
-                Thread.sleep(1);
-            }
-            // two committers were blocked on the log when the first flush ended: below the smallest cohort gathered,
-            // the second commit is flushed at once, without the first committer's next one
-            device.open.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            second.get(30, TimeUnit.SECONDS);
-            assertThat(device.forces.get()).as("one force each").isEqualTo(2);
-            assertThat(log.flushedRecords()).isEqualTo(2);
-            assertThat(log.flushTimes()[2]).as("no time spent gathering").isZero();
-            assertThat(log.flushTimes()[3]).as("no gather was handed off").isZero();
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     private static void commit(final LogWriter log, final long txn) {
         final long lsn = log.append(LogRecordDescriptor.TYPE_COMMIT, (short) 0, txn, 0, payload(txn, 16));
         log.forceCommit(lsn);
