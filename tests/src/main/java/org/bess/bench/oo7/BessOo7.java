@@ -25,7 +25,8 @@ import org.bess.client.Transaction;
  * OO7 on bess through its public client API only: a {@link Session} from a {@link BessSessionFactory} (the hook for
  * the client modes), then {@link Database}, {@link Transaction}, {@link ObjectRef}, {@link Ref}, {@link Cursor} and
  * {@link LargeObject}. Objects are in one file per class ({@link BessOo7Loader}); traversals follow the references
- * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop) and read and write the objects in
+ * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop; the depth-first search over a
+ * composite part's atomic parts keeps one handle per level and re-points it, {@link ObjectRef#openRefInto}) and read and write the objects in
  * place. Each operation is one transaction, committed.
  *
  * <p>bess has no index, so the application keeps what OO7's indexes give: two tables of reference words by id (atomic
@@ -45,6 +46,9 @@ public final class BessOo7 implements Oo7Store {
     private final Session session;
     private final Database db;
     private final VisitedSet visited;
+    // the part handle of each level of the depth-first search, re-pointed at every visit (ObjectRef.openRefInto), so
+    // that following a connection allocates no handle; a handle belongs to its transaction, so each run starts empty
+    private final ObjectRef[] levels;
     private final int[] q1Ids = new int[Oo7Operation.Q1_LOOKUPS];
     private final byte[] chunk = new byte[MANUAL_CHUNK];
     private final byte[] oneByte = new byte[1];
@@ -61,6 +65,8 @@ public final class BessOo7 implements Oo7Store {
         this.session = session;
         this.db = db;
         this.visited = new VisitedSet(data.config().atomicPerComposite());
+        // the search goes at most one level deeper per part
+        this.levels = new ObjectRef[data.config().atomicPerComposite() + 1];
         try (Transaction t = session.begin()) {
             moduleRef = t.root(db, BessOo7Loader.MODULE_ROOT);
             if (moduleRef != null) {
@@ -131,6 +137,7 @@ public final class BessOo7 implements Oo7Store {
     @Override
     public long run(final Oo7Operation op) {
         tx = session.begin();
+        java.util.Arrays.fill(levels, null);
         try {
             final long result = runIn(op);
             tx.commit();
@@ -188,10 +195,10 @@ public final class BessOo7 implements Oo7Store {
         visited.clear();
         // the visited set is keyed by the stored reference word (a bess reference is 8 bytes in the object)
         visited.add(composite.getLong(COMPOSITE_ROOT));
-        return dfs(root, op);
+        return dfs(root, 0, op);
     }
 
-    private long dfs(final ObjectRef part, final Oo7Operation op) {
+    private long dfs(final ObjectRef part, final int depth, final Oo7Operation op) {
         if (op == Oo7Operation.T2B) {
             swap(part);
         } else if (op == Oo7Operation.T2C) {
@@ -203,7 +210,16 @@ public final class BessOo7 implements Oo7Store {
         for (int i = 0; i < layout.connections; i++) {
             final ObjectRef connection = part.openRef(Oo7Layout.atomicTo(i));
             if (visited.add(connection.getLong(CONNECTION_TO))) {
-                count += dfs(connection.openRef(CONNECTION_TO), op);
+                // this level's handle, re-pointed at the part (made by the first visit at this level): the parts
+                // of the levels above keep theirs
+                ObjectRef next = levels[depth];
+                if (next == null) {
+                    next = connection.openRef(CONNECTION_TO);
+                    levels[depth] = next;
+                } else {
+                    connection.openRefInto(CONNECTION_TO, next);
+                }
+                count += dfs(next, depth + 1, op);
             }
         }
         return count;
