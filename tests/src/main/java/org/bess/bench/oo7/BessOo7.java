@@ -210,15 +210,16 @@ public final class BessOo7 implements Oo7Store {
         for (int i = 0; i < layout.connections; i++) {
             final ObjectRef connection = part.openRef(Oo7Layout.atomicTo(i));
             if (visited.add(connection.getLong(CONNECTION_TO))) {
-                // this level's handle, re-pointed at the part (made by the first visit at this level): the parts
-                // of the levels above keep theirs
+                // this level's handle, re-pointed at the part: the parts of the levels above keep theirs
                 ObjectRef next = levels[depth];
                 if (next == null) {
-                    next = connection.openRef(CONNECTION_TO);
+                    // the level's first visit in the transaction: a handle of it to re-point (opened from the part,
+                    // whose handle is the caller's already; a call on the connection's handle that C2 does not
+                    // inline at this cold site would make every connection handle escape)
+                    next = part.openRef(Oo7Layout.atomicTo(i));
                     levels[depth] = next;
-                } else {
-                    connection.openRefInto(CONNECTION_TO, next);
                 }
+                connection.openRefInto(CONNECTION_TO, next);
                 count += dfs(next, depth + 1, op);
             }
         }
