@@ -1,6 +1,5 @@
 package org.bess.server;
 
-import static org.bess.format.PageHeaderDescriptor.PAGE_LENGTH;
 import static org.bess.format.SlottedSegmentDescriptor.SLOTS_USED_OFFSET;
 import static org.bess.format.SlottedSegmentDescriptor.SLOT_CAPACITY;
 
@@ -54,8 +53,7 @@ final class SlotSnapshots {
     /** Entries at most. */
     static final int MAX_SIZE = 1 << 16;
 
-    // an entry's longs: serial, key (database number and segment page), layout epoch, frame address (page aligned) with
-    // the segment's used slots in its low bits, then per data
+    // an entry's longs: serial, key (database number and segment page), layout epoch, frame address, then per data
     // area (AREAS of them) its key ((area id + 1) << 32 | window; 0 = none) and its page count
     private static final int STRIDE = 8;
     private static final int SERIAL = 0;
@@ -192,13 +190,11 @@ final class SlotSnapshots {
         }
         final int m = i * STRIDE;
         final int slot = RefDescriptor.slotIndex(word);
-        // the frame's address and the segment's used slots, read when the snapshot was taken (its slots cannot
-        // change while it is valid): the segment header's cache line is not read per open
-        final long addressAndUsed = meta[m + ADDRESS];
-        if (slot < 0 || slot >= (int) (addressAndUsed & (PAGE_LENGTH - 1))) {
+        final long page = meta[m + ADDRESS];
+        if (slot < 0 || slot >= SLOT_CAPACITY || slot >= (UnsafeApi.getShort(page + SLOTS_USED_OFFSET) & 0xFFFF)) {
             return false;
         }
-        out.readAt((addressAndUsed & -PAGE_LENGTH) + SlottedSegmentDescriptor.slotOffset(slot));
+        out.readAt(page + SlottedSegmentDescriptor.slotOffset(slot));
         if (!out.resolvesOrdinary(word)) {
             return false;
         }
@@ -272,10 +268,7 @@ final class SlotSnapshots {
         final int m = i * STRIDE;
         meta[m + PAGE] = key(db, segPage);
         meta[m + EPOCH] = db.layoutEpoch();
-        final long address = cache.frameAddress(frame);
-        // frames are page aligned and a segment has fewer slots than a page has bytes: one word for both
-        final int used = Math.min(UnsafeApi.getShort(address + SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
-        meta[m + ADDRESS] = address | used;
+        meta[m + ADDRESS] = cache.frameAddress(frame);
         for (int a = 0; a < AREAS; a++) {
             meta[m + AREA0 + 2 * a] = 0;
         }
