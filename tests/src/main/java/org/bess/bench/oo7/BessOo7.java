@@ -26,8 +26,8 @@ import org.bess.client.Transaction;
  * the client modes), then {@link Database}, {@link Transaction}, {@link ObjectRef}, {@link Ref}, {@link Cursor} and
  * {@link LargeObject}. Objects are in one file per class ({@link BessOo7Loader}); traversals follow the references
  * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop; the depth-first search over a
- * composite part's atomic parts keeps one handle per level and re-points it, {@link ObjectRef#openRefInto}) and read and write the objects in
- * place. Each operation is one transaction, committed.
+ * composite part's atomic parts keeps one handle per level and re-points it, {@link ObjectRef#openRefInto}) and read
+ * and write the objects in place. Each operation is one transaction, committed.
  *
  * <p>bess has no index, so the application keeps what OO7's indexes give: two tables of reference words by id (atomic
  * parts for Q1, documents for Q8), stored as large objects under named roots and read into arrays when the store is
