@@ -241,7 +241,10 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
             final int size,
             final int newTypeId,
             final int newEpoch) {
-        db = newDb;
+        if (db != newDb) {
+            // a reference store has a GC write barrier: none when the database stays (the usual case)
+            db = newDb;
+        }
         word = newWord;
         wrap(window, windowOffset, size);
         epoch = newEpoch;

@@ -278,7 +278,10 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
             session.opened().remove(o.word);
             o.kept = false;
         }
-        o.db = t.followedDb;
+        if (o.db != t.followedDb) {
+            // a reference store has a GC write barrier: none when the database stays (the usual case)
+            o.db = t.followedDb;
+        }
         o.handle = t.followedHandle;
         o.word = t.followedWord;
         o.place(placed);

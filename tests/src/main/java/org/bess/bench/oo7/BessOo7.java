@@ -25,9 +25,8 @@ import org.bess.client.Transaction;
  * OO7 on bess through its public client API only: a {@link Session} from a {@link BessSessionFactory} (the hook for
  * the client modes), then {@link Database}, {@link Transaction}, {@link ObjectRef}, {@link Ref}, {@link Cursor} and
  * {@link LargeObject}. Objects are in one file per class ({@link BessOo7Loader}); traversals follow the references
- * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop; the depth-first search over a
- * composite part's atomic parts keeps one handle per level and re-points it, {@link ObjectRef#openRefInto}) and read
- * and write the objects in place. Each operation is one transaction, committed.
+ * stored in the objects ({@link ObjectRef#openRef}: no {@link Ref} is made per hop) and read and write the objects in
+ * place. Each operation is one transaction, committed.
  *
  * <p>bess has no index, so the application keeps what OO7's indexes give: two tables of reference words by id (atomic
  * parts for Q1, documents for Q8), stored as large objects under named roots and read into arrays when the store is
@@ -46,9 +45,6 @@ public final class BessOo7 implements Oo7Store {
     private final Session session;
     private final Database db;
     private final VisitedSet visited;
-    // the part handle of each level of the depth-first search, re-pointed at every visit (ObjectRef.openRefInto), so
-    // that following a connection allocates no handle; a handle belongs to its transaction, so each run starts empty
-    private final ObjectRef[] levels;
     private final int[] q1Ids = new int[Oo7Operation.Q1_LOOKUPS];
     private final byte[] chunk = new byte[MANUAL_CHUNK];
     private final byte[] oneByte = new byte[1];
@@ -65,8 +61,6 @@ public final class BessOo7 implements Oo7Store {
         this.session = session;
         this.db = db;
         this.visited = new VisitedSet(data.config().atomicPerComposite());
-        // the search goes at most one level deeper per part
-        this.levels = new ObjectRef[data.config().atomicPerComposite() + 1];
         try (Transaction t = session.begin()) {
             moduleRef = t.root(db, BessOo7Loader.MODULE_ROOT);
             if (moduleRef != null) {
@@ -137,7 +131,6 @@ public final class BessOo7 implements Oo7Store {
     @Override
     public long run(final Oo7Operation op) {
         tx = session.begin();
-        java.util.Arrays.fill(levels, null);
         try {
             final long result = runIn(op);
             tx.commit();
@@ -195,10 +188,10 @@ public final class BessOo7 implements Oo7Store {
         visited.clear();
         // the visited set is keyed by the stored reference word (a bess reference is 8 bytes in the object)
         visited.add(composite.getLong(COMPOSITE_ROOT));
-        return dfs(root, 0, op);
+        return dfs(root, op);
     }
 
-    private long dfs(final ObjectRef part, final int depth, final Oo7Operation op) {
+    private long dfs(final ObjectRef part, final Oo7Operation op) {
         if (op == Oo7Operation.T2B) {
             swap(part);
         } else if (op == Oo7Operation.T2C) {
@@ -210,17 +203,7 @@ public final class BessOo7 implements Oo7Store {
         for (int i = 0; i < layout.connections; i++) {
             final ObjectRef connection = part.openRef(Oo7Layout.atomicTo(i));
             if (visited.add(connection.getLong(CONNECTION_TO))) {
-                // this level's handle, re-pointed at the part: the parts of the levels above keep theirs
-                ObjectRef next = levels[depth];
-                if (next == null) {
-                    // the level's first visit in the transaction: a handle of it to re-point (opened from the part,
-                    // whose handle is the caller's already; a call on the connection's handle that C2 does not
-                    // inline at this cold site would make every connection handle escape)
-                    next = part.openRef(Oo7Layout.atomicTo(i));
-                    levels[depth] = next;
-                }
-                connection.openRefInto(CONNECTION_TO, next);
-                count += dfs(next, depth + 1, op);
+                count += dfs(connection.openRef(CONNECTION_TO), op);
             }
         }
         return count;
