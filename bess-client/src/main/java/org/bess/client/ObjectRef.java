@@ -63,6 +63,28 @@ public interface ObjectRef {
      */
     ObjectRef openRef(int offset);
 
+    /**
+     * Follows the reference stored at {@code offset} as {@link #openRef} does, with the same checks, but re-points
+     * {@code into}, a handle of this object's transaction, at the object instead of making a new handle: for a
+     * traversal that keeps one handle per level of its recursion (or walks a chain with one handle, {@code
+     * o.openRefInto(NEXT, o)}), so that following a reference allocates nothing. The handle then names the new object
+     * only (its {@link #ref()}, size, type and bytes are the new object's); every check of an access is made as for
+     * any handle (the transaction active, the frame state, the bounds of the new object). When this call throws,
+     * {@code into} still names the object it named before.
+     *
+     * <p>Re-pointing changes the handle for everyone holding it: {@link Transaction#open} may give the same handle
+     * for repeated opens of one reference in a transaction (the client modes do), so re-point only handles the
+     * caller made for that purpose ({@link #openRef}, {@code openRefInto}) and hands out to nobody else.
+     *
+     * @param offset where the reference is stored in this object.
+     * @param into the handle to re-point: of this object's transaction (it may be this handle).
+     * @return {@code into}, now naming the object the reference names.
+     * @throws org.bess.exceptions.BessException {@code INVALID_REFERENCE} when the stored reference is the null
+     *     reference or names no live object, {@code BAD_ARGUMENT} when it names a large object or {@code into} is not
+     *     a handle of this transaction, {@code ILLEGAL_STATE} when the transaction is no longer active.
+     */
+    ObjectRef openRefInto(int offset, ObjectRef into);
+
     /** Stores a reference at {@code offset}; a reference into another database is stored through a forward object. */
     void putRef(int offset, Ref ref);
 }

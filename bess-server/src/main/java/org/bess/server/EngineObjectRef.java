@@ -7,6 +7,8 @@ import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.TypeId;
 import org.bess.client.frame.ObjectView;
+import org.bess.exceptions.BessException;
+import org.bess.exceptions.ErrorCode;
 import org.bess.format.RefDescriptor;
 
 /**
@@ -20,8 +22,9 @@ import org.bess.format.RefDescriptor;
 @SuppressWarnings("try") // the latch guard is used for its close() only
 final class EngineObjectRef extends ObjectView implements ObjectRef {
     private final EngineTransaction tx;
-    private final EngineDatabase db;
-    private final long word;
+    // not final: openRefInto re-points a handle at another object of its transaction
+    private EngineDatabase db;
+    private long word;
     private int epoch;
     private int typeId;
 
@@ -208,6 +211,44 @@ final class EngineObjectRef extends ObjectView implements ObjectRef {
         final EngineTransaction t = tx;
         final long w = view().readLong(offset);
         return t.handle(t.resolveOpen(db, w, w == RefDescriptor.NULL_REF));
+    }
+
+    @Override
+    public ObjectRef openRefInto(final int offset, final ObjectRef into) {
+        final EngineTransaction t = tx;
+        final long w = view().readLong(offset);
+        if (!(into instanceof EngineObjectRef target) || target.tx != t) {
+            throw notOfThisTransaction(into);
+        }
+        // resolved first: when it throws, the target is left as it was
+        return t.handleInto(target, t.resolveOpen(db, w, w == RefDescriptor.NULL_REF));
+    }
+
+    // static, and given no handle: the caller's handle may be scalar-replaced
+    private static BessException notOfThisTransaction(final ObjectRef into) {
+        return new BessException(
+                ErrorCode.BAD_ARGUMENT, "handle to re-point is not of this object's transaction: " + into);
+    }
+
+    /**
+     * Re-points this handle at another object (of its transaction, as placed by {@link EngineTransaction#resolveOpen}).
+     */
+    void point(
+            final EngineDatabase newDb,
+            final long newWord,
+            final int window,
+            final long windowOffset,
+            final int size,
+            final int newTypeId,
+            final int newEpoch) {
+        if (db != newDb) {
+            // a reference store has a GC write barrier: none when the database stays (the usual case)
+            db = newDb;
+        }
+        word = newWord;
+        wrap(window, windowOffset, size);
+        epoch = newEpoch;
+        typeId = newTypeId;
     }
 
     @Override

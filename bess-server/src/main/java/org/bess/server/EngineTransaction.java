@@ -240,6 +240,25 @@ final class EngineTransaction implements Transaction {
     }
 
     /**
+     * Re-points {@code target} at the object {@link #resolveOpen} resolved last ({@link ObjectRef#openRefInto}).
+     *
+     * @param target a handle of this transaction.
+     * @param slot what {@link #resolveOpen} returned.
+     * @return the target.
+     */
+    EngineObjectRef handleInto(final EngineObjectRef target, final ObjectStore.Slot slot) {
+        target.point(
+                latchedDb,
+                latchedWord,
+                slot.window,
+                (slot.firstPage() << PAGE_SHIFT) + slot.offsetInPage(),
+                slot.size,
+                slot.typeId,
+                slot.epoch);
+        return target;
+    }
+
+    /**
      * Resolves a reference for an open ({@link #open(Ref)}, {@link EngineObjectRef#openRef}), with every check of an
      * open: from the slot snapshot of its segment without the latch when the transaction has one (a segment it
      * resolved into before: its slots, in the cache frame the snapshot pinned under the page's shared lock the

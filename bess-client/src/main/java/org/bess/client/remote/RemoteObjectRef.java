@@ -20,11 +20,14 @@ import org.bess.format.RefDescriptor;
 final class RemoteObjectRef extends ObjectView implements ObjectRef {
     private final RemoteTransaction tx;
     private final RemoteSession session;
-    private final RemoteDatabase db;
+    // not final: openRefInto re-points a handle at another object of its transaction
+    private RemoteDatabase db;
     /** The server's handle, or -1 until something needs it (an object the client resolved itself). */
     private int handle;
 
-    private final long word;
+    private long word;
+    // kept in the session's opened objects (tx.open gives it again for its reference): forgotten there when re-pointed
+    private boolean kept;
     private int stamp;
     private int typeId;
     private int size;
@@ -256,6 +259,44 @@ final class RemoteObjectRef extends ObjectView implements ObjectRef {
         final RemoteObjectRef o = new RemoteObjectRef(t, t.followedDb, t.followedHandle, t.followedWord);
         o.place(placed);
         return o;
+    }
+
+    @Override
+    public ObjectRef openRefInto(final int offset, final ObjectRef into) {
+        final long w = view().readLong(offset);
+        final RemoteTransaction t = tx;
+        if (!(into instanceof RemoteObjectRef o) || o.tx != t) {
+            throw notOfThisTransaction(into);
+        }
+        if (w == RefDescriptor.NULL_REF) {
+            throw nullAt(offset, word, db);
+        }
+        // resolved first: when it throws, the target is left as it was
+        final SegmentSlots placed = t.resolveFollow(db, w);
+        if (o.kept) {
+            // tx.open must not give the re-pointed handle for the reference it named
+            session.opened().remove(o.word);
+            o.kept = false;
+        }
+        if (o.db != t.followedDb) {
+            // a reference store has a GC write barrier: none when the database stays (the usual case)
+            o.db = t.followedDb;
+        }
+        o.handle = t.followedHandle;
+        o.word = t.followedWord;
+        o.place(placed);
+        return o;
+    }
+
+    /** Marks the handle kept in the session's opened objects ({@link RemoteTransaction#open}). */
+    void kept() {
+        kept = true;
+    }
+
+    // static, and given no handle: the caller's handle may be scalar-replaced
+    private static BessException notOfThisTransaction(final ObjectRef into) {
+        return new BessException(
+                ErrorCode.BAD_ARGUMENT, "handle to re-point is not of this object's transaction: " + into);
     }
 
     // static, and given no handle: the caller's handle may be scalar-replaced

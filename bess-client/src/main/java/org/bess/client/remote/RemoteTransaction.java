@@ -164,6 +164,7 @@ final class RemoteTransaction implements Transaction {
             final RemoteObjectRef o = new RemoteObjectRef(this, d, -1, ref.word());
             o.place(slots);
             session.opened().put(ref.database(), ref.word(), o);
+            o.kept();
             return o;
         }
         final RemoteObjectRef o = RemoteObjectRef.read(
@@ -171,6 +172,7 @@ final class RemoteTransaction implements Transaction {
         if (o.word() == ref.word() && o.database() == d) {
             // not through a forward object (whose own word a free would name)
             session.opened().put(ref.database(), ref.word(), o);
+            o.kept();
         }
         return o;
     }
