@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.bess.format.LogSegmentHeaderDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,20 +72,6 @@ class LogCheckAheadTest {
         }
     }
 
-    private static void copyTree(final Path from, final Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (final Path p : (Iterable<Path>) files::iterator) {
-                Files.copy(p, to.resolve(p.getFileName()));
-            }
-        }
-    }
-
-    private static RandomAccessFile segmentOf(final Path log, final long lsn) throws IOException {
-        return new RandomAccessFile(
-                log.resolve(LogSegmentHeaderDescriptor.fileName(lsn / SEGMENT)).toFile(), "rw");
-    }
-
     @Test
     void shouldSeeTheSameRecordsAsAScanThatChecksEverything() {
         final Path log = dir.resolve("log");
@@ -117,35 +101,13 @@ class LogCheckAheadTest {
         final Random random = new Random(5);
         for (int variant = 0; variant < 16; variant++) {
             final Path log = dir.resolve("damaged-" + variant);
-            copyTree(pristine, log);
+            LogDamage.copyTree(pristine, log);
             final int index = 200 + random.nextInt(lsns.size() - 400);
             final long victim = lsns.get(index);
-            try (RandomAccessFile f = segmentOf(log, victim)) {
+            try (RandomAccessFile f = LogDamage.segmentOf(log, victim, SEGMENT)) {
                 final long offset = victim % SEGMENT;
-                switch (variant % 4) {
-                    case 0 -> {
-                        // a payload byte: only the checksum tells
-                        final long at = offset + 48 + random.nextInt(8);
-                        f.seek(at);
-                        final int b = f.read();
-                        f.seek(at);
-                        f.write(b ^ 0x40);
-                    }
-                    case 1 -> {
-                        f.seek(offset);
-                        f.write(new byte[4]);
-                    }
-                    case 2 -> {
-                        f.seek(offset);
-                        f.writeInt(random.nextInt());
-                    }
-                    default -> {
-                        final byte[] garbage = new byte[2048];
-                        random.nextBytes(garbage);
-                        f.seek(offset);
-                        f.write(garbage, 0, (int) Math.min(garbage.length, f.length() - offset));
-                    }
-                }
+                // case 0: a payload byte, only the checksum tells
+                LogDamage.damage(f, offset, variant, random, 48, 8, 0x40, 2048);
             }
             try (FileLogDevice device = new FileLogDevice(log)) {
                 final Scan plain = scan(LogScanner.sequential(device, SEGMENT, FIRST), false);
@@ -187,7 +149,7 @@ class LogCheckAheadTest {
             assertThat(s.ahead().verified()).isGreaterThan(victim);
             // changed after the thread verified it (nothing does that to a real log while it is scanned): the scan
             // takes the thread's word for the checksum, so it reads the changed record
-            try (RandomAccessFile f = segmentOf(log, victim)) {
+            try (RandomAccessFile f = LogDamage.segmentOf(log, victim, SEGMENT)) {
                 final long at = victim % SEGMENT + 48;
                 f.seek(at);
                 final int b = f.read();
@@ -212,7 +174,7 @@ class LogCheckAheadTest {
         final Path log = dir.resolve("log");
         final List<Long> lsns = writeLog(log, 1500);
         final long victim = lsns.get(900);
-        try (RandomAccessFile f = segmentOf(log, victim)) {
+        try (RandomAccessFile f = LogDamage.segmentOf(log, victim, SEGMENT)) {
             final long at = victim % SEGMENT + 50;
             f.seek(at);
             final int b = f.read();
@@ -272,7 +234,7 @@ class LogCheckAheadTest {
         final Path log = dir.resolve("log");
         final List<Long> lsns = writeLog(log, 1200);
         final long victim = lsns.get(1100);
-        try (RandomAccessFile f = segmentOf(log, victim)) {
+        try (RandomAccessFile f = LogDamage.segmentOf(log, victim, SEGMENT)) {
             f.seek(victim % SEGMENT + 60);
             f.write(new byte[] {1, 2, 3});
         }

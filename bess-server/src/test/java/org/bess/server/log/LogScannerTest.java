@@ -143,35 +143,11 @@ class LogScannerTest {
         // defects at records spread over the log: a flipped byte (checksum), a zero length, a garbage length, garbage
         for (int variant = 0; variant < 12; variant++) {
             final Path log = dir.resolve("damaged-" + variant);
-            copyTree(pristine, log);
+            LogDamage.copyTree(pristine, log);
             final Seen victim = written.get(100 + random.nextInt(written.size() - 200));
-            final long segment = victim.lsn() / SEGMENT;
             final long offset = victim.lsn() % SEGMENT;
-            try (RandomAccessFile f = new RandomAccessFile(
-                    log.resolve(LogSegmentHeaderDescriptor.fileName(segment)).toFile(), "rw")) {
-                switch (variant % 4) {
-                    case 0 -> {
-                        final long at = offset + 40 + random.nextInt(Math.max(1, victim.payload().length));
-                        f.seek(at);
-                        final int b = f.read();
-                        f.seek(at);
-                        f.write(b ^ 0x10);
-                    }
-                    case 1 -> {
-                        f.seek(offset);
-                        f.write(new byte[4]);
-                    }
-                    case 2 -> {
-                        f.seek(offset);
-                        f.writeInt(random.nextInt());
-                    }
-                    default -> {
-                        final byte[] garbage = new byte[4096];
-                        random.nextBytes(garbage);
-                        f.seek(offset);
-                        f.write(garbage, 0, (int) Math.min(garbage.length, f.length() - offset));
-                    }
-                }
+            try (RandomAccessFile f = LogDamage.segmentOf(log, victim.lsn(), SEGMENT)) {
+                LogDamage.damage(f, offset, variant, random, 40, Math.max(1, victim.payload().length), 0x10, 4096);
             }
             try (FileLogDevice device = new FileLogDevice(log)) {
                 final String[] stopObjects = new String[1];
@@ -188,15 +164,6 @@ class LogScannerTest {
                 assertThat(read).as("variant %d", variant).isEqualTo(objects);
                 assertThat(stopMapped[0]).as("variant %d", variant).isEqualTo(stopObjects[0]);
                 assertThat(stopRead[0]).as("variant %d", variant).isEqualTo(stopObjects[0]);
-            }
-        }
-    }
-
-    private static void copyTree(final Path from, final Path to) throws IOException {
-        java.nio.file.Files.createDirectories(to);
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(from)) {
-            for (final Path p : (Iterable<Path>) files::iterator) {
-                java.nio.file.Files.copy(p, to.resolve(p.getFileName()));
             }
         }
     }
