@@ -273,6 +273,52 @@ class ClientLivenessTest {
         }
     }
 
+    /**
+     * TESTING.md row 14, a slow frame: bytes that keep arriving do not keep a connection alive while its frame never
+     * completes. Only a whole header counts as being heard from, so a peer that dribbles a frame one byte at a time
+     * (here every 50 ms, six times within the 300 ms expiry) is cut off after the expiry timeout like a silent one,
+     * its connection thread ends, and the other clients keep working.
+     */
+    @Test
+    void shouldCloseAConnectionThatDribblesAFrameOnceTheExpiryTimeoutPasses() throws Exception {
+        start(new SessionSettings().heartbeat(20, 300));
+        final Session good = node.connect(Bess.Mode.SHARED_MEMORY);
+        final Ref ref = counter(good, dir.resolve("slow.root"));
+        final long expiredBefore = node.endpoint().expiredCount();
+        try (SocketChannel slow = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            slow.connect(UnixDomainSocketAddress.of(node.endpoint().socket()));
+            final ByteBuffer head = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            head.putInt(4096).flip();
+            slow.write(head);
+            final long start = System.nanoTime();
+            boolean cut = false;
+            for (int i = 0; i < 200 && !cut; i++) { // 200 bytes of a 4,096-byte frame: it never completes
+                Thread.sleep(50);
+                try {
+                    slow.write(ByteBuffer.wrap(new byte[] {(byte) i}));
+                } catch (final java.io.IOException e) {
+                    cut = true; // the server closed it: the write fails (EPIPE)
+                }
+            }
+            assertThat(cut || TestNode.closedByServer(slow))
+                    .as("a dribbled frame is cut off")
+                    .isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                    .as("cut off after the 300 ms expiry, well before the 10 s of dribbling ends")
+                    .isBetween(250L, 5_000L);
+        }
+        assertThat(node.endpoint().expiredCount()).isEqualTo(expiredBefore + 1);
+        TestNode.await("the slow connection to go", 30, () -> node.endpoint().connectionCount() == 1);
+        try (Transaction tx = good.begin()) {
+            final ObjectRef o = tx.open(ref);
+            o.putLong(0, o.getLong(0) + 1);
+            tx.commit();
+        }
+        try (Transaction tx = good.begin()) {
+            assertThat(tx.open(ref).getLong(0)).isEqualTo(2);
+        }
+    }
+
     @Test
     void shouldSurviveGarbageHelloHeartbeatAndFaultFrames() throws Exception {
         start(new SessionSettings().heartbeat(20, 2000));
