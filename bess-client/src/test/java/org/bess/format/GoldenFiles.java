@@ -10,11 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Golden hex files under {@code src/test/resources/format/}: the bytes a layout must produce, as a hex dump. A mismatch
+ * Golden hex files under {@code src/test/resources/format/} of the module whose test runs (bess-client's, and through
+ * its test-jar bess-server's): the bytes a layout must produce, as a hex dump. A mismatch
  * fails with a line diff and leaves the actual dump in {@code target/golden-actual/}; nothing is ever rewritten by a
  * test. Updating a golden file is a deliberate edit in the same commit as the format change (STYLE.md).
  */
-final class GoldenFiles {
+public final class GoldenFiles {
     private static final int MAX_DIFF_LINES = 40;
 
     private GoldenFiles() {}
@@ -23,7 +24,7 @@ final class GoldenFiles {
      * A hex dump: 16 bytes a line with offset and ASCII; a line equal to the one above is shown as {@code *} (like
      * {@code hexdump -C}), and the last line is the length.
      */
-    static String dump(final byte[] bytes) {
+    public static String dump(final byte[] bytes) {
         final StringBuilder sb = new StringBuilder();
         String previous = null;
         boolean starred = false;
@@ -59,7 +60,7 @@ final class GoldenFiles {
     }
 
     /** Fails unless {@code actual} dumps to exactly the golden file {@code format/<name>.hex}. */
-    static void assertMatches(final String name, final byte[] actual) {
+    public static void assertMatches(final String name, final byte[] actual) {
         final String actualDump = dump(actual);
         final String resource = "/format/" + name + ".hex";
         final String expectedDump;

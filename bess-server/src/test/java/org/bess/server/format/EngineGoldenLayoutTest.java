@@ -13,6 +13,7 @@ import java.util.zip.CRC32C;
 import org.bess.client.Database;
 import org.bess.client.Session;
 import org.bess.format.AreaHeaderDescriptor;
+import org.bess.format.GoldenFiles;
 import org.bess.format.PageHeaderDescriptor;
 import org.bess.server.BessServer;
 import org.bess.server.Context;
