@@ -1,15 +1,17 @@
 package org.bess.server;
 
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.format.LogSegmentHeaderDescriptor;
+import org.bess.server.io.ForwardingPageStore;
 import org.bess.server.io.PageStore;
 import org.bess.server.io.StorageIo;
+import org.bess.server.log.ForwardingLogDevice;
 
 /**
  * The real storage I/O seam with EIO injected (TESTING.md row 7, the Lucene mock-file pattern): every operation of a
@@ -93,26 +95,9 @@ final class FaultyStorageIo implements StorageIo {
         return new Log(StorageIo.REAL.openLog(dir), dir);
     }
 
-    private final class Store implements PageStore {
-        private final PageStore delegate;
-
+    private final class Store extends ForwardingPageStore {
         Store(final PageStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Path path() {
-            return delegate.path();
-        }
-
-        @Override
-        public long pageCount() {
-            return delegate.pageCount();
-        }
-
-        @Override
-        public boolean isDevice() {
-            return delegate.isDevice();
+            super(delegate);
         }
 
         @Override
@@ -144,29 +129,13 @@ final class FaultyStorageIo implements StorageIo {
             pass(Op.AREA_FORCE, "fdatasync", "path=" + delegate.path());
             delegate.force();
         }
-
-        @Override
-        public void grow(final long pageCount) {
-            delegate.grow(pageCount);
-        }
-
-        @Override
-        public void truncate(final long pageCount) {
-            delegate.truncate(pageCount);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 
-    private final class Log implements org.bess.server.log.LogDevice {
-        private final org.bess.server.log.LogDevice delegate;
+    private final class Log extends ForwardingLogDevice {
         private final Path dir;
 
         Log(final org.bess.server.log.LogDevice delegate, final Path dir) {
-            this.delegate = delegate;
+            super(delegate);
             this.dir = dir;
         }
 
@@ -175,18 +144,8 @@ final class FaultyStorageIo implements StorageIo {
         }
 
         @Override
-        public List<Long> segments() {
-            return delegate.segments();
-        }
-
-        @Override
-        public void create(final long index, final ByteBuffer header) {
-            delegate.create(index, header);
-        }
-
-        @Override
-        public int read(final long index, final long offset, final ByteBuffer dst) {
-            return delegate.read(index, offset, dst);
+        public MappedByteBuffer map(final long index, final long length) {
+            return null; // reads go through read(), never a mapping
         }
 
         @Override
@@ -199,26 +158,6 @@ final class FaultyStorageIo implements StorageIo {
         public void force(final long index) {
             pass(Op.LOG_FORCE, "fdatasync", "path=" + file(index));
             delegate.force(index);
-        }
-
-        @Override
-        public void truncate(final long index, final long length) {
-            delegate.truncate(index, length);
-        }
-
-        @Override
-        public void delete(final long index) {
-            delegate.delete(index);
-        }
-
-        @Override
-        public long size(final long index) {
-            return delegate.size(index);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -7,15 +7,18 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.format.LogSegmentHeaderDescriptor;
+import org.bess.server.io.ForwardingPageStore;
 import org.bess.server.io.PageStore;
 import org.bess.server.io.StorageIo;
 import org.bess.server.log.FileLogDevice;
+import org.bess.server.log.ForwardingLogDevice;
 import org.bess.server.log.LogDevice;
 
 /**
@@ -181,32 +184,12 @@ final class SimulatedDisk implements StorageIo {
         return new SimLogDevice(new FileLogDevice(dir), dir);
     }
 
-    private final class SimPageStore implements PageStore {
-        private final PageStore delegate;
+    /** Records every page write (a multi-page write page by page) and every force. */
+    private final class SimPageStore extends ForwardingPageStore {
         private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
 
         SimPageStore(final PageStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Path path() {
-            return delegate.path();
-        }
-
-        @Override
-        public long pageCount() {
-            return delegate.pageCount();
-        }
-
-        @Override
-        public boolean isDevice() {
-            return delegate.isDevice();
-        }
-
-        @Override
-        public void read(final long pageNo, final long address) {
-            delegate.read(pageNo, address);
+            super(delegate);
         }
 
         @Override
@@ -219,33 +202,25 @@ final class SimulatedDisk implements StorageIo {
         }
 
         @Override
+        public void write(final long pageNo, final int count, final long address) {
+            for (int i = 0; i < count; i++) {
+                write(pageNo + i, address + ((long) i << PAGE_SHIFT));
+            }
+        }
+
+        @Override
         public void force() {
             delegate.force();
             forced(delegate.path());
         }
-
-        @Override
-        public void grow(final long pageCount) {
-            delegate.grow(pageCount);
-        }
-
-        @Override
-        public void truncate(final long pageCount) {
-            delegate.truncate(pageCount);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 
-    private final class SimLogDevice implements LogDevice {
-        private final LogDevice delegate;
+    /** Records every log write and every force, truncation and deletion; log reads are never mapped. */
+    private final class SimLogDevice extends ForwardingLogDevice {
         private final Path dir;
 
         SimLogDevice(final LogDevice delegate, final Path dir) {
-            this.delegate = delegate;
+            super(delegate);
             this.dir = dir;
         }
 
@@ -254,18 +229,8 @@ final class SimulatedDisk implements StorageIo {
         }
 
         @Override
-        public List<Long> segments() {
-            return delegate.segments();
-        }
-
-        @Override
-        public void create(final long index, final ByteBuffer header) {
-            delegate.create(index, header);
-        }
-
-        @Override
-        public int read(final long index, final long offset, final ByteBuffer dst) {
-            return delegate.read(index, offset, dst);
+        public MappedByteBuffer map(final long index, final long length) {
+            return null; // reads go through read(), as they would on a device that cannot map
         }
 
         @Override
@@ -292,16 +257,6 @@ final class SimulatedDisk implements StorageIo {
         public void delete(final long index) {
             forced(file(index));
             delegate.delete(index);
-        }
-
-        @Override
-        public long size(final long index) {
-            return delegate.size(index);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -1,36 +1,25 @@
 package org.bess.server.log;
 
 import java.nio.ByteBuffer;
-import java.util.List;
+import java.nio.MappedByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
 
 /** A log device that counts forces and can fail the N-th write or force (persistently once failed). */
-final class FaultyLogDevice implements LogDevice {
-    private final LogDevice delegate;
+final class FaultyLogDevice extends ForwardingLogDevice {
     final AtomicInteger forces = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     volatile int failForceAt = -1;
     volatile int failWriteAt = -1;
 
     FaultyLogDevice(final LogDevice delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
-    public List<Long> segments() {
-        return delegate.segments();
-    }
-
-    @Override
-    public void create(final long index, final ByteBuffer header) {
-        delegate.create(index, header);
-    }
-
-    @Override
-    public int read(final long index, final long offset, final ByteBuffer dst) {
-        return delegate.read(index, offset, dst);
+    public MappedByteBuffer map(final long index, final long length) {
+        return null; // reads go through read(), never a mapping
     }
 
     @Override
@@ -48,25 +37,5 @@ final class FaultyLogDevice implements LogDevice {
         }
         forces.incrementAndGet();
         delegate.force(index);
-    }
-
-    @Override
-    public void truncate(final long index, final long length) {
-        delegate.truncate(index, length);
-    }
-
-    @Override
-    public void delete(final long index) {
-        delegate.delete(index);
-    }
-
-    @Override
-    public long size(final long index) {
-        return delegate.size(index);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }
