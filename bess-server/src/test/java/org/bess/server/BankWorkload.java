@@ -74,17 +74,55 @@ public final class BankWorkload {
 
     private static Database create(final Session s, final Path root, final int accounts) {
         final Database db = s.createDatabase(root, 1L << 20);
-        final TypeId account = db.defineType("Account", ACCOUNT_SIZE, new int[0]);
+        create(s, db, db.defineType("Account", ACCOUNT_SIZE, new int[0]), accounts);
+        return db;
+    }
+
+    /**
+     * Creates {@code accounts} accounts of type {@code account} in a new file "accounts" and commits: balance {@link
+     * #INITIAL} at offset 0, the account's number at 8.
+     *
+     * @return their references in account-number order.
+     */
+    static Ref[] create(final Session s, final Database db, final TypeId account, final int accounts) {
+        final Ref[] refs = new Ref[accounts];
         try (Transaction tx = s.begin()) {
             final BessFile f = tx.createFile(db, "accounts");
             for (int i = 0; i < accounts; i++) {
                 final ObjectRef a = tx.allocate(f, account);
                 a.putLong(0, INITIAL);
                 a.putLong(8, i);
+                refs[i] = a.ref();
             }
             tx.commit();
         }
-        return db;
+        return refs;
+    }
+
+    /**
+     * Commits {@code 50 + random.nextInt(spread)} transfers of 1-50 between random accounts, one per transaction, and
+     * applies each to {@code expected} once its commit returned.
+     *
+     * @return the transfers committed.
+     */
+    static int transfers(
+            final Session s, final Ref[] refs, final long[] expected, final Random random, final int spread) {
+        final int transfers = 50 + random.nextInt(spread);
+        for (int n = 0; n < transfers; n++) {
+            final int from = random.nextInt(refs.length);
+            final int to = random.nextInt(refs.length);
+            final long amount = 1 + random.nextInt(50);
+            try (Transaction tx = s.begin()) {
+                final ObjectRef a = tx.open(refs[from]);
+                final ObjectRef b = tx.open(refs[to]);
+                a.putLong(0, a.getLong(0) - amount);
+                b.putLong(0, b.getLong(0) + amount);
+                tx.commit();
+            }
+            expected[from] -= amount;
+            expected[to] += amount;
+        }
+        return transfers;
     }
 
     /** The accounts' references in account-number order. */

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.bess.client.BessFile;
-import org.bess.client.Cursor;
 import org.bess.client.Database;
 import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
@@ -56,32 +55,8 @@ class PowerLossTest {
         final Database db = s.createDatabase(root, 1L << 20);
         final TypeId account = db.defineType("Account", 700, new int[0]);
         db.defineType("Blob", 4000, new int[0]);
-        final Ref[] refs = new Ref[ACCOUNTS];
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "accounts");
-            for (int i = 0; i < ACCOUNTS; i++) {
-                final ObjectRef a = tx.allocate(f, account);
-                a.putLong(0, 1000);
-                a.putLong(8, i);
-                refs[i] = a.ref();
-            }
-            tx.commit();
-        }
-        final int transfers = 50 + random.nextInt(400);
-        for (int n = 0; n < transfers; n++) {
-            final int from = random.nextInt(ACCOUNTS);
-            final int to = random.nextInt(ACCOUNTS);
-            final long amount = 1 + random.nextInt(50);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
-            expected[from] -= amount;
-            expected[to] += amount;
-        }
+        final Ref[] refs = BankWorkload.create(s, db, account, ACCOUNTS);
+        final int transfers = BankWorkload.transfers(s, refs, expected, random, 400);
         // a transaction in flight, partly written back, when the power goes
         final Transaction loser = s.begin();
         for (int i = 0; i < ACCOUNTS; i++) {
@@ -99,16 +74,9 @@ class PowerLossTest {
         ((EmbeddedSession) s).crash();
         disk.crash(seed, mode);
 
-        final long[] actual = new long[ACCOUNTS];
+        final long[] actual;
         try (Session again = BessServer.embedded(new Context().nodeDir(node).cacheSizeBytes(1L << 20))) {
-            final Database d = again.openDatabase(root);
-            try (Transaction tx = again.begin();
-                    Cursor c = tx.scan(tx.file(d, "accounts"))) {
-                while (c.next()) {
-                    actual[(int) c.object().getLong(8)] = c.object().getLong(0);
-                }
-                tx.commit();
-            }
+            actual = BankWorkload.balances(again, again.openDatabase(root), ACCOUNTS);
         }
         assertThat(actual)
                 .as(

@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.bess.client.BessFile;
-import org.bess.client.Cursor;
 import org.bess.client.Database;
-import org.bess.client.ObjectRef;
 import org.bess.client.Ref;
 import org.bess.client.Session;
 import org.bess.client.Transaction;
@@ -75,26 +73,16 @@ class RecoveryCheckpointTest {
         final Database db = s.createDatabase(root, 1L << 20);
         final TypeId account = db.defineType("Account", 700, new int[0]);
         db.defineType("Blob", 4000, new int[0]);
-        Ref[] refs = new Ref[ACCOUNTS];
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "accounts");
-            for (int i = 0; i < ACCOUNTS; i++) {
-                final ObjectRef a = tx.allocate(f, account);
-                a.putLong(0, 1000);
-                a.putLong(8, i);
-                refs[i] = a.ref();
-            }
-            tx.commit();
-        }
+        Ref[] refs = BankWorkload.create(s, db, account, ACCOUNTS);
         // odd seeds: the catalog is stored before the crash, so restart ends with a fuzzy checkpoint; even seeds: the
         // file's creation is in the log, restart must store the catalog and takes no checkpoint
         final boolean catalogStored = seed % 2 == 1;
         if (catalogStored) {
             s.close();
             s = BessServer.embedded(context(node, first));
-            refs = accounts(s, s.openDatabase(root));
+            refs = BankWorkload.accounts(s, s.openDatabase(root), ACCOUNTS);
         }
-        transfers(s, refs, expected, random);
+        BankWorkload.transfers(s, refs, expected, random, 200);
         ((EmbeddedSession) s).crash();
         first.crash(seed, mode);
         final long master = MasterRecord.read(node.resolve("log"));
@@ -116,10 +104,10 @@ class RecoveryCheckpointTest {
                 .as("mode %s seed %d: pages the end-of-recovery checkpoint left dirty", mode, seed)
                 .isPositive();
         if (workAfter) {
-            refs = accounts(restarted, restarted.openDatabase(root));
+            refs = BankWorkload.accounts(restarted, restarted.openDatabase(root), ACCOUNTS);
             // the dirty pages change again (diffs only), then a loser churns the 1 MiB cache so that they are written
             // back (not forced) when the power goes
-            transfers(restarted, refs, expected, random);
+            BankWorkload.transfers(restarted, refs, expected, random, 200);
             final Transaction loser = restarted.begin();
             final Database d = restarted.openDatabase(root);
             final BessFile scratch = loser.createFile(d, "scratch");
@@ -131,52 +119,14 @@ class RecoveryCheckpointTest {
         ((EmbeddedSession) restarted).crash();
         second.crash(seed + 100, mode);
 
-        final long[] actual = new long[ACCOUNTS];
+        final long[] actual;
         try (Session again = BessServer.embedded(new Context().nodeDir(node).cacheSizeBytes(1L << 20))) {
-            final Database d = again.openDatabase(root);
-            try (Transaction tx = again.begin();
-                    Cursor c = tx.scan(tx.file(d, "accounts"))) {
-                while (c.next()) {
-                    actual[(int) c.object().getLong(8)] = c.object().getLong(0);
-                }
-                tx.commit();
-            }
+            actual = BankWorkload.balances(again, again.openDatabase(root), ACCOUNTS);
         }
         assertThat(actual).as("mode %s seed %d", mode, seed).isEqualTo(expected);
         assertThat(new DatabaseChecker(root, base.resolve("check")).run(l -> {}).problems())
                 .as("mode %s seed %d", mode, seed)
                 .isEmpty();
-    }
-
-    /** The accounts' references in a session, by number (kept at offset 8). */
-    private static Ref[] accounts(final Session s, final Database d) {
-        final Ref[] refs = new Ref[ACCOUNTS];
-        try (Transaction tx = s.begin();
-                Cursor c = tx.scan(tx.file(d, "accounts"))) {
-            while (c.next()) {
-                refs[(int) c.object().getLong(8)] = c.object().ref();
-            }
-            tx.commit();
-        }
-        return refs;
-    }
-
-    private static void transfers(final Session s, final Ref[] refs, final long[] expected, final Random random) {
-        final int transfers = 50 + random.nextInt(200);
-        for (int n = 0; n < transfers; n++) {
-            final int from = random.nextInt(ACCOUNTS);
-            final int to = random.nextInt(ACCOUNTS);
-            final long amount = 1 + random.nextInt(50);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
-            expected[from] -= amount;
-            expected[to] += amount;
-        }
     }
 
     private static int dirtyFrames(final BufferCache cache) {

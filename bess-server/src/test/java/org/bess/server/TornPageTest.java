@@ -94,32 +94,8 @@ class TornPageTest {
         final Database db = s.createDatabase(root, 1L << 20);
         final TypeId account = db.defineType("Account", 700, new int[0]);
         final TypeId blob = db.defineType("Blob", 4000, new int[0]);
-        final Ref[] refs = new Ref[ACCOUNTS];
-        try (Transaction tx = s.begin()) {
-            final BessFile f = tx.createFile(db, "accounts");
-            for (int i = 0; i < ACCOUNTS; i++) {
-                final ObjectRef a = tx.allocate(f, account);
-                a.putLong(0, 1000);
-                a.putLong(8, i);
-                refs[i] = a.ref();
-            }
-            tx.commit();
-        }
-        final int transfers = 50 + random.nextInt(300);
-        for (int n = 0; n < transfers; n++) {
-            final int from = random.nextInt(ACCOUNTS);
-            final int to = random.nextInt(ACCOUNTS);
-            final long amount = 1 + random.nextInt(50);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
-            expected[from] -= amount;
-            expected[to] += amount;
-        }
+        final Ref[] refs = BankWorkload.create(s, db, account, ACCOUNTS);
+        BankWorkload.transfers(s, refs, expected, random, 300);
         final Transaction loser = s.begin();
         for (int i = 0; i < ACCOUNTS; i++) {
             final ObjectRef a = loser.open(refs[i]);
