@@ -13,7 +13,8 @@ import org.bess.format.RefDescriptor;
 /**
  * A diagnostic of the bess store's clustering: for every composite part, the distinct slotted segments (pages of
  * slots) that its atomic parts and their connections are in, which is what T1's opens of one composite part touch
- * besides the objects' data. Run: {@code java -cp tests/target/benchmarks.jar org.bess.bench.oo7.Oo7Locality small [clustered]}.
+ * besides the objects' data. Run: {@code java -cp tests/target/benchmarks.jar org.bess.bench.oo7.Oo7Locality small
+ * [clustered]} (with the benchmarks' {@code --add-opens} flags, as {@link Oo7CpuTime} says).
  */
 public final class Oo7Locality {
     private Oo7Locality() {}
