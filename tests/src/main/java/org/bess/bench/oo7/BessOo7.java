@@ -53,6 +53,8 @@ public final class BessOo7 implements Oo7Store {
     private long[] documentById;
     private long q1Calls;
     private long q6Count;
+    // connections stored in the atomic parts' file (BessOo7Loader's clustered experiment): scans skip them
+    private boolean mixedAtomicFile;
     private Transaction tx;
 
     private BessOo7(final Oo7Data data, final Session session, final Database db) {
@@ -66,6 +68,9 @@ public final class BessOo7 implements Oo7Store {
             if (moduleRef != null) {
                 atomicById = readIndex(t, BessOo7Loader.ATOMIC_INDEX_ROOT);
                 documentById = readIndex(t, BessOo7Loader.DOCUMENT_INDEX_ROOT);
+                try (Cursor connections = t.scan(t.file(db, BessOo7Loader.CONNECTION_FILE))) {
+                    mixedAtomicFile = !connections.next();
+                }
             }
             t.commit();
         }
@@ -80,10 +85,20 @@ public final class BessOo7 implements Oo7Store {
      * @return the store.
      */
     public static BessOo7 create(final Oo7Data data, final Path dir, final BessSessionFactory sessions) {
+        return create(data, dir, sessions, false);
+    }
+
+    /**
+     * {@link #create}, with the choice of clustering: one file per class (false, what the benchmarks measure), or a
+     * composite part's connections in the atomic parts' file right after its parts (true, an experiment of session
+     * 10 that {@link Oo7CpuTime} measures against the other; docs/bench/oo7.md).
+     */
+    static BessOo7 create(
+            final Oo7Data data, final Path dir, final BessSessionFactory sessions, final boolean clustered) {
         final Session session = sessions.open(dir.resolve(NODE_DIR));
         try {
             final Database db = session.createDatabase(dir.resolve(ROOT_AREA), Session.DEFAULT_EXTENT_BYTES);
-            new BessOo7Loader(session, db, data, new Oo7Layout(data.config())).load();
+            new BessOo7Loader(session, db, data, new Oo7Layout(data.config()), clustered).load();
             return new BessOo7(data, session, db);
         } catch (RuntimeException e) {
             session.close();
@@ -276,6 +291,9 @@ public final class BessOo7 implements Oo7Store {
         try (Cursor cursor = tx.scan(tx.file(db, BessOo7Loader.ATOMIC_FILE))) {
             while (cursor.next()) {
                 final ObjectRef part = cursor.object();
+                if (mixedAtomicFile && part.size() != layout.atomicSize) {
+                    continue;
+                }
                 if (join) {
                     final int docId = part.getInt(layout.atomicDocId);
                     if (tx.open(new Ref(db, documentById[docId - 1])).getInt(DOCUMENT_ID) == docId) {
@@ -314,6 +332,11 @@ public final class BessOo7 implements Oo7Store {
     /** The session, for callers that must find the store's files (the cold benchmark). */
     Session session() {
         return session;
+    }
+
+    /** The database, for diagnostics ({@link Oo7Locality}). */
+    Database database() {
+        return db;
     }
 
     @Override

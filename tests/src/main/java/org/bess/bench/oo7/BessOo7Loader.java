@@ -39,6 +39,7 @@ final class BessOo7Loader {
     private final long[] atomicWords;
     private final long[] documentWords;
     private final long[] compositeWords;
+    private final boolean clustered;
     private TypeId atomicType;
     private TypeId connectionType;
     private TypeId compositeType;
@@ -46,8 +47,14 @@ final class BessOo7Loader {
     private TypeId assemblyType;
     private TypeId moduleType;
 
-    BessOo7Loader(final Session session, final Database db, final Oo7Data data, final Oo7Layout layout) {
+    BessOo7Loader(
+            final Session session,
+            final Database db,
+            final Oo7Data data,
+            final Oo7Layout layout,
+            final boolean clustered) {
         this.session = session;
+        this.clustered = clustered;
         this.db = db;
         this.data = data;
         this.layout = layout;
@@ -112,7 +119,7 @@ final class BessOo7Loader {
         final int per = config.atomicPerComposite();
         final int conns = config.connectionsPerAtomic();
         final BessFile atomicFile = tx.file(db, ATOMIC_FILE);
-        final BessFile connectionFile = tx.file(db, CONNECTION_FILE);
+        final BessFile connectionFile = tx.file(db, clustered ? ATOMIC_FILE : CONNECTION_FILE);
         final ObjectRef doc = tx.allocate(tx.file(db, DOCUMENT_FILE), documentType);
         final ObjectRef composite = tx.allocate(tx.file(db, COMPOSITE_FILE), compositeType);
         documentWords[c] = doc.ref().word();
