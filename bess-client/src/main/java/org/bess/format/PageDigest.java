@@ -78,6 +78,23 @@ public final class PageDigest {
         return finish(h);
     }
 
+    /**
+     * {@link #ofWords(byte[])} of {@code length} bytes at an address (the used slots in a cache frame, digested where
+     * they are): the same value as for an array with those bytes.
+     *
+     * @throws IllegalArgumentException when the length is not a multiple of 8.
+     */
+    public static long ofWords(final long address, final int length) {
+        if (length % Long.BYTES != 0) {
+            throw new IllegalArgumentException("not whole words: bytes=" + length);
+        }
+        long h = K3 ^ (length * K2);
+        for (int i = 0; i < length; i += Long.BYTES) {
+            h = Long.rotateLeft(h ^ ((UnsafeApi.getLong(address + i) + i) * K1), 31) * K2;
+        }
+        return finish(h);
+    }
+
     private static long finish(final long v) {
         long x = v;
         x ^= x >>> 33;

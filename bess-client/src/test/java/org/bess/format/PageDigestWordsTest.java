@@ -36,6 +36,23 @@ class PageDigestWordsTest {
     }
 
     @Test
+    void shouldDigestWordsAtAnAddressAsTheSameBytesInAnArray() {
+        final Random random = new Random(11);
+        final java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(4096);
+        final long address = new org.agrona.concurrent.UnsafeBuffer(direct).addressOffset();
+        for (int length = 0; length <= 4096; length += 8 * (1 + random.nextInt(40))) {
+            final byte[] words = new byte[length];
+            random.nextBytes(words);
+            direct.clear();
+            direct.put(words);
+            assertThat(PageDigest.ofWords(address, length))
+                    .as("length %d", length)
+                    .isEqualTo(PageDigest.ofWords(words));
+        }
+        assertThatThrownBy(() -> PageDigest.ofWords(address, 12)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldRefuseALengthThatIsNotWholeWords() {
         assertThatThrownBy(() -> PageDigest.ofWords(new byte[23]))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -31,6 +31,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.FileInfo;
 import org.bess.exceptions.BessException;
 import org.bess.exceptions.ErrorCode;
+import org.bess.format.PageDigest;
 import org.bess.format.PageHeaderDescriptor;
 import org.bess.format.RefDescriptor;
 import org.bess.format.SlotDescriptor;
@@ -167,6 +168,36 @@ final class ObjectStore {
             final int used = Math.min(s.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
             final byte[] slots = new byte[used * SlotDescriptor.SLOT_LENGTH];
             s.getBytes(SlottedSegmentDescriptor.slotOffset(0), slots);
+            return slots;
+        } finally {
+            cache.unpin(frame);
+        }
+    }
+
+    /** What {@link #slotArrayUnlessCurrent} returns when the caller's copy is the segment's used slots. */
+    static final byte[] CURRENT = new byte[0];
+
+    /**
+     * {@link #slotArray}, unless the digest of the used slots ({@link PageDigest#ofWords(long, int)}, taken in the
+     * frame) is {@code digest}: then {@link #CURRENT}, without copying them.
+     *
+     * @param digest the digest of the caller's copy; 0: none (the slots are copied).
+     */
+    byte[] slotArrayUnlessCurrent(final long segPage, final long digest) {
+        if (digest == 0) {
+            return slotArray(segPage);
+        }
+        final UnsafeBuffer s = new UnsafeBuffer(0, 0);
+        final int frame = pinSegment(segPage, false, s, RefDescriptor.pack(segPage, 0, 0));
+        try {
+            final int used = Math.min(s.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
+            final int length = used * SlotDescriptor.SLOT_LENGTH;
+            final int at = SlottedSegmentDescriptor.slotOffset(0);
+            if (PageDigest.ofWords(s.addressOffset() + at, length) == digest) {
+                return CURRENT;
+            }
+            final byte[] slots = new byte[length];
+            s.getBytes(at, slots);
             return slots;
         } finally {
             cache.unpin(frame);

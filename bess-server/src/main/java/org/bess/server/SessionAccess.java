@@ -410,6 +410,9 @@ public final class SessionAccess {
         }
     }
 
+    /** A segment of {@link #segmentSlotsMany} whose used slots are the client's kept copy (by digest). */
+    public static final byte[] CURRENT_SLOTS = ObjectStore.CURRENT;
+
     /**
      * Copy-on-access {@code FETCH_PAGES}: pages a client reads now or predicts it will read, each with the digest of
      * the copy it holds ({@link PageDigest}). The first is locked as {@link #fetchPage} does (waiting if it must); the
@@ -427,6 +430,23 @@ public final class SessionAccess {
             final long[] digests,
             final int[] status,
             final ByteBuffer dst) {
+        fetchPages(session, n, windows, pages, digests, status, dst, true);
+    }
+
+    /**
+     * {@link #fetchPages(Session, int, int[], long[], long[], int[], ByteBuffer)}, or with {@code firstWaits} false
+     * every page predicted: each locked only when S needs no wait, a bad or unreadable one given status 0 (the pages a
+     * client appends to {@code SEGMENT_SLOTS_MANY}).
+     */
+    public static void fetchPages(
+            final Session session,
+            final int n,
+            final int[] windows,
+            final long[] pages,
+            final long[] digests,
+            final int[] status,
+            final ByteBuffer dst,
+            final boolean firstWaits) {
         final EmbeddedSession s = embedded(session);
         try (EmbeddedSession.Guard g = s.enter()) {
             requireTransaction(s);
@@ -436,14 +456,15 @@ public final class SessionAccess {
                 final int window = windows[i];
                 final long pageNo = pages[i];
                 status[i] = 0;
+                final boolean waits = i == 0 && firstWaits;
                 if (!server.cache().hasSource(window) || pageNo < 0) {
-                    if (i == 0) {
+                    if (waits) {
                         throw new BessException(
                                 ErrorCode.BAD_ARGUMENT, "no such page: window=" + window + ", page=" + pageNo);
                     }
                     continue;
                 }
-                if (i == 0) {
+                if (waits) {
                     server.lockPageForAccess(window, pageNo, LockMode.S);
                 } else if (!server.tryLockPageForRead(window, pageNo)) {
                     continue;
@@ -452,7 +473,7 @@ public final class SessionAccess {
                 try {
                     frame = server.cache().pin(window, pageNo, false);
                 } catch (final BessException e) {
-                    if (i == 0) {
+                    if (waits) {
                         throw e;
                     }
                     continue; // a predicted page that cannot be read: the client asks for it if it needs it
@@ -482,12 +503,22 @@ public final class SessionAccess {
      */
     public static byte[][] segmentSlotsMany(
             final Session session, final Database database, final long[] segPages, final int n) {
+        return segmentSlotsMany(session, database, segPages, new long[n], n);
+    }
+
+    /**
+     * {@link #segmentSlotsMany(Session, Database, long[], int)} with the digest of the client's kept copy of each
+     * segment (0: none): a segment whose used slots have that digest gets {@link #CURRENT_SLOTS}, neither copied nor
+     * sent.
+     */
+    public static byte[][] segmentSlotsMany(
+            final Session session, final Database database, final long[] segPages, final long[] digests, final int n) {
         final EmbeddedSession s = embedded(session);
         final EngineDatabase db = database(s, database);
         final byte[][] out = new byte[n][];
         try (EmbeddedSession.Guard g = s.enter()) {
             requireTransaction(s);
-            out[0] = db.objects().slotArray(segPages[0]);
+            out[0] = db.objects().slotArrayUnlessCurrent(segPages[0], digests[0]);
             final int window = db.root().window();
             for (int i = 1; i < n; i++) {
                 if (segPages[i] < 1
@@ -496,7 +527,7 @@ public final class SessionAccess {
                     continue;
                 }
                 try {
-                    out[i] = db.objects().slotArray(segPages[i]);
+                    out[i] = db.objects().slotArrayUnlessCurrent(segPages[i], digests[i]);
                 } catch (final BessException e) {
                     if (e.errorCode() != ErrorCode.INVALID_REFERENCE) {
                         throw e;

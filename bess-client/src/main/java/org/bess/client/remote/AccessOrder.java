@@ -54,6 +54,11 @@ final class AccessOrder {
         order.clear();
     }
 
+    /** What this transaction reached last; -1 when nothing yet. */
+    long last() {
+        return order.isEmpty() ? -1 : order.getLong(order.size() - 1);
+    }
+
     /** Where the previous transaction first reached {@code page}; -1 when it did not. */
     int positionOf(final long page) {
         return (int) previousIndex.get(page);

@@ -1,5 +1,6 @@
 package org.bess.client.remote;
 
+import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bess.client.frame.FrameFaultHandler;
 import org.bess.client.frame.VirtualFrames;
@@ -59,6 +60,24 @@ abstract class ClientFaults implements FrameFaultHandler {
 
     /** A {@code SEGMENT_SLOTS} reply named the segment page's lock resource key (0: none). */
     void learnSlotKey(final int window, final long segPage, final long key) {}
+
+    /**
+     * Appends to a {@code SEGMENT_SLOTS_MANY} request the pages this mode predicts the transaction will read next
+     * (count, then window, page and the digest of the copy each), so that one round trip locks them with the segments.
+     *
+     * @return the pages appended; 0 when none (nothing appended).
+     */
+    int appendPredictedPages(final Wire w) {
+        return 0;
+    }
+
+    /**
+     * Reads the part of a {@code SEGMENT_SLOTS_MANY} reply that answers the pages {@link #appendPredictedPages}
+     * appended (nothing left: an older server, no page locked).
+     *
+     * @param n the pages appended (more than 0).
+     */
+    void predictedPagesReply(final ByteBuffer r, final int n) {}
 
     /** The server logged the recovery buffer early and the written frames went read-only again. */
     void writtenProtected() {}

@@ -131,24 +131,32 @@ final class CopyOnAccessFaults extends ClientFaults {
      * @throws BessException {@code PROTOCOL} naming what is wrong.
      */
     static void checkFetchPagesReply(final ByteBuffer r, final int n) {
+        checkPagesReply(r, n, true, "FETCH_PAGES");
+    }
+
+    /**
+     * Checks the pages' part of a reply: as {@link #checkFetchPagesReply}, status 0 allowed for the first page too
+     * unless {@code firstLocked}.
+     */
+    static void checkPagesReply(final ByteBuffer r, final int n, final boolean firstLocked, final String op) {
         if (r.remaining() < n * Integer.BYTES) {
             throw new BessException(
-                    ErrorCode.PROTOCOL, "truncated FETCH_PAGES reply: pages=" + n + ", bytes=" + r.remaining());
+                    ErrorCode.PROTOCOL, "truncated " + op + " reply: pages=" + n + ", bytes=" + r.remaining());
         }
         final int statusAt = r.position();
         int withBytes = 0;
         for (int i = 0; i < n; i++) {
             final int status = r.getInt(statusAt + i * Integer.BYTES);
-            if (status < 0 || status > 2 || (i == 0 && status == 0)) {
+            if (status < 0 || status > 2 || (i == 0 && status == 0 && firstLocked)) {
                 throw new BessException(
-                        ErrorCode.PROTOCOL, "bad status in a FETCH_PAGES reply: page " + i + ", status=" + status);
+                        ErrorCode.PROTOCOL, "bad status in a " + op + " reply: page " + i + ", status=" + status);
             }
             withBytes += status == 2 ? 1 : 0;
         }
         r.position(statusAt + n * Integer.BYTES);
         if (r.remaining() < withBytes * PAGE_LENGTH) {
             throw new BessException(
-                    ErrorCode.PROTOCOL, "truncated FETCH_PAGES reply: pages=" + withBytes + ", bytes=" + r.remaining());
+                    ErrorCode.PROTOCOL, "truncated " + op + " reply: pages=" + withBytes + ", bytes=" + r.remaining());
         }
     }
 
@@ -190,12 +198,21 @@ final class CopyOnAccessFaults extends ClientFaults {
         final ByteBuffer r = session.call(w);
         final int statusAt = r.position();
         checkFetchPagesReply(r, n);
+        applyBatch(r, statusAt, batchFrames, n, 1);
+    }
+
+    /**
+     * Applies a checked batch reply: per page of status 1 or 2 (2: its bytes, read from {@code r}'s position, replace
+     * the copy) the page is recorded as locked, and from {@code firstPredicted} on as locked by the batch.
+     */
+    private void applyBatch(
+            final ByteBuffer r, final int statusAt, final int[] frameOf, final int n, final int firstPredicted) {
         for (int i = 0; i < n; i++) {
             final int status = r.getInt(statusAt + i * Integer.BYTES);
             if (status == 0) {
                 continue;
             }
-            final int g = batchFrames[i];
+            final int g = frameOf[i];
             if (status == 2) {
                 r.get(images[g]);
                 frame(g).putBytes(0, images[g]);
@@ -203,11 +220,59 @@ final class CopyOnAccessFaults extends ClientFaults {
             }
             final long p = key(windows[g], pages[g]);
             record(p);
-            if (i > 0) {
+            if (i >= firstPredicted) {
                 relocked.add(p);
                 batchedPages++;
             }
         }
+    }
+
+    /** The frames of the pages appended to the pending {@code SEGMENT_SLOTS_MANY} request. */
+    private final int[] predictedFrames = new int[Wire.BATCH_MAX];
+
+    /**
+     * The pages the previous transaction locked after the last one this transaction locked (from its first when none
+     * yet), those with a clean copy here not locked yet, appended to a {@code SEGMENT_SLOTS_MANY} request: the round
+     * trip that fetches the segments' slots re-locks and revalidates them too, each only when S needs no wait.
+     */
+    @Override
+    int appendPredictedPages(final Wire w) {
+        if (!batch) {
+            return 0;
+        }
+        final long last = order.last();
+        final int from = last < 0 ? 0 : order.positionOf(last) + 1;
+        if (last >= 0 && from == 0) {
+            return 0; // this transaction left the previous one's path: no prediction
+        }
+        int n = 0;
+        for (int j = from; j < order.previousCount() && n < Wire.BATCH_MAX; j++) {
+            final long p = order.previous(j);
+            final Integer g = byPage.get(p);
+            if (g == null || dirty[g] || images[g] == null || relocked.contains(p)) {
+                continue;
+            }
+            predictedFrames[n++] = g;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        w.putInt(n);
+        for (int i = 0; i < n; i++) {
+            final int g = predictedFrames[i];
+            w.putInt(windows[g]).putLong(pages[g]).putLong(digests[g]);
+        }
+        return n;
+    }
+
+    @Override
+    void predictedPagesReply(final ByteBuffer r, final int n) {
+        if (r.remaining() == 0) {
+            return; // an older server ignored the pages: none locked
+        }
+        final int statusAt = r.position();
+        checkPagesReply(r, n, false, "SEGMENT_SLOTS_MANY");
+        applyBatch(r, statusAt, predictedFrames, n, 0);
     }
 
     @Override

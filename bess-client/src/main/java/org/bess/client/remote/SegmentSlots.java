@@ -482,6 +482,8 @@ final class SegmentSlots {
             offered[i] = digest != 0;
             w.putLong(digest);
         }
+        // appended: the pages the transaction is predicted to read next, locked in the same round trip
+        final int predicted = session.faults().appendPredictedPages(w);
         final ByteBuffer r;
         try {
             r = session.call(w);
@@ -492,6 +494,9 @@ final class SegmentSlots {
             throw e;
         }
         final ManyReply reply = ManyReply.read(r, n, offered);
+        if (predicted > 0) {
+            session.faults().predictedPagesReply(r, predicted);
+        }
         for (int i = 0; i < n; i++) {
             if (reply.current[i]) {
                 reply.slots[i] = d.kept.get(pages[i]);

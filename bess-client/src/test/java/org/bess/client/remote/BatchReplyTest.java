@@ -173,6 +173,28 @@ class BatchReplyTest {
     }
 
     @Test
+    void shouldCheckThePagesOfASlotsReply() {
+        final ByteBuffer ok = pages(0, 2, 1);
+        CopyOnAccessFaults.checkPagesReply(ok, 3, false, "SEGMENT_SLOTS_MANY");
+        assertThat(ok.remaining())
+                .as("predicted pages: the first may be skipped too")
+                .isEqualTo(PAGE);
+        final ByteBuffer full = pages(0, 2, 2);
+        for (int n = 0; n < full.limit(); n++) {
+            final ByteBuffer b = full.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit(n);
+            assertThatThrownBy(() -> CopyOnAccessFaults.checkPagesReply(b, 3, false, "SEGMENT_SLOTS_MANY"))
+                    .as("truncated at %d bytes", n)
+                    .isInstanceOfSatisfying(
+                            BessException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL))
+                    .hasMessageContaining("SEGMENT_SLOTS_MANY");
+        }
+        assertThatThrownBy(() -> CopyOnAccessFaults.checkPagesReply(pages(0, 3), 2, false, "SEGMENT_SLOTS_MANY"))
+                .hasMessageContaining("status");
+    }
+
+    private static final int PAGE = PageHeaderDescriptor.PAGE_LENGTH;
+
+    @Test
     void shouldRefuseGarbageWithProtocolErrorsOnly() {
         final Random random = new Random(57);
         final ByteBuffer valid = many(true);
@@ -203,6 +225,12 @@ class BatchReplyTest {
             }
             try {
                 CopyOnAccessFaults.checkFetchPagesReply(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), n);
+            } catch (final BessException e) {
+                assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL);
+            }
+            try {
+                CopyOnAccessFaults.checkPagesReply(
+                        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), n, false, "SEGMENT_SLOTS_MANY");
             } catch (final BessException e) {
                 assertThat(e.errorCode()).isEqualTo(ErrorCode.PROTOCOL);
             }

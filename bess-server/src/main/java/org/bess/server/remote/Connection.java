@@ -42,7 +42,6 @@ import org.bess.exceptions.BessException;
 import org.bess.exceptions.DeadlockException;
 import org.bess.exceptions.ErrorCode;
 import org.bess.exceptions.LockTimeoutException;
-import org.bess.format.PageDigest;
 import org.bess.nativeshim.Native;
 import org.bess.server.SessionAccess;
 import org.bess.server.lock.LockManager;
@@ -1094,8 +1093,15 @@ final class Connection implements Runnable {
         if (n < 1 || n > Wire.BATCH_MAX) {
             throw new MalformedFrame("bad page count in FETCH_PAGES: " + n);
         }
+        readPageBatch(n, "FETCH_PAGES");
+        SessionAccess.checkPage(session, batchWindows[0], batchPages[0]);
+        writePageBatch(n, true);
+    }
+
+    /** Reads {@code n} pages of a batch (window, page, digest of the client's copy each) into the batch arrays. */
+    private void readPageBatch(final int n, final String op) {
         if (in.remaining() < n * (Integer.BYTES + 2 * Long.BYTES)) {
-            throw new MalformedFrame("truncated FETCH_PAGES: pages=" + n + ", bytes=" + in.remaining());
+            throw new MalformedFrame("truncated " + op + ": pages=" + n + ", bytes=" + in.remaining());
         }
         if (batchWindows == null) {
             batchWindows = new int[Wire.BATCH_MAX];
@@ -1108,12 +1114,22 @@ final class Connection implements Runnable {
             batchPages[i] = in.getLong();
             batchDigests[i] = in.getLong();
         }
-        SessionAccess.checkPage(session, batchWindows[0], batchPages[0]);
+    }
+
+    /**
+     * Locks and revalidates the {@code n} pages of the batch arrays and writes the reply's part: a status per page,
+     * then the pages of status 2.
+     *
+     * @param firstWaits whether the first page is locked waiting if it must ({@code FETCH_PAGES}); else every page is
+     *     locked only when S needs no wait (the pages appended to {@code SEGMENT_SLOTS_MANY}).
+     */
+    private void writePageBatch(final int n, final boolean firstWaits) {
         if (batchBytes == null) {
             batchBytes = ByteBuffer.allocate(Wire.BATCH_MAX * PAGE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         }
         batchBytes.clear();
-        SessionAccess.fetchPages(session, n, batchWindows, batchPages, batchDigests, batchStatus, batchBytes);
+        SessionAccess.fetchPages(
+                session, n, batchWindows, batchPages, batchDigests, batchStatus, batchBytes, firstWaits);
         for (int i = 0; i < n; i++) {
             out.putInt(batchStatus[i]);
         }
@@ -1142,9 +1158,19 @@ final class Connection implements Runnable {
                 digests[i] = in.getLong();
             }
         }
+        // appended after the digests: the pages the client predicts it will read (count, then window, page, digest
+        // each, as FETCH_PAGES), each locked only when S needs no wait; absent from an older client
+        int pageCount = 0;
+        if (in.remaining() >= Integer.BYTES) {
+            pageCount = in.getInt();
+            if (pageCount < 1 || pageCount > Wire.BATCH_MAX) {
+                throw new MalformedFrame("bad page count in SEGMENT_SLOTS_MANY: " + pageCount);
+            }
+            readPageBatch(pageCount, "SEGMENT_SLOTS_MANY");
+        }
         final Database d = get(dbHandle, Database.class);
         tx();
-        final byte[][] slots = SessionAccess.segmentSlotsMany(session, d, segPages, n);
+        final byte[][] slots = SessionAccess.segmentSlotsMany(session, d, segPages, digests, n);
         out.putInt(SessionAccess.rootWindow(session, d));
         final long[] areas = SessionAccess.areaWindows(session, d);
         out.putInt(areas.length / 3);
@@ -1154,8 +1180,8 @@ final class Connection implements Runnable {
         for (int i = 0; i < n; i++) {
             if (slots[i] == null) {
                 out.putInt(0);
-            } else if (digests[i] != 0 && digests[i] == PageDigest.ofWords(slots[i])) {
-                out.putInt(2); // the client's kept copy is the segment's slots (read under the S just taken)
+            } else if (slots[i] == SessionAccess.CURRENT_SLOTS) {
+                out.putInt(2); // the client's kept copy is the segment's slots (digested under the S just taken)
             } else {
                 out.putInt(1);
                 out.putBytes(slots[i], 0, slots[i].length);
@@ -1164,6 +1190,10 @@ final class Connection implements Runnable {
         // appended: per segment, the next one of its file's chain (0 for a skipped segment or the last)
         for (int i = 0; i < n; i++) {
             out.putLong(slots[i] == null ? 0 : SessionAccess.nextSegment(session, d, segPages[i]));
+        }
+        // appended when the client sent pages: their statuses and bytes, as a FETCH_PAGES reply
+        if (pageCount > 0) {
+            writePageBatch(pageCount, false);
         }
     }
 

@@ -113,6 +113,22 @@ class ClientBatchFetchTest {
     }
 
     @Test
+    void shouldLockThePredictedPagesInTheSegmentsRoundTrip() {
+        final RemoteSession s = copyClient();
+        final Database db = s.createDatabase(dir.resolve("one-trip.root"), 4L << 20);
+        final List<Ref> refs = objects(s, db);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        final long batched = s.batchedFetches();
+        final long before = s.requestCount();
+        assertThat(readAll(s, refs)).isEqualTo(SUM);
+        assertThat(s.requestCount() - before)
+                .as("begin, one SEGMENT_SLOTS_MANY that re-locks the predicted pages too, commit: no FETCH_PAGES")
+                .isEqualTo(3);
+        assertThat(s.batchedFetches()).isGreaterThan(batched + 80);
+    }
+
+    @Test
     void shouldSendAgainACopyThatAnotherTransactionChanged() {
         final RemoteSession s = copyClient();
         final Database db = s.createDatabase(dir.resolve("changed.root"), 4L << 20);
@@ -318,6 +334,20 @@ class ClientBatchFetchTest {
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(0)));
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0).putInt(4).putLong(1)));
         frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0)));
+        // SEGMENT_SLOTS_MANY with appended pages: no page, too many, a negative count, fewer pages than counted
+        for (final int count : new int[] {0, Wire.BATCH_MAX + 1, -3}) {
+            frames.add(frame(
+                    Wire.SEGMENT_SLOTS_MANY,
+                    b -> b.putInt(0).putInt(1).putLong(1).putLong(0).putInt(count)));
+        }
+        frames.add(frame(Wire.SEGMENT_SLOTS_MANY, b -> b.putInt(0)
+                .putInt(1)
+                .putLong(1)
+                .putLong(0)
+                .putInt(2)
+                .putInt(0)
+                .putLong(1)
+                .putLong(0)));
         // CURSOR_NEXT_REFS past the maximum
         frames.add(frame(Wire.CURSOR_NEXT_REFS, b -> b.putInt(0).putInt(Wire.CURSOR_BATCH_MAX + 1)));
         for (final ByteBuffer f : frames) {
