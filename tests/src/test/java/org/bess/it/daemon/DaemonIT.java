@@ -341,4 +341,35 @@ class DaemonIT {
             assertThat(d.terminate()).isZero();
         }
     }
+
+    /** TESTING.md row 14, a connection flood: the node-wide cap refuses the connection over it, whatever its uid. */
+    @Test
+    void shouldRefuseAConnectionOverTheNodeWideCapAndAdmitOneWhenASlotFrees() throws Exception {
+        final Path node = tmp.resolve("node");
+        try (DaemonProcess d =
+                        DaemonProcess.start(node, TEST_CONFIG + "quota.connections=2\nquota.connections.per.uid=64\n");
+                ControlConnection good = ControlConnection.open(node, ControlProtocol.MODE_CONTROL)) {
+            try (ControlConnection second = ControlConnection.open(node, ControlProtocol.MODE_CONTROL)) {
+                assertThatThrownBy(() -> ControlConnection.open(node, ControlProtocol.MODE_CONTROL))
+                        .isInstanceOf(BessException.class)
+                        .satisfies(
+                                e -> assertThat(((BessException) e).errorCode()).isEqualTo(ErrorCode.QUOTA))
+                        .hasMessageContaining("total=2 (quota.connections=2)");
+                assertThat(second.ping(2) + good.ping(3)).isEqualTo(5);
+            }
+            DaemonProcess.await(
+                    () -> {
+                        try (ControlConnection again = ControlConnection.open(node, ControlProtocol.MODE_CONTROL)) {
+                            return again.ping(5) == 5;
+                        } catch (final BessException e) {
+                            return false;
+                        }
+                    },
+                    10_000,
+                    "a connection slot freed");
+            assertThat(counter(good.stat(), NodeCounter.CONNECTIONS_REFUSED)).isPositive();
+            assertThat(d.daemonLog()).contains("too many connections: total=2 (quota.connections=2)");
+            assertThat(d.terminate()).isZero();
+        }
+    }
 }
