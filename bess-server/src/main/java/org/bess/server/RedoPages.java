@@ -279,14 +279,13 @@ final class RedoPages implements AutoCloseable {
     }
 
     /**
-     * Pins the page (with its kind set; neither read nor zeroed when a full image will replace it: the applier writes
-     * every byte of it, after any record of the page still pending) and lets the pin go. A miss into a free frame
-     * changes no other frame and needs no wait for the applier: no record of the page can be pending (it was not
-     * cached). A hit replaces nothing either, but may set the page's kind: records of the page still pending (it was
-     * in the table before) land first. A miss that replaces a frame (writing it back if dirty) waits for every record
-     * handed to the applier, and every remembered frame is checked again afterwards; the cache is full then, and nearly
-     * every later page brought in replaces one, so redo applies the rest on this thread (waiting for the other thread
-     * at every page would cost more than it saves).
+     * Pins the page (with its kind set; not read when a full image will replace it) and lets the pin go. A miss into a
+     * free frame changes no other frame and needs no wait for the applier: no record of the page can be pending (it
+     * was not cached). A hit replaces nothing either, but may set the page's kind or zero it: records of the page still
+     * pending (it was in the table before) land first. A miss that replaces a frame (writing it back if dirty) waits
+     * for every record handed to the applier, and every remembered frame is checked again afterwards; the cache is
+     * full then, and nearly every later page brought in replaces one, so redo applies the rest on this thread (waiting
+     * for the other thread at every page would cost more than it saves).
      *
      * @param known whether the page had a frame in the table (records of it may be pending).
      */
@@ -308,9 +307,8 @@ final class RedoPages implements AutoCloseable {
             }
             epoch++;
         }
-        final int frame = fullImage
-                ? cache.pinToOverwrite(window, pageNo, controlPage)
-                : cache.pinAs(window, pageNo, controlPage);
+        final int frame =
+                fullImage ? cache.pinNew(window, pageNo, controlPage) : cache.pinAs(window, pageNo, controlPage);
         cache.unpin(frame);
         if (prefault != null && !controlPage) {
             // data pages fill the cache from its first frame up; control pages take free frames from its top down

@@ -265,12 +265,12 @@ public final class BufferCache implements AutoCloseable {
         if (pinHook != null) {
             pinHook.beforePin(window, pageNo);
         }
-        return pin(window, pageNo, controlPage, true, false, false);
+        return pin(window, pageNo, controlPage, true, false);
     }
 
     /** Pins a page without the pin hook (no lock): the engine's own bookkeeping of a page it has locked already. */
     public int pinUnlocked(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, true, false, false);
+        return pin(window, pageNo, controlPage, true, false);
     }
 
     /** What runs before a page is pinned for reading: the engine takes the transaction's shared page lock. */
@@ -295,7 +295,7 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pinAs(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, true, true, false);
+        return pin(window, pageNo, controlPage, true, true);
     }
 
     /**
@@ -304,31 +304,16 @@ public final class BufferCache implements AutoCloseable {
      * @return the frame, pinned.
      */
     public int pinNew(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, false, true, true);
-    }
-
-    /**
-     * Pins a page whose every byte the caller writes before anyone reads it (restart's redo of a full page image): no
-     * read and no zeroing; until then the frame holds whatever it held.
-     *
-     * @return the frame, pinned.
-     */
-    public int pinToOverwrite(final int window, final long pageNo, final boolean controlPage) {
-        return pin(window, pageNo, controlPage, false, true, false);
+        return pin(window, pageNo, controlPage, false, true);
     }
 
     private int pin(
-            final int window,
-            final long pageNo,
-            final boolean controlPage,
-            final boolean read,
-            final boolean setKind,
-            final boolean zero) {
+            final int window, final long pageNo, final boolean controlPage, final boolean read, final boolean setKind) {
         final long key = CacheControlDescriptor.pageKey(window, pageNo);
         final int cached = lookup(key);
         if (cached >= 0) {
             hits++;
-            return pinHit(cached, controlPage, read, setKind, zero);
+            return pinHit(cached, controlPage, read, setKind);
         }
         misses++;
         final int frame = controlPage ? victimForControl() : victimNear(window, pageNo);
@@ -336,14 +321,14 @@ public final class BufferCache implements AutoCloseable {
         final int loadedMeanwhile = lookup(key);
         if (loadedMeanwhile >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedMeanwhile, controlPage, read, setKind, zero);
+            return pinHit(loadedMeanwhile, controlPage, read, setKind);
         }
         final int d = CacheControlDescriptor.frameOffset(frame);
         final long address = frameAddress(frame);
         try {
             if (read) {
                 sources[window].load(pageNo, address, controlPage);
-            } else if (zero) {
+            } else {
                 scratch.wrap(address, PAGE_LENGTH);
                 scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
             }
@@ -354,7 +339,7 @@ public final class BufferCache implements AutoCloseable {
         final int loadedDuringLoad = lookup(key);
         if (loadedDuringLoad >= 0) {
             releaseUnused(frame);
-            return pinHit(loadedDuringLoad, controlPage, read, setKind, zero);
+            return pinHit(loadedDuringLoad, controlPage, read, setKind);
         }
         control.putInt(d + FRAME_FLAGS_OFFSET, FLAG_REFERENCED | (controlPage ? FLAG_CONTROL : 0));
         control.putInt(d + FRAME_ACCESS_COUNT_OFFSET, 0);
@@ -365,8 +350,7 @@ public final class BufferCache implements AutoCloseable {
         return frame;
     }
 
-    private int pinHit(
-            final int frame, final boolean controlPage, final boolean read, final boolean setKind, final boolean zero) {
+    private int pinHit(final int frame, final boolean controlPage, final boolean read, final boolean setKind) {
         final int d = CacheControlDescriptor.frameOffset(frame);
         control.putInt(d + FRAME_PIN_COUNT_OFFSET, control.getInt(d + FRAME_PIN_COUNT_OFFSET) + 1);
         final int flags = control.getInt(d + FRAME_FLAGS_OFFSET);
@@ -378,7 +362,7 @@ public final class BufferCache implements AutoCloseable {
                     d + FRAME_FLAGS_OFFSET,
                     (control.getInt(d + FRAME_FLAGS_OFFSET) & ~FLAG_CONTROL) | (controlPage ? FLAG_CONTROL : 0));
         }
-        if (zero) {
+        if (!read) {
             scratch.wrap(frameAddress(frame), PAGE_LENGTH);
             scratch.setMemory(0, PAGE_LENGTH, (byte) 0);
         }

@@ -70,27 +70,6 @@ class BufferCacheTest {
     }
 
     @Test
-    void shouldNeitherReadNorZeroAPagePinnedToBeOverwritten() {
-        open(1);
-        final int frame = cache.pin(WINDOW, 4, true);
-        cache.unpin(frame);
-        // a miss (page 4, clean, is replaced): the frame keeps page 4's bytes, the area is not read
-        assertThat(cache.pinToOverwrite(WINDOW, 9, true)).isEqualTo(frame);
-        assertThat(cache.frameOf(WINDOW, 9)).isEqualTo(frame);
-        assertThat(firstLong(frame)).as("not read, not zeroed").isEqualTo(4);
-        cache.unpin(frame);
-        // a hit: the bytes stay as well (redo's records of the page before its image landed in order)
-        new UnsafeBuffer(cache.frameAddress(frame), PAGE_LENGTH).putLong(0, 77);
-        assertThat(cache.pinToOverwrite(WINDOW, 9, true)).isEqualTo(frame);
-        assertThat(firstLong(frame)).isEqualTo(77);
-        cache.unpin(frame);
-        // pinNew, by contrast, zeroes the frame
-        assertThat(cache.pinNew(WINDOW, 9, true)).isEqualTo(frame);
-        assertThat(firstLong(frame)).isZero();
-        cache.unpin(frame);
-    }
-
-    @Test
     void shouldNotHandTheFrameBeingFilledToANestedMissWhenEveryOtherFrameIsPinnedOrReferenced() {
         open(3);
         final int pinned = cache.pin(WINDOW, 1, true);
