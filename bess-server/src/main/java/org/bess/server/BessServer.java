@@ -1154,6 +1154,7 @@ public final class BessServer implements AutoCloseable {
     void checkpointNow(final boolean fuzzy, final long writeBackBelow) {
         final TransactionManager.Txn outer = txns.current();
         try {
+            FaultPoints.hit("checkpoint.begin");
             final Map<EngineDatabase, long[]> stored = new LinkedHashMap<>();
             boolean storeCatalogs = false;
             for (final EngineDatabase db : databases.values()) {

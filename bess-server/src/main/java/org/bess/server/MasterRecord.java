@@ -36,6 +36,7 @@ final class MasterRecord {
             }
             FaultPoints.hit("master.beforeRename");
             Files.move(tmp, logDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            FaultPoints.hit("master.beforeDirSync");
             try (FileChannel d = FileChannel.open(logDir, StandardOpenOption.READ)) {
                 d.force(true);
             }

@@ -45,8 +45,10 @@ class CrashMatrixTest {
             "commit.afterForce", new int[] {1, 3, 17, 60},
             "log.afterWrite", new int[] {1, 5, 33, 70},
             "writeBack.afterLogForce", new int[] {1, 4, 12, 30},
+            "checkpoint.begin", new int[] {1, 2, 3, 5},
             "checkpoint.afterFlush", new int[] {1, 2, 3, 5},
-            "master.beforeRename", new int[] {1, 2, 4});
+            "master.beforeRename", new int[] {1, 2, 4},
+            "master.beforeDirSync", new int[] {1, 2, 4});
 
     /** Points passed inside restart recovery, with the occurrences of the full matrix. */
     static final Map<String, int[]> RECOVERY_POINTS = Map.of(
