@@ -54,6 +54,15 @@ class CheckDamageTest {
         return BessAdmin.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
     }
 
+    /** A closed store of two areas (1 MiB extents), made and filled through the admin tool and a session. */
+    private void twoAreaStore(final Path root, final Path area2) {
+        assertThat(run("create-db", "--root", root.toString(), "--extent-size", "1m"))
+                .isZero();
+        assertThat(run("add-area", "--db", root.toString(), "--path", area2.toString()))
+                .isZero();
+        populate(root, area2);
+    }
+
     private int check(final Path root) {
         return run("check", "--db", root.toString(), "--quiet");
     }
@@ -115,11 +124,7 @@ class CheckDamageTest {
     void shouldNameEveryPageLeftAtAnOlderVersionByALostWrite() throws IOException {
         final Path root = dir.resolve("db.root");
         final Path area2 = dir.resolve("db.area2");
-        assertThat(run("create-db", "--root", root.toString(), "--extent-size", "1m"))
-                .isZero();
-        assertThat(run("add-area", "--db", root.toString(), "--path", area2.toString()))
-                .isZero();
-        populate(root, area2);
+        twoAreaStore(root, area2);
         final Path old = dir.resolve("old");
         Files.createDirectories(old);
         Files.copy(root, old.resolve("db.root"));
@@ -239,11 +244,7 @@ class CheckDamageTest {
     void shouldExitNonZeroAndNameThePageForEverySingleBitFlipAndMisdirectedPageAtRest() throws IOException {
         final Path root = dir.resolve("db.root");
         final Path area2 = dir.resolve("db.area2");
-        assertThat(run("create-db", "--root", root.toString(), "--extent-size", "1m"))
-                .isZero();
-        assertThat(run("add-area", "--db", root.toString(), "--path", area2.toString()))
-                .isZero();
-        populate(root, area2);
+        twoAreaStore(root, area2);
         assertThat(check(root)).as("the undamaged store: %s", out).isZero();
 
         int flips = 0;
