@@ -46,17 +46,12 @@ public final class Oo7CpuTime {
             final double[] measured = new double[rounds];
             long sink = 0;
             for (int r = 0; r < warmups + rounds; r++) {
-                final long wallStart = System.nanoTime();
-                final long cpuStart = threads.getCurrentThreadCpuTime();
-                long ops = 0;
-                do {
-                    sink += store.run(op);
-                    ops++;
-                } while (System.nanoTime() - wallStart < ROUND_NANOS);
-                final double usPerOp = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e3 / ops;
+                final double[] round = round(threads, store, op);
+                final double usPerOp = round[0];
+                sink += (long) round[2];
                 System.out.printf(
                         "%s %s %s %s round %d: %.1f us CPU/op (%d ops)%n",
-                        system, args[1], op, r < warmups ? "warmup" : "measure", r, usPerOp, ops);
+                        system, args[1], op, r < warmups ? "warmup" : "measure", r, usPerOp, (long) round[1]);
                 if (r >= warmups) {
                     measured[r - warmups] = usPerOp;
                 }
@@ -68,6 +63,23 @@ public final class Oo7CpuTime {
         } finally {
             Oo7Files.closeAndDelete(store, dir);
         }
+    }
+
+    /**
+     * One round: the operation run again and again for {@code ROUND_NANOS} of wall time.
+     *
+     * @return {this thread's CPU microseconds per operation, operations, the operations' results summed (a sink)}.
+     */
+    private static double[] round(final ThreadMXBean threads, final Oo7Store store, final Oo7Operation op) {
+        final long wallStart = System.nanoTime();
+        final long cpuStart = threads.getCurrentThreadCpuTime();
+        long ops = 0;
+        long sink = 0;
+        do {
+            sink += store.run(op);
+            ops++;
+        } while (System.nanoTime() - wallStart < ROUND_NANOS);
+        return new double[] {(threads.getCurrentThreadCpuTime() - cpuStart) / 1e3 / ops, ops, sink};
     }
 
     /**
@@ -86,14 +98,9 @@ public final class Oo7CpuTime {
             for (int r = 0; r < warmups + rounds; r++) {
                 for (int s = 0; s < 2; s++) {
                     final BessOo7 store = s == 0 ? a : b;
-                    final long wallStart = System.nanoTime();
-                    final long cpuStart = threads.getCurrentThreadCpuTime();
-                    long ops = 0;
-                    do {
-                        sink += store.run(op);
-                        ops++;
-                    } while (System.nanoTime() - wallStart < ROUND_NANOS);
-                    final double usPerOp = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e3 / ops;
+                    final double[] round = round(threads, store, op);
+                    final double usPerOp = round[0];
+                    sink += (long) round[2];
                     System.out.printf(
                             "%s round %d %s: %.1f us CPU/op%n",
                             r < warmups ? "warmup" : "measure", r, s == 0 ? "per-class" : "clustered", usPerOp);
