@@ -162,16 +162,7 @@ final class ObjectStore {
      * transaction's shared lock on the page.
      */
     byte[] slotArray(final long segPage) {
-        final UnsafeBuffer s = new UnsafeBuffer(0, 0);
-        final int frame = pinSegment(segPage, false, s, RefDescriptor.pack(segPage, 0, 0));
-        try {
-            final int used = Math.min(s.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
-            final byte[] slots = new byte[used * SlotDescriptor.SLOT_LENGTH];
-            s.getBytes(SlottedSegmentDescriptor.slotOffset(0), slots);
-            return slots;
-        } finally {
-            cache.unpin(frame);
-        }
+        return slotArrayUnlessCurrent(segPage, 0);
     }
 
     /** What {@link #slotArrayUnlessCurrent} returns when the caller's copy is the segment's used slots. */
@@ -184,16 +175,13 @@ final class ObjectStore {
      * @param digest the digest of the caller's copy; 0: none (the slots are copied).
      */
     byte[] slotArrayUnlessCurrent(final long segPage, final long digest) {
-        if (digest == 0) {
-            return slotArray(segPage);
-        }
         final UnsafeBuffer s = new UnsafeBuffer(0, 0);
         final int frame = pinSegment(segPage, false, s, RefDescriptor.pack(segPage, 0, 0));
         try {
             final int used = Math.min(s.getShort(SLOTS_USED_OFFSET) & 0xFFFF, SLOT_CAPACITY);
             final int length = used * SlotDescriptor.SLOT_LENGTH;
             final int at = SlottedSegmentDescriptor.slotOffset(0);
-            if (PageDigest.ofWords(s.addressOffset() + at, length) == digest) {
+            if (digest != 0 && PageDigest.ofWords(s.addressOffset() + at, length) == digest) {
                 return CURRENT;
             }
             final byte[] slots = new byte[length];

@@ -50,13 +50,7 @@ public final class BankWorkload {
             final int to = random.nextInt(accounts);
             final long amount = 1 + random.nextInt(100);
             out.println("try " + n + " " + from + " " + to + " " + amount);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
+            transfer(s, refs[from], refs[to], amount);
             out.println("ack " + n + " " + from + " " + to + " " + amount);
             if (haltAfter > 0 && n >= haltAfter) {
                 final Transaction tx = s.begin();
@@ -112,17 +106,22 @@ public final class BankWorkload {
             final int from = random.nextInt(refs.length);
             final int to = random.nextInt(refs.length);
             final long amount = 1 + random.nextInt(50);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
+            transfer(s, refs[from], refs[to], amount);
             expected[from] -= amount;
             expected[to] += amount;
         }
         return transfers;
+    }
+
+    /** Moves {@code amount} from one account to another in one transaction, committed. */
+    static void transfer(final Session s, final Ref from, final Ref to, final long amount) {
+        try (Transaction tx = s.begin()) {
+            final ObjectRef a = tx.open(from);
+            final ObjectRef b = tx.open(to);
+            a.putLong(0, a.getLong(0) - amount);
+            b.putLong(0, b.getLong(0) + amount);
+            tx.commit();
+        }
     }
 
     /** The accounts' references in account-number order. */

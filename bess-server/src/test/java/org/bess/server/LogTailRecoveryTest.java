@@ -90,13 +90,7 @@ class LogTailRecoveryTest {
             final int from = random.nextInt(ACCOUNTS);
             final int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
             final long amount = 1 + random.nextInt(100);
-            try (Transaction tx = s.begin()) {
-                final ObjectRef a = tx.open(refs[from]);
-                final ObjectRef b = tx.open(refs[to]);
-                a.putLong(0, a.getLong(0) - amount);
-                b.putLong(0, b.getLong(0) + amount);
-                tx.commit();
-            }
+            BankWorkload.transfer(s, refs[from], refs[to], amount);
             transfers.add(new long[] {from, to, amount});
         }
         // the power goes: no write-back, no checkpoint; the transfers exist only in the log
